@@ -1,0 +1,67 @@
+//! The case file (`cases/<operation-id>.json`): everything the runner needs to exercise one
+//! operation, and everything a report needs to point back at the page.
+
+use crate::diagnostic::Diagnostic;
+use crate::model::{Example, Method, Operation, OperationKind, OperationSpans, Parameter, Status};
+use crate::schema::{Variant, schema_id};
+use serde::{Deserialize, Serialize};
+
+/// The version of the case file format; bumped on incompatible changes.
+pub const CASE_FORMAT: u32 = 1;
+
+/// One operation's case file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseFile {
+    pub format: u32,
+    pub id: String,
+    pub title: String,
+    pub kind: OperationKind,
+    pub method: Method,
+    pub path: String,
+    pub parameters: Vec<Parameter>,
+    pub resource: String,
+    pub status: Status,
+    /// `$ref` of the request body schema (`<id>#/$defs/request`).
+    pub request_schema: String,
+    /// `$ref` of the success response body schema.
+    pub response_schema: String,
+    /// The documented examples, each with the findings derive made about it.
+    pub examples: Vec<Example>,
+    /// Every documentation finding of the page.
+    pub findings: Vec<Diagnostic>,
+    pub source: Source,
+}
+
+/// Where the operation was documented.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    /// The page's file name (never a machine path).
+    pub page: String,
+    pub spans: OperationSpans,
+}
+
+impl CaseFile {
+    /// Builds the case file of `operation`, with the diagnostics of its page.
+    pub fn new(operation: &Operation, page_findings: Vec<Diagnostic>) -> Self {
+        let schema_ref = |v: Variant| format!("{}#/$defs/{}", schema_id(&operation.resource), v.key());
+        CaseFile {
+            format: CASE_FORMAT,
+            id: operation.id.clone(),
+            title: operation.title.clone(),
+            kind: operation.kind,
+            method: operation.method,
+            path: operation.path.clone(),
+            parameters: operation.parameters.clone(),
+            resource: operation.resource.clone(),
+            status: operation.status.clone(),
+            request_schema: schema_ref(Variant::Request),
+            response_schema: schema_ref(Variant::Response),
+            examples: operation.examples.clone(),
+            findings: page_findings,
+            source: Source {
+                page: operation.page.clone(),
+                spans: operation.spans.clone(),
+            },
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Reading Graph reference pages: markdown to blocks, blocks to one operation per page,
+//! with diagnostics that point at the page line.
+
+mod http;
+mod lint;
+mod markdown;
+mod page;
+mod types;
+
+pub use lint::json_type_fits;
+pub use page::{Page, PageReport, read_page};

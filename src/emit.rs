@@ -1,0 +1,176 @@
+//! The derived contract as files (`schemas/`, `cases/`), written, or compared with what is
+//! on disk (`derive --check`).
+//!
+//! Output is deterministic: files in name order, keys in a fixed order, 2-space indentation,
+//! a trailing newline, and no machine paths, so two runs are byte-identical wherever they run.
+
+use crate::case::CaseFile;
+use crate::derive::Derivation;
+use crate::schema::{openapi_document, resource_document};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The directories derive owns under the output directory.
+pub const OWNED_DIRS: [&str; 2] = ["schemas", "cases"];
+
+/// The files of a derived suite, by path relative to the output directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SuiteFiles {
+    pub files: BTreeMap<String, String>,
+}
+
+/// How a file on disk differs from what derive produces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drift {
+    Added { path: String },
+    Removed { path: String },
+    Changed { path: String, diff: String },
+}
+
+impl std::fmt::Display for Drift {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Drift::Added { path } => write!(f, "would add {path}"),
+            Drift::Removed { path } => write!(f, "would remove {path}"),
+            Drift::Changed { path, diff } => write!(f, "would change {path}:\n{diff}"),
+        }
+    }
+}
+
+/// Why the suite files could not be written or compared.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {action} {path}: {source}")]
+pub struct EmitError {
+    action: &'static str,
+    path: PathBuf,
+    #[source]
+    source: std::io::Error,
+}
+
+impl SuiteFiles {
+    /// Renders the contract of `derivation` to files.
+    pub fn render(derivation: &Derivation) -> Self {
+        let contract = &derivation.contract;
+        let mut files = BTreeMap::new();
+        for resource in &contract.resources {
+            files.insert(format!("schemas/{}.json", resource.name), pretty(&resource_document(resource, contract)));
+        }
+        files.insert("schemas/openapi.json".into(), pretty(&openapi_document(contract)));
+        for operation in &contract.operations {
+            let findings = derivation
+                .diagnostics
+                .iter()
+                .filter(|d| d.span.file == operation.page)
+                .cloned()
+                .collect();
+            let case = CaseFile::new(operation, findings);
+            let value = serde_json::to_value(&case).expect("case files serialize");
+            files.insert(format!("cases/{}.json", operation.id), pretty(&value));
+        }
+        SuiteFiles { files }
+    }
+
+    /// Writes the files under `dir`, replacing changed ones atomically and removing the
+    /// `.json` files of the owned directories that derive no longer produces.
+    pub fn write(&self, dir: &Path) -> Result<(), EmitError> {
+        for (relative, content) in &self.files {
+            let path = dir.join(relative);
+            if std::fs::read_to_string(&path).ok().as_deref() == Some(content.as_str()) {
+                continue;
+            }
+            write_atomically(&path, content)?;
+        }
+        for stale in self.stale_files(dir)? {
+            std::fs::remove_file(dir.join(&stale)).map_err(|source| EmitError {
+                action: "remove",
+                path: dir.join(stale),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Compares the files with those under `dir`, writing nothing.
+    pub fn check(&self, dir: &Path) -> Result<Vec<Drift>, EmitError> {
+        let mut drift = Vec::new();
+        for (relative, content) in &self.files {
+            match std::fs::read_to_string(dir.join(relative)) {
+                Ok(existing) if existing == *content => {}
+                Ok(existing) => drift.push(Drift::Changed {
+                    path: relative.clone(),
+                    diff: short_diff(&existing, content),
+                }),
+                Err(_) => drift.push(Drift::Added { path: relative.clone() }),
+            }
+        }
+        for path in self.stale_files(dir)? {
+            drift.push(Drift::Removed { path });
+        }
+        Ok(drift)
+    }
+
+    fn stale_files(&self, dir: &Path) -> Result<Vec<String>, EmitError> {
+        let mut stale = Vec::new();
+        for owned in OWNED_DIRS {
+            let path = dir.join(owned);
+            let entries = match std::fs::read_dir(&path) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(source) => return Err(EmitError { action: "list", path, source }),
+            };
+            for entry in entries.filter_map(Result::ok) {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let relative = format!("{owned}/{name}");
+                if name.ends_with(".json") && !self.files.contains_key(&relative) {
+                    stale.push(relative);
+                }
+            }
+        }
+        stale.sort();
+        Ok(stale)
+    }
+}
+
+/// Serializes with 2-space indentation and a trailing newline.
+pub fn pretty(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("JSON values serialize");
+    text.push('\n');
+    text
+}
+
+/// Writes `content` to a temporary file beside `path`, then renames it over `path`, so a
+/// reader never sees a half-written file.
+pub fn write_atomically(path: &Path, content: &str) -> Result<(), EmitError> {
+    let err = |action, source| EmitError {
+        action,
+        path: path.to_path_buf(),
+        source,
+    };
+    let parent = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| err("create the directory of", e))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = std::fs::File::create(&temp)
+        .and_then(|mut f| f.write_all(content.as_bytes()).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&temp, path));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&temp);
+        return Err(err("write", e));
+    }
+    Ok(())
+}
+
+/// A unified diff of at most 40 lines.
+fn short_diff(old: &str, new: &str) -> String {
+    const MAX_LINES: usize = 40;
+    let diff = similar::TextDiff::from_lines(old, new);
+    let text = diff.unified_diff().context_radius(2).header("committed", "derived").to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= MAX_LINES {
+        return text;
+    }
+    let mut short = lines[..MAX_LINES].join("\n");
+    short.push_str(&format!("\n... {} more diff lines", lines.len() - MAX_LINES));
+    short
+}

@@ -1,0 +1,14 @@
+//! graph-conformance: contract and conformance tests for REST APIs documented the way
+//! Microsoft Graph documents its own.
+//!
+//! Data flows one way: pages --[`docs`]--> [`model`] --[`derive`]--> contract
+//! --[`schema`] and [`case`]--> `schemas/` + `cases/` files ([`emit`]).
+
+pub mod case;
+pub mod derive;
+pub mod diagnostic;
+pub mod docs;
+pub mod emit;
+pub mod format;
+pub mod model;
+pub mod schema;

@@ -1,0 +1,306 @@
+//! The documented API as data: resources with their typed properties, and the operations
+//! that act on them, each carrying the page spans it was read from.
+//!
+//! Everything downstream (schemas, cases, checks, reports) points back at a page line through
+//! these spans, so a finding can always quote the sentence of the documentation it enforces.
+
+use crate::diagnostic::Diagnostic;
+use serde::{Deserialize, Serialize};
+
+/// A position in a source page: file name (never a machine path), 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Span {
+    pub file: String,
+    pub line: u32,
+    pub col: u32,
+}
+
+impl Span {
+    /// Builds a span in `file` at `line`:`col`.
+    pub fn new(file: impl Into<String>, line: u32, col: u32) -> Self {
+        Span {
+            file: file.into(),
+            line,
+            col,
+        }
+    }
+}
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
+/// A Graph (Edm) type as written in a property table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum EdmType {
+    String,
+    Boolean,
+    Byte,
+    SByte,
+    Int16,
+    Int32,
+    Int64,
+    Single,
+    Double,
+    Decimal,
+    Guid,
+    Date,
+    TimeOfDay,
+    Duration,
+    DateTimeOffset,
+    Binary,
+    Stream,
+    /// A named enum type whose members the table lists ("Possible values are: ...").
+    Enum(String),
+    /// A named complex type or resource (an object); members unknown to the page.
+    Named(String),
+    /// `X collection` or `Collection(X)`.
+    Collection(Box<EdmType>),
+}
+
+impl EdmType {
+    /// Returns the primitive Edm type called `name` (case-insensitive, optional `Edm.` prefix).
+    pub fn primitive(name: &str) -> Option<EdmType> {
+        let bare = name.trim();
+        let bare = bare
+            .strip_prefix("Edm.")
+            .or_else(|| bare.strip_prefix("edm."))
+            .unwrap_or(bare);
+        let ty = match bare.to_ascii_lowercase().as_str() {
+            "string" => EdmType::String,
+            "boolean" | "bool" => EdmType::Boolean,
+            "byte" => EdmType::Byte,
+            "sbyte" => EdmType::SByte,
+            "int16" => EdmType::Int16,
+            "int32" | "int" | "integer" => EdmType::Int32,
+            "int64" => EdmType::Int64,
+            "single" => EdmType::Single,
+            "double" => EdmType::Double,
+            "decimal" => EdmType::Decimal,
+            "guid" => EdmType::Guid,
+            "date" => EdmType::Date,
+            "timeofday" => EdmType::TimeOfDay,
+            "duration" => EdmType::Duration,
+            "datetimeoffset" => EdmType::DateTimeOffset,
+            "binary" => EdmType::Binary,
+            "stream" => EdmType::Stream,
+            _ => return None,
+        };
+        Some(ty)
+    }
+
+    /// Returns the type's name as the documentation spells it.
+    pub fn display_name(&self) -> String {
+        match self {
+            EdmType::Enum(name) | EdmType::Named(name) => name.clone(),
+            EdmType::Collection(inner) => format!("{} collection", inner.display_name()),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// Returns the element type of a collection, or the type itself.
+    pub fn element(&self) -> &EdmType {
+        match self {
+            EdmType::Collection(inner) => inner.element(),
+            other => other,
+        }
+    }
+}
+
+/// One row of a property table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Property {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: EdmType,
+    /// Enum members in the order the page lists them; empty for non-enum types.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
+    pub span: Span,
+}
+
+impl Property {
+    /// Tells whether this property is the resource key.
+    pub fn is_key(&self) -> bool {
+        self.name == "id"
+    }
+}
+
+/// A resource (entity or complex type) merged from every page that documents it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resource {
+    /// The Graph name, as in `#microsoft.graph.<name>`.
+    pub name: String,
+    pub properties: Vec<Property>,
+    /// Every page table that contributed to this resource.
+    pub spans: Vec<Span>,
+}
+
+impl Resource {
+    /// Returns the property called `name`.
+    pub fn property(&self, name: &str) -> Option<&Property> {
+        self.properties.iter().find(|p| p.name == name)
+    }
+
+    /// Returns the `@odata.type` value of this resource.
+    pub fn odata_type(&self) -> String {
+        format!("#microsoft.graph.{}", self.name)
+    }
+}
+
+/// The HTTP method of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    /// Parses an upper-case HTTP method token.
+    pub fn parse(token: &str) -> Option<Method> {
+        match token {
+            "GET" => Some(Method::Get),
+            "POST" => Some(Method::Post),
+            "PUT" => Some(Method::Put),
+            "PATCH" => Some(Method::Patch),
+            "DELETE" => Some(Method::Delete),
+            _ => None,
+        }
+    }
+
+    /// Returns the method token.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A documented status code with its reason phrase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    pub code: u16,
+    pub reason: String,
+    pub span: Span,
+}
+
+/// One header line of an example message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+/// The example request of a page, as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExampleRequest {
+    pub method: Method,
+    pub url: String,
+    /// The URL's path relative to the service root (`/deviceManagement/...`), query removed.
+    pub path: String,
+    pub headers: Vec<Header>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
+    pub span: Span,
+}
+
+/// The example response of a page, as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExampleResponse {
+    pub status: u16,
+    pub reason: String,
+    pub headers: Vec<Header>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
+    pub span: Span,
+}
+
+/// A documented request and its response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Example {
+    pub request: ExampleRequest,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<ExampleResponse>,
+    /// What derive found wrong with this example (it was checked against its page's table).
+    #[serde(default)]
+    pub findings: Vec<Diagnostic>,
+}
+
+impl Example {
+    /// Tells whether the page's own table contradicts this example (see [`crate::diagnostic::Code::contradicts_page`]).
+    pub fn contradicts_page(&self) -> bool {
+        self.findings.iter().any(|f| f.code.contradicts_page())
+    }
+}
+
+/// A path parameter (`{ndesConnectorId}`) of an operation's path template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parameter {
+    pub name: String,
+    /// Where the parameter appears; only `path` today.
+    #[serde(rename = "in")]
+    pub location: String,
+}
+
+/// What an operation does to its resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OperationKind {
+    Create,
+    Update,
+}
+
+impl OperationKind {
+    /// Returns the verb used in operation ids.
+    pub fn verb(self) -> &'static str {
+        match self {
+            OperationKind::Create => "create",
+            OperationKind::Update => "update",
+        }
+    }
+}
+
+/// One documented operation on a resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Operation {
+    /// Stable id: `<verb>-<resource>` (`update-ndesConnector`).
+    pub id: String,
+    pub kind: OperationKind,
+    pub title: String,
+    pub method: Method,
+    /// The path template relative to the service root, `{placeholders}` kept.
+    pub path: String,
+    pub parameters: Vec<Parameter>,
+    pub resource: String,
+    pub status: Status,
+    pub examples: Vec<Example>,
+    /// The file name of the page (not a machine path).
+    pub page: String,
+    pub spans: OperationSpans,
+}
+
+/// Where each part of an operation was read on its page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationSpans {
+    pub title: Span,
+    pub request_line: Span,
+    pub property_table: Span,
+    pub status: Span,
+}

@@ -1,0 +1,37 @@
+//! The contract as JSON Schema (2020-12) and OpenAPI 3.1.
+//!
+//! # Schema rules
+//!
+//! These rules are applied everywhere a schema is derived; the README repeats them.
+//!
+//! * The property table is the only source of a schema; examples never are. An example that
+//!   breaks its table is a warning, recorded in its case file.
+//! * `String` -> `string`; `DateTimeOffset` -> `string` with `format: date-time`, which the
+//!   suite asserts (RFC 3339 with a mandatory offset; Graph allows up to 7 fraction digits);
+//!   an enum type -> `string` with `enum` of the listed members, case-sensitive; `id` ->
+//!   `string` (the key).
+//! * Other Edm primitives: `Boolean` -> `boolean`; `Byte`, `SByte`, `Int16`, `Int32`, `Int64`
+//!   -> `integer` within the type's range; `Single`, `Double`, `Decimal` -> `number` (or the
+//!   strings `NaN`, `INF`, `-INF`); `Guid` -> `string` with `format: uuid`; `Date` -> `string`
+//!   with `format: date`; `TimeOfDay` -> `string` `hh:mm:ss[.fffffff]`; `Duration` -> ISO 8601
+//!   duration `string`; `Binary` -> base64 `string`; `X collection` -> `array` of X.
+//! * A property typed as another resource or complex type is an `object`: a `$ref` to that
+//!   resource's schema when a page defines it.
+//! * `@odata.type` -> `const: "#microsoft.graph.<resource>"`: allowed, never required.
+//! * Response schema: every documented property is required (the pages say an actual call
+//!   returns all of them; examples are truncated, so an example's absence of a property means
+//!   nothing); every property but the key and enums may be `null` (unset); properties the
+//!   page does not list are allowed (pages are partial, and `@odata.context`/`@odata.etag`
+//!   come and go).
+//! * Request schema: nothing is required (create sends no `id`, whatever the boilerplate
+//!   sentence says); nothing is nullable (null is never sent by the suite); properties the
+//!   table does not list are rejected, except `@odata.*` annotations.
+
+mod openapi;
+mod rules;
+
+pub use openapi::openapi_document;
+pub use rules::{Variant, property_schema, resource_document, schema_id};
+
+/// The JSON Schema dialect of every derived schema.
+pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";

@@ -1,0 +1,139 @@
+//! The schema rules (see the module documentation of [`crate::schema`]) as code.
+
+use super::DIALECT;
+use crate::derive::Contract;
+use crate::model::{EdmType, Property, Resource};
+use serde_json::{Map, Value, json};
+
+/// The base of every derived schema's `$id`; `.invalid` so that nothing ever fetches it.
+pub const ID_BASE: &str = "https://graph-conformance.invalid/schemas/";
+
+/// Which side of an exchange a schema describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    Request,
+    Response,
+}
+
+impl Variant {
+    /// Returns the `$defs` key of this variant.
+    pub fn key(self) -> &'static str {
+        match self {
+            Variant::Request => "request",
+            Variant::Response => "response",
+        }
+    }
+}
+
+/// Returns the `$id` of a resource's schema document.
+pub fn schema_id(resource: &str) -> String {
+    format!("{ID_BASE}{resource}.json")
+}
+
+/// Builds `schemas/<resource>.json`: the request and response variants under `$defs`.
+pub fn resource_document(resource: &Resource, contract: &Contract) -> Value {
+    let sources: Vec<String> = resource.spans.iter().map(ToString::to_string).collect();
+    json!({
+        "$schema": DIALECT,
+        "$id": schema_id(&resource.name),
+        "title": resource.name,
+        "description": format!("The {} resource, derived by graph-conformance from its reference pages' property tables.", resource.name),
+        "x-sources": sources,
+        "$defs": {
+            "request": object_schema(resource, contract, Variant::Request),
+            "response": object_schema(resource, contract, Variant::Response),
+        }
+    })
+}
+
+fn object_schema(resource: &Resource, contract: &Contract, variant: Variant) -> Value {
+    let mut properties = Map::new();
+    properties.insert("@odata.type".into(), json!({ "const": resource.odata_type() }));
+    for property in &resource.properties {
+        properties.insert(property.name.clone(), property_schema(property, contract, variant));
+    }
+    let mut schema = json!({
+        "title": format!("{} ({})", resource.name, variant.key()),
+        "type": "object",
+        "properties": properties,
+    });
+    let object = schema.as_object_mut().expect("json! object");
+    match variant {
+        Variant::Request => {
+            object.insert("patternProperties".into(), json!({ "^@odata\\.": {} }));
+            object.insert("additionalProperties".into(), json!(false));
+        }
+        Variant::Response => {
+            let required: Vec<&str> = resource.properties.iter().map(|p| p.name.as_str()).collect();
+            object.insert("required".into(), json!(required));
+        }
+    }
+    schema
+}
+
+/// Builds the schema of one property for `variant`, with its page line as `x-source`.
+pub fn property_schema(property: &Property, contract: &Contract, variant: Variant) -> Value {
+    let nullable = variant == Variant::Response && !property.is_key() && !is_enum(&property.ty);
+    let mut schema = if property.is_key() {
+        json!({ "type": "string" })
+    } else {
+        type_schema(&property.ty, &property.members, contract, variant)
+    };
+    if nullable {
+        schema = allow_null(schema);
+    }
+    if let Some(object) = schema.as_object_mut() {
+        object.insert("x-source".into(), json!(property.span.to_string()));
+    }
+    schema
+}
+
+fn is_enum(ty: &EdmType) -> bool {
+    matches!(ty, EdmType::Enum(_))
+}
+
+fn type_schema(ty: &EdmType, members: &[String], contract: &Contract, variant: Variant) -> Value {
+    match ty {
+        EdmType::String | EdmType::Stream => json!({ "type": "string" }),
+        EdmType::DateTimeOffset => json!({ "type": "string", "format": "date-time" }),
+        EdmType::Enum(_) if members.is_empty() => json!({ "type": "string" }),
+        EdmType::Enum(_) => json!({ "type": "string", "enum": members }),
+        EdmType::Boolean => json!({ "type": "boolean" }),
+        EdmType::Byte => integer(0, 255),
+        EdmType::SByte => integer(-128, 127),
+        EdmType::Int16 => integer(i64::from(i16::MIN), i64::from(i16::MAX)),
+        EdmType::Int32 => integer(i64::from(i32::MIN), i64::from(i32::MAX)),
+        EdmType::Int64 => integer(i64::MIN, i64::MAX),
+        EdmType::Single | EdmType::Double | EdmType::Decimal => {
+            json!({ "anyOf": [{ "type": "number" }, { "enum": ["NaN", "INF", "-INF"] }] })
+        }
+        EdmType::Guid => json!({ "type": "string", "format": "uuid" }),
+        EdmType::Date => json!({ "type": "string", "format": "date" }),
+        EdmType::TimeOfDay => json!({ "type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,12})?)?$" }),
+        EdmType::Duration => json!({ "type": "string", "pattern": "^-?P" }),
+        EdmType::Binary => json!({ "type": "string", "contentEncoding": "base64" }),
+        EdmType::Named(name) if contract.resource(name).is_some() => {
+            json!({ "$ref": format!("{}#/$defs/{}", schema_id(name), variant.key()) })
+        }
+        EdmType::Named(_) => json!({ "type": "object" }),
+        EdmType::Collection(inner) => {
+            json!({ "type": "array", "items": type_schema(inner, members, contract, variant) })
+        }
+    }
+}
+
+fn integer(min: i64, max: i64) -> Value {
+    json!({ "type": "integer", "minimum": min, "maximum": max })
+}
+
+/// Lets a schema also accept `null`.
+fn allow_null(schema: Value) -> Value {
+    match schema.get("type").and_then(Value::as_str) {
+        Some(ty) if schema.get("enum").is_none() => {
+            let mut schema = schema.clone();
+            schema["type"] = json!([ty, "null"]);
+            schema
+        }
+        _ => json!({ "anyOf": [schema, { "type": "null" }] }),
+    }
+}
