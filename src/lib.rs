@@ -12,3 +12,4 @@ pub mod emit;
 pub mod format;
 pub mod model;
 pub mod schema;
+pub mod suite;
