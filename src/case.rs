@@ -43,7 +43,8 @@ pub struct Source {
 impl CaseFile {
     /// Builds the case file of `operation`, with the diagnostics of its page.
     pub fn new(operation: &Operation, page_findings: Vec<Diagnostic>) -> Self {
-        let schema_ref = |v: Variant| format!("{}#/$defs/{}", schema_id(&operation.resource), v.key());
+        let schema_ref =
+            |v: Variant| format!("{}#/$defs/{}", schema_id(&operation.resource), v.key());
         CaseFile {
             format: CASE_FORMAT,
             id: operation.id.clone(),

@@ -39,7 +39,10 @@ pub struct Derivation {
 impl Derivation {
     /// Counts the diagnostics of `severity`.
     pub fn count(&self, severity: crate::diagnostic::Severity) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
     }
 }
 
@@ -70,7 +73,10 @@ pub fn collect_pages(paths: &[PathBuf]) -> Result<Vec<PageSource>, InputError> {
                 path: file.clone(),
                 source,
             })?;
-            let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let name = file.file_name().map_or_else(
+                || file.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
             let text = String::from_utf8(bytes)
                 .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
             Ok(PageSource { name, text })
@@ -91,7 +97,9 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>, InputError> {
         .map_err(unreadable)?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "txt")))
+        .filter(|p| {
+            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "txt"))
+        })
         .collect();
     files.sort();
     if files.is_empty() {
@@ -108,7 +116,11 @@ pub fn derive(pages: &[PageSource]) -> Derivation {
     for source in pages {
         if source.text.contains('\u{fffd}') {
             let span = Span::new(&source.name, 1, 1);
-            let d = Diagnostic::new(Code::Encoding, span, "the page is not valid UTF-8; invalid bytes were replaced");
+            let d = Diagnostic::new(
+                Code::Encoding,
+                span,
+                "the page is not valid UTF-8; invalid bytes were replaced",
+            );
             merger.diagnostics.push(d);
         }
         let report = read_page(&source.name, &source.text);
@@ -135,7 +147,11 @@ impl Merger {
                 "operation `{id}` is already documented at {}; this page is not used",
                 other.spans.request_line
             );
-            self.diagnostics.push(Diagnostic::new(Code::DuplicateOperation, page.request_line.clone(), msg));
+            self.diagnostics.push(Diagnostic::new(
+                Code::DuplicateOperation,
+                page.request_line.clone(),
+                msg,
+            ));
             return;
         }
         if !self.merge_resource(&page) {
@@ -176,7 +192,11 @@ impl Merger {
         let conflicts: Vec<Diagnostic> = page
             .properties
             .iter()
-            .filter_map(|p| existing.property(&p.name).and_then(|known| conflict(&page.resource, known, p)))
+            .filter_map(|p| {
+                existing
+                    .property(&p.name)
+                    .and_then(|known| conflict(&page.resource, known, p))
+            })
             .collect();
         if !conflicts.is_empty() {
             self.diagnostics.extend(conflicts);
@@ -212,7 +232,11 @@ fn conflict(resource: &str, known: &Property, new: &Property) -> Option<Diagnost
         if members.is_empty() {
             format!("`{}`", p.ty.display_name())
         } else {
-            format!("`{}` with values {}", p.ty.display_name(), members.join(", "))
+            format!(
+                "`{}` with values {}",
+                p.ty.display_name(),
+                members.join(", ")
+            )
         }
     };
     let (a, b) = (describe(known), describe(new));

@@ -54,9 +54,15 @@ impl SuiteFiles {
         let contract = &derivation.contract;
         let mut files = BTreeMap::new();
         for resource in &contract.resources {
-            files.insert(format!("schemas/{}.json", resource.name), pretty(&resource_document(resource, contract)));
+            files.insert(
+                format!("schemas/{}.json", resource.name),
+                pretty(&resource_document(resource, contract)),
+            );
         }
-        files.insert("schemas/openapi.json".into(), pretty(&openapi_document(contract)));
+        files.insert(
+            "schemas/openapi.json".into(),
+            pretty(&openapi_document(contract)),
+        );
         for operation in &contract.operations {
             let findings = derivation
                 .diagnostics
@@ -101,7 +107,9 @@ impl SuiteFiles {
                     path: relative.clone(),
                     diff: short_diff(&existing, content),
                 }),
-                Err(_) => drift.push(Drift::Added { path: relative.clone() }),
+                Err(_) => drift.push(Drift::Added {
+                    path: relative.clone(),
+                }),
             }
         }
         for path in self.stale_files(dir)? {
@@ -117,7 +125,13 @@ impl SuiteFiles {
             let entries = match std::fs::read_dir(&path) {
                 Ok(entries) => entries,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(source) => return Err(EmitError { action: "list", path, source }),
+                Err(source) => {
+                    return Err(EmitError {
+                        action: "list",
+                        path,
+                        source,
+                    });
+                }
             };
             for entry in entries.filter_map(Result::ok) {
                 let name = entry.file_name().to_string_lossy().into_owned();
@@ -149,7 +163,10 @@ pub fn write_atomically(path: &Path, content: &str) -> Result<(), EmitError> {
     };
     let parent = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| err("create the directory of", e))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = std::fs::File::create(&temp)
         .and_then(|mut f| f.write_all(content.as_bytes()).and_then(|()| f.sync_all()))
@@ -165,12 +182,19 @@ pub fn write_atomically(path: &Path, content: &str) -> Result<(), EmitError> {
 fn short_diff(old: &str, new: &str) -> String {
     const MAX_LINES: usize = 40;
     let diff = similar::TextDiff::from_lines(old, new);
-    let text = diff.unified_diff().context_radius(2).header("committed", "derived").to_string();
+    let text = diff
+        .unified_diff()
+        .context_radius(2)
+        .header("committed", "derived")
+        .to_string();
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() <= MAX_LINES {
         return text;
     }
     let mut short = lines[..MAX_LINES].join("\n");
-    short.push_str(&format!("\n... {} more diff lines", lines.len() - MAX_LINES));
+    short.push_str(&format!(
+        "\n... {} more diff lines",
+        lines.len() - MAX_LINES
+    ));
     short
 }

@@ -75,7 +75,9 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
 
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -89,14 +91,22 @@ mod tests {
 
     #[test]
     fn graph_core_accepts_seven_fraction_digits_and_offsets() {
-        assert!(is_date_time_offset("2016-12-31T23:58:36.6670033-08:00", GraphCore));
+        assert!(is_date_time_offset(
+            "2016-12-31T23:58:36.6670033-08:00",
+            GraphCore
+        ));
         assert!(is_date_time_offset("2016-12-31T23:58:36Z", GraphCore));
         assert!(is_date_time_offset("0001-01-01T00:00:00+14:00", GraphCore));
     }
 
     #[test]
     fn grey_zone_is_rfc3339_but_not_core() {
-        for s in ["2016-12-31t23:58:36z", "2016-12-31T23:58:36.123456789Z", "2016-12-31T23:59:60Z", "2016-12-31T23:58:36+15:00"] {
+        for s in [
+            "2016-12-31t23:58:36z",
+            "2016-12-31T23:58:36.123456789Z",
+            "2016-12-31T23:59:60Z",
+            "2016-12-31T23:58:36+15:00",
+        ] {
             assert!(is_date_time_offset(s, Rfc3339), "{s}");
             assert!(!is_date_time_offset(s, GraphCore), "{s}");
         }
@@ -104,7 +114,14 @@ mod tests {
 
     #[test]
     fn malformed_values_are_rejected_by_both() {
-        for s in ["2016-12-31T23:58:36", "2016-12-31 23:58:36Z", "2017-02-29T00:00:00Z", "String", "2016-13-01T00:00:00Z", "2016-12-31T24:00:00Z"] {
+        for s in [
+            "2016-12-31T23:58:36",
+            "2016-12-31 23:58:36Z",
+            "2017-02-29T00:00:00Z",
+            "String",
+            "2016-13-01T00:00:00Z",
+            "2016-12-31T24:00:00Z",
+        ] {
             assert!(!is_date_time_offset(s, Rfc3339), "{s}");
             assert!(!is_date_time_offset(s, GraphCore), "{s}");
         }

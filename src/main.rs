@@ -84,11 +84,24 @@ fn run_derive(pages: &[PathBuf], out: &std::path::Path, check: bool) -> Outcome 
     if let Err(e) = files.write(out) {
         return fail(&e);
     }
-    eprintln!("{summary}; wrote {} files under {}", files.files.len(), out.display());
-    if errors > 0 { Outcome::Findings } else { Outcome::Success }
+    eprintln!(
+        "{summary}; wrote {} files under {}",
+        files.files.len(),
+        out.display()
+    );
+    if errors > 0 {
+        Outcome::Findings
+    } else {
+        Outcome::Success
+    }
 }
 
-fn report_check(files: &SuiteFiles, out: &std::path::Path, summary: &str, errors: usize) -> Outcome {
+fn report_check(
+    files: &SuiteFiles,
+    out: &std::path::Path,
+    summary: &str,
+    errors: usize,
+) -> Outcome {
     let drift = match files.check(out) {
         Ok(drift) => drift,
         Err(e) => return fail(&e),
@@ -97,7 +110,10 @@ fn report_check(files: &SuiteFiles, out: &std::path::Path, summary: &str, errors
         eprintln!("{d}");
     }
     if drift.is_empty() {
-        eprintln!("{summary}; schemas/ and cases/ under {} are up to date", out.display());
+        eprintln!(
+            "{summary}; schemas/ and cases/ under {} are up to date",
+            out.display()
+        );
     } else {
         eprintln!(
             "{summary}; {} files under {} are out of date: run `graph-conformance derive` without --check to update them",
@@ -105,7 +121,11 @@ fn report_check(files: &SuiteFiles, out: &std::path::Path, summary: &str, errors
             out.display()
         );
     }
-    if drift.is_empty() && errors == 0 { Outcome::Success } else { Outcome::Findings }
+    if drift.is_empty() && errors == 0 {
+        Outcome::Success
+    } else {
+        Outcome::Findings
+    }
 }
 
 /// Prints an error and its causes, and returns the usage-or-input outcome.

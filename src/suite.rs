@@ -37,16 +37,21 @@ impl Suite {
         let mut files = BTreeMap::new();
         for owned in crate::emit::OWNED_DIRS {
             let path = dir.join(owned);
-            let unreadable = |source| SuiteError::Unreadable { path: path.clone(), source };
+            let unreadable = |source| SuiteError::Unreadable {
+                path: path.clone(),
+                source,
+            };
             for entry in std::fs::read_dir(&path).map_err(unreadable)? {
                 let entry = entry.map_err(unreadable)?;
                 let name = entry.file_name().to_string_lossy().into_owned();
                 if !name.ends_with(".json") {
                     continue;
                 }
-                let text = std::fs::read_to_string(entry.path()).map_err(|source| SuiteError::Unreadable {
-                    path: entry.path(),
-                    source,
+                let text = std::fs::read_to_string(entry.path()).map_err(|source| {
+                    SuiteError::Unreadable {
+                        path: entry.path(),
+                        source,
+                    }
                 })?;
                 files.insert(format!("{owned}/{name}"), text);
             }
@@ -58,12 +63,17 @@ impl Suite {
     pub fn from_files(files: &BTreeMap<String, String>) -> Result<Suite, SuiteError> {
         let mut suite = Suite::default();
         for (path, text) in files {
-            let invalid = |message: String| SuiteError::Invalid { file: path.clone(), message };
+            let invalid = |message: String| SuiteError::Invalid {
+                file: path.clone(),
+                message,
+            };
             if let Some(name) = path.strip_prefix("schemas/") {
-                let value: Value = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+                let value: Value =
+                    serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
                 suite.schemas.insert(name.to_string(), value);
             } else if path.starts_with("cases/") {
-                let case: CaseFile = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+                let case: CaseFile =
+                    serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
                 suite.cases.push(case);
             }
         }
@@ -90,7 +100,9 @@ impl Suite {
             .collect();
         let registry = documents
             .iter()
-            .try_fold(jsonschema::Registry::new(), |registry, (id, doc)| registry.add(*id, *doc))
+            .try_fold(jsonschema::Registry::new(), |registry, (id, doc)| {
+                registry.add(*id, *doc)
+            })
             .and_then(|r| r.prepare())
             .map_err(|e| fail(e.to_string()))?;
         let root = serde_json::json!({ "$schema": crate::schema::DIALECT, "$ref": reference });

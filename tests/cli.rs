@@ -62,7 +62,14 @@ fn pages_dir(pages: &[(&str, &str)]) -> tempfile::TempDir {
 }
 
 fn derive(pages: &Path, out: &Path, extra: &[&str]) -> Output {
-    bin().arg("derive").arg(pages).arg("--out").arg(out).args(extra).output().unwrap()
+    bin()
+        .arg("derive")
+        .arg(pages)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
 }
 
 fn stderr(output: &Output) -> String {
@@ -72,7 +79,10 @@ fn stderr(output: &Output) -> String {
 fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
     for sub in ["schemas", "cases"] {
-        let mut entries: Vec<_> = std::fs::read_dir(dir.join(sub)).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut entries: Vec<_> = std::fs::read_dir(dir.join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         entries.sort();
         for path in entries {
             let bytes = std::fs::read(&path).unwrap();
@@ -88,24 +98,58 @@ fn derive_writes_one_schema_per_resource_one_case_per_operation_and_openapi() {
     let out = tempfile::tempdir().unwrap();
     let output = derive(pages.path(), out.path(), &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let names: Vec<_> = files_under(out.path()).into_iter().map(|(p, _)| p.display().to_string()).collect();
-    assert_eq!(names, ["schemas/openapi.json", "schemas/sprocket.json", "cases/update-sprocket.json"]);
+    let names: Vec<_> = files_under(out.path())
+        .into_iter()
+        .map(|(p, _)| p.display().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "schemas/openapi.json",
+            "schemas/sprocket.json",
+            "cases/update-sprocket.json"
+        ]
+    );
 }
 
 #[test]
 fn derive_is_byte_identical_across_runs_and_working_directories() {
     let pages = pages_dir(&[("sprocket-update.md", PAGE)]);
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let first = bin().current_dir(a.path()).arg("derive").arg(pages.path()).output().unwrap();
-    let second = bin().current_dir(b.path()).arg("derive").arg(pages.path()).arg("--out").arg(b.path()).output().unwrap();
+    let first = bin()
+        .current_dir(a.path())
+        .arg("derive")
+        .arg(pages.path())
+        .output()
+        .unwrap();
+    let second = bin()
+        .current_dir(b.path())
+        .arg("derive")
+        .arg(pages.path())
+        .arg("--out")
+        .arg(b.path())
+        .output()
+        .unwrap();
     assert!(first.status.success() && second.status.success());
     let (fa, fb) = (files_under(a.path()), files_under(b.path()));
     assert_eq!(fa, fb);
     for (path, bytes) in &fa {
         let text = String::from_utf8(bytes.clone()).unwrap();
-        assert!(text.ends_with("}\n"), "{} ends with a newline", path.display());
-        assert!(text.contains("\n  \""), "{} is indented by 2 spaces", path.display());
-        assert!(!text.contains(&pages.path().display().to_string()), "{} holds no machine path", path.display());
+        assert!(
+            text.ends_with("}\n"),
+            "{} ends with a newline",
+            path.display()
+        );
+        assert!(
+            text.contains("\n  \""),
+            "{} is indented by 2 spaces",
+            path.display()
+        );
+        assert!(
+            !text.contains(&pages.path().display().to_string()),
+            "{} holds no machine path",
+            path.display()
+        );
     }
 }
 
@@ -127,7 +171,9 @@ fn check_names_every_added_changed_and_removed_file_and_writes_nothing() {
     std::fs::write(out.path().join("cases/update-gone.json"), "{}\n").unwrap();
     std::fs::remove_file(out.path().join("schemas/openapi.json")).unwrap();
     let case = out.path().join("cases/update-sprocket.json");
-    let edited = std::fs::read_to_string(&case).unwrap().replace("\"label\"", "\"tag\"");
+    let edited = std::fs::read_to_string(&case)
+        .unwrap()
+        .replace("\"label\"", "\"tag\"");
     std::fs::write(&case, &edited).unwrap();
 
     let output = derive(pages.path(), out.path(), &["--check"]);
@@ -135,9 +181,19 @@ fn check_names_every_added_changed_and_removed_file_and_writes_nothing() {
     assert_eq!(output.status.code(), Some(1), "{err}");
     assert!(err.contains("would add schemas/openapi.json"), "{err}");
     assert!(err.contains("would remove cases/update-gone.json"), "{err}");
-    assert!(err.contains("would change cases/update-sprocket.json"), "{err}");
-    assert!(err.contains("-") && err.contains("+"), "a short diff is shown: {err}");
-    assert_eq!(std::fs::read_to_string(&case).unwrap(), edited, "--check writes nothing");
+    assert!(
+        err.contains("would change cases/update-sprocket.json"),
+        "{err}"
+    );
+    assert!(
+        err.contains("-") && err.contains("+"),
+        "a short diff is shown: {err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&case).unwrap(),
+        edited,
+        "--check writes nothing"
+    );
     assert!(out.path().join("cases/update-gone.json").exists());
 }
 
@@ -150,27 +206,44 @@ fn derive_removes_files_it_no_longer_produces() {
     std::fs::write(out.path().join("cases/notes.txt"), "kept").unwrap();
     derive(pages.path(), out.path(), &[]);
     assert!(!out.path().join("cases/update-gone.json").exists());
-    assert!(out.path().join("cases/notes.txt").exists(), "only .json files are owned by derive");
+    assert!(
+        out.path().join("cases/notes.txt").exists(),
+        "only .json files are owned by derive"
+    );
 }
 
 #[test]
 fn a_page_error_exits_1_and_names_file_and_line() {
-    let broken = PAGE.replace("\"mode\": \"idle\"\n}\n```\n### Response", "\"mode\": idle\n}\n```\n### Response");
+    let broken = PAGE.replace(
+        "\"mode\": \"idle\"\n}\n```\n### Response",
+        "\"mode\": idle\n}\n```\n### Response",
+    );
     let pages = pages_dir(&[("broken.md", &broken)]);
     let out = tempfile::tempdir().unwrap();
     let output = derive(pages.path(), out.path(), &[]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("broken.md:28:11: error[example-not-json]"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("broken.md:28:11: error[example-not-json]"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn warnings_alone_exit_0() {
-    let contradicting = PAGE.replace("\"mode\": \"idle\"\n}\n```\n### Response", "\"mode\": \"Idle\"\n}\n```\n### Response");
+    let contradicting = PAGE.replace(
+        "\"mode\": \"idle\"\n}\n```\n### Response",
+        "\"mode\": \"Idle\"\n}\n```\n### Response",
+    );
     let pages = pages_dir(&[("warned.md", &contradicting)]);
     let out = tempfile::tempdir().unwrap();
     let output = derive(pages.path(), out.path(), &[]);
     assert_eq!(output.status.code(), Some(0));
-    assert!(stderr(&output).contains("warned.md:28:3: warning[example-enum]"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("warned.md:28:3: warning[example-enum]"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[rstest]
@@ -188,5 +261,9 @@ fn unreadable_input_exits_2_naming_the_path() {
     let out = tempfile::tempdir().unwrap();
     let output = derive(Path::new("/nonexistent/pages"), out.path(), &[]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("/nonexistent/pages"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("/nonexistent/pages"),
+        "{}",
+        stderr(&output)
+    );
 }

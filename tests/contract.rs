@@ -13,14 +13,20 @@ fn suite() -> Suite {
 }
 
 fn resource_documents(suite: &Suite) -> impl Iterator<Item = (&String, &Value)> {
-    suite.schemas.iter().filter(|(name, _)| name.as_str() != "openapi.json")
+    suite
+        .schemas
+        .iter()
+        .filter(|(name, _)| name.as_str() != "openapi.json")
 }
 
 #[rstest]
 fn every_schema_document_is_valid_json_schema_2020_12(suite: Suite) {
     assert!(resource_documents(&suite).count() >= 4);
     for (name, doc) in resource_documents(&suite) {
-        assert_eq!(doc["$schema"], "https://json-schema.org/draft/2020-12/schema", "{name}");
+        assert_eq!(
+            doc["$schema"], "https://json-schema.org/draft/2020-12/schema",
+            "{name}"
+        );
         if let Err(e) = jsonschema::meta::validate(doc) {
             panic!("{name} is not a valid 2020-12 schema: {e}");
         }
@@ -31,7 +37,9 @@ fn every_schema_document_is_valid_json_schema_2020_12(suite: Suite) {
 fn every_request_and_response_schema_compiles_with_refs_resolved_offline(suite: Suite) {
     for case in &suite.cases {
         for reference in [&case.request_schema, &case.response_schema] {
-            suite.validator(reference).unwrap_or_else(|e| panic!("{}: {e}", case.id));
+            suite
+                .validator(reference)
+                .unwrap_or_else(|e| panic!("{}: {e}", case.id));
         }
     }
 }
@@ -42,7 +50,10 @@ fn openapi_document_is_valid_openapi_3_1(suite: Suite) {
     let oas_text = include_str!("fixtures/openapi-3.1.schema.json");
     let oas: Value = serde_json::from_str(oas_text).unwrap();
     let validator = jsonschema::draft202012::new(&oas).unwrap();
-    let errors: Vec<String> = validator.iter_errors(openapi).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(openapi)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     for (name, schema) in openapi["components"]["schemas"].as_object().unwrap() {
         let mut schema = schema.clone();
@@ -57,7 +68,11 @@ fn openapi_has_one_operation_per_case_with_its_documented_status(suite: Suite) {
     for case in &suite.cases {
         let op = &openapi["paths"][&case.path][case.method.as_str().to_ascii_lowercase()];
         assert_eq!(op["operationId"], case.id.as_str());
-        assert!(op["responses"].get(case.status.code.to_string()).is_some(), "{}", case.id);
+        assert!(
+            op["responses"].get(case.status.code.to_string()).is_some(),
+            "{}",
+            case.id
+        );
     }
 }
 
@@ -78,16 +93,33 @@ fn documented_examples_validate_except_where_derive_warned(suite: Suite) {
             let contradicts = example.contradicts_page();
             contradicted += usize::from(contradicts);
             for (side, valid) in verdicts {
-                assert_eq!(valid, !contradicts, "{} {side} example: valid={valid}, derive warned={contradicts}", case.id);
+                assert_eq!(
+                    valid, !contradicts,
+                    "{} {side} example: valid={valid}, derive warned={contradicts}",
+                    case.id
+                );
             }
         }
     }
-    assert_eq!(contradicted, 1, "exactly the connector page's example contradicts its page");
+    assert_eq!(
+        contradicted, 1,
+        "exactly the connector page's example contradicts its page"
+    );
 }
 
 #[rstest]
-#[case::update_ndes_connector("update-ndesConnector", "PATCH", "/deviceManagement/ndesConnectors/{ndesConnectorId}", 200)]
-#[case::create_ndes_connector("create-ndesConnector", "POST", "/deviceManagement/ndesConnectors", 201)]
+#[case::update_ndes_connector(
+    "update-ndesConnector",
+    "PATCH",
+    "/deviceManagement/ndesConnectors/{ndesConnectorId}",
+    200
+)]
+#[case::create_ndes_connector(
+    "create-ndesConnector",
+    "POST",
+    "/deviceManagement/ndesConnectors",
+    201
+)]
 #[case::update_domain_join_connector(
     "update-deviceManagementDomainJoinConnector",
     "PATCH",
@@ -101,7 +133,13 @@ fn documented_examples_validate_except_where_derive_warned(suite: Suite) {
     "/deviceManagement/certificateConnectorDetails/{certificateConnectorDetailsId}",
     200
 )]
-fn each_source_page_yields_its_operation(suite: Suite, #[case] id: &str, #[case] method: &str, #[case] path: &str, #[case] status: u16) {
+fn each_source_page_yields_its_operation(
+    suite: Suite,
+    #[case] id: &str,
+    #[case] method: &str,
+    #[case] path: &str,
+    #[case] status: u16,
+) {
     let case = suite.case(id).unwrap_or_else(|| panic!("no case {id}"));
     assert_eq!(case.method.as_str(), method);
     assert_eq!(case.path, path);
@@ -116,7 +154,10 @@ fn create_and_update_pages_share_one_ndes_connector_schema(suite: Suite) {
     assert_eq!(create.response_schema, update.response_schema);
     let doc = &suite.schemas["ndesConnector.json"];
     assert_eq!(doc["x-sources"].as_array().unwrap().len(), 2);
-    assert_eq!(doc["$defs"]["response"]["properties"]["state"]["enum"], serde_json::json!(["none", "active", "inactive"]));
+    assert_eq!(
+        doc["$defs"]["response"]["properties"]["state"]["enum"],
+        serde_json::json!(["none", "active", "inactive"])
+    );
 }
 
 #[rstest]
@@ -130,7 +171,9 @@ fn create_and_update_pages_share_one_ndes_connector_schema(suite: Suite) {
 #[case::undocumented_properties_and_annotations_are_allowed(serde_json::json!({"@odata.context": "x", "@odata.etag": "W/1", "extra": 1, "id": "a", "state": "none", "displayName": "x", "lastConnectionDateTime": null}), true)]
 #[case::foreign_odata_type_is_rejected(serde_json::json!({"@odata.type": "#microsoft.graph.user", "id": "a", "state": "none", "displayName": "x", "lastConnectionDateTime": null}), false)]
 fn response_schema_rules(suite: Suite, #[case] body: Value, #[case] valid: bool) {
-    let validator = suite.validator(&suite.case("update-ndesConnector").unwrap().response_schema).unwrap();
+    let validator = suite
+        .validator(&suite.case("update-ndesConnector").unwrap().response_schema)
+        .unwrap();
     assert_eq!(validator.is_valid(&body), valid, "{body}");
 }
 
@@ -142,6 +185,8 @@ fn response_schema_rules(suite: Suite, #[case] body: Value, #[case] valid: bool)
 #[case::number_where_string_belongs(serde_json::json!({"displayName": 5}), false)]
 #[case::enum_value_outside_the_set(serde_json::json!({"state": "paused"}), false)]
 fn request_schema_rules(suite: Suite, #[case] body: Value, #[case] valid: bool) {
-    let validator = suite.validator(&suite.case("update-ndesConnector").unwrap().request_schema).unwrap();
+    let validator = suite
+        .validator(&suite.case("update-ndesConnector").unwrap().request_schema)
+        .unwrap();
     assert_eq!(validator.is_valid(&body), valid, "{body}");
 }

@@ -48,7 +48,10 @@ impl Message {
 /// Reads an HTTP message from a code block whose first content line is `first_line`;
 /// `None` when the block does not start with a request or status line.
 pub fn parse_message(text: &str, first_line: u32) -> Option<Message> {
-    let mut lines = text.lines().zip(first_line..).skip_while(|(l, _)| l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .zip(first_line..)
+        .skip_while(|(l, _)| l.trim().is_empty());
     let (start_text, line) = lines.next()?;
     let start = parse_start_line(start_text)?;
     let mut headers = Vec::new();
@@ -155,6 +158,7 @@ pub fn relative_path(target: &str) -> String {
         .trim();
     let path = normalize_placeholders(path);
     let path = strip_version(&path);
+    let path = path.trim_end_matches('/');
     if path.starts_with('/') {
         path.to_string()
     } else {
@@ -166,7 +170,9 @@ fn strip_version(path: &str) -> &str {
     let trimmed = path.trim_start_matches('/');
     let (first, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
     let is_version = first == "beta"
-        || (first.starts_with('v') && first[1..].chars().all(|c| c.is_ascii_digit() || c == '.') && first.len() > 1);
+        || (first.starts_with('v')
+            && first[1..].chars().all(|c| c.is_ascii_digit() || c == '.')
+            && first.len() > 1);
     if is_version && rest.is_empty() {
         "/"
     } else if is_version {
@@ -181,13 +187,16 @@ fn normalize_placeholders(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     let mut chars = path.chars();
     while let Some(c) = chars.next() {
-        if c != '{' {
-            if !c.is_whitespace() {
+        let close = match c {
+            '{' => '}',
+            '<' => '>',
+            c if c.is_whitespace() => continue,
+            c => {
                 out.push(c);
+                continue;
             }
-            continue;
-        }
-        let inner: String = chars.by_ref().take_while(|&c| c != '}').collect();
+        };
+        let inner: String = chars.by_ref().take_while(|&c| c != close).collect();
         let name = inner.split('|').next().unwrap_or_default().trim();
         out.push('{');
         out.push_str(name);
@@ -200,10 +209,11 @@ fn normalize_placeholders(path: &str) -> String {
 pub fn placeholders(path: &str) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for piece in path.split('{').skip(1) {
-        if let Some((name, _)) = piece.split_once('}') {
-            if !name.is_empty() && !names.iter().any(|n| n == name) {
-                names.push(name.to_string());
-            }
+        if let Some((name, _)) = piece.split_once('}')
+            && !name.is_empty()
+            && !names.iter().any(|n| n == name)
+        {
+            names.push(name.to_string());
         }
     }
     names
@@ -215,7 +225,11 @@ mod tests {
 
     #[test]
     fn body_without_blank_line_starts_at_brace() {
-        let m = parse_message("HTTP/1.1 200 OK\nContent-Type: application/json\n{\n  \"a\": 1\n}\n", 10).unwrap();
+        let m = parse_message(
+            "HTTP/1.1 200 OK\nContent-Type: application/json\n{\n  \"a\": 1\n}\n",
+            10,
+        )
+        .unwrap();
         assert_eq!(m.headers.len(), 1);
         let body = m.body.unwrap();
         assert_eq!(body.line, 12);
@@ -225,19 +239,32 @@ mod tests {
     #[test]
     fn relative_path_strips_host_version_and_query() {
         assert_eq!(
-            relative_path("https://graph.microsoft.com/beta/users/{id | userPrincipalName}?$select=a"),
+            relative_path(
+                "https://graph.microsoft.com/beta/users/{id | userPrincipalName}?$select=a"
+            ),
             "/users/{id}"
         );
         assert_eq!(relative_path("/v1.0/me/events"), "/me/events");
         assert_eq!(relative_path("/beta"), "/");
         assert_eq!(relative_path("/deviceManagement/x"), "/deviceManagement/x");
+        assert_eq!(
+            relative_path("/deviceManagement/roleDefinitions/"),
+            "/deviceManagement/roleDefinitions"
+        );
+        assert_eq!(
+            relative_path("/workbook/names(<name>)/range"),
+            "/workbook/names({name})/range"
+        );
     }
 
     #[test]
     fn status_line_without_version() {
         assert_eq!(
             parse_start_line("HTTP 201 Created"),
-            Some(StartLine::Status { code: 201, reason: "Created".into() })
+            Some(StartLine::Status {
+                code: 201,
+                reason: "Created".into()
+            })
         );
     }
 }

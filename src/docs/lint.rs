@@ -32,7 +32,11 @@ pub fn check_example(page: &PageContract, example: &mut Example) {
                 "the example response is `{} {}` but the page documents `{} {}`",
                 response.status, response.reason, page.status.code, page.status.reason
             );
-            findings.push(Diagnostic::new(Code::ExampleStatus, response.span.clone(), msg));
+            findings.push(Diagnostic::new(
+                Code::ExampleStatus,
+                response.span.clone(),
+                msg,
+            ));
         }
         if let Some(body) = &response.body {
             check_body(page, body, response.span.line, &mut findings);
@@ -44,7 +48,11 @@ pub fn check_example(page: &PageContract, example: &mut Example) {
 fn check_body(page: &PageContract, body: &Value, from_line: u32, out: &mut Vec<Diagnostic>) {
     let Some(object) = body.as_object() else {
         let span = Span::new(page.file, from_line, 1);
-        out.push(Diagnostic::new(Code::ExampleType, span, "the example body is not a JSON object"));
+        out.push(Diagnostic::new(
+            Code::ExampleType,
+            span,
+            "the example body is not a JSON object",
+        ));
         return;
     };
     for (key, value) in object {
@@ -58,7 +66,10 @@ fn check_member(page: &PageContract, key: &str, value: &Value) -> Option<(Code, 
     if key == "@odata.type" {
         let expected = format!("#microsoft.graph.{}", page.resource);
         return (value.as_str() != Some(expected.as_str())).then(|| {
-            (Code::ExampleOdataType, format!("`@odata.type` is {value} but the page documents `{expected}`"))
+            (
+                Code::ExampleOdataType,
+                format!("`@odata.type` is {value} but the page documents `{expected}`"),
+            )
         });
     }
     if key.contains('@') {
@@ -78,22 +89,27 @@ fn check_value(property: &Property, ty: &EdmType, value: &Value) -> Option<(Code
     let wrong_type = || {
         Some((
             Code::ExampleType,
-            format!("`{name}` is {value} but the page types it `{}`", ty.display_name()),
+            format!(
+                "`{name}` is {value} but the page types it `{}`",
+                ty.display_name()
+            ),
         ))
     };
     match (ty, value) {
         (_, Value::Null) => None,
-        (EdmType::Collection(inner), Value::Array(items)) => {
-            items.iter().find_map(|item| check_value(property, inner, item))
-        }
+        (EdmType::Collection(inner), Value::Array(items)) => items
+            .iter()
+            .find_map(|item| check_value(property, inner, item)),
         (EdmType::Collection(_), _) => wrong_type(),
         (EdmType::Enum(_), Value::String(s)) => check_member_value(property, s),
-        (EdmType::DateTimeOffset, Value::String(s)) => (!is_date_time_offset(s, Strictness::Rfc3339)).then(|| {
-            (
-                Code::ExampleFormat,
-                format!("`{name}` is \"{s}\", not a DateTimeOffset (RFC 3339 with an offset)"),
-            )
-        }),
+        (EdmType::DateTimeOffset, Value::String(s)) => {
+            (!is_date_time_offset(s, Strictness::Rfc3339)).then(|| {
+                (
+                    Code::ExampleFormat,
+                    format!("`{name}` is \"{s}\", not a DateTimeOffset (RFC 3339 with an offset)"),
+                )
+            })
+        }
         (EdmType::Named(_), _) => None,
         (ty, value) if json_type_fits(ty, value) => None,
         _ => wrong_type(),
@@ -106,10 +122,17 @@ fn check_member_value(property: &Property, s: &str) -> Option<(Code, String)> {
     if members.is_empty() || s.split(',').all(known) {
         return None;
     }
-    let listed = members.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+    let listed = members
+        .iter()
+        .map(|m| format!("`{m}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     Some((
         Code::ExampleEnum,
-        format!("`{}` is \"{s}\", not one of the page's values {listed}", property.name),
+        format!(
+            "`{}` is \"{s}\", not one of the page's values {listed}",
+            property.name
+        ),
     ))
 }
 
@@ -140,7 +163,11 @@ fn locate(page: &PageContract, key: &str, from_line: u32) -> Span {
         .find_map(|(i, line)| {
             let at = line.find(&needle)?;
             let col = line[..at].chars().count() + 1;
-            Some(Span::new(page.file, u32::try_from(i + 1).ok()?, u32::try_from(col).ok()?))
+            Some(Span::new(
+                page.file,
+                u32::try_from(i + 1).ok()?,
+                u32::try_from(col).ok()?,
+            ))
         })
         .unwrap_or_else(|| Span::new(page.file, from_line, 1))
 }

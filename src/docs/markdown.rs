@@ -83,11 +83,33 @@ fn to_u32(n: usize) -> u32 {
 /// What is being collected while inside a block-level tag.
 enum Open {
     None,
-    Heading { level: u8, text: String, tab: bool, pos: Pos },
-    Paragraph { text: String, pos: Pos },
-    Table { rows: Vec<Row>, cell: String, row: Vec<String>, row_pos: Pos, pos: Pos },
-    Code { info: String, text: String, pos: Pos, body_line: Option<u32> },
-    FrontMatter { text: String, body_line: Option<u32> },
+    Heading {
+        level: u8,
+        text: String,
+        tab: bool,
+        pos: Pos,
+    },
+    Paragraph {
+        text: String,
+        pos: Pos,
+    },
+    Table {
+        rows: Vec<Row>,
+        cell: String,
+        row: Vec<String>,
+        row_pos: Pos,
+        pos: Pos,
+    },
+    Code {
+        info: String,
+        text: String,
+        pos: Pos,
+        body_line: Option<u32>,
+    },
+    FrontMatter {
+        text: String,
+        body_line: Option<u32>,
+    },
 }
 
 /// Splits `text` into blocks.
@@ -103,7 +125,14 @@ pub fn blocks(text: &str) -> Vec<Block> {
     out
 }
 
-fn step(open: Open, event: Event<'_>, pos: Pos, index: &LineIndex, offset: usize, out: &mut Vec<Block>) -> Open {
+fn step(
+    open: Open,
+    event: Event<'_>,
+    pos: Pos,
+    index: &LineIndex,
+    offset: usize,
+    out: &mut Vec<Block>,
+) -> Open {
     match (open, event) {
         (Open::None, Event::Start(tag)) => start(tag, pos),
         (Open::None, _) => Open::None,
@@ -150,18 +179,34 @@ fn start(tag: Tag<'_>, pos: Pos) -> Open {
 
 fn collect(open: Open, event: Event<'_>, index: &LineIndex, offset: usize) -> Open {
     match open {
-        Open::Heading { level, mut text, mut tab, pos } => {
+        Open::Heading {
+            level,
+            mut text,
+            mut tab,
+            pos,
+        } => {
             if let Event::Start(Tag::Link { dest_url, .. }) = &event {
                 tab |= dest_url.starts_with("#tab/");
             }
             push_inline(&mut text, &event);
-            Open::Heading { level, text, tab, pos }
+            Open::Heading {
+                level,
+                text,
+                tab,
+                pos,
+            }
         }
         Open::Paragraph { mut text, pos } => {
             push_inline(&mut text, &event);
             Open::Paragraph { text, pos }
         }
-        Open::Table { rows, mut cell, row, mut row_pos, pos } => {
+        Open::Table {
+            rows,
+            mut cell,
+            row,
+            mut row_pos,
+            pos,
+        } => {
             match &event {
                 Event::Start(Tag::TableHead | Tag::TableRow) => {
                     row_pos = index.pos(offset);
@@ -169,17 +214,38 @@ fn collect(open: Open, event: Event<'_>, index: &LineIndex, offset: usize) -> Op
                 Event::Start(Tag::TableCell) => cell.clear(),
                 _ => push_inline(&mut cell, &event),
             }
-            Open::Table { rows, cell, row, row_pos, pos }
+            Open::Table {
+                rows,
+                cell,
+                row,
+                row_pos,
+                pos,
+            }
         }
-        Open::Code { info, mut text, pos, body_line } => {
-            let body_line = body_line.or_else(|| matches!(event, Event::Text(_)).then(|| index.pos(offset).line));
+        Open::Code {
+            info,
+            mut text,
+            pos,
+            body_line,
+        } => {
+            let body_line = body_line
+                .or_else(|| matches!(event, Event::Text(_)).then(|| index.pos(offset).line));
             if let Event::Text(t) = &event {
                 text.push_str(t);
             }
-            Open::Code { info, text, pos, body_line }
+            Open::Code {
+                info,
+                text,
+                pos,
+                body_line,
+            }
         }
-        Open::FrontMatter { mut text, body_line } => {
-            let body_line = body_line.or_else(|| matches!(event, Event::Text(_)).then(|| index.pos(offset).line));
+        Open::FrontMatter {
+            mut text,
+            body_line,
+        } => {
+            let body_line = body_line
+                .or_else(|| matches!(event, Event::Text(_)).then(|| index.pos(offset).line));
             if let Event::Text(t) = &event {
                 text.push_str(t);
             }
@@ -191,7 +257,15 @@ fn collect(open: Open, event: Event<'_>, index: &LineIndex, offset: usize) -> Op
 
 fn finish(open: Open, end: TagEnd, out: &mut Vec<Block>) -> Open {
     match (open, end) {
-        (Open::Heading { level, text, tab, pos }, TagEnd::Heading(_)) => {
+        (
+            Open::Heading {
+                level,
+                text,
+                tab,
+                pos,
+            },
+            TagEnd::Heading(_),
+        ) => {
             out.push(Block::Heading {
                 level,
                 text: squash(&text),
@@ -207,7 +281,16 @@ fn finish(open: Open, end: TagEnd, out: &mut Vec<Block>) -> Open {
             });
             Open::None
         }
-        (Open::Table { mut rows, cell, mut row, row_pos, pos }, end) => {
+        (
+            Open::Table {
+                mut rows,
+                cell,
+                mut row,
+                row_pos,
+                pos,
+            },
+            end,
+        ) => {
             if let TagEnd::Table = end {
                 out.push(Block::Table { rows, pos });
                 return Open::None;
@@ -222,9 +305,23 @@ fn finish(open: Open, end: TagEnd, out: &mut Vec<Block>) -> Open {
                     pos: row_pos,
                 });
             }
-            Open::Table { rows, cell, row, row_pos, pos }
+            Open::Table {
+                rows,
+                cell,
+                row,
+                row_pos,
+                pos,
+            }
         }
-        (Open::Code { info, text, pos, body_line }, TagEnd::CodeBlock) => {
+        (
+            Open::Code {
+                info,
+                text,
+                pos,
+                body_line,
+            },
+            TagEnd::CodeBlock,
+        ) => {
             out.push(Block::Code {
                 info,
                 text,

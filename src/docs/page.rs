@@ -95,7 +95,14 @@ impl Reader<'_> {
         let (method, target, request_line) = self.request_line(&placed)?;
         let path = http::relative_path(&target);
         let table = find_property_table(&placed);
-        let kind = self.classify(method, &path, &title, table.map(|t| t.0), &placed, request_line.clone())?;
+        let kind = self.classify(
+            method,
+            &path,
+            &title,
+            table.map(|t| t.0),
+            &placed,
+            request_line.clone(),
+        )?;
         self.lint_todos(text);
         let Some((rows, table_pos)) = table else {
             self.report(
@@ -152,8 +159,16 @@ impl Reader<'_> {
         for (n, line) in text.lines().enumerate() {
             if let Some(col) = line.find("TODO") {
                 let col = line[..col].chars().count() + 1;
-                let span = Span::new(self.file, u32::try_from(n + 1).unwrap_or(u32::MAX), u32::try_from(col).unwrap_or(1));
-                self.report(Code::TodoPlaceholder, span, "TODO placeholder left in the page");
+                let span = Span::new(
+                    self.file,
+                    u32::try_from(n + 1).unwrap_or(u32::MAX),
+                    u32::try_from(col).unwrap_or(1),
+                );
+                self.report(
+                    Code::TodoPlaceholder,
+                    span,
+                    "TODO placeholder left in the page",
+                );
             }
         }
     }
@@ -181,7 +196,8 @@ impl Reader<'_> {
     }
 
     fn front_matter_title(&mut self, text: &str, line: u32) -> Option<(String, u32)> {
-        let parsed: Result<serde_json::Map<String, serde_json::Value>, _> = serde_saphyr::from_str(text);
+        let parsed: Result<serde_json::Map<String, serde_json::Value>, _> =
+            serde_saphyr::from_str(text);
         match parsed {
             Ok(map) => map
                 .get("title")
@@ -190,7 +206,11 @@ impl Reader<'_> {
             Err(e) => {
                 let msg = e.to_string();
                 let first = msg.lines().next().unwrap_or_default().to_string();
-                self.report(Code::FrontMatter, self.line(line), format!("front matter is not valid YAML: {first}"));
+                self.report(
+                    Code::FrontMatter,
+                    self.line(line),
+                    format!("front matter is not valid YAML: {first}"),
+                );
                 None
             }
         }
@@ -198,17 +218,28 @@ impl Reader<'_> {
 
     fn request_line(&mut self, placed: &[Placed]) -> Option<(Method, String, Span)> {
         let code = placed.iter().find_map(|p| match (p.section, p.block) {
-            (Section::HttpRequest, Block::Code { text, body_line, .. }) => Some((text, *body_line)),
+            (
+                Section::HttpRequest,
+                Block::Code {
+                    text, body_line, ..
+                },
+            ) => Some((text, *body_line)),
             _ => None,
         });
         let found = code.and_then(|(text, first)| {
-            text.lines().zip(first..).find_map(|(line, n)| match http::parse_start_line(line) {
-                Some(StartLine::Request { method, target }) => {
-                    let col = line.len() - line.trim_start().len() + 1;
-                    Some((method, target, Span::new(self.file, n, u32::try_from(col).unwrap_or(1))))
-                }
-                _ => None,
-            })
+            text.lines()
+                .zip(first..)
+                .find_map(|(line, n)| match http::parse_start_line(line) {
+                    Some(StartLine::Request { method, target }) => {
+                        let col = line.len() - line.trim_start().len() + 1;
+                        Some((
+                            method,
+                            target,
+                            Span::new(self.file, n, u32::try_from(col).unwrap_or(1)),
+                        ))
+                    }
+                    _ => None,
+                })
         });
         if found.is_none() {
             let at = placed
@@ -220,9 +251,21 @@ impl Reader<'_> {
                 .unwrap_or(Pos { line: 1, col: 1 });
             let has_section = placed.iter().any(|p| p.section == Section::HttpRequest);
             match (code.is_some(), has_section) {
-                (true, _) => self.report(Code::NoRequestLine, self.span(at), "the `HTTP request` block holds no request line (`METHOD /path`)"),
-                (false, true) => self.report(Code::NoRequestLine, self.span(at), "the `HTTP request` section has no code block with a request line"),
-                (false, false) => self.report(Code::Skipped, self.span(at), "not an API reference page: it has no `HTTP request` section"),
+                (true, _) => self.report(
+                    Code::NoRequestLine,
+                    self.span(at),
+                    "the `HTTP request` block holds no request line (`METHOD /path`)",
+                ),
+                (false, true) => self.report(
+                    Code::NoRequestLine,
+                    self.span(at),
+                    "the `HTTP request` section has no code block with a request line",
+                ),
+                (false, false) => self.report(
+                    Code::Skipped,
+                    self.span(at),
+                    "not an API reference page: it has no `HTTP request` section",
+                ),
             }
         }
         found
@@ -267,11 +310,18 @@ impl Reader<'_> {
             match columns.property(row, span.clone()) {
                 Ok((property, unreadable_members)) => {
                     if unreadable_members {
-                        let msg = format!("`{}` announces possible values but none could be read; any string is accepted", property.name);
+                        let msg = format!(
+                            "`{}` announces possible values but none could be read; any string is accepted",
+                            property.name
+                        );
                         self.report(Code::EnumMembers, span.clone(), msg);
                     }
                     if properties.iter().any(|p| p.name == property.name) {
-                        self.report(Code::TableRow, span, format!("`{}` is listed twice; the first row is used", property.name));
+                        self.report(
+                            Code::TableRow,
+                            span,
+                            format!("`{}` is listed twice; the first row is used", property.name),
+                        );
                     } else {
                         properties.push(property);
                     }
@@ -286,7 +336,13 @@ impl Reader<'_> {
         let mut examples: Vec<Example> = Vec::new();
         let mut failed = false;
         for p in placed.iter().filter(|p| p.section == Section::Examples) {
-            let Block::Code { info, text, body_line, .. } = p.block else {
+            let Block::Code {
+                info,
+                text,
+                body_line,
+                ..
+            } = p.block
+            else {
                 continue;
             };
             if !matches!(info.as_str(), "http" | "" | "json" | "text") {
@@ -361,8 +417,16 @@ impl Reader<'_> {
 
     fn json_body(&mut self, text: &str, line: u32) -> Result<serde_json::Value, ()> {
         serde_json::from_str(text).map_err(|e| {
-            let at = Span::new(self.file, line + u32::try_from(e.line()).unwrap_or(1) - 1, u32::try_from(e.column()).unwrap_or(1).max(1));
-            self.report(Code::ExampleNotJson, at, format!("the example body is not JSON: {e}"));
+            let at = Span::new(
+                self.file,
+                line + u32::try_from(e.line()).unwrap_or(1) - 1,
+                u32::try_from(e.column()).unwrap_or(1).max(1),
+            );
+            self.report(
+                Code::ExampleNotJson,
+                at,
+                format!("the example body is not JSON: {e}"),
+            );
         })
     }
 
@@ -384,11 +448,17 @@ impl Reader<'_> {
 
     fn status(&mut self, placed: &[Placed], examples: &[Example]) -> Option<Status> {
         let documented = placed.iter().find_map(|p| match (p.section, p.block) {
-            (Section::Response, Block::Paragraph { text, pos }) => find_status(text).map(|(code, reason)| (code, reason, *pos)),
+            (Section::Response, Block::Paragraph { text, pos }) => {
+                find_status(text).map(|(code, reason)| (code, reason, *pos))
+            }
             _ => None,
         });
         if let Some((code, reason, pos)) = documented {
-            return Some(Status { code, reason, span: self.span(pos) });
+            return Some(Status {
+                code,
+                reason,
+                span: self.span(pos),
+            });
         }
         let from_example = examples
             .iter()
@@ -403,9 +473,16 @@ impl Reader<'_> {
             .unwrap_or(Pos { line: 1, col: 1 });
         match from_example {
             Some(r) => {
-                let msg = format!("the `Response` section states no status code; using the example's `{} {}`", r.status, r.reason);
+                let msg = format!(
+                    "the `Response` section states no status code; using the example's `{} {}`",
+                    r.status, r.reason
+                );
                 self.report(Code::StatusFromExample, self.span(at), msg);
-                Some(Status { code: r.status, reason: r.reason.clone(), span: r.span.clone() })
+                Some(Status {
+                    code: r.status,
+                    reason: r.reason.clone(),
+                    span: r.span.clone(),
+                })
             }
             None => {
                 self.report(Code::NoSuccessStatus, self.span(at), "no success status: the `Response` section states no code (\"returns a `200 OK` response code\") and no example shows one");
@@ -434,7 +511,13 @@ fn place(blocks: &[Block]) -> Vec<Placed<'_>> {
     let mut examples_level = None;
     let mut placed = Vec::with_capacity(blocks.len());
     for block in blocks {
-        if let Block::Heading { level, text, tab: false, .. } = block {
+        if let Block::Heading {
+            level,
+            text,
+            tab: false,
+            ..
+        } = block
+        {
             let next = classify_heading(text);
             let inside_examples = examples_level.is_some_and(|l| *level > l);
             match next {
@@ -475,13 +558,18 @@ fn classify_heading(text: &str) -> Section {
 /// Finds the property table: in `Request body` first, else any table headed Property and Type.
 fn find_property_table<'a>(placed: &'a [Placed]) -> Option<(&'a [Row], Pos)> {
     let tables = placed.iter().filter_map(|p| match p.block {
-        Block::Table { rows, pos } if has_name_and_type(rows) => Some((p.section, rows.as_slice(), *pos)),
+        Block::Table { rows, pos } if has_name_and_type(rows) => {
+            Some((p.section, rows.as_slice(), *pos))
+        }
         _ => None,
     });
     let all: Vec<_> = tables.collect();
     all.iter()
         .find(|(s, _, _)| *s == Section::RequestBody)
-        .or_else(|| all.iter().find(|(s, rows, _)| *s == Section::Other && header_word(rows, 0) == "property"))
+        .or_else(|| {
+            all.iter()
+                .find(|(s, rows, _)| *s == Section::Other && header_word(rows, 0) == "property")
+        })
         .map(|(_, rows, pos)| (*rows, *pos))
 }
 
@@ -502,10 +590,16 @@ fn is_parameter_table(rows: Option<&[Row]>) -> bool {
 }
 
 fn is_create(title: &str, placed: &[Placed]) -> bool {
-    let first = title.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
+    let first = title
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let titled = matches!(first.as_str(), "create" | "add" | "post") && !title.contains(':');
     let returns_201 = placed.iter().any(|p| match (p.section, p.block) {
-        (Section::Response, Block::Paragraph { text, .. }) => find_status(text).is_some_and(|(c, _)| c == 201),
+        (Section::Response, Block::Paragraph { text, .. }) => {
+            find_status(text).is_some_and(|(c, _)| c == 201)
+        }
         _ => false,
     });
     titled || returns_201
@@ -550,11 +644,17 @@ impl Columns {
 
     /// Reads one row; the flag tells that the description announces unreadable enum values.
     fn property(&self, row: &Row, span: Span) -> Result<(Property, bool), String> {
-        let cell = |i: Option<usize>| i.and_then(|i| row.cells.get(i)).map(String::as_str).unwrap_or_default();
+        let cell = |i: Option<usize>| {
+            i.and_then(|i| row.cells.get(i))
+                .map(String::as_str)
+                .unwrap_or_default()
+        };
         let name = cell(self.name).replace(['`', '*', '\\'], "");
         let name = name.trim();
         let valid_name = !name.is_empty()
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '@' | '.' | '-'));
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '@' | '.' | '-'));
         if !valid_name {
             return Err(format!("row skipped: `{name}` is not a property name"));
         }
@@ -562,15 +662,21 @@ impl Columns {
         let members = types::parse_members(description);
         let listed = matches!(members, Members::Listed(_));
         let type_cell = cell(self.ty);
-        let ty = types::parse_type(type_cell, listed)
-            .ok_or_else(|| format!("row skipped: the type `{type_cell}` of `{name}` is not a Graph type"))?;
+        let ty = types::parse_type(type_cell, listed).ok_or_else(|| {
+            format!("row skipped: the type `{type_cell}` of `{name}` is not a Graph type")
+        })?;
         let enum_type = matches!(ty.element(), EdmType::Enum(_) | EdmType::Named(_));
         let (ty, members, unreadable) = match members {
             Members::Listed(m) if enum_type => (ty, m, false),
             Members::Unreadable if enum_type => (as_open_enum(ty), Vec::new(), true),
             _ => (ty, Vec::new(), false),
         };
-        let property = Property { name: name.to_string(), ty, members, span };
+        let property = Property {
+            name: name.to_string(),
+            ty,
+            members,
+            span,
+        };
         Ok((property, unreadable))
     }
 }
@@ -591,7 +697,12 @@ fn resource_name(title: &str, examples: &[Example], path: &str) -> String {
         [response, e.request.body.as_ref()]
             .into_iter()
             .flatten()
-            .find_map(|b| b.get("@odata.type")?.as_str()?.strip_prefix("#microsoft.graph.").map(str::to_string))
+            .find_map(|b| {
+                b.get("@odata.type")?
+                    .as_str()?
+                    .strip_prefix("#microsoft.graph.")
+                    .map(str::to_string)
+            })
     });
     let from_title = title
         .split_whitespace()

@@ -25,7 +25,11 @@ pub fn parse_type(cell: &str, has_members: bool) -> Option<EdmType> {
         .trim_start_matches("microsoft.graph.")
         .trim_start_matches("graph.")
         .trim_end_matches([',', '.', ';']);
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    {
         return None;
     }
     Some(match EdmType::primitive(name) {
@@ -134,7 +138,9 @@ fn strip_numbering(word: &str) -> &str {
 
 fn is_member(value: &str) -> bool {
     let mut chars = value.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -154,7 +160,9 @@ mod tests {
     fn collection_of_enum() {
         assert_eq!(
             parse_type("dayOfWeek collection", true),
-            Some(EdmType::Collection(Box::new(EdmType::Enum("dayOfWeek".into()))))
+            Some(EdmType::Collection(Box::new(EdmType::Enum(
+                "dayOfWeek".into()
+            ))))
         );
     }
 }

@@ -1,8 +1,8 @@
 //! The whole contract as one OpenAPI 3.1 document, so that peer tools (Schemathesis, Dredd,
 //! Prism) run on exactly the contract this suite runs on.
 
-use super::rules::{ID_BASE, Variant, resource_document};
 use super::DIALECT;
+use super::rules::{ID_BASE, Variant, resource_document};
 use crate::derive::Contract;
 use crate::model::{Example, Operation};
 use serde_json::{Map, Value, json};
@@ -14,7 +14,9 @@ const DEFAULT_SERVER: &str = "https://graph.microsoft.com/beta";
 pub fn openapi_document(contract: &Contract) -> Value {
     let mut paths: Map<String, Value> = Map::new();
     for operation in &contract.operations {
-        let item = paths.entry(operation.path.clone()).or_insert_with(|| json!({}));
+        let item = paths
+            .entry(operation.path.clone())
+            .or_insert_with(|| json!({}));
         item[operation.method.as_str().to_ascii_lowercase()] = operation_object(operation);
     }
     let mut schemas = Map::new();
@@ -53,16 +55,24 @@ fn operation_object(operation: &Operation) -> Value {
         .iter()
         .map(|p| json!({ "name": p.name, "in": "path", "required": true, "schema": { "type": "string" } }))
         .collect();
-    let usable: Vec<&Example> = operation.examples.iter().filter(|e| !e.contradicts_page()).collect();
+    let usable: Vec<&Example> = operation
+        .examples
+        .iter()
+        .filter(|e| !e.contradicts_page())
+        .collect();
     let request_examples = named_examples(usable.iter().map(|e| e.request.body.as_ref()));
-    let response_examples = named_examples(
-        usable
-            .iter()
-            .map(|e| e.response.as_ref().filter(|r| r.status == operation.status.code).and_then(|r| r.body.as_ref())),
-    );
+    let response_examples = named_examples(usable.iter().map(|e| {
+        e.response
+            .as_ref()
+            .filter(|r| r.status == operation.status.code)
+            .and_then(|r| r.body.as_ref())
+    }));
     let mut response = json!({ "description": operation.status.reason });
     if operation.status.code != 204 {
-        response["content"] = media(component_ref(&operation.resource, Variant::Response), response_examples);
+        response["content"] = media(
+            component_ref(&operation.resource, Variant::Response),
+            response_examples,
+        );
     }
     json!({
         "operationId": operation.id,
@@ -97,12 +107,11 @@ fn named_examples<'a>(bodies: impl Iterator<Item = Option<&'a Value>>) -> Map<St
 fn local_refs(mut schema: Value) -> Value {
     match &mut schema {
         Value::Object(map) => {
-            if let Some(Value::String(target)) = map.get_mut("$ref") {
-                if let Some(rest) = target.strip_prefix(ID_BASE) {
-                    if let Some((name, def)) = rest.split_once(".json#/$defs/") {
-                        *target = format!("#/components/schemas/{name}.{def}");
-                    }
-                }
+            if let Some(Value::String(target)) = map.get_mut("$ref")
+                && let Some(rest) = target.strip_prefix(ID_BASE)
+                && let Some((name, def)) = rest.split_once(".json#/$defs/")
+            {
+                *target = format!("#/components/schemas/{name}.{def}");
             }
             for value in map.values_mut() {
                 *value = local_refs(std::mem::take(value));

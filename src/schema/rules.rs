@@ -48,9 +48,15 @@ pub fn resource_document(resource: &Resource, contract: &Contract) -> Value {
 
 fn object_schema(resource: &Resource, contract: &Contract, variant: Variant) -> Value {
     let mut properties = Map::new();
-    properties.insert("@odata.type".into(), json!({ "const": resource.odata_type() }));
+    properties.insert(
+        "@odata.type".into(),
+        json!({ "const": resource.odata_type() }),
+    );
     for property in &resource.properties {
-        properties.insert(property.name.clone(), property_schema(property, contract, variant));
+        properties.insert(
+            property.name.clone(),
+            property_schema(property, contract, variant),
+        );
     }
     let mut schema = json!({
         "title": format!("{} ({})", resource.name, variant.key()),
@@ -64,7 +70,11 @@ fn object_schema(resource: &Resource, contract: &Contract, variant: Variant) -> 
             object.insert("additionalProperties".into(), json!(false));
         }
         Variant::Response => {
-            let required: Vec<&str> = resource.properties.iter().map(|p| p.name.as_str()).collect();
+            let required: Vec<&str> = resource
+                .properties
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect();
             object.insert("required".into(), json!(required));
         }
     }
@@ -109,7 +119,9 @@ fn type_schema(ty: &EdmType, members: &[String], contract: &Contract, variant: V
         }
         EdmType::Guid => json!({ "type": "string", "format": "uuid" }),
         EdmType::Date => json!({ "type": "string", "format": "date" }),
-        EdmType::TimeOfDay => json!({ "type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,12})?)?$" }),
+        EdmType::TimeOfDay => {
+            json!({ "type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,12})?)?$" })
+        }
         EdmType::Duration => json!({ "type": "string", "pattern": "^-?P" }),
         EdmType::Binary => json!({ "type": "string", "contentEncoding": "base64" }),
         EdmType::Named(name) if contract.resource(name).is_some() => {
