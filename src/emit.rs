@@ -154,7 +154,8 @@ pub fn pretty(value: &serde_json::Value) -> String {
 }
 
 /// Writes `content` to a temporary file beside `path`, then renames it over `path`, so a
-/// reader never sees a half-written file.
+/// reader never sees a half-written file and a killed process leaves the old file intact.
+/// (No fsync: the contract is regenerated, not a record to survive a power cut.)
 pub fn write_atomically(path: &Path, content: &str) -> Result<(), EmitError> {
     let err = |action, source| EmitError {
         action,
@@ -169,7 +170,7 @@ pub fn write_atomically(path: &Path, content: &str) -> Result<(), EmitError> {
         .unwrap_or_default();
     let temp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = std::fs::File::create(&temp)
-        .and_then(|mut f| f.write_all(content.as_bytes()).and_then(|()| f.sync_all()))
+        .and_then(|mut f| f.write_all(content.as_bytes()))
         .and_then(|()| std::fs::rename(&temp, path));
     if let Err(e) = result {
         let _ = std::fs::remove_file(&temp);

@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod docs;
 pub mod emit;
 pub mod format;
+pub mod mock;
 pub mod model;
 pub mod schema;
 pub mod suite;

@@ -1,0 +1,1 @@
+//! The reference mock (being written).
