@@ -4,11 +4,11 @@
 //! Output is deterministic: files in name order, keys in a fixed order, 2-space indentation,
 //! a trailing newline, and no machine paths, so two runs are byte-identical wherever they run.
 
+use crate::atomic_file::write_atomically;
 use crate::case::CaseFile;
 use crate::derive::Derivation;
 use crate::schema::{openapi_document, resource_document};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The directories derive owns under the output directory.
@@ -85,7 +85,11 @@ impl SuiteFiles {
             if std::fs::read_to_string(&path).ok().as_deref() == Some(content.as_str()) {
                 continue;
             }
-            write_atomically(&path, content)?;
+            write_atomically(&path, content).map_err(|source| EmitError {
+                action: "write",
+                path: path.clone(),
+                source,
+            })?;
         }
         for stale in self.stale_files(dir)? {
             std::fs::remove_file(dir.join(&stale)).map_err(|source| EmitError {
@@ -151,32 +155,6 @@ pub fn pretty(value: &serde_json::Value) -> String {
     let mut text = serde_json::to_string_pretty(value).expect("JSON values serialize");
     text.push('\n');
     text
-}
-
-/// Writes `content` to a temporary file beside `path`, then renames it over `path`, so a
-/// reader never sees a half-written file and a killed process leaves the old file intact.
-/// (No fsync: the contract is regenerated, not a record to survive a power cut.)
-pub fn write_atomically(path: &Path, content: &str) -> Result<(), EmitError> {
-    let err = |action, source| EmitError {
-        action,
-        path: path.to_path_buf(),
-        source,
-    };
-    let parent = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| err("create the directory of", e))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::File::create(&temp)
-        .and_then(|mut f| f.write_all(content.as_bytes()))
-        .and_then(|()| std::fs::rename(&temp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&temp);
-        return Err(err("write", e));
-    }
-    Ok(())
 }
 
 /// A unified diff of at most 40 lines.

@@ -48,6 +48,87 @@ fn parse(b: &[u8], strictness: Strictness) -> Option<()> {
     offset(&b[i..], core)
 }
 
+/// Returns the instant of an RFC 3339 DateTimeOffset as 100-nanosecond ticks since
+/// 1970-01-01T00:00:00Z (Graph's precision), so that `...-08:00` and its UTC form compare
+/// equal; digits beyond the seventh are ignored.
+pub fn instant_ticks(s: &str) -> Option<i128> {
+    let b = s.as_bytes();
+    parse(b, Strictness::Rfc3339)?;
+    let field = |at, n| digits(b, at, n).map(i128::from);
+    let days = days_from_civil(field(0, 4)?, field(5, 2)?, field(8, 2)?);
+    let seconds = days * 86_400 + field(11, 2)? * 3600 + field(14, 2)? * 60 + field(17, 2)?;
+    let mut i = 19;
+    let mut fraction: i128 = 0;
+    if b.get(i) == Some(&b'.') {
+        let n = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        for k in 0..7 {
+            let digit = if k < n {
+                i128::from(b[i + 1 + k] - b'0')
+            } else {
+                0
+            };
+            fraction = fraction * 10 + digit;
+        }
+        i += 1 + n;
+    }
+    let offset_seconds = match b[i] {
+        b'Z' | b'z' => 0,
+        sign => {
+            let minutes = field(i + 1, 2)? * 60 + field(i + 4, 2)?;
+            if sign == b'-' {
+                -minutes * 60
+            } else {
+                minutes * 60
+            }
+        }
+    };
+    Some((seconds - offset_seconds) * 10_000_000 + fraction)
+}
+
+/// Formats seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn utc_timestamp(epoch_seconds: i64) -> String {
+    let days = epoch_seconds.div_euclid(86_400);
+    let rem = epoch_seconds.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Returns the current time as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn now_utc() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    utc_timestamp(now)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i128, m: i128, d: i128) -> i128 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 fn offset(b: &[u8], core: bool) -> Option<()> {
     match b {
         [b'Z'] => Some(()),
@@ -110,6 +191,23 @@ mod tests {
             assert!(is_date_time_offset(s, Rfc3339), "{s}");
             assert!(!is_date_time_offset(s, GraphCore), "{s}");
         }
+    }
+
+    #[test]
+    fn instants_compare_across_offsets_to_100_ns() {
+        let a = instant_ticks("2016-12-31T23:58:36.6670033-08:00").unwrap();
+        let b = instant_ticks("2017-01-01T07:58:36.6670033Z").unwrap();
+        let c = instant_ticks("2017-01-01T07:58:36.667003349Z").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(b, c);
+        assert_ne!(b, instant_ticks("2017-01-01T07:58:36Z").unwrap());
+        assert_eq!(instant_ticks("1970-01-01T00:00:00Z"), Some(0));
+    }
+
+    #[test]
+    fn utc_timestamp_formats_the_epoch_and_leap_days() {
+        assert_eq!(utc_timestamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_timestamp(951_782_400), "2000-02-29T00:00:00Z");
     }
 
     #[test]

@@ -4,13 +4,18 @@
 //! Data flows one way: pages --[`docs`]--> [`model`] --[`derive`]--> contract
 //! --[`schema`] and [`case`]--> `schemas/` + `cases/` files ([`emit`]).
 
+pub mod atomic_file;
 pub mod case;
+pub mod checks;
 pub mod derive;
 pub mod diagnostic;
 pub mod docs;
 pub mod emit;
 pub mod format;
+pub mod generate;
 pub mod mock;
 pub mod model;
+pub mod results;
+pub mod run;
 pub mod schema;
 pub mod suite;

@@ -1,12 +1,25 @@
 //! The command line: parses flags, calls the library, prints, and picks the exit code.
 //! This is the only place that prints errors or decides how the process ends.
+//!
+//! Exit codes (a contract scripts rely on): 0 every check passed (warnings allowed), 1 a
+//! check failed (or derive found a page error or drift), 2 a usage or configuration error, or
+//! an endpoint that cannot be reached.
 
 use clap::{Parser, Subcommand};
 use graph_conformance::derive::{collect_pages, derive};
 use graph_conformance::diagnostic::Severity;
 use graph_conformance::emit::SuiteFiles;
-use std::path::PathBuf;
+use graph_conformance::mock::{Fault, MockConfig, MockServer};
+use graph_conformance::results::{CaseResult, RunResults, Verdict};
+use graph_conformance::run::{DEFAULT_CASES, DEFAULT_SEED, RunOptions, run};
+use graph_conformance::suite::Suite;
+use secrecy::SecretString;
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Contract and conformance tests for REST APIs documented the way Microsoft Graph documents its own.
 #[derive(Parser)]
@@ -18,6 +31,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the conformance suite against an endpoint (default: the embedded reference mock).
+    Run(RunArgs),
+    /// Serve the reference mock, optionally with faults injected.
+    Mock(MockArgs),
     /// Derive JSON Schemas (schemas/) and test cases (cases/) from Graph reference pages.
     Derive {
         /// Page files, or directories whose .md and .txt files are read in sorted order.
@@ -32,7 +49,72 @@ enum Command {
     },
 }
 
-/// The exit-code contract: 0 ok, 1 findings, 2 usage or input error.
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The service root, version included (http://127.0.0.1:8080/beta). Without it, the
+    /// embedded reference mock is started and tested.
+    #[arg(long, value_name = "URL", value_parser = parse_base_url)]
+    base_url: Option<String>,
+    /// The bearer token sent as `Authorization: Bearer ...` (never printed or recorded).
+    #[arg(
+        long,
+        env = "GRAPH_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    token: Option<String>,
+    /// Where results.json is written.
+    #[arg(long, value_name = "DIR", default_value = "report")]
+    report_dir: PathBuf,
+    /// Run another derived suite (a directory with schemas/ and cases/) instead of the embedded one.
+    #[arg(long, value_name = "DIR")]
+    suite: Option<PathBuf>,
+    /// The seed of every generated case; the same seed gives the same cases.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Generated valid payloads per operation (at least 1).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CASES, value_parser = clap::value_parser!(u32).range(1..))]
+    cases: u32,
+    /// Run only the cases whose id matches (`update-*`, `*/invalid/*`, or a substring).
+    #[arg(long, value_name = "PATTERN")]
+    only: Option<String>,
+    /// A value for a path placeholder, e.g. --id ndesConnectorId=abc (repeatable).
+    #[arg(long = "id", value_name = "NAME=VALUE", value_parser = parse_id)]
+    ids: Vec<(String, String)>,
+    /// Fail on Graph-wide convention checks instead of warning.
+    #[arg(long)]
+    strict: bool,
+    /// An extra header sent with every request, e.g. --header 'x-proxy-tenant: t1' (repeatable).
+    #[arg(long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
+    headers: Vec<(String, String)>,
+    /// Per-request timeout in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout: u64,
+    /// With the embedded mock only: inject a fault (repeatable; see `mock --list-faults`).
+    #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
+    faults: Vec<Fault>,
+}
+
+#[derive(clap::Args)]
+struct MockArgs {
+    /// The port to listen on, on 127.0.0.1 (0 picks a free one).
+    #[arg(long, value_name = "P", default_value_t = 8080)]
+    port: u16,
+    /// The path prefix (service version) the operations are served under.
+    #[arg(long, value_name = "PREFIX", default_value = "/beta", value_parser = parse_prefix)]
+    prefix: String,
+    /// Inject a fault in every response (repeatable).
+    #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
+    faults: Vec<Fault>,
+    /// List the faults and exit.
+    #[arg(long)]
+    list_faults: bool,
+    /// Serve another derived suite instead of the embedded one.
+    #[arg(long, value_name = "DIR")]
+    suite: Option<PathBuf>,
+}
+
+/// The exit-code contract: 0 ok, 1 findings, 2 usage, configuration or reachability error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     Success,
@@ -54,11 +136,285 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Derive { pages, out, check } => run_derive(&pages, &out, check),
+        Command::Run(args) => with_runtime(|| run_suite(args)),
+        Command::Mock(args) => with_runtime(|| serve_mock(args)),
     };
     outcome.into()
 }
 
-fn run_derive(pages: &[PathBuf], out: &std::path::Path, check: bool) -> Outcome {
+fn with_runtime<F: std::future::Future<Output = Outcome>>(task: impl FnOnce() -> F) -> Outcome {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(task()),
+        Err(e) => fail(&e),
+    }
+}
+
+fn load_suite(dir: Option<&Path>) -> Result<Suite, graph_conformance::suite::SuiteError> {
+    match dir {
+        Some(dir) => Suite::load(dir),
+        None => Suite::embedded(),
+    }
+}
+
+async fn run_suite(args: RunArgs) -> Outcome {
+    let suite = match load_suite(args.suite.as_deref()) {
+        Ok(suite) => Arc::new(suite),
+        Err(e) => return fail(&e),
+    };
+    if args.base_url.is_some() && !args.faults.is_empty() {
+        eprintln!("error: --fault only applies to the embedded mock; drop --base-url or --fault");
+        return Outcome::UsageError;
+    }
+    if let Err(e) = check_writable(&args.report_dir) {
+        return fail(&e);
+    }
+    let mut mock = None;
+    let base_url = match &args.base_url {
+        Some(url) => url.clone(),
+        None => {
+            let config = MockConfig {
+                faults: args.faults.clone(),
+                ..MockConfig::default()
+            };
+            match MockServer::start(
+                Arc::clone(&suite),
+                config,
+                SocketAddr::from(([127, 0, 0, 1], 0)),
+            )
+            .await
+            {
+                Ok(server) => {
+                    let url = server.base_url();
+                    eprintln!("no --base-url: testing the embedded reference mock at {url}");
+                    mock = Some(server);
+                    url
+                }
+                Err(e) => return fail(&e),
+            }
+        }
+    };
+    let token = args
+        .token
+        .clone()
+        .or_else(|| mock.as_ref().map(|_| "embedded-mock-token".to_string()));
+    let options = RunOptions {
+        token: token.map(SecretString::from),
+        seed: args.seed,
+        cases: args.cases,
+        only: args.only.clone(),
+        ids: args.ids.iter().cloned().collect(),
+        strict: args.strict,
+        headers: args.headers.clone(),
+        timeout: Duration::from_secs(args.timeout),
+        embedded_mock: mock.is_some(),
+        ..RunOptions::new(base_url)
+    };
+    eprintln!(
+        "running {} operations, {} generated cases each, seed {} (--seed to vary)",
+        suite.cases.len(),
+        options.cases,
+        options.seed
+    );
+    let mut console = Console::default();
+    let outcome = run(&suite, &options, &mut |case| console.case_finished(case)).await;
+    if let Some(server) = mock {
+        server.shutdown().await;
+    }
+    let results = match outcome {
+        Ok(results) => results,
+        Err(e) => return fail(&e),
+    };
+    let path = args.report_dir.join("results.json");
+    let text = serde_json::to_string_pretty(&results).unwrap_or_default() + "\n";
+    if let Err(e) = graph_conformance::atomic_file::write_atomically(&path, &text) {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return Outcome::UsageError;
+    }
+    console.summary(&results);
+    eprintln!("results: {}", path.display());
+    if results.failed() {
+        Outcome::Findings
+    } else {
+        Outcome::Success
+    }
+}
+
+/// Prints one line per failing case, warnings once per root cause, and the closing lines.
+#[derive(Default)]
+struct Console {
+    warned: BTreeSet<(String, String, String)>,
+}
+
+impl Console {
+    fn case_finished(&mut self, case: &CaseResult) {
+        match case.verdict {
+            Verdict::Failed => {
+                let Some(f) = case.findings.iter().find(|f| f.is_error()) else {
+                    return;
+                };
+                let rule = f
+                    .rule
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default();
+                println!("FAIL {} [{}] {}{rule}", case.id, f.check, f.message);
+            }
+            Verdict::Warned => {
+                for f in &case.findings {
+                    let key = (
+                        case.operation.clone(),
+                        f.check.code().to_string(),
+                        f.key.clone(),
+                    );
+                    if self.warned.insert(key) {
+                        println!("WARN {} [{}] {}", case.id, f.check, f.message);
+                    }
+                }
+            }
+            Verdict::Skipped => {
+                println!(
+                    "SKIP {} {}",
+                    case.id,
+                    case.skipped_reason.as_deref().unwrap_or_default()
+                );
+            }
+            Verdict::Passed => {}
+        }
+    }
+
+    fn summary(&self, results: &RunResults) {
+        let t = &results.totals;
+        println!("{} passed, {} failed", t.passed + t.warned, t.failed);
+        println!(
+            "{} cases ({} with warnings, {} skipped), {} root causes failing and {} warnings, {} requests in {:.2}s, seed {}",
+            t.cases,
+            t.warned,
+            t.skipped,
+            t.errors,
+            t.warnings,
+            t.requests,
+            results.run.duration_ms / 1000.0,
+            results.run.seed
+        );
+    }
+}
+
+async fn serve_mock(args: MockArgs) -> Outcome {
+    if args.list_faults {
+        for fault in Fault::all() {
+            let kind = if fault.is_convention() {
+                "convention"
+            } else {
+                "page"
+            };
+            println!("{:<24} {kind:<10} {}", fault.name(), fault.description());
+        }
+        return Outcome::Success;
+    }
+    let suite = match load_suite(args.suite.as_deref()) {
+        Ok(suite) => Arc::new(suite),
+        Err(e) => return fail(&e),
+    };
+    let config = MockConfig {
+        prefix: args.prefix,
+        faults: args.faults,
+    };
+    let server =
+        match MockServer::start(suite, config, SocketAddr::from(([127, 0, 0, 1], args.port))).await
+        {
+            Ok(server) => server,
+            Err(e) => {
+                eprintln!("error: cannot listen on 127.0.0.1:{}: {e}", args.port);
+                return Outcome::UsageError;
+            }
+        };
+    eprintln!(
+        "serving the reference mock at {} (Ctrl-C stops it)",
+        server.base_url()
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    server.shutdown().await;
+    Outcome::Success
+}
+
+fn check_writable(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot create the report directory {}: {e}", dir.display()),
+        )
+    })?;
+    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!(
+                "cannot write to the report directory {}: {e}",
+                dir.display()
+            ),
+        )
+    })?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+fn parse_base_url(value: &str) -> Result<String, String> {
+    let ok = (value.starts_with("http://") || value.starts_with("https://"))
+        && value.len() > "https://".len();
+    let parsed = ok.then(|| reqwest::Url::parse(value).ok()).flatten();
+    match parsed {
+        Some(url) if url.host_str().is_some() => Ok(value.trim_end_matches('/').to_string()),
+        _ => Err("expected an http:// or https:// URL of the service root, e.g. http://127.0.0.1:8080/beta".into()),
+    }
+}
+
+fn parse_id(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((name, id)) if !name.is_empty() && !id.is_empty() => {
+            Ok((name.trim_matches(['{', '}']).to_string(), id.to_string()))
+        }
+        _ => Err(
+            "expected NAME=VALUE, e.g. --id ndesConnectorId=e71fa706-a706-e71f-06a7-1fe706a71fe7"
+                .into(),
+        ),
+    }
+}
+
+fn parse_header(value: &str) -> Result<(String, String), String> {
+    match value.split_once(':') {
+        Some((name, v))
+            if !name.trim().is_empty()
+                && reqwest::header::HeaderName::from_bytes(name.trim().as_bytes()).is_ok() =>
+        {
+            Ok((name.trim().to_string(), v.trim().to_string()))
+        }
+        _ => Err(
+            "expected 'NAME: VALUE' with a valid header name, e.g. --header 'x-tenant: t1'".into(),
+        ),
+    }
+}
+
+fn parse_prefix(value: &str) -> Result<String, String> {
+    if value.is_empty()
+        || (value.starts_with('/') && !value.ends_with('/') && !value.contains(char::is_whitespace))
+    {
+        Ok(value.to_string())
+    } else {
+        Err("expected a path like /beta or /v1.0 (or an empty string)".into())
+    }
+}
+
+fn parse_fault(value: &str) -> Result<Fault, String> {
+    Fault::parse(value).ok_or_else(|| {
+        let names: Vec<&str> = Fault::all().iter().map(|f| f.name()).collect();
+        format!("unknown fault; accepted: {}", names.join(", "))
+    })
+}
+
+fn run_derive(pages: &[PathBuf], out: &Path, check: bool) -> Outcome {
     let sources = match collect_pages(pages) {
         Ok(sources) => sources,
         Err(e) => return fail(&e),
@@ -96,12 +452,7 @@ fn run_derive(pages: &[PathBuf], out: &std::path::Path, check: bool) -> Outcome 
     }
 }
 
-fn report_check(
-    files: &SuiteFiles,
-    out: &std::path::Path,
-    summary: &str,
-    errors: usize,
-) -> Outcome {
+fn report_check(files: &SuiteFiles, out: &Path, summary: &str, errors: usize) -> Outcome {
     let drift = match files.check(out) {
         Ok(drift) => drift,
         Err(e) => return fail(&e),
@@ -128,7 +479,7 @@ fn report_check(
     }
 }
 
-/// Prints an error and its causes, and returns the usage-or-input outcome.
+/// Prints an error and its causes, and returns the usage-or-configuration outcome.
 fn fail(error: &dyn std::error::Error) -> Outcome {
     eprintln!("error: {error}");
     let mut source = error.source();

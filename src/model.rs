@@ -77,7 +77,7 @@ impl EdmType {
             "int16" => EdmType::Int16,
             "int32" | "int" | "integer" => EdmType::Int32,
             "int64" => EdmType::Int64,
-            "single" => EdmType::Single,
+            "single" | "float" => EdmType::Single,
             "double" => EdmType::Double,
             "decimal" => EdmType::Decimal,
             "guid" => EdmType::Guid,
@@ -119,6 +119,9 @@ pub struct Property {
     /// Enum members in the order the page lists them; empty for non-enum types.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<String>,
+    /// The page lists `null` among the enum's possible values.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub null_listed: bool,
     pub span: Span,
 }
 

@@ -113,3 +113,19 @@ impl Suite {
             .map_err(|e| fail(e.to_string()))
     }
 }
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_suite.rs"));
+}
+
+impl Suite {
+    /// Loads the suite embedded in the binary at build time (the committed `schemas/` and
+    /// `cases/`).
+    pub fn embedded() -> Result<Suite, SuiteError> {
+        let files = embedded::FILES
+            .iter()
+            .map(|(name, text)| ((*name).to_string(), (*text).to_string()))
+            .collect();
+        Suite::from_files(&files)
+    }
+}

@@ -231,7 +231,7 @@ impl Reader<'_> {
                 .zip(first..)
                 .find_map(|(line, n)| match http::parse_start_line(line) {
                     Some(StartLine::Request { method, target }) => {
-                        let col = line.len() - line.trim_start().len() + 1;
+                        let col = line.chars().take_while(|c| c.is_whitespace()).count() + 1;
                         Some((
                             method,
                             target,
@@ -391,9 +391,12 @@ impl Reader<'_> {
     fn example_part(&mut self, message: Message) -> Result<Part, ()> {
         self.check_content_length(&message);
         let span = self.line(message.line);
+        let declared_json = message
+            .header("Content-Type")
+            .is_none_or(|h| h.header.value.to_ascii_lowercase().contains("json"));
         let body = match &message.body {
-            Some(b) => Some(self.json_body(&b.text, b.line)?),
-            None => None,
+            Some(b) if declared_json => Some(self.json_body(&b.text, b.line)?),
+            _ => None,
         };
         let headers: Vec<Header> = message.headers.into_iter().map(|h| h.header).collect();
         Ok(match message.start {
@@ -417,10 +420,19 @@ impl Reader<'_> {
 
     fn json_body(&mut self, text: &str, line: u32) -> Result<serde_json::Value, ()> {
         serde_json::from_str(text).map_err(|e| {
+            let line_text = text
+                .lines()
+                .nth(e.line().saturating_sub(1))
+                .unwrap_or_default();
+            let byte_col = e.column().min(line_text.len());
+            let col = line_text
+                .get(..byte_col)
+                .map_or(byte_col, |p| p.chars().count())
+                .max(1);
             let at = Span::new(
                 self.file,
                 line + u32::try_from(e.line()).unwrap_or(1) - 1,
-                u32::try_from(e.column()).unwrap_or(1).max(1),
+                u32::try_from(col).unwrap_or(1),
             );
             self.report(
                 Code::ExampleNotJson,
@@ -659,7 +671,7 @@ impl Columns {
             return Err(format!("row skipped: `{name}` is not a property name"));
         }
         let description = cell(self.description);
-        let members = types::parse_members(description);
+        let (members, null_listed) = types::parse_members_with_null(description);
         let listed = matches!(members, Members::Listed(_));
         let type_cell = cell(self.ty);
         let ty = types::parse_type(type_cell, listed).ok_or_else(|| {
@@ -671,10 +683,12 @@ impl Columns {
             Members::Unreadable if enum_type => (as_open_enum(ty), Vec::new(), true),
             _ => (ty, Vec::new(), false),
         };
+        let null_listed = null_listed && !members.is_empty();
         let property = Property {
             name: name.to_string(),
             ty,
             members,
+            null_listed,
             span,
         };
         Ok((property, unreadable))

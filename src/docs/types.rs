@@ -15,7 +15,7 @@ pub fn parse_type(cell: &str, has_members: bool) -> Option<EdmType> {
         return parse_type(inner, has_members).map(|t| EdmType::Collection(Box::new(t)));
     }
     let lower = text.to_ascii_lowercase();
-    if let Some(stripped) = lower.strip_suffix("collection") {
+    if let Some(stripped) = lower.strip_suffix(" collection") {
         let inner = &text[..stripped.len()];
         return parse_type(inner, has_members).map(|t| EdmType::Collection(Box::new(t)));
     }
@@ -53,32 +53,40 @@ const ENUM_PHRASES: [&str; 6] = [
 pub enum Members {
     /// The description does not list values.
     None,
-    /// The listed values, in order.
+    /// The listed values, in order; `null` is never one of them (see `nullable`).
     Listed(Vec<String>),
     /// The description announces values but none could be read.
     Unreadable,
 }
 
 /// Finds the enum members of a description ("Possible values are: `a`, `b`.").
+#[cfg(test)]
 pub fn parse_members(description: &str) -> Members {
+    parse_members_with_null(description).0
+}
+
+/// Finds the enum members of a description, and whether `null` is listed among them.
+pub fn parse_members_with_null(description: &str) -> (Members, bool) {
     let lower = description.to_ascii_lowercase();
     let Some((at, phrase)) = ENUM_PHRASES
         .iter()
         .filter_map(|p| lower.find(p).map(|i| (i, *p)))
         .min_by_key(|(i, p)| (*i, usize::MAX - p.len()))
     else {
-        return Members::None;
+        return (Members::None, false);
     };
     let tail = sentence(&description[at + phrase.len()..]);
-    let members = if tail.contains('`') {
+    let mut members = if tail.contains('`') {
         backticked(tail)
     } else {
         listed_words(tail)
     };
+    let null_listed = members.iter().any(|m| m == "null");
+    members.retain(|m| m != "null");
     if members.is_empty() {
-        Members::Unreadable
+        (Members::Unreadable, null_listed)
     } else {
-        Members::Listed(members)
+        (Members::Listed(members), null_listed)
     }
 }
 
@@ -89,7 +97,7 @@ fn sentence(text: &str) -> &str {
     for (i, &b) in bytes.iter().enumerate() {
         match b {
             b'`' => in_code = !in_code,
-            b'.' if !in_code => {
+            b'.' if !in_code && !after_digit(bytes, i) => {
                 let next = bytes.get(i + 1).copied();
                 if next.is_none() || next.is_some_and(|n| n.is_ascii_whitespace()) {
                     return &text[..i];
@@ -99,6 +107,11 @@ fn sentence(text: &str) -> &str {
         }
     }
     text
+}
+
+/// Tells whether the byte before `i` is a digit (`1.` numbers a value, it ends no sentence).
+fn after_digit(bytes: &[u8], i: usize) -> bool {
+    i > 0 && bytes[i - 1].is_ascii_digit()
 }
 
 fn backticked(text: &str) -> Vec<String> {

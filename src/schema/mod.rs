@@ -26,6 +26,9 @@
 //! * Request schema: nothing is required (create sends no `id`, whatever the boilerplate
 //!   sentence says); nothing is nullable (null is never sent by the suite); properties the
 //!   table does not list are rejected, except `@odata.*` annotations.
+//! * Every property schema records its Graph type (`x-graph-type`) and its table row
+//!   (`x-source: "page:line:col"`); an enum whose members the page does not list is a plain
+//!   string marked `x-enum-unlisted`.
 
 mod openapi;
 mod rules;

@@ -83,7 +83,9 @@ fn object_schema(resource: &Resource, contract: &Contract, variant: Variant) -> 
 
 /// Builds the schema of one property for `variant`, with its page line as `x-source`.
 pub fn property_schema(property: &Property, contract: &Contract, variant: Variant) -> Value {
-    let nullable = variant == Variant::Response && !property.is_key() && !is_enum(&property.ty);
+    let nullable = variant == Variant::Response
+        && !property.is_key()
+        && (!is_enum(&property.ty) || property.null_listed);
     let mut schema = if property.is_key() {
         json!({ "type": "string" })
     } else {
@@ -93,6 +95,7 @@ pub fn property_schema(property: &Property, contract: &Contract, variant: Varian
         schema = allow_null(schema);
     }
     if let Some(object) = schema.as_object_mut() {
+        object.insert("x-graph-type".into(), json!(property.ty.display_name()));
         object.insert("x-source".into(), json!(property.span.to_string()));
     }
     schema
@@ -106,7 +109,9 @@ fn type_schema(ty: &EdmType, members: &[String], contract: &Contract, variant: V
     match ty {
         EdmType::String | EdmType::Stream => json!({ "type": "string" }),
         EdmType::DateTimeOffset => json!({ "type": "string", "format": "date-time" }),
-        EdmType::Enum(_) if members.is_empty() => json!({ "type": "string" }),
+        EdmType::Enum(_) if members.is_empty() => {
+            json!({ "type": "string", "x-enum-unlisted": true })
+        }
         EdmType::Enum(_) => json!({ "type": "string", "enum": members }),
         EdmType::Boolean => json!({ "type": "boolean" }),
         EdmType::Byte => integer(0, 255),
@@ -141,9 +146,12 @@ fn integer(min: i64, max: i64) -> Value {
 /// Lets a schema also accept `null`.
 fn allow_null(schema: Value) -> Value {
     match schema.get("type").and_then(Value::as_str) {
-        Some(ty) if schema.get("enum").is_none() => {
+        Some(ty) => {
             let mut schema = schema.clone();
             schema["type"] = json!([ty, "null"]);
+            if let Some(Value::Array(members)) = schema.get_mut("enum") {
+                members.push(Value::Null);
+            }
             schema
         }
         _ => json!({ "anyOf": [schema, { "type": "null" }] }),

@@ -1,0 +1,12 @@
+//! The checks: what a server's answer is held to, each a closed, typed failure with a stable
+//! code, a name, a severity and the page line of the rule it enforces.
+
+mod check;
+mod conventions;
+mod response;
+mod values;
+
+pub use check::{Check, Finding};
+pub use conventions::{error_shape, odata_type_present};
+pub use response::{Answer, Expected, SuccessVerdict, check_rejected, check_success};
+pub use values::{echo_mismatches, same_value};

@@ -1,0 +1,225 @@
+//! Checks on one answer: the root cause first (transport, 5xx, status), then the body
+//! (Content-Type, JSON, schema), so a failure is reported once, where it starts.
+
+use super::{Check, Finding};
+use crate::model::Status;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// A server's answer, as the checks see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    pub status: u16,
+    pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+/// What the page says a successful answer is.
+pub struct Expected<'a> {
+    pub status: &'a Status,
+    pub validator: &'a jsonschema::Validator,
+    /// The response schema (`$defs/response`), read for the `x-source` of each property.
+    pub schema: &'a Value,
+    pub strict: bool,
+}
+
+/// The outcome of checking a success answer.
+#[derive(Debug, Default)]
+pub struct SuccessVerdict {
+    pub findings: Vec<Finding>,
+    /// The parsed body, when it is a JSON object.
+    pub body: Option<Value>,
+    /// The top-level properties that broke the schema (not to be blamed again by echo).
+    pub schema_failed: BTreeSet<String>,
+}
+
+/// Checks an answer to a request the page says must succeed.
+pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
+    let mut verdict = SuccessVerdict::default();
+    let status_rule = Some(expected.status.span.to_string());
+    let strict = expected.strict;
+    if answer.status >= 500 {
+        let msg = format!(
+            "the server answered {} to a request the page says succeeds with {}",
+            answer.status,
+            describe(expected.status)
+        );
+        verdict.findings.push(Finding::new(
+            Check::ServerError,
+            strict,
+            "5xx",
+            msg,
+            status_rule,
+        ));
+        return verdict;
+    }
+    if answer.status != expected.status.code {
+        let msg = format!(
+            "expected {}, got {}",
+            describe(expected.status),
+            answer.status
+        );
+        verdict.findings.push(Finding::new(
+            Check::StatusCode,
+            strict,
+            "status",
+            msg,
+            status_rule,
+        ));
+        return verdict;
+    }
+    if expected.status.code == 204 {
+        return verdict;
+    }
+    if !is_json_media_type(answer.content_type) {
+        let msg = format!(
+            "Content-Type is {:?}, not application/json",
+            answer.content_type.unwrap_or("(none)")
+        );
+        verdict.findings.push(Finding::new(
+            Check::ContentType,
+            strict,
+            "content-type",
+            msg,
+            status_rule.clone(),
+        ));
+    }
+    let body = match serde_json::from_slice::<Value>(answer.body) {
+        Ok(body) if body.is_object() => body,
+        Ok(other) => {
+            let msg = format!("the body is JSON but not an object: {}", kind_of(&other));
+            verdict.findings.push(Finding::new(
+                Check::JsonBody,
+                strict,
+                "body",
+                msg,
+                status_rule,
+            ));
+            return verdict;
+        }
+        Err(e) => {
+            let msg = format!("the body ({} bytes) is not JSON: {e}", answer.body.len());
+            verdict.findings.push(Finding::new(
+                Check::JsonBody,
+                strict,
+                "body",
+                msg,
+                status_rule,
+            ));
+            return verdict;
+        }
+    };
+    for (property, message) in schema_errors(expected.validator, &body) {
+        let rule = property_rule(expected.schema, &property).or_else(|| status_rule.clone());
+        verdict.findings.push(Finding::new(
+            Check::ResponseSchema,
+            strict,
+            property.clone(),
+            message,
+            rule,
+        ));
+        verdict.schema_failed.insert(property);
+    }
+    verdict.body = Some(body);
+    verdict
+}
+
+/// Checks an answer to a request the page's contract forbids: any 4xx is right.
+pub fn check_rejected(
+    answer: Answer,
+    what: &str,
+    key: &str,
+    rule: Option<String>,
+    strict: bool,
+) -> Option<Finding> {
+    match answer.status {
+        400..=499 => None,
+        500..=599 => Some(Finding::new(
+            Check::ServerError,
+            strict,
+            "5xx",
+            format!(
+                "the server answered {} to {what}; a 4xx was expected",
+                answer.status
+            ),
+            rule,
+        )),
+        status => Some(Finding::new(
+            Check::InvalidRejected,
+            strict,
+            key,
+            format!("the server answered {status} to {what}; a 4xx was expected"),
+            rule,
+        )),
+    }
+}
+
+fn describe(status: &Status) -> String {
+    format!("{} {}", status.code, status.reason)
+        .trim_end()
+        .to_string()
+}
+
+/// Tells whether a Content-Type names `application/json`, whatever its parameters
+/// (`application/json; odata.metadata=minimal; charset=utf-8`).
+pub fn is_json_media_type(content_type: Option<&str>) -> bool {
+    content_type
+        .and_then(|ct| ct.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Groups schema errors by the top-level property they concern, one message per property.
+fn schema_errors(validator: &jsonschema::Validator, body: &Value) -> Vec<(String, String)> {
+    let mut by_property: Vec<(String, String)> = Vec::new();
+    for error in validator.iter_errors(body) {
+        let path = error.instance_path().to_string();
+        let property = match error.kind() {
+            jsonschema::error::ValidationErrorKind::Required { property } => {
+                property.as_str().unwrap_or_default().to_string()
+            }
+            _ => top_level(&path),
+        };
+        if by_property.iter().any(|(p, _)| *p == property) {
+            continue;
+        }
+        let shown = if path.is_empty() {
+            "the body".to_string()
+        } else {
+            format!("`{path}`")
+        };
+        let got = error.instance().to_string();
+        let got = if got.len() > 80 {
+            format!("{}...", &got[..got.floor_char_boundary(80)])
+        } else {
+            got
+        };
+        by_property.push((property, format!("{shown}: {error} (got {got})")));
+    }
+    by_property
+}
+
+fn top_level(pointer: &str) -> String {
+    let first = pointer
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    first.replace("~1", "/").replace("~0", "~")
+}
+
+fn property_rule(schema: &Value, property: &str) -> Option<String> {
+    schema["properties"][property]["x-source"]
+        .as_str()
+        .map(str::to_string)
+}

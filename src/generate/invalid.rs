@@ -1,0 +1,132 @@
+//! Invalid payloads: what the page's contract forbids and every faithful server must reject
+//! with a 4xx. Each comes with the table row it breaks.
+
+use super::{FieldKind, PayloadModel};
+use serde_json::{Value, json};
+
+/// One invalid request body and what it breaks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvalidPayload {
+    /// Stable name used in the case id (`state-outside-enum`).
+    pub name: String,
+    /// What is wrong, as a phrase ("`state` outside its enum").
+    pub what: String,
+    /// The raw request body (broken JSON is not a `Value`).
+    pub body: String,
+    /// The property it concerns, or `body`.
+    pub key: String,
+    /// `file:line:col` of the rule it breaks.
+    pub rule: Option<String>,
+}
+
+/// Lists the invalid payloads for a request schema, in a fixed order.
+pub fn invalid_payloads(model: &PayloadModel, table_rule: Option<String>) -> Vec<InvalidPayload> {
+    let mut out = Vec::new();
+    for field in &model.fields {
+        let rule = field.source.clone();
+        let mut push = |suffix: &str, what: String, value: Value| {
+            out.push(InvalidPayload {
+                name: format!("{}-{suffix}", field.name),
+                what,
+                body: json!({ field.name.clone(): value }).to_string(),
+                key: field.name.clone(),
+                rule: rule.clone(),
+            });
+        };
+        match &field.kind {
+            FieldKind::Enum(members) if !members.is_empty() => {
+                push(
+                    "outside-enum",
+                    format!("`{}` outside its enum", field.name),
+                    json!("notAMember"),
+                );
+                if let Some(recased) = members
+                    .iter()
+                    .map(|m| swap_first_case(m))
+                    .find(|r| !members.contains(r))
+                {
+                    let what = format!(
+                        "`{}` as \"{recased}\", a member in the wrong case",
+                        field.name
+                    );
+                    push("enum-wrong-case", what, json!(recased));
+                }
+            }
+            FieldKind::DateTime => {
+                let name = &field.name;
+                push(
+                    "date-no-offset",
+                    format!("`{name}` without an offset"),
+                    json!("2016-12-31T23:58:36"),
+                );
+                push(
+                    "date-space",
+                    format!("`{name}` with a space for `T`"),
+                    json!("2016-12-31 23:58:36Z"),
+                );
+                push(
+                    "date-impossible",
+                    format!("`{name}` on February 30"),
+                    json!("2017-02-30T00:00:00Z"),
+                );
+            }
+            FieldKind::String => {
+                let name = &field.name;
+                push(
+                    "number-for-string",
+                    format!("a number for the String `{name}`"),
+                    json!(12345),
+                );
+                push(
+                    "boolean-for-string",
+                    format!("a boolean for the String `{name}`"),
+                    json!(true),
+                );
+                push(
+                    "object-for-string",
+                    format!("an object for the String `{name}`"),
+                    json!({"value": "x"}),
+                );
+            }
+            _ => {}
+        }
+    }
+    if model.odata_type.is_some() {
+        out.push(InvalidPayload {
+            name: "wrong-odata-type".into(),
+            what: "an `@odata.type` naming no Graph type".into(),
+            body: json!({ "@odata.type": "#microsoft.graph.notARealType" }).to_string(),
+            key: "@odata.type".into(),
+            rule: table_rule.clone(),
+        });
+    }
+    let body_cases = [
+        ("array-body", "a JSON array as the body", "[]"),
+        ("string-body", "a JSON string as the body", "\"text\""),
+        ("number-body", "a JSON number as the body", "42"),
+        (
+            "broken-json",
+            "a body that is not JSON",
+            "{\"displayName\": ",
+        ),
+    ];
+    for (name, what, body) in body_cases {
+        out.push(InvalidPayload {
+            name: name.into(),
+            what: what.into(),
+            body: body.into(),
+            key: "body".into(),
+            rule: table_rule.clone(),
+        });
+    }
+    out
+}
+
+fn swap_first_case(member: &str) -> String {
+    let mut chars = member.chars();
+    match chars.next() {
+        Some(c) if c.is_lowercase() => c.to_uppercase().chain(chars).collect(),
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,200 @@
+//! Strategies for valid values: the core that every faithful Graph server accepts.
+//!
+//! DateTimeOffset: uppercase `T` and `Z`, offsets within ±14:00, seconds 00-59, years
+//! 0001-9999 (0002-9998 with an offset, so the UTC instant stays in range too), 0 to 7
+//! fraction digits. Strings: printable Unicode (no control, format or unassigned code
+//! points), empty, ASCII, non-ASCII and long ones up to 4 KiB. Integers within the type's
+//! range and within ±2^53 (exact in every JSON implementation); floating types as small
+//! integers (exact in single precision); enum members but the `unknownFutureValue` sentinel.
+
+use super::{FieldKind, PayloadModel};
+use proptest::prelude::*;
+use serde_json::{Map, Value};
+
+const JSON_SAFE_INTEGER: i64 = 1 << 53;
+
+/// Generates printable Unicode strings: empty, ASCII, non-ASCII and long (up to 4 KiB).
+pub fn printable_string() -> BoxedStrategy<String> {
+    prop_oneof![
+        1 => Just(String::new()),
+        4 => "[a-zA-Z0-9 ._-]{1,24}",
+        3 => "\\PC{1,24}",
+        1 => "[a-zA-Z0-9]{1025,4096}",
+        1 => "\\PC{200,400}",
+    ]
+    .boxed()
+}
+
+/// Generates DateTimeOffsets from the core every faithful server accepts.
+pub fn date_time_core() -> BoxedStrategy<String> {
+    let offset = prop_oneof![
+        Just(None),
+        (
+            any::<bool>(),
+            0u32..=14,
+            prop::sample::select(vec![0u32, 30, 45])
+        )
+            .prop_map(|(neg, h, m)| {
+                let m = if h == 14 { 0 } else { m };
+                Some((if neg { '-' } else { '+' }, h, m))
+            }),
+    ];
+    let fraction = (0usize..=7, any::<u32>()).prop_map(|(digits, n)| {
+        let value = format!("{:07}", n % 10_000_000);
+        if digits == 0 {
+            String::new()
+        } else {
+            format!(".{}", &value[..digits])
+        }
+    });
+    (
+        offset,
+        1u32..=9999,
+        1u32..=12,
+        1u32..=31,
+        0u32..24,
+        0u32..60,
+        0u32..60,
+        fraction,
+    )
+        .prop_map(|(offset, year, month, day, h, m, s, fraction)| {
+            let year = if offset.is_some() {
+                year.clamp(2, 9998)
+            } else {
+                year
+            };
+            let day = day.min(days_in_month(year, month));
+            let zone = match offset {
+                None => "Z".to_string(),
+                Some((sign, oh, om)) => format!("{sign}{oh:02}:{om:02}"),
+            };
+            format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}{fraction}{zone}")
+        })
+        .boxed()
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Generates valid values of `kind`; kinds that are not generated yield `null` (never used).
+pub fn value_strategy(kind: &FieldKind) -> BoxedStrategy<Value> {
+    match kind {
+        FieldKind::String => printable_string().prop_map(Value::String).boxed(),
+        FieldKind::DateTime => date_time_core().prop_map(Value::String).boxed(),
+        FieldKind::Enum(members) => {
+            let members: Vec<String> = members
+                .iter()
+                .filter(|m| *m != "unknownFutureValue")
+                .cloned()
+                .collect();
+            if members.is_empty() {
+                return Just(Value::Null).boxed();
+            }
+            prop::sample::select(members)
+                .prop_map(Value::String)
+                .boxed()
+        }
+        FieldKind::Boolean => any::<bool>().prop_map(Value::Bool).boxed(),
+        FieldKind::Integer { min, max } => {
+            let (lo, hi) = (
+                (*min).max(-JSON_SAFE_INTEGER),
+                (*max).min(JSON_SAFE_INTEGER),
+            );
+            (lo..=hi).prop_map(Value::from).boxed()
+        }
+        FieldKind::Number => (-1000i32..=1000)
+            .prop_map(|n| Value::from(f64::from(n)))
+            .boxed(),
+        FieldKind::Guid => any::<[u8; 16]>()
+            .prop_map(|b| Value::String(guid(&b)))
+            .boxed(),
+        FieldKind::Date => date_time_core()
+            .prop_map(|d| Value::String(d[..10].to_string()))
+            .boxed(),
+        FieldKind::TimeOfDay => (0u32..24, 0u32..60, 0u32..60)
+            .prop_map(|(h, m, s)| Value::String(format!("{h:02}:{m:02}:{s:02}")))
+            .boxed(),
+        FieldKind::Duration => (
+            0u32..1000,
+            prop::sample::select(vec!["PT{}H", "PT{}M", "P{}D", "PT{}S"]),
+        )
+            .prop_map(|(n, shape)| Value::String(shape.replace("{}", &n.to_string())))
+            .boxed(),
+        FieldKind::Binary => prop::collection::vec(any::<u8>(), 0..48)
+            .prop_map(|b| Value::String(base64(&b)))
+            .boxed(),
+        FieldKind::Array(inner) => prop::collection::vec(value_strategy(inner), 0..4)
+            .prop_map(Value::Array)
+            .boxed(),
+        FieldKind::Object | FieldKind::OpenEnum => Just(Value::Null).boxed(),
+    }
+}
+
+/// Generates request bodies: any subset of the generated fields (and maybe the resource's
+/// own `@odata.type`), each with a valid value. Shrinks toward fewer, simpler properties.
+pub fn body_strategy(model: &PayloadModel) -> BoxedStrategy<Map<String, Value>> {
+    let mut parts: Vec<BoxedStrategy<Option<(String, Value)>>> = Vec::new();
+    if let Some(odata_type) = &model.odata_type {
+        let entry = ("@odata.type".to_string(), Value::String(odata_type.clone()));
+        parts.push(prop::option::of(Just(entry)).boxed());
+    }
+    for field in model.generated_fields() {
+        let name = field.name.clone();
+        let value = value_strategy(&field.kind).prop_map(move |v| (name.clone(), v));
+        parts.push(prop::option::of(value).boxed());
+    }
+    parts
+        .prop_map(|entries| entries.into_iter().flatten().collect())
+        .boxed()
+}
+
+fn guid(b: &[u8; 16]) -> String {
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_pads() {
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+    }
+}

@@ -1,0 +1,400 @@
+//! The suite compiled for serving: one [`Operation`] per case file (its route, documented
+//! status and request validator), one [`Resource`] per response schema (its documented
+//! properties, their defaults and kinds), and the route table that resolves request paths.
+//!
+//! Nothing here knows a particular resource: everything comes from the case files and the
+//! schema documents.
+
+use super::template::Template;
+use crate::model::{Method, OperationKind};
+use crate::suite::Suite;
+use jsonschema::Validator;
+use serde_json::{Map, Value, json};
+
+/// What the mock must know about a documented property.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A string restricted to enum members.
+    Enum,
+    /// A DateTimeOffset (`format: date-time`).
+    DateTime,
+    /// Any other string (not an enum, not a date-time).
+    Text,
+    /// Everything else (booleans, numbers, objects, collections).
+    Other,
+}
+
+/// A documented property of a resource.
+#[derive(Debug, Clone)]
+pub(crate) struct Property {
+    pub name: String,
+    pub key: bool,
+    pub kind: Kind,
+    /// A value valid under the property's response schema (null when it is nullable).
+    pub default: Value,
+}
+
+/// A resource as its response schema documents it.
+pub(crate) struct Resource {
+    /// The Graph name (`ndesConnector`), as in `#microsoft.graph.<name>`.
+    pub name: String,
+    /// Every documented property except annotations, in schema order.
+    pub properties: Vec<Property>,
+    reference: String,
+    validator: Validator,
+}
+
+/// One documented operation (a case file).
+pub(crate) struct Operation {
+    pub kind: OperationKind,
+    pub template: Template,
+    /// Index into [`Contract::resources`].
+    pub resource: usize,
+    /// The documented success status.
+    pub status: u16,
+    /// The compiled request schema.
+    pub request: Validator,
+}
+
+/// What a route does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Run the operation at this index of [`Contract::operations`].
+    Operation(usize),
+    /// Return a stored item of this resource (index into [`Contract::resources`]).
+    Read(usize),
+}
+
+/// A method on a path template.
+pub(crate) struct Route {
+    pub method: Method,
+    pub template: Template,
+    pub action: Action,
+}
+
+/// How a request path resolved against the route table.
+pub(crate) enum Resolution<'a> {
+    Found {
+        route: &'a Route,
+        values: Vec<String>,
+    },
+    /// The path is known, the method is not; the methods it has.
+    MethodNotAllowed(Vec<Method>),
+    NotFound,
+}
+
+/// The suite, compiled for serving.
+pub(crate) struct Contract {
+    /// One per case file, in the suite's order.
+    pub operations: Vec<Operation>,
+    pub resources: Vec<Resource>,
+    pub routes: Vec<Route>,
+}
+
+impl Contract {
+    /// Compiles every case file of `suite`: its resource, request validator and routes.
+    pub fn compile(suite: &Suite) -> Result<Contract, String> {
+        let mut contract = Contract {
+            operations: Vec::new(),
+            resources: Vec::new(),
+            routes: Vec::new(),
+        };
+        for case in &suite.cases {
+            let resource = contract.resource_index(suite, &case.resource, &case.response_schema)?;
+            let request = suite
+                .validator(&case.request_schema)
+                .map_err(|e| format!("{}: {e}", case.id))?;
+            contract.operations.push(Operation {
+                kind: case.kind,
+                template: Template::parse(&case.path),
+                resource,
+                status: case.status.code,
+                request,
+            });
+        }
+        contract.build_routes(suite);
+        Ok(contract)
+    }
+
+    /// Resolves `method` on decoded path `segments`; the most specific template wins.
+    pub fn resolve(&self, method: &str, segments: &[String]) -> Resolution<'_> {
+        let mut found: Option<(&Route, Vec<String>)> = None;
+        let mut methods = Vec::new();
+        for route in &self.routes {
+            let Some(values) = route.template.matches(segments) else {
+                continue;
+            };
+            if !methods.contains(&route.method) {
+                methods.push(route.method);
+            }
+            let better = found
+                .as_ref()
+                .is_none_or(|(best, _)| route.template.specificity() > best.template.specificity());
+            if route.method.as_str() == method && better {
+                found = Some((route, values));
+            }
+        }
+        match found {
+            Some((route, values)) => Resolution::Found { route, values },
+            None if methods.is_empty() => Resolution::NotFound,
+            None => {
+                methods.sort();
+                Resolution::MethodNotAllowed(methods)
+            }
+        }
+    }
+
+    /// Returns the template of one item of `operation`'s collection (an update's own path; a
+    /// create's path plus `/{id}`).
+    pub fn item_template(operation: &Operation) -> Template {
+        match operation.kind {
+            OperationKind::Update => operation.template.clone(),
+            OperationKind::Create => operation.template.child_item("id"),
+        }
+    }
+
+    /// Returns the concrete collection `operation` acts on, given its placeholder values.
+    pub fn collection(operation: &Operation, values: &[String]) -> String {
+        match operation.kind {
+            OperationKind::Update => operation.template.address(values).collection,
+            OperationKind::Create => operation.template.render(values),
+        }
+    }
+
+    fn build_routes(&mut self, suite: &Suite) {
+        let mut shapes = Vec::new();
+        for (index, (operation, case)) in self.operations.iter().zip(&suite.cases).enumerate() {
+            self.routes.push(Route {
+                method: case.method,
+                template: operation.template.clone(),
+                action: Action::Operation(index),
+            });
+        }
+        for operation in &self.operations {
+            let item = Contract::item_template(operation);
+            let shape = item.shape();
+            if shapes.contains(&shape) {
+                continue;
+            }
+            shapes.push(shape);
+            self.routes.push(Route {
+                method: Method::Get,
+                template: item,
+                action: Action::Read(operation.resource),
+            });
+        }
+    }
+
+    fn resource_index(
+        &mut self,
+        suite: &Suite,
+        name: &str,
+        reference: &str,
+    ) -> Result<usize, String> {
+        if let Some(index) = self.resources.iter().position(|r| r.reference == reference) {
+            return Ok(index);
+        }
+        let resource = Resource::compile(suite, name, reference)?;
+        self.resources.push(resource);
+        Ok(self.resources.len() - 1)
+    }
+}
+
+impl Resource {
+    fn compile(suite: &Suite, name: &str, reference: &str) -> Result<Resource, String> {
+        let schema = resolve(suite, reference)
+            .ok_or_else(|| format!("`{reference}` does not resolve in the suite"))?;
+        let validator = suite.validator(reference).map_err(|e| e.to_string())?;
+        let mut resource = Resource {
+            name: name.to_string(),
+            properties: Vec::new(),
+            reference: reference.to_string(),
+            validator,
+        };
+        let documented = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        for (property, subschema) in documented {
+            if property.starts_with("@odata.") {
+                continue;
+            }
+            let kind = kind(&subschema);
+            let default = resource.default_for(&property, &subschema, kind);
+            resource.properties.push(Property {
+                key: property == "id",
+                kind,
+                default,
+                name: property,
+            });
+        }
+        Ok(resource)
+    }
+
+    /// Returns the `@odata.type` of this resource.
+    pub fn odata_type(&self) -> String {
+        format!("#microsoft.graph.{}", self.name)
+    }
+
+    /// Returns the documented property called `name`.
+    pub fn property(&self, name: &str) -> Option<&Property> {
+        self.properties.iter().find(|p| p.name == name)
+    }
+
+    /// Tells whether `name` is a documented DateTimeOffset property.
+    pub fn is_date_time(&self, name: &str) -> bool {
+        self.property(name)
+            .is_some_and(|p| p.kind == Kind::DateTime)
+    }
+
+    /// Builds an object with every documented property at its default and the key set to `id`.
+    pub fn defaults(&self, id: &str) -> Map<String, Value> {
+        self.properties
+            .iter()
+            .map(|p| {
+                let value = if p.key { json!(id) } else { p.default.clone() };
+                (p.name.clone(), value)
+            })
+            .collect()
+    }
+
+    /// Builds the stored form of a documented example: every documented property, kept when
+    /// valid under its response schema (DateTimeOffsets normalised to UTC), otherwise its
+    /// default; annotations and undocumented properties are left out.
+    pub fn repair(&self, example: &Map<String, Value>) -> Map<String, Value> {
+        let instance = Value::Object(example.clone());
+        let invalid = self.invalid_properties(&instance);
+        self.properties
+            .iter()
+            .map(|p| {
+                let value = match example.get(&p.name) {
+                    Some(value) if !invalid.contains(&p.name) => match (p.kind, value) {
+                        (Kind::DateTime, Value::String(text)) => super::datetime::normalise(text)
+                            .map_or_else(|| p.default.clone(), Value::String),
+                        _ => value.clone(),
+                    },
+                    _ => p.default.clone(),
+                };
+                (p.name.clone(), value)
+            })
+            .collect()
+    }
+
+    /// Names the top-level properties of `instance` that the response schema rejects.
+    fn invalid_properties(&self, instance: &Value) -> Vec<String> {
+        let mut names = Vec::new();
+        for error in self.validator.iter_errors(instance) {
+            if let Some(name) = top_level_property(error.instance_path().as_str())
+                && !names.contains(&name)
+            {
+                names.push(name);
+            }
+        }
+        names
+    }
+
+    /// Picks the first candidate the property's response schema accepts: null when it is
+    /// nullable, else the first enum member, `false`, `0`, `""`, ...
+    fn default_for(&self, name: &str, subschema: &Value, kind: Kind) -> Value {
+        let mut candidates = vec![Value::Null];
+        if kind == Kind::Enum
+            && let Some(first) = string_enum(subschema).and_then(|m| m.first().cloned())
+        {
+            candidates.push(first);
+        }
+        candidates.extend([
+            json!(false),
+            json!(0),
+            json!(""),
+            json!("0001-01-01T00:00:00.0000000Z"),
+            json!("0001-01-01"),
+            json!("00000000-0000-0000-0000-000000000000"),
+            json!("00:00:00"),
+            json!("PT0S"),
+            json!([]),
+            json!({}),
+        ]);
+        candidates
+            .into_iter()
+            .find(|candidate| {
+                let mut probe = Map::new();
+                probe.insert(name.to_string(), candidate.clone());
+                !self
+                    .invalid_properties(&Value::Object(probe))
+                    .iter()
+                    .any(|n| n == name)
+            })
+            .unwrap_or(Value::Null)
+    }
+}
+
+/// Reads the first segment of a JSON pointer (`/state/0` -> `state`), unescaped.
+fn top_level_property(pointer: &str) -> Option<String> {
+    let segment = pointer.strip_prefix('/')?.split('/').next()?;
+    Some(segment.replace("~1", "/").replace("~0", "~"))
+}
+
+/// Follows `reference` (`<$id>#<pointer>`, then any `$ref` chain) to a schema in the suite.
+fn resolve<'a>(suite: &'a Suite, reference: &str) -> Option<&'a Value> {
+    let mut document: Option<&Value> = None;
+    let mut reference = reference.to_string();
+    for _ in 0..16 {
+        let (id, pointer) = reference.split_once('#').unwrap_or((&reference, ""));
+        if !id.is_empty() {
+            document = suite
+                .schemas
+                .values()
+                .find(|doc| doc.get("$id").and_then(Value::as_str) == Some(id));
+        }
+        let schema = document?.pointer(pointer)?;
+        match schema.get("$ref").and_then(Value::as_str) {
+            Some(next) if schema.get("properties").is_none() => reference = next.to_string(),
+            _ => return Some(schema),
+        }
+    }
+    None
+}
+
+/// Lists the schemas a property may take: itself and its `anyOf`/`oneOf` branches.
+fn branches(schema: &Value) -> Vec<&Value> {
+    let mut out = vec![schema];
+    for keyword in ["anyOf", "oneOf"] {
+        if let Some(list) = schema.get(keyword).and_then(Value::as_array) {
+            out.extend(list.iter());
+        }
+    }
+    out
+}
+
+/// Returns the members of a string enum (`type: string` with `enum`), here or in a branch.
+fn string_enum(schema: &Value) -> Option<&Vec<Value>> {
+    branches(schema).into_iter().find_map(|s| {
+        let typed = s.get("type").and_then(Value::as_str) == Some("string");
+        s.get("enum").and_then(Value::as_array).filter(|_| typed)
+    })
+}
+
+fn kind(schema: &Value) -> Kind {
+    let branches = branches(schema);
+    let strings_only = |s: &Value| match s.get("type") {
+        Some(Value::String(t)) => t == "string",
+        Some(Value::Array(types)) => {
+            types.iter().any(|t| t == "string")
+                && types.iter().all(|t| t == "string" || t == "null")
+        }
+        _ => false,
+    };
+    if string_enum(schema).is_some() {
+        Kind::Enum
+    } else if branches
+        .iter()
+        .any(|s| s.get("format").and_then(Value::as_str) == Some("date-time"))
+    {
+        Kind::DateTime
+    } else if branches.iter().any(|s| strings_only(s)) {
+        Kind::Text
+    } else {
+        Kind::Other
+    }
+}

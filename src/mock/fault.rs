@@ -1,0 +1,272 @@
+//! The closed list of faults the mock can inject, each breaking exactly one documented or
+//! conventional behaviour, and the per-request set of active faults.
+//!
+//! A fault is active when the server's [`crate::mock::MockConfig`] lists it or when the
+//! request names it in the [`FAULT_HEADER`] (comma-separated names). Faults combine.
+
+/// The request header that activates faults for one request: comma-separated fault names.
+pub const FAULT_HEADER: &str = "x-graph-conformance-fault";
+
+/// One way the mock can deviate from the documented (or conventional) Graph behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Fault {
+    WrongStatus,
+    MissingProperty,
+    EnumOutOfSet,
+    EnumWrongCase,
+    EnumNull,
+    DateWithoutOffset,
+    DateAsNumber,
+    DateFractionCut,
+    WrongOdataType,
+    IdAsNumber,
+    PatchIgnored,
+    PatchReplaces,
+    AcceptInvalidEnum,
+    AcceptInvalidDate,
+    AcceptWrongType,
+    AcceptNonObject,
+    AcceptBrokenJson,
+    ErrorOnNonAscii,
+    ErrorOnLongString,
+    SwapValues,
+    WrongContentType,
+    TruncatedJson,
+    CreateReusesId,
+    DateShifted,
+    PatchDropsDates,
+    NoAuth,
+    UnknownIdUpsert,
+    PlainErrorBody,
+    AcceptUnknownProperty,
+    NoOdataType,
+}
+
+const ALL: [Fault; 30] = [
+    Fault::WrongStatus,
+    Fault::MissingProperty,
+    Fault::EnumOutOfSet,
+    Fault::EnumWrongCase,
+    Fault::EnumNull,
+    Fault::DateWithoutOffset,
+    Fault::DateAsNumber,
+    Fault::DateFractionCut,
+    Fault::WrongOdataType,
+    Fault::IdAsNumber,
+    Fault::PatchIgnored,
+    Fault::PatchReplaces,
+    Fault::AcceptInvalidEnum,
+    Fault::AcceptInvalidDate,
+    Fault::AcceptWrongType,
+    Fault::AcceptNonObject,
+    Fault::AcceptBrokenJson,
+    Fault::ErrorOnNonAscii,
+    Fault::ErrorOnLongString,
+    Fault::SwapValues,
+    Fault::WrongContentType,
+    Fault::TruncatedJson,
+    Fault::CreateReusesId,
+    Fault::DateShifted,
+    Fault::PatchDropsDates,
+    Fault::NoAuth,
+    Fault::UnknownIdUpsert,
+    Fault::PlainErrorBody,
+    Fault::AcceptUnknownProperty,
+    Fault::NoOdataType,
+];
+
+impl Fault {
+    /// Returns every fault, page faults first, in a stable order.
+    pub fn all() -> &'static [Fault] {
+        &ALL
+    }
+
+    /// Returns the fault's kebab-case name, as used in [`FAULT_HEADER`].
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::WrongStatus => "wrong-status",
+            Fault::MissingProperty => "missing-property",
+            Fault::EnumOutOfSet => "enum-out-of-set",
+            Fault::EnumWrongCase => "enum-wrong-case",
+            Fault::EnumNull => "enum-null",
+            Fault::DateWithoutOffset => "date-without-offset",
+            Fault::DateAsNumber => "date-as-number",
+            Fault::DateFractionCut => "date-fraction-cut",
+            Fault::WrongOdataType => "wrong-odata-type",
+            Fault::IdAsNumber => "id-as-number",
+            Fault::PatchIgnored => "patch-ignored",
+            Fault::PatchReplaces => "patch-replaces",
+            Fault::AcceptInvalidEnum => "accept-invalid-enum",
+            Fault::AcceptInvalidDate => "accept-invalid-date",
+            Fault::AcceptWrongType => "accept-wrong-type",
+            Fault::AcceptNonObject => "accept-non-object",
+            Fault::AcceptBrokenJson => "accept-broken-json",
+            Fault::ErrorOnNonAscii => "error-on-non-ascii",
+            Fault::ErrorOnLongString => "error-on-long-string",
+            Fault::SwapValues => "swap-values",
+            Fault::WrongContentType => "wrong-content-type",
+            Fault::TruncatedJson => "truncated-json",
+            Fault::CreateReusesId => "create-reuses-id",
+            Fault::DateShifted => "date-shifted",
+            Fault::PatchDropsDates => "patch-drops-dates",
+            Fault::NoAuth => "no-auth",
+            Fault::UnknownIdUpsert => "unknown-id-upsert",
+            Fault::PlainErrorBody => "plain-error-body",
+            Fault::AcceptUnknownProperty => "accept-unknown-property",
+            Fault::NoOdataType => "no-odata-type",
+        }
+    }
+
+    /// Parses a fault name (exact, kebab-case).
+    pub fn parse(name: &str) -> Option<Fault> {
+        ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    /// Describes, in one sentence, the behaviour the fault breaks.
+    pub fn description(self) -> &'static str {
+        match self {
+            Fault::WrongStatus => {
+                "success responses use another 2xx status than documented (200 -> 202, 201 -> 200)"
+            }
+            Fault::MissingProperty => "success bodies omit the first documented non-key property",
+            Fault::EnumOutOfSet => "enum properties in success bodies are \"notAMember\"",
+            Fault::EnumWrongCase => "enum values in success bodies are upper-cased",
+            Fault::EnumNull => "enum values in success bodies are null",
+            Fault::DateWithoutOffset => "DateTimeOffset values in success bodies have no offset",
+            Fault::DateAsNumber => {
+                "DateTimeOffset values in success bodies are Unix epoch milliseconds (numbers)"
+            }
+            Fault::DateFractionCut => {
+                "DateTimeOffset values in success bodies lose their fraction of a second"
+            }
+            Fault::WrongOdataType => "@odata.type in success bodies is #microsoft.graph.entity",
+            Fault::IdAsNumber => "the id in success bodies is the number 42",
+            Fault::PatchIgnored => "PATCH answers success but stores nothing",
+            Fault::PatchReplaces => {
+                "PATCH replaces the object: properties not sent are reset to their defaults"
+            }
+            Fault::AcceptInvalidEnum => {
+                "request validation accepts values outside an enum (stored and echoed)"
+            }
+            Fault::AcceptInvalidDate => {
+                "request validation accepts malformed DateTimeOffset values (stored as sent)"
+            }
+            Fault::AcceptWrongType => {
+                "request validation accepts values of the wrong JSON type (stored and echoed)"
+            }
+            Fault::AcceptNonObject => {
+                "a JSON body that is not an object gets the success status and the current object"
+            }
+            Fault::AcceptBrokenJson => "a body that is not valid JSON is treated as {}",
+            Fault::ErrorOnNonAscii => {
+                "a request body with a non-ASCII character in a string gets 500"
+            }
+            Fault::ErrorOnLongString => {
+                "a request body with a string longer than 1024 characters gets 500"
+            }
+            Fault::SwapValues => {
+                "success bodies swap the values of the first two plain string properties"
+            }
+            Fault::WrongContentType => "success responses are labelled text/plain",
+            Fault::TruncatedJson => "success bodies are cut to half their bytes",
+            Fault::CreateReusesId => "every POST stores and returns the same id",
+            Fault::DateShifted => {
+                "DateTimeOffset values in success bodies are one hour later than stored"
+            }
+            Fault::PatchDropsDates => "PATCH silently ignores DateTimeOffset properties",
+            Fault::NoAuth => "requests without a bearer token are served",
+            Fault::UnknownIdUpsert => "PATCH to an unknown id creates the object instead of 404",
+            Fault::PlainErrorBody => {
+                "error responses are text/plain reason phrases, not the Graph error shape"
+            }
+            Fault::AcceptUnknownProperty => {
+                "request validation accepts properties the schema does not list (stored and echoed)"
+            }
+            Fault::NoOdataType => "responses omit @odata.type",
+        }
+    }
+
+    /// Tells whether the fault breaks a Graph convention rather than something a page states.
+    pub fn is_convention(self) -> bool {
+        matches!(
+            self,
+            Fault::NoAuth
+                | Fault::UnknownIdUpsert
+                | Fault::PlainErrorBody
+                | Fault::AcceptUnknownProperty
+                | Fault::NoOdataType
+        )
+    }
+
+    fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Fault {
+    type Err = UnknownFault;
+
+    fn from_str(s: &str) -> Result<Fault, UnknownFault> {
+        Fault::parse(s).ok_or_else(|| UnknownFault(s.to_string()))
+    }
+}
+
+/// A fault name that is not in [`Fault::all`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown fault `{0}`")]
+pub struct UnknownFault(pub String);
+
+/// A set of active faults.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FaultSet(u32);
+
+impl FaultSet {
+    /// Builds the set holding `faults`.
+    pub fn of(faults: &[Fault]) -> FaultSet {
+        faults
+            .iter()
+            .fold(FaultSet::default(), |set, f| set.with(*f))
+    }
+
+    /// Parses a [`FAULT_HEADER`] value: comma-separated names, blanks ignored.
+    pub fn parse_header(value: &str) -> Result<FaultSet, UnknownFault> {
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .try_fold(FaultSet::default(), |set, name| {
+                Ok(set.with(name.parse::<Fault>()?))
+            })
+    }
+
+    /// Returns this set with `fault` added.
+    pub fn with(self, fault: Fault) -> FaultSet {
+        FaultSet(self.0 | fault.bit())
+    }
+
+    /// Returns the union of two sets.
+    pub fn union(self, other: FaultSet) -> FaultSet {
+        FaultSet(self.0 | other.0)
+    }
+
+    /// Tells whether `fault` is active.
+    pub fn has(self, fault: Fault) -> bool {
+        self.0 & fault.bit() != 0
+    }
+
+    /// Tells whether no fault is active.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Lists the active faults in [`Fault::all`] order.
+    pub fn iter(self) -> impl Iterator<Item = Fault> {
+        ALL.iter().copied().filter(move |f| self.has(*f))
+    }
+}

@@ -1,0 +1,420 @@
+//! The request pipeline, synchronous and free of I/O: fault selection, authentication,
+//! routing, body reading and validation, then the documented create, update and read
+//! behaviours against the store (locked once, never across an await).
+
+use super::contract::{Action, Contract, Operation, Resolution, Resource};
+use super::datetime::normalise;
+use super::fault::{FAULT_HEADER, Fault, FaultSet};
+use super::render::{self, Entity, Envelope, GraphError, REUSED_ID};
+use super::store::{Ids, Store};
+use super::template::{Address, decode_path};
+use crate::model::OperationKind;
+use axum::response::Response;
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::{ValidationError, Validator};
+use serde_json::{Map, Value};
+use std::sync::Mutex;
+
+/// Everything the handler shares across connections.
+pub(crate) struct Shared {
+    pub contract: Contract,
+    pub store: Mutex<Store>,
+    pub ids: Ids,
+    /// Faults active for every request ([`crate::mock::MockConfig::faults`]).
+    pub faults: FaultSet,
+    /// The path prefix of the service root (`/beta`), or empty.
+    pub prefix: String,
+    /// The service root at the bound address, used when a request has no `Host`.
+    pub base_url: String,
+}
+
+/// The parts of an HTTP request the mock looks at.
+pub(crate) struct Request<'a> {
+    pub method: &'a str,
+    /// The request path, query removed, not yet decoded.
+    pub path: &'a str,
+    pub authorization: Option<&'a str>,
+    /// Every [`FAULT_HEADER`] value, joined by commas.
+    pub fault_header: Option<String>,
+    pub client_request_id: Option<&'a str>,
+    pub host: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+/// What the handler decided, before rendering.
+enum Outcome<'a> {
+    Entity {
+        status: u16,
+        resource: &'a Resource,
+        collection: String,
+        object: Map<String, Value>,
+    },
+    Empty(u16),
+}
+
+impl Shared {
+    /// Answers one request.
+    pub fn respond(&self, request: &Request<'_>) -> Response {
+        let request_id = self.ids.next();
+        let base_url = match request.host {
+            Some(host) => format!("http://{host}{}", self.prefix),
+            None => self.base_url.clone(),
+        };
+        let mut envelope = Envelope {
+            request_id: &request_id,
+            client_request_id: request.client_request_id,
+            base_url: &base_url,
+            faults: self.faults,
+        };
+        let header_faults = request
+            .fault_header
+            .as_deref()
+            .map(FaultSet::parse_header)
+            .transpose();
+        match header_faults {
+            Ok(extra) => envelope.faults = self.faults.union(extra.unwrap_or_default()),
+            Err(unknown) => {
+                let known: Vec<&str> = Fault::all().iter().map(|f| f.name()).collect();
+                let message = format!(
+                    "{FAULT_HEADER}: {unknown}; known faults: {}",
+                    known.join(", ")
+                );
+                return render::error(&envelope, &GraphError::new(400, "UnknownFault", message));
+            }
+        }
+        match self.outcome(request, envelope.faults) {
+            Ok(Outcome::Entity {
+                status,
+                resource,
+                collection,
+                object,
+            }) => render::entity(
+                &envelope,
+                &Entity {
+                    status,
+                    resource,
+                    collection: &collection,
+                    object: &object,
+                },
+            ),
+            Ok(Outcome::Empty(status)) => render::empty(&envelope, status),
+            Err(error) => render::error(&envelope, &error),
+        }
+    }
+
+    fn outcome(&self, request: &Request<'_>, faults: FaultSet) -> Result<Outcome<'_>, GraphError> {
+        if !faults.has(Fault::NoAuth) {
+            authenticate(request.authorization)?;
+        }
+        let not_found = || {
+            GraphError::new(
+                404,
+                "ResourceNotFound",
+                format!("Resource not found for the path '{}'.", request.path),
+            )
+        };
+        let relative = request
+            .path
+            .strip_prefix(self.prefix.as_str())
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+            .ok_or_else(not_found)?;
+        let segments = decode_path(relative);
+        let (route, values) = match self.contract.resolve(request.method, &segments) {
+            Resolution::Found { route, values } => (route, values),
+            Resolution::NotFound => return Err(not_found()),
+            Resolution::MethodNotAllowed(methods) => {
+                let allow: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
+                let mut error = GraphError::new(
+                    405,
+                    "MethodNotAllowed",
+                    format!(
+                        "The method {} is not allowed on '{}'; allowed: {}.",
+                        request.method,
+                        request.path,
+                        allow.join(", ")
+                    ),
+                );
+                error.allow = Some(allow.join(", "));
+                return Err(error);
+            }
+        };
+        match route.action {
+            Action::Read(resource) => {
+                let resource = &self.contract.resources[resource];
+                let address = route.template.address(&values);
+                let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+                let object = store
+                    .get(&address)
+                    .ok_or_else(|| unknown_item(resource, &address))?;
+                Ok(Outcome::Entity {
+                    status: 200,
+                    resource,
+                    collection: address.collection,
+                    object: object.clone(),
+                })
+            }
+            Action::Operation(index) => {
+                let operation = &self.contract.operations[index];
+                match operation.kind {
+                    OperationKind::Update => self.update(operation, &values, request.body, faults),
+                    OperationKind::Create => self.create(operation, &values, request.body, faults),
+                }
+            }
+        }
+    }
+
+    /// Merges a PATCH body into the stored object and answers the documented status.
+    fn update(
+        &self,
+        operation: &Operation,
+        values: &[String],
+        body: &[u8],
+        faults: FaultSet,
+    ) -> Result<Outcome<'_>, GraphError> {
+        let resource = &self.contract.resources[operation.resource];
+        let address = operation.template.address(values);
+        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        let stored = store.get(&address).cloned();
+        if stored.is_none() && !faults.has(Fault::UnknownIdUpsert) {
+            return Err(unknown_item(resource, &address));
+        }
+        let sent = read_body(operation, resource, body, faults)?;
+        let mut object = stored.unwrap_or_else(|| resource.defaults(&address.key));
+        if !faults.has(Fault::PatchIgnored) {
+            if faults.has(Fault::PatchReplaces) {
+                let key = resource.properties.iter().find(|p| p.key);
+                let id = key
+                    .and_then(|k| object.get(&k.name))
+                    .and_then(Value::as_str)
+                    .unwrap_or(&address.key)
+                    .to_string();
+                object = resource.defaults(&id);
+            }
+            merge(
+                resource,
+                &mut object,
+                sent,
+                faults.has(Fault::PatchDropsDates),
+            );
+            store.put(&address, object.clone());
+        }
+        Ok(success(operation, resource, address.collection, object))
+    }
+
+    /// Stores a POST body as a new object under a fresh id and answers the documented status.
+    fn create(
+        &self,
+        operation: &Operation,
+        values: &[String],
+        body: &[u8],
+        faults: FaultSet,
+    ) -> Result<Outcome<'_>, GraphError> {
+        let resource = &self.contract.resources[operation.resource];
+        let sent = read_body(operation, resource, body, faults)?;
+        let collection = Contract::collection(operation, values);
+        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        let key = if faults.has(Fault::CreateReusesId) {
+            REUSED_ID.to_string()
+        } else {
+            std::iter::repeat_with(|| self.ids.next())
+                .find(|id| !store.contains(&collection, id))
+                .unwrap_or_default()
+        };
+        let mut object = resource.defaults(&key);
+        merge(resource, &mut object, sent, false);
+        let address = Address { collection, key };
+        store.put(&address, object.clone());
+        Ok(success(operation, resource, address.collection, object))
+    }
+}
+
+fn success<'a>(
+    operation: &Operation,
+    resource: &'a Resource,
+    collection: String,
+    object: Map<String, Value>,
+) -> Outcome<'a> {
+    if operation.status == 204 {
+        return Outcome::Empty(204);
+    }
+    Outcome::Entity {
+        status: operation.status,
+        resource,
+        collection,
+        object,
+    }
+}
+
+/// Requires `Authorization: Bearer <non-empty token>`.
+fn authenticate(authorization: Option<&str>) -> Result<(), GraphError> {
+    let token = authorization.and_then(|value| {
+        let (scheme, token) = value.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    });
+    match token {
+        Some(token) if !token.is_empty() => Ok(()),
+        _ if authorization.is_none_or(|a| a.trim().is_empty()) => Err(GraphError::new(
+            401,
+            "InvalidAuthenticationToken",
+            "Access token is empty.",
+        )),
+        _ => Err(GraphError::new(
+            401,
+            "InvalidAuthenticationToken",
+            "Access token validation failure: expected `Authorization: Bearer <token>`.",
+        )),
+    }
+}
+
+fn unknown_item(resource: &Resource, address: &Address) -> GraphError {
+    GraphError::new(
+        404,
+        "ResourceNotFound",
+        format!(
+            "No {} with id '{}' exists in '{}'.",
+            resource.name, address.key, address.collection
+        ),
+    )
+}
+
+/// Reads and validates a request body against the operation's request schema; returns the
+/// sent properties with DateTimeOffsets normalised to UTC.
+fn read_body(
+    operation: &Operation,
+    resource: &Resource,
+    body: &[u8],
+    faults: FaultSet,
+) -> Result<Map<String, Value>, GraphError> {
+    let bad = |message: String| GraphError::new(400, "BadRequest", message);
+    let value = match serde_json::from_slice::<Value>(body) {
+        Ok(value) => value,
+        Err(_) if faults.has(Fault::AcceptBrokenJson) => Value::Object(Map::new()),
+        Err(e) => return Err(bad(format!("The request body is not valid JSON: {e}."))),
+    };
+    let internal = || {
+        GraphError::new(
+            500,
+            "InternalServerError",
+            "An internal server error occurred.",
+        )
+    };
+    if faults.has(Fault::ErrorOnNonAscii) && any_string(&value, &|s| !s.is_ascii()) {
+        return Err(internal());
+    }
+    if faults.has(Fault::ErrorOnLongString) && any_string(&value, &|s| s.chars().count() > 1024) {
+        return Err(internal());
+    }
+    let object = match value {
+        Value::Object(object) => object,
+        _ if faults.has(Fault::AcceptNonObject) => Map::new(),
+        other => {
+            return Err(bad(format!(
+                "The request body must be a JSON object, not {}.",
+                json_type(&other)
+            )));
+        }
+    };
+    let mut instance = Value::Object(object);
+    if let Some(message) = first_error(&operation.request, &instance, faults) {
+        return Err(bad(message));
+    }
+    let Value::Object(object) = &mut instance else {
+        unreachable!("built as an object above");
+    };
+    for (name, value) in object.iter_mut() {
+        if !resource.is_date_time(name) {
+            continue;
+        }
+        let Value::String(text) = value else {
+            continue;
+        };
+        match normalise(text) {
+            Some(utc) => *text = utc,
+            None if faults.has(Fault::AcceptInvalidDate) => {}
+            None => {
+                return Err(bad(format!(
+                    "Invalid request body at '/{name}': {text:?} is not a DateTimeOffset \
+                     (years 0001-9999, seconds 00-59)."
+                )));
+            }
+        }
+    }
+    let Value::Object(object) = instance else {
+        unreachable!("built as an object above");
+    };
+    Ok(object)
+}
+
+/// Returns the first validation error the active faults do not excuse, as a message.
+fn first_error(validator: &Validator, instance: &Value, faults: FaultSet) -> Option<String> {
+    let error = validator
+        .iter_errors(instance)
+        .find(|e| !excused(e, faults))?;
+    let path = error.instance_path().as_str();
+    Some(if path.is_empty() {
+        format!("Invalid request body: {error}.")
+    } else {
+        format!("Invalid request body at '{path}': {error}.")
+    })
+}
+
+/// Tells whether an `accept-*` fault makes the validator overlook `error`.
+fn excused(error: &ValidationError<'_>, faults: FaultSet) -> bool {
+    let nested = !error.instance_path().is_empty();
+    match error.kind() {
+        ValidationErrorKind::Type { .. } => faults.has(Fault::AcceptWrongType) && nested,
+        ValidationErrorKind::Enum { .. } => faults.has(Fault::AcceptInvalidEnum),
+        ValidationErrorKind::Format { format } => {
+            format == "date-time" && faults.has(Fault::AcceptInvalidDate)
+        }
+        ValidationErrorKind::AdditionalProperties { .. }
+        | ValidationErrorKind::UnevaluatedProperties { .. } => {
+            faults.has(Fault::AcceptUnknownProperty)
+        }
+        ValidationErrorKind::FalseSchema => faults.has(Fault::AcceptUnknownProperty) && nested,
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            context
+                .iter()
+                .any(|branch| branch.iter().all(|e| excused(e, faults)))
+        }
+        _ => false,
+    }
+}
+
+/// Sets every sent property on `object`, except annotations and the key (and, under
+/// [`Fault::PatchDropsDates`], DateTimeOffsets).
+fn merge(
+    resource: &Resource,
+    object: &mut Map<String, Value>,
+    sent: Map<String, Value>,
+    drop_dates: bool,
+) {
+    for (name, value) in sent {
+        let key = resource.property(&name).is_some_and(|p| p.key);
+        if name.starts_with("@odata.") || key || (drop_dates && resource.is_date_time(&name)) {
+            continue;
+        }
+        object.insert(name, value);
+    }
+}
+
+/// Tells whether any string (key or value) in `value` satisfies `test`.
+fn any_string(value: &Value, test: &dyn Fn(&str) -> bool) -> bool {
+    match value {
+        Value::String(s) => test(s),
+        Value::Array(items) => items.iter().any(|v| any_string(v, test)),
+        Value::Object(map) => map.iter().any(|(k, v)| test(k) || any_string(v, test)),
+        _ => false,
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

@@ -1,0 +1,232 @@
+//! The record of a run (`results.json`): every case with its requests, responses and
+//! findings, the root causes, and totals. It is the single source every report renders from.
+
+use crate::checks::{Check, Finding};
+use crate::diagnostic::Severity;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The version of the `results.json` format; bumped on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A request as sent, with secrets redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// A response as received, its body capped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// The body as text (lossy UTF-8), at most `body_cap` bytes of it.
+    pub body: String,
+    /// The size of the whole body received, in bytes.
+    pub body_bytes: usize,
+    /// The cap applied to `body`; `truncated` when the body was longer.
+    pub body_cap: usize,
+    pub truncated: bool,
+}
+
+/// One request and what came back (a response, or the transport error).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exchange {
+    pub request: RecordedRequest,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<RecordedResponse>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub duration_ms: f64,
+}
+
+/// What a case exercises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaseKind {
+    /// A documented example, replayed (repaired when it contradicts its page).
+    Example,
+    /// A documented example that contradicts its page, sent as written: it must be rejected.
+    ExampleAsWritten,
+    /// A generated valid payload.
+    Valid,
+    /// Two PATCHes of disjoint subsets: echo and merge.
+    Merge,
+    /// A payload the page's contract forbids.
+    Invalid,
+    /// A Graph-wide convention no page states.
+    Convention,
+}
+
+/// How a case ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Passed,
+    /// Passed with warnings (conventions).
+    Warned,
+    Failed,
+    Skipped,
+}
+
+/// How a failing generated payload was shrunk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shrink {
+    /// Requests sent while shrinking.
+    pub steps: u32,
+    /// The body first found failing, before shrinking.
+    pub original_body: String,
+}
+
+/// One case of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseResult {
+    pub id: String,
+    pub operation: String,
+    pub kind: CaseKind,
+    pub verdict: Verdict,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_reason: Option<String>,
+    pub exchanges: Vec<Exchange>,
+    pub findings: Vec<Finding>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shrink: Option<Shrink>,
+    pub duration_ms: f64,
+}
+
+impl CaseResult {
+    /// Returns the verdict that `findings` give a case that ran.
+    pub fn verdict_of(findings: &[Finding]) -> Verdict {
+        if findings.iter().any(Finding::is_error) {
+            Verdict::Failed
+        } else if findings.is_empty() {
+            Verdict::Passed
+        } else {
+            Verdict::Warned
+        }
+    }
+}
+
+/// One root cause: the findings of one check about one thing in one operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootCause {
+    pub operation: String,
+    pub check: Check,
+    pub key: String,
+    pub severity: Severity,
+    pub convention: bool,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    pub first_case: String,
+    pub occurrences: u32,
+}
+
+/// Counts of cases and root causes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub cases: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub warned: usize,
+    pub skipped: usize,
+    /// Root causes of error severity.
+    pub errors: usize,
+    /// Root causes of warning severity.
+    pub warnings: usize,
+    pub requests: usize,
+}
+
+/// The run's settings, as recorded (never the token).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub tool: String,
+    pub version: String,
+    pub seed: u64,
+    pub base_url: String,
+    /// `true` when the embedded reference mock served the run.
+    pub embedded_mock: bool,
+    pub started: String,
+    pub duration_ms: f64,
+    pub cases_per_operation: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only: Option<String>,
+    pub strict: bool,
+    /// The names of the `--id` overrides (the values are in the requests).
+    pub ids: Vec<String>,
+    pub token_sent: bool,
+}
+
+/// The whole record of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunResults {
+    pub schema_version: u32,
+    pub run: RunInfo,
+    pub cases: Vec<CaseResult>,
+    pub findings: Vec<RootCause>,
+    pub totals: Totals,
+}
+
+impl RunResults {
+    /// Builds the record from the cases: root causes folded, totals counted.
+    pub fn new(run: RunInfo, cases: Vec<CaseResult>) -> RunResults {
+        let findings = root_causes(&cases);
+        let count = |v: Verdict| cases.iter().filter(|c| c.verdict == v).count();
+        let totals = Totals {
+            cases: cases.len(),
+            passed: count(Verdict::Passed),
+            failed: count(Verdict::Failed),
+            warned: count(Verdict::Warned),
+            skipped: count(Verdict::Skipped),
+            errors: findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count(),
+            warnings: findings
+                .iter()
+                .filter(|f| f.severity == Severity::Warning)
+                .count(),
+            requests: cases.iter().map(|c| c.exchanges.len()).sum(),
+        };
+        RunResults {
+            schema_version: SCHEMA_VERSION,
+            run,
+            cases,
+            findings,
+            totals,
+        }
+    }
+
+    /// Tells whether any check failed (the run's exit code is then 1).
+    pub fn failed(&self) -> bool {
+        self.totals.failed > 0
+    }
+}
+
+fn root_causes(cases: &[CaseResult]) -> Vec<RootCause> {
+    let mut causes: BTreeMap<(String, Check, String), RootCause> = BTreeMap::new();
+    for case in cases {
+        for f in &case.findings {
+            let key = (case.operation.clone(), f.check, f.key.clone());
+            causes
+                .entry(key)
+                .and_modify(|c| c.occurrences += 1)
+                .or_insert_with(|| RootCause {
+                    operation: case.operation.clone(),
+                    check: f.check,
+                    key: f.key.clone(),
+                    severity: f.severity,
+                    convention: f.convention,
+                    message: f.message.clone(),
+                    rule: f.rule.clone(),
+                    first_case: case.id.clone(),
+                    occurrences: 1,
+                });
+        }
+    }
+    causes.into_values().collect()
+}

@@ -1,0 +1,161 @@
+//! Running a derived suite against an endpoint: the plan, the HTTP client, and the runner
+//! that turns each case into a result.
+//!
+//! `run` returns `Ok(results)` whenever the endpoint answered at all, however many checks
+//! failed ("failed checks are results, not errors"); `Err` is for configuration and for an
+//! endpoint that cannot be reached.
+
+mod client;
+mod plan;
+mod runner;
+
+pub use client::{Client, ClientError, REDACTED, is_secret_header};
+pub use plan::{matches_pattern, stream_seed};
+pub use runner::repair;
+
+use crate::results::{CaseResult, RunInfo, RunResults};
+use crate::suite::{Suite, SuiteError};
+use secrecy::SecretString;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+/// The seed used when none is given, so two nightly runs compare case by case.
+pub const DEFAULT_SEED: u64 = 20_261_123;
+/// Generated valid payloads per operation when `--cases` is not given.
+pub const DEFAULT_CASES: u32 = 20;
+
+/// How to run a suite.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The service root, version included (`http://127.0.0.1:8080/beta`).
+    pub base_url: String,
+    pub token: Option<SecretString>,
+    pub seed: u64,
+    /// Generated valid payloads per operation.
+    pub cases: u32,
+    /// Only cases whose id matches this pattern run.
+    pub only: Option<String>,
+    /// `{placeholder}` values given with `--id NAME=VALUE`.
+    pub ids: BTreeMap<String, String>,
+    /// Convention checks fail instead of warning.
+    pub strict: bool,
+    /// Extra headers sent with every request.
+    pub headers: Vec<(String, String)>,
+    pub timeout: Duration,
+    /// Whether the base URL is the embedded reference mock.
+    pub embedded_mock: bool,
+}
+
+impl RunOptions {
+    /// Returns options for `base_url` with every default.
+    pub fn new(base_url: impl Into<String>) -> RunOptions {
+        RunOptions {
+            base_url: base_url.into(),
+            token: None,
+            seed: DEFAULT_SEED,
+            cases: DEFAULT_CASES,
+            only: None,
+            ids: BTreeMap::new(),
+            strict: false,
+            headers: Vec::new(),
+            timeout: Duration::from_secs(30),
+            embedded_mock: false,
+        }
+    }
+}
+
+/// Why a run could not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("the suite cannot be run")]
+    Suite(#[from] SuiteError),
+    #[error(
+        "cannot reach {url}: {cause}; is the server running, and is --base-url the service root (e.g. http://127.0.0.1:8080/beta)?"
+    )]
+    Unreachable { url: String, cause: String },
+}
+
+/// Runs every operation of `suite` against `options.base_url`, calling `on_case` as each
+/// case finishes.
+pub async fn run(
+    suite: &Suite,
+    options: &RunOptions,
+    on_case: &mut dyn FnMut(&CaseResult),
+) -> Result<RunResults, RunError> {
+    let started_at = crate::format::now_utc();
+    let started = Instant::now();
+    let client = Client::new(
+        &options.base_url,
+        options.token.clone(),
+        &options.headers,
+        options.timeout,
+    )?;
+    preflight(&client).await?;
+    let plans = plan::order(suite)
+        .into_iter()
+        .map(|case| plan::OperationPlan::new(suite, case))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut runner = runner::Runner {
+        client: &client,
+        options,
+        created: BTreeMap::new(),
+        seen_ids: documented_ids(suite),
+        results: Vec::new(),
+        on_case,
+    };
+    for plan in &plans {
+        runner.run_operation(plan).await;
+    }
+    let info = RunInfo {
+        tool: env!("CARGO_PKG_NAME").to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        seed: options.seed,
+        base_url: options.base_url.clone(),
+        embedded_mock: options.embedded_mock,
+        started: started_at,
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        cases_per_operation: options.cases,
+        only: options.only.clone(),
+        strict: options.strict,
+        ids: options.ids.keys().cloned().collect(),
+        token_sent: client.has_token(),
+    };
+    Ok(RunResults::new(info, runner.results))
+}
+
+/// Sends one request to the service root: any HTTP answer means the endpoint is reachable.
+async fn preflight(client: &Client) -> Result<(), RunError> {
+    let probe = client::Outgoing {
+        method: reqwest::Method::GET,
+        path: "/".to_string(),
+        body: None,
+        authorized: true,
+    };
+    let (exchange, received) = client.send(&probe).await;
+    match received {
+        Some(_) => Ok(()),
+        None => Err(RunError::Unreachable {
+            url: client.base().to_string(),
+            cause: exchange.error.unwrap_or_default(),
+        }),
+    }
+}
+
+fn documented_ids(suite: &Suite) -> BTreeSet<String> {
+    suite
+        .cases
+        .iter()
+        .flat_map(|c| c.examples.iter())
+        .filter_map(|e| {
+            e.response
+                .as_ref()?
+                .body
+                .as_ref()?
+                .get("id")?
+                .as_str()
+                .map(str::to_string)
+        })
+        .collect()
+}

@@ -1,0 +1,186 @@
+//! The plan: which operations run in which order, with what path, and with which compiled
+//! schemas and payload model; plus the small pure helpers the runner needs (path templates,
+//! seeds, `--only` patterns).
+
+use crate::case::CaseFile;
+use crate::generate::PayloadModel;
+use crate::model::OperationKind;
+use crate::suite::{Suite, SuiteError};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One operation, ready to exercise.
+pub struct OperationPlan<'s> {
+    pub case: &'s CaseFile,
+    pub model: PayloadModel,
+    pub response_schema: Value,
+    pub request_validator: jsonschema::Validator,
+    pub response_validator: jsonschema::Validator,
+}
+
+impl<'s> OperationPlan<'s> {
+    /// Compiles the schemas of `case`.
+    pub fn new(suite: &Suite, case: &'s CaseFile) -> Result<OperationPlan<'s>, SuiteError> {
+        let request_schema = schema_def(suite, &case.request_schema)?;
+        Ok(OperationPlan {
+            case,
+            model: PayloadModel::from_request_schema(&request_schema),
+            response_schema: schema_def(suite, &case.response_schema)?,
+            request_validator: suite.validator(&case.request_schema)?,
+            response_validator: suite.validator(&case.response_schema)?,
+        })
+    }
+
+    /// Tells whether this operation is a create (POST to a collection).
+    pub fn is_create(&self) -> bool {
+        self.case.kind == OperationKind::Create
+    }
+}
+
+/// Orders operations so that creates run before updates (a created id can then fill an
+/// update's placeholder), each group by id.
+pub fn order(suite: &Suite) -> Vec<&CaseFile> {
+    let mut cases: Vec<&CaseFile> = suite.cases.iter().collect();
+    cases.sort_by_key(|c| (c.kind != OperationKind::Create, c.id.clone()));
+    cases
+}
+
+/// Returns the schema a `<$id>#/$defs/<variant>` reference points at.
+pub fn schema_def(suite: &Suite, reference: &str) -> Result<Value, SuiteError> {
+    let missing = || SuiteError::Schema {
+        reference: reference.to_string(),
+        message: "no schema document in the suite has this $id and definition".into(),
+    };
+    let (id, pointer) = reference.split_once('#').ok_or_else(missing)?;
+    let document = suite
+        .schemas
+        .values()
+        .find(|doc| doc.get("$id").and_then(Value::as_str) == Some(id))
+        .ok_or_else(missing)?;
+    document.pointer(pointer).cloned().ok_or_else(missing)
+}
+
+/// Returns the collection an item path template belongs to: `/a/b/{bId}` -> `/a/b`.
+pub fn collection_of(template: &str) -> Option<&str> {
+    let (head, last) = template.rsplit_once('/')?;
+    (last.starts_with('{') && last.ends_with('}')).then_some(head)
+}
+
+/// Returns the last `{placeholder}` name of a template.
+pub fn last_placeholder(template: &str) -> Option<&str> {
+    let start = template.rfind('{')?;
+    let end = template[start..].find('}')? + start;
+    Some(&template[start + 1..end])
+}
+
+/// Fills a path template; `Err` names the first placeholder without a value.
+pub fn resolve(template: &str, values: &BTreeMap<String, String>) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        let name = &rest[start + 1..start + len];
+        let value = values.get(name).ok_or_else(|| name.to_string())?;
+        out.push_str(&rest[..start]);
+        out.push_str(&encode_segment(value));
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Percent-encodes what may not stand in a path segment.
+pub fn encode_segment(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:@!$&'()*+,;=".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Derives the 32-byte seed of one stream of a run from the run seed and a label, so each
+/// operation's cases stay the same whatever else runs.
+pub fn stream_seed(seed: u64, label: &str) -> [u8; 32] {
+    let mut state = label.bytes().fold(seed ^ 0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let mut out = [0u8; 32];
+    for chunk in out.chunks_mut(8) {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        chunk.copy_from_slice(&z.to_le_bytes());
+    }
+    out
+}
+
+/// Tells whether a case id matches an `--only` pattern: `*` and `?` wildcards, or a
+/// substring when the pattern has none.
+pub fn matches_pattern(pattern: &str, id: &str) -> bool {
+    if !pattern.contains(['*', '?']) {
+        return id.contains(pattern);
+    }
+    glob(pattern.as_bytes(), id.as_bytes())
+}
+
+fn glob(p: &[u8], t: &[u8]) -> bool {
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_resolve_and_name_missing_values() {
+        let mut values = BTreeMap::new();
+        values.insert("aId".to_string(), "x y/z".to_string());
+        assert_eq!(resolve("/a/{aId}", &values), Ok("/a/x%20y%2Fz".to_string()));
+        assert_eq!(resolve("/a/{aId}/b/{bId}", &values), Err("bId".to_string()));
+        assert_eq!(collection_of("/a/b/{bId}"), Some("/a/b"));
+        assert_eq!(collection_of("/a/b"), None);
+    }
+
+    #[test]
+    fn patterns_glob_or_match_substrings() {
+        assert!(matches_pattern("update-*", "update-connector/valid/001"));
+        assert!(matches_pattern(
+            "*/invalid/*",
+            "update-connector/invalid/state"
+        ));
+        assert!(!matches_pattern("create-*", "update-connector/valid/001"));
+        assert!(matches_pattern("connector", "update-connector/valid/001"));
+    }
+
+    #[test]
+    fn stream_seeds_differ_by_label_and_repeat() {
+        assert_eq!(stream_seed(1, "a"), stream_seed(1, "a"));
+        assert_ne!(stream_seed(1, "a"), stream_seed(1, "b"));
+        assert_ne!(stream_seed(1, "a"), stream_seed(2, "a"));
+    }
+}

@@ -1,0 +1,742 @@
+//! Executes the plan: one operation after another, each through its kinds of case
+//! (documented examples, PATCH merge, generated valid payloads, conventions, invalid
+//! payloads), checking every answer and shrinking failing generated payloads.
+
+use super::RunOptions;
+use super::client::{Client, Outgoing, Received};
+use super::plan::{self, OperationPlan};
+use crate::checks::{self, Answer, Check, Expected, Finding};
+use crate::generate::{FieldKind, PayloadModel, body_strategy, invalid_payloads, value_strategy};
+use crate::results::{CaseKind, CaseResult, Exchange, Shrink, Verdict};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+/// The most requests spent shrinking one failing payload.
+const MAX_SHRINK_STEPS: u32 = 64;
+
+/// One request and everything the checks made of it.
+struct Attempt {
+    exchange: Exchange,
+    findings: Vec<Finding>,
+    body: Option<Value>,
+    schema_failed: BTreeSet<String>,
+}
+
+impl Attempt {
+    fn fails_with(&self, check: Check) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.is_error() && f.check == check)
+    }
+
+    fn first_error(&self) -> Option<Check> {
+        self.findings.iter().find(|f| f.is_error()).map(|f| f.check)
+    }
+}
+
+/// Runs cases and collects their results.
+pub struct Runner<'a> {
+    pub client: &'a Client,
+    pub options: &'a RunOptions,
+    /// Ids created by POSTs in this run, by collection path template.
+    pub created: BTreeMap<String, String>,
+    /// Every id seen so far (documented and created), for the new-id check.
+    pub seen_ids: BTreeSet<String>,
+    pub results: Vec<CaseResult>,
+    pub on_case: &'a mut dyn FnMut(&CaseResult),
+}
+
+impl Runner<'_> {
+    /// Runs every case of one operation.
+    pub async fn run_operation(&mut self, plan: &OperationPlan<'_>) {
+        let op = plan.case;
+        let path = match self.path_for(plan) {
+            Ok(path) => path,
+            Err(name) => {
+                let reason = format!("no value for `{{{name}}}`: pass --id {name}=VALUE");
+                self.skip(&format!("{}/unresolved", op.id), &op.id, reason);
+                return;
+            }
+        };
+        self.examples(plan, &path).await;
+        if !plan.is_create() {
+            self.merge(plan, &path).await;
+        }
+        self.valid(plan, &path).await;
+        self.conventions(plan, &path).await;
+        self.invalid(plan, &path).await;
+    }
+
+    fn path_for(&self, plan: &OperationPlan) -> Result<String, String> {
+        let op = plan.case;
+        let mut values = self.options.ids.clone();
+        if let (Some(name), Some(collection)) = (
+            plan::last_placeholder(&op.path),
+            plan::collection_of(&op.path),
+        ) {
+            let known = self
+                .created
+                .get(collection)
+                .cloned()
+                .or_else(|| documented_id(plan));
+            if let (false, Some(id)) = (values.contains_key(name), known) {
+                values.insert(name.to_string(), id);
+            }
+        }
+        plan::resolve(&op.path, &values)
+    }
+
+    fn wanted(&self, id: &str) -> bool {
+        self.options
+            .only
+            .as_deref()
+            .is_none_or(|p| plan::matches_pattern(p, id))
+    }
+
+    fn record(&mut self, result: CaseResult) {
+        (self.on_case)(&result);
+        self.results.push(result);
+    }
+
+    fn skip(&mut self, id: &str, operation: &str, reason: String) {
+        if !self.wanted(id) {
+            return;
+        }
+        self.record(CaseResult {
+            id: id.to_string(),
+            operation: operation.to_string(),
+            kind: CaseKind::Example,
+            verdict: Verdict::Skipped,
+            skipped_reason: Some(reason),
+            exchanges: Vec::new(),
+            findings: Vec::new(),
+            shrink: None,
+            duration_ms: 0.0,
+        });
+    }
+
+    fn finish(
+        &mut self,
+        id: String,
+        plan: &OperationPlan,
+        kind: CaseKind,
+        started: Instant,
+        attempts: Vec<Attempt>,
+        shrink: Option<Shrink>,
+    ) {
+        let mut findings = Vec::new();
+        let mut exchanges = Vec::new();
+        for attempt in attempts {
+            findings.extend(attempt.findings);
+            exchanges.push(attempt.exchange);
+        }
+        self.record(CaseResult {
+            id,
+            operation: plan.case.id.clone(),
+            kind,
+            verdict: CaseResult::verdict_of(&findings),
+            skipped_reason: None,
+            exchanges,
+            findings,
+            shrink,
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        });
+    }
+
+    async fn send(
+        &self,
+        plan: &OperationPlan<'_>,
+        path: &str,
+        body: Option<String>,
+        authorized: bool,
+    ) -> (Exchange, Option<Received>) {
+        let method = reqwest::Method::from_bytes(plan.case.method.as_str().as_bytes())
+            .unwrap_or(reqwest::Method::PATCH);
+        let outgoing = Outgoing {
+            method,
+            path: path.to_string(),
+            body,
+            authorized,
+        };
+        self.client.send(&outgoing).await
+    }
+
+    /// Sends a body the page says must succeed and checks the answer: status, body, schema,
+    /// echo, and for a create a new id.
+    async fn exercise(
+        &mut self,
+        plan: &OperationPlan<'_>,
+        path: &str,
+        body: &Map<String, Value>,
+    ) -> Attempt {
+        let text = Value::Object(body.clone()).to_string();
+        let (exchange, received) = self.send(plan, path, Some(text), true).await;
+        let strict = self.options.strict;
+        let Some(received) = received else {
+            return transport_failure(exchange, plan, strict);
+        };
+        let expected = Expected {
+            status: &plan.case.status,
+            validator: &plan.response_validator,
+            schema: &plan.response_schema,
+            strict,
+        };
+        let verdict = checks::check_success(answer(&received), &expected);
+        let mut findings = verdict.findings;
+        if let Some(response) = &verdict.body {
+            let is_date = |name: &str| {
+                plan.model
+                    .field(name)
+                    .is_some_and(|f| is_date_kind(&f.kind))
+            };
+            for (name, sent, got) in
+                checks::echo_mismatches(body, response, &verdict.schema_failed, is_date)
+            {
+                let msg = format!("`{name}` was sent as {sent} but the response has {got}");
+                findings.push(Finding::new(
+                    Check::Echo,
+                    strict,
+                    name,
+                    msg,
+                    Some(plan.case.status.span.to_string()),
+                ));
+            }
+            findings.extend(checks::odata_type_present(response, strict));
+            if plan.is_create() && !verdict.schema_failed.contains("id") {
+                findings.extend(self.new_id(plan, response));
+            }
+        }
+        Attempt {
+            exchange,
+            findings,
+            body: verdict.body,
+            schema_failed: verdict.schema_failed,
+        }
+    }
+
+    fn new_id(&mut self, plan: &OperationPlan, response: &Value) -> Option<Finding> {
+        let id = response.get("id").and_then(Value::as_str)?.to_string();
+        let fresh = self.seen_ids.insert(id.clone());
+        if fresh {
+            self.created.entry(plan.case.path.clone()).or_insert(id);
+            return None;
+        }
+        let msg = format!("the create returned id {id:?}, which an earlier object already has");
+        Some(Finding::new(
+            Check::NewId,
+            self.options.strict,
+            "id",
+            msg,
+            Some(plan.case.status.span.to_string()),
+        ))
+    }
+
+    async fn examples(&mut self, plan: &OperationPlan<'_>, path: &str) {
+        for (i, example) in plan.case.examples.iter().enumerate() {
+            let Some(Value::Object(body)) = &example.request.body else {
+                continue;
+            };
+            let id = format!("{}/example-{}", plan.case.id, i + 1);
+            if self.wanted(&id) {
+                let started = Instant::now();
+                let repaired = repair(&plan.model, body);
+                let attempt = self.exercise(plan, path, &repaired).await;
+                self.finish(
+                    id.clone(),
+                    plan,
+                    CaseKind::Example,
+                    started,
+                    vec![attempt],
+                    None,
+                );
+            }
+            if example.contradicts_page() {
+                let what = format!(
+                    "the page's example {} as written, which contradicts the page's own table",
+                    i + 1
+                );
+                let rule = example.findings.first().map(|f| f.span.to_string());
+                self.reject(
+                    plan,
+                    path,
+                    &format!("{id}-as-written"),
+                    CaseKind::ExampleAsWritten,
+                    &Value::Object(body.clone()).to_string(),
+                    &what,
+                    "example",
+                    rule,
+                )
+                .await;
+            }
+        }
+    }
+
+    async fn merge(&mut self, plan: &OperationPlan<'_>, path: &str) {
+        let id = format!("{}/merge", plan.case.id);
+        let fields: Vec<_> = plan.model.generated_fields().collect();
+        if fields.len() < 2 || !self.wanted(&id) {
+            return;
+        }
+        let started = Instant::now();
+        let mut runner = seeded_runner(self.options.seed, &id);
+        let mut values: Vec<(String, Value)> = fields
+            .iter()
+            .filter_map(|f| {
+                Some((
+                    f.name.clone(),
+                    value_strategy(&f.kind)
+                        .new_tree(&mut runner)
+                        .ok()?
+                        .current(),
+                ))
+            })
+            .collect();
+        let turn = usize::try_from(self.options.seed % values.len().max(1) as u64).unwrap_or(0);
+        values.rotate_left(turn);
+        let half = values.len().div_ceil(2);
+        let first: Map<String, Value> = values[..half].iter().cloned().collect();
+        let second: Map<String, Value> = values[half..].iter().cloned().collect();
+        let one = self.exercise(plan, path, &first).await;
+        let mut two = self.exercise(plan, path, &second).await;
+        let echoed: Vec<&String> = first
+            .keys()
+            .filter(|k| {
+                !one.schema_failed.contains(*k)
+                    && !one
+                        .findings
+                        .iter()
+                        .any(|f| f.check == Check::Echo && &f.key == *k)
+            })
+            .collect();
+        if one.first_error().is_none()
+            && let Some(response) = &two.body
+        {
+            let skip: BTreeSet<String> = two.schema_failed.clone();
+            let kept: Map<String, Value> = first
+                .iter()
+                .filter(|(k, _)| echoed.contains(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let is_date = |name: &str| {
+                plan.model
+                    .field(name)
+                    .is_some_and(|f| is_date_kind(&f.kind))
+            };
+            let second_keys: Vec<&str> = second.keys().map(String::as_str).collect();
+            for (name, sent, got) in checks::echo_mismatches(&kept, response, &skip, is_date) {
+                let msg = format!(
+                    "after a second PATCH of {second_keys:?}, `{name}` is {got}; the first PATCH set it to {sent} (PATCH must merge, not replace)"
+                );
+                two.findings.push(Finding::new(
+                    Check::Merge,
+                    self.options.strict,
+                    name,
+                    msg,
+                    Some(plan.case.source.spans.request_line.to_string()),
+                ));
+            }
+        }
+        self.finish(id, plan, CaseKind::Merge, started, vec![one, two], None);
+    }
+
+    async fn valid(&mut self, plan: &OperationPlan<'_>, path: &str) {
+        let strategy = body_strategy(&plan.model);
+        let mut runner = seeded_runner(self.options.seed, &format!("{}/valid", plan.case.id));
+        for n in 1..=self.options.cases {
+            let id = format!("{}/valid/{n:03}", plan.case.id);
+            let Ok(mut tree) = strategy.new_tree(&mut runner) else {
+                continue;
+            };
+            if !self.wanted(&id) {
+                continue;
+            }
+            let started = Instant::now();
+            let body = tree.current();
+            if !plan
+                .request_validator
+                .is_valid(&Value::Object(body.clone()))
+            {
+                let reason = "the generated body breaks the request schema (a generator defect; nothing was sent)";
+                self.skip(&id, &plan.case.id, reason.to_string());
+                continue;
+            }
+            let attempt = self.exercise(plan, path, &body).await;
+            let Some(check) = attempt.first_error() else {
+                self.finish(id, plan, CaseKind::Valid, started, vec![attempt], None);
+                continue;
+            };
+            let original_body = attempt.exchange.request.body.clone().unwrap_or_default();
+            let (minimal, steps) = self.shrink(plan, path, &mut tree, check, attempt).await;
+            let shrink = Some(Shrink {
+                steps,
+                original_body,
+            });
+            self.finish(id, plan, CaseKind::Valid, started, vec![minimal], shrink);
+        }
+    }
+
+    /// Shrinks a failing payload with proptest's value tree toward the smallest body that
+    /// still fails the same check.
+    async fn shrink(
+        &mut self,
+        plan: &OperationPlan<'_>,
+        path: &str,
+        tree: &mut impl ValueTree<Value = Map<String, Value>>,
+        check: Check,
+        failing: Attempt,
+    ) -> (Attempt, u32) {
+        let mut best = failing;
+        let mut steps = 0;
+        let mut more = tree.simplify();
+        while more && steps < MAX_SHRINK_STEPS {
+            steps += 1;
+            let attempt = self.exercise(plan, path, &tree.current()).await;
+            if attempt.fails_with(check) {
+                best = attempt;
+                more = tree.simplify();
+            } else {
+                more = tree.complicate();
+            }
+        }
+        (best, steps)
+    }
+
+    async fn conventions(&mut self, plan: &OperationPlan<'_>, path: &str) {
+        let op = &plan.case.id;
+        let body = first_example_body(plan);
+        let strict = self.options.strict;
+        let id = format!("{op}/convention/no-token");
+        if self.wanted(&id) {
+            let started = Instant::now();
+            let (exchange, received) = self.send(plan, path, Some(body.clone()), false).await;
+            let findings = match &received {
+                None => transport_failure(exchange.clone(), plan, strict).findings,
+                Some(r) if r.status == 401 => checks::error_shape(401, &r.body, strict)
+                    .into_iter()
+                    .collect(),
+                Some(r) => vec![Finding::new(
+                    Check::AuthRequired,
+                    strict,
+                    "no-token",
+                    format!("a request without a token got {}, not 401", r.status),
+                    None,
+                )],
+            };
+            self.finish(
+                id,
+                plan,
+                CaseKind::Convention,
+                started,
+                vec![Attempt {
+                    exchange,
+                    findings,
+                    body: None,
+                    schema_failed: BTreeSet::new(),
+                }],
+                None,
+            );
+        }
+        if !plan.is_create()
+            && let Some(name) = plan::last_placeholder(&plan.case.path)
+        {
+            let id = format!("{op}/convention/unknown-id");
+            let mut values = self.options.ids.clone();
+            values.insert(name.to_string(), unknown_id(self.options.seed, &id));
+            if let (true, Ok(unknown_path)) =
+                (self.wanted(&id), plan::resolve(&plan.case.path, &values))
+            {
+                let started = Instant::now();
+                let (exchange, received) = self
+                    .send(plan, &unknown_path, Some(body.clone()), true)
+                    .await;
+                let findings = match &received {
+                    None => transport_failure(exchange.clone(), plan, strict).findings,
+                    Some(r) if r.status >= 500 => vec![server_error(
+                        r.status,
+                        "a PATCH to an unknown id",
+                        plan,
+                        strict,
+                    )],
+                    Some(r) if r.status == 404 => checks::error_shape(404, &r.body, strict)
+                        .into_iter()
+                        .collect(),
+                    Some(r) => vec![Finding::new(
+                        Check::UnknownId,
+                        strict,
+                        "unknown-id",
+                        format!("a PATCH to an unknown id got {}, not 404", r.status),
+                        None,
+                    )],
+                };
+                self.finish(
+                    id,
+                    plan,
+                    CaseKind::Convention,
+                    started,
+                    vec![Attempt {
+                        exchange,
+                        findings,
+                        body: None,
+                        schema_failed: BTreeSet::new(),
+                    }],
+                    None,
+                );
+            }
+        }
+        let id = format!("{op}/convention/unknown-property");
+        if self.wanted(&id) {
+            let started = Instant::now();
+            let body = serde_json::json!({ "graphConformanceUnknownProperty": "x" }).to_string();
+            let (exchange, received) = self.send(plan, path, Some(body), true).await;
+            let findings = match &received {
+                None => transport_failure(exchange.clone(), plan, strict).findings,
+                Some(r) if r.status >= 500 => vec![server_error(
+                    r.status,
+                    "a property the page does not list",
+                    plan,
+                    strict,
+                )],
+                Some(r) if (400..500).contains(&r.status) => {
+                    checks::error_shape(r.status, &r.body, strict)
+                        .into_iter()
+                        .collect()
+                }
+                Some(r) => vec![Finding::new(
+                    Check::UnknownProperty,
+                    strict,
+                    "unknown-property",
+                    format!(
+                        "a property the page does not list got {}, not 400",
+                        r.status
+                    ),
+                    None,
+                )],
+            };
+            self.finish(
+                id,
+                plan,
+                CaseKind::Convention,
+                started,
+                vec![Attempt {
+                    exchange,
+                    findings,
+                    body: None,
+                    schema_failed: BTreeSet::new(),
+                }],
+                None,
+            );
+        }
+    }
+
+    async fn invalid(&mut self, plan: &OperationPlan<'_>, path: &str) {
+        let table = Some(plan.case.source.spans.property_table.to_string());
+        for payload in invalid_payloads(&plan.model, table) {
+            let id = format!("{}/invalid/{}", plan.case.id, payload.name);
+            self.reject(
+                plan,
+                path,
+                &id,
+                CaseKind::Invalid,
+                &payload.body,
+                &payload.what,
+                &payload.key,
+                payload.rule.clone(),
+            )
+            .await;
+        }
+    }
+
+    /// Sends a body the page's contract forbids: any 4xx is right.
+    #[allow(clippy::too_many_arguments)]
+    async fn reject(
+        &mut self,
+        plan: &OperationPlan<'_>,
+        path: &str,
+        id: &str,
+        kind: CaseKind,
+        body: &str,
+        what: &str,
+        key: &str,
+        rule: Option<String>,
+    ) {
+        if !self.wanted(id) {
+            return;
+        }
+        let started = Instant::now();
+        let strict = self.options.strict;
+        let (exchange, received) = self.send(plan, path, Some(body.to_string()), true).await;
+        let findings = match &received {
+            None => transport_failure(exchange.clone(), plan, strict).findings,
+            Some(r) => {
+                let answer = answer(r);
+                match checks::check_rejected(answer, what, key, rule, strict) {
+                    Some(finding) => vec![finding],
+                    None => checks::error_shape(r.status, &r.body, strict)
+                        .into_iter()
+                        .collect(),
+                }
+            }
+        };
+        let attempt = Attempt {
+            exchange,
+            findings,
+            body: None,
+            schema_failed: BTreeSet::new(),
+        };
+        self.finish(id.to_string(), plan, kind, started, vec![attempt], None);
+    }
+}
+
+fn answer(received: &Received) -> Answer<'_> {
+    Answer {
+        status: received.status,
+        content_type: received.content_type.as_deref(),
+        body: &received.body,
+    }
+}
+
+fn transport_failure(exchange: Exchange, plan: &OperationPlan, strict: bool) -> Attempt {
+    let message = format!(
+        "no response: {}",
+        exchange.error.as_deref().unwrap_or("unknown error")
+    );
+    let finding = Finding::new(
+        Check::Transport,
+        strict,
+        "transport",
+        message,
+        Some(plan.case.source.spans.request_line.to_string()),
+    );
+    Attempt {
+        exchange,
+        findings: vec![finding],
+        body: None,
+        schema_failed: BTreeSet::new(),
+    }
+}
+
+fn server_error(status: u16, what: &str, plan: &OperationPlan, strict: bool) -> Finding {
+    let msg = format!("the server answered {status} to {what}");
+    Finding::new(
+        Check::ServerError,
+        strict,
+        "5xx",
+        msg,
+        Some(plan.case.status.span.to_string()),
+    )
+}
+
+fn is_date_kind(kind: &FieldKind) -> bool {
+    match kind {
+        FieldKind::DateTime => true,
+        FieldKind::Array(inner) => is_date_kind(inner),
+        _ => false,
+    }
+}
+
+fn seeded_runner(seed: u64, label: &str) -> TestRunner {
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &plan::stream_seed(seed, label));
+    TestRunner::new_with_rng(Config::default(), rng)
+}
+
+fn unknown_id(seed: u64, label: &str) -> String {
+    let b = plan::stream_seed(seed, label);
+    let hex: String = b[..16].iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// Returns the id of the first documented example response.
+fn documented_id(plan: &OperationPlan) -> Option<String> {
+    plan.case.examples.iter().find_map(|e| {
+        let id = e.response.as_ref()?.body.as_ref()?.get("id")?.as_str()?;
+        Some(id.to_string())
+    })
+}
+
+/// Returns the first documented request body, repaired, as text; `{}` when there is none.
+fn first_example_body(plan: &OperationPlan) -> String {
+    let body = plan
+        .case
+        .examples
+        .iter()
+        .find_map(|e| e.request.body.as_ref()?.as_object());
+    let repaired = body.map(|b| repair(&plan.model, b)).unwrap_or_default();
+    Value::Object(repaired).to_string()
+}
+
+/// Repairs a documented example so it agrees with its page: values that break the table are
+/// replaced by valid ones, properties the table does not list and foreign `@odata.type`s are
+/// dropped; everything else stays as documented.
+pub fn repair(model: &PayloadModel, body: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (name, value) in body {
+        if name == "@odata.type" {
+            if model
+                .odata_type
+                .as_deref()
+                .is_some_and(|t| value.as_str() == Some(t))
+            {
+                out.insert(name.clone(), value.clone());
+            }
+            continue;
+        }
+        if name.starts_with('@') {
+            out.insert(name.clone(), value.clone());
+            continue;
+        }
+        let Some(field) = model.field(name) else {
+            continue;
+        };
+        match repaired_value(&field.kind, value) {
+            Some(v) => out.insert(name.clone(), v),
+            None => continue,
+        };
+    }
+    out
+}
+
+fn repaired_value(kind: &FieldKind, value: &Value) -> Option<Value> {
+    let valid = match (kind, value) {
+        (FieldKind::Enum(members), Value::String(s)) => members.contains(s),
+        (FieldKind::DateTime, Value::String(s)) => {
+            crate::format::is_date_time_offset(s, crate::format::Strictness::GraphCore)
+        }
+        (
+            FieldKind::String
+            | FieldKind::Guid
+            | FieldKind::Date
+            | FieldKind::TimeOfDay
+            | FieldKind::Duration
+            | FieldKind::Binary,
+            v,
+        ) => v.is_string(),
+        (FieldKind::Boolean, v) => v.is_boolean(),
+        (FieldKind::Integer { .. }, v) => v.is_i64() || v.is_u64(),
+        (FieldKind::Number, v) => v.is_number(),
+        (FieldKind::Array(_), v) => v.is_array(),
+        (FieldKind::Object | FieldKind::OpenEnum, _) => return None,
+        _ => false,
+    };
+    if valid {
+        return Some(value.clone());
+    }
+    let mut runner = TestRunner::deterministic();
+    kind.is_generated()
+        .then(|| {
+            value_strategy(kind)
+                .new_tree(&mut runner)
+                .ok()
+                .map(|t| t.current())
+        })
+        .flatten()
+}
