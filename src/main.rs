@@ -133,13 +133,42 @@ impl From<Outcome> for ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
     let outcome = match cli.command {
         Command::Derive { pages, out, check } => run_derive(&pages, &out, check),
         Command::Run(args) => with_runtime(|| run_suite(args)),
         Command::Mock(args) => with_runtime(|| serve_mock(args)),
     };
     outcome.into()
+}
+
+/// Prints a command-line error; for an unknown flag, also every flag the command accepts.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    use clap::CommandFactory;
+    use clap::error::ErrorKind;
+    let _ = error.print();
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            return ExitCode::from(0);
+        }
+        ErrorKind::UnknownArgument => {
+            let name = std::env::args().nth(1).unwrap_or_default();
+            let command = Cli::command();
+            if let Some(sub) = command.find_subcommand(&name) {
+                let flags: Vec<String> = sub
+                    .get_arguments()
+                    .filter_map(|a| a.get_long())
+                    .map(|l| format!("--{l}"))
+                    .collect();
+                eprintln!("accepted by `{name}`: {}", flags.join(", "));
+            }
+        }
+        _ => {}
+    }
+    Outcome::UsageError.into()
 }
 
 fn with_runtime<F: std::future::Future<Output = Outcome>>(task: impl FnOnce() -> F) -> Outcome {

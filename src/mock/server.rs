@@ -8,13 +8,16 @@ use super::store::{Ids, Store};
 use crate::suite::Suite;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, Uri, header};
 use axum::response::Response;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// The largest request body the mock reads (larger ones get axum's plain 413).
+const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// How a [`MockServer`] behaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +71,10 @@ impl MockServer {
             prefix,
             base_url: base_url.clone(),
         });
-        let router = Router::new().fallback(handle).with_state(shared);
+        let router = Router::new()
+            .fallback(handle)
+            .layer(DefaultBodyLimit::max(BODY_LIMIT))
+            .with_state(shared);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, router).with_graceful_shutdown(async {

@@ -103,6 +103,10 @@ pub async fn run(
         created: BTreeMap::new(),
         seen_ids: documented_ids(suite),
         results: Vec::new(),
+        shrunk: BTreeSet::new(),
+        nonce: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
         on_case,
     };
     for plan in &plans {

@@ -46,6 +46,12 @@ pub struct Runner<'a> {
     /// Every id seen so far (documented and created), for the new-id check.
     pub seen_ids: BTreeSet<String>,
     pub results: Vec<CaseResult>,
+    /// Root causes (operation, check, key) already shrunk: a payload failing the same way is
+    /// reported as it is, not shrunk again.
+    pub shrunk: BTreeSet<(String, Check, String)>,
+    /// A per-run value that makes the unknown id of the unknown-id convention fresh in every
+    /// run, so that a server which once created it cannot make later runs fail.
+    pub nonce: u64,
     pub on_case: &'a mut dyn FnMut(&CaseResult),
 }
 
@@ -368,6 +374,16 @@ impl Runner<'_> {
                 self.finish(id, plan, CaseKind::Valid, started, vec![attempt], None);
                 continue;
             };
+            let key = attempt
+                .findings
+                .iter()
+                .find(|f| f.is_error())
+                .map(|f| f.key.clone())
+                .unwrap_or_default();
+            if !self.shrunk.insert((plan.case.id.clone(), check, key)) {
+                self.finish(id, plan, CaseKind::Valid, started, vec![attempt], None);
+                continue;
+            }
             let original_body = attempt.exchange.request.body.clone().unwrap_or_default();
             let (minimal, steps) = self.shrink(plan, path, &mut tree, check, attempt).await;
             let shrink = Some(Shrink {
@@ -444,7 +460,10 @@ impl Runner<'_> {
         {
             let id = format!("{op}/convention/unknown-id");
             let mut values = self.options.ids.clone();
-            values.insert(name.to_string(), unknown_id(self.options.seed, &id));
+            values.insert(
+                name.to_string(),
+                unknown_id(self.options.seed ^ self.nonce, &id),
+            );
             if let (true, Ok(unknown_path)) =
                 (self.wanted(&id), plan::resolve(&plan.case.path, &values))
             {

@@ -1,0 +1,56 @@
+//! Shared test plumbing: the committed suite, the embedded reference mock (or the endpoint
+//! named by GRAPH_BASE_URL), and a runner that collects results.
+
+#![allow(dead_code)]
+
+use graph_conformance::mock::{FAULT_HEADER, Fault, MockConfig, MockServer};
+use graph_conformance::results::RunResults;
+use graph_conformance::run::{RunOptions, run};
+use graph_conformance::suite::Suite;
+use secrecy::SecretString;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The committed suite.
+pub fn suite() -> Arc<Suite> {
+    Arc::new(Suite::load(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("the committed suite loads"))
+}
+
+/// Starts the reference mock with no run-level fault.
+pub async fn mock(suite: &Arc<Suite>) -> MockServer {
+    MockServer::start(
+        Arc::clone(suite),
+        MockConfig::default(),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .expect("the mock starts")
+}
+
+/// Returns options for `base_url`, with a token and few generated cases.
+pub fn options(base_url: &str, cases: u32) -> RunOptions {
+    RunOptions {
+        token: Some(SecretString::from("test-token-0123456789")),
+        cases,
+        ..RunOptions::new(base_url)
+    }
+}
+
+/// Runs `suite` against the mock with `fault` injected per request.
+pub async fn run_with_fault(
+    suite: &Suite,
+    mock: &MockServer,
+    fault: Option<Fault>,
+    cases: u32,
+) -> RunResults {
+    let mut options = options(&mock.base_url(), cases);
+    if let Some(fault) = fault {
+        options
+            .headers
+            .push((FAULT_HEADER.to_string(), fault.name().to_string()));
+    }
+    run(suite, &options, &mut |_| {})
+        .await
+        .expect("the run completes")
+}

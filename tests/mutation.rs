@@ -1,0 +1,145 @@
+//! The suite's own mutation score: every fault of the reference mock breaks one thing a page
+//! (or a Graph convention) states, and the suite must flag it with the check that enforces
+//! that statement, and with no other check (one root cause, one finding); the faithful mock
+//! must pass with no finding at all.
+
+mod common;
+
+use graph_conformance::checks::Check;
+use graph_conformance::diagnostic::Severity;
+use graph_conformance::mock::{FAULT_HEADER, Fault};
+use rstest::rstest;
+
+/// Generated valid payloads per operation in these runs: enough for the rarer payloads (long
+/// strings, non-ASCII, fractions) to appear with the default seed.
+const CASES: u32 = 20;
+
+#[tokio::test]
+async fn faithful_mock_passes_with_no_error_and_no_warning() {
+    let suite = common::suite();
+    let mock = common::mock(&suite).await;
+    let results = common::run_with_fault(&suite, &mock, None, CASES).await;
+    assert!(results.findings.is_empty(), "{:#?}", results.findings);
+    assert_eq!(results.totals.failed, 0);
+    assert!(results.totals.passed > 100);
+}
+
+#[rstest]
+#[case::wrong_status("wrong-status", Check::StatusCode)]
+#[case::missing_property("missing-property", Check::ResponseSchema)]
+#[case::enum_out_of_set("enum-out-of-set", Check::ResponseSchema)]
+#[case::enum_wrong_case("enum-wrong-case", Check::ResponseSchema)]
+#[case::enum_null("enum-null", Check::ResponseSchema)]
+#[case::date_without_offset("date-without-offset", Check::ResponseSchema)]
+#[case::date_as_number("date-as-number", Check::ResponseSchema)]
+#[case::date_fraction_cut("date-fraction-cut", Check::Echo)]
+#[case::wrong_odata_type("wrong-odata-type", Check::ResponseSchema)]
+#[case::id_as_number("id-as-number", Check::ResponseSchema)]
+#[case::patch_ignored("patch-ignored", Check::Echo)]
+#[case::patch_replaces("patch-replaces", Check::Merge)]
+#[case::accept_invalid_enum("accept-invalid-enum", Check::InvalidRejected)]
+#[case::accept_invalid_date("accept-invalid-date", Check::InvalidRejected)]
+#[case::accept_wrong_type("accept-wrong-type", Check::InvalidRejected)]
+#[case::accept_non_object("accept-non-object", Check::InvalidRejected)]
+#[case::accept_broken_json("accept-broken-json", Check::InvalidRejected)]
+#[case::error_on_non_ascii("error-on-non-ascii", Check::ServerError)]
+#[case::error_on_long_string("error-on-long-string", Check::ServerError)]
+#[case::swap_values("swap-values", Check::Echo)]
+#[case::wrong_content_type("wrong-content-type", Check::ContentType)]
+#[case::truncated_json("truncated-json", Check::JsonBody)]
+#[case::create_reuses_id("create-reuses-id", Check::NewId)]
+#[case::date_shifted("date-shifted", Check::Echo)]
+#[case::patch_drops_dates("patch-drops-dates", Check::Echo)]
+#[case::no_auth("no-auth", Check::AuthRequired)]
+#[case::unknown_id_upsert("unknown-id-upsert", Check::UnknownId)]
+#[case::plain_error_body("plain-error-body", Check::ErrorShape)]
+#[case::accept_unknown_property("accept-unknown-property", Check::UnknownProperty)]
+#[case::no_odata_type("no-odata-type", Check::OdataType)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_fault_is_flagged_by_the_check_that_enforces_what_it_breaks(
+    #[case] name: &str,
+    #[case] expected: Check,
+) {
+    let fault = Fault::parse(name).expect("the fault exists");
+    let suite = common::suite();
+    let mock = common::mock(&suite).await;
+    let results = common::run_with_fault(&suite, &mock, Some(fault), CASES).await;
+    let checks: Vec<Check> = results.findings.iter().map(|f| f.check).collect();
+    assert!(
+        checks.contains(&expected),
+        "{name} was not flagged by {}: {checks:?}",
+        expected.code()
+    );
+    assert!(
+        checks.iter().all(|c| *c == expected),
+        "{name} caused findings of other checks too: {checks:?}"
+    );
+    let severity = if fault.is_convention() {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    assert!(
+        results
+            .findings
+            .iter()
+            .all(|f| f.severity == severity && f.convention == fault.is_convention())
+    );
+    assert_eq!(
+        results.failed(),
+        !fault.is_convention(),
+        "page faults fail the run, convention faults only warn"
+    );
+    assert!(
+        results
+            .findings
+            .iter()
+            .all(|f| f.convention || f.rule.is_some()),
+        "page findings quote their page line"
+    );
+}
+
+#[test]
+fn every_fault_has_a_case_above_and_the_score_is_printed() {
+    let source = include_str!("mutation.rs");
+    let covered: Vec<&str> = source
+        .lines()
+        .filter_map(|l| l.strip_prefix("#[case::")?.split('"').nth(1))
+        .collect();
+    let missing: Vec<&str> = Fault::all()
+        .iter()
+        .map(|f| f.name())
+        .filter(|n| !covered.contains(n))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "faults with no detection case: {missing:?}"
+    );
+    assert!(Fault::all().len() >= 20);
+    println!(
+        "mutation score: {}/{} faults have a detection case (each case asserts its detection)",
+        covered.len(),
+        Fault::all().len()
+    );
+}
+
+#[tokio::test]
+async fn strict_mode_turns_convention_warnings_into_failures() {
+    let suite = common::suite();
+    let mock = common::mock(&suite).await;
+    let mut options = common::options(&mock.base_url(), 2);
+    options.strict = true;
+    options
+        .headers
+        .push((FAULT_HEADER.into(), "no-auth".into()));
+    let results = graph_conformance::run::run(&suite, &options, &mut |_| {})
+        .await
+        .unwrap();
+    assert!(results.failed());
+    assert!(
+        results
+            .findings
+            .iter()
+            .all(|f| f.check == Check::AuthRequired && f.severity == Severity::Error)
+    );
+}
