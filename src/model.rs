@@ -119,9 +119,6 @@ pub struct Property {
     /// Enum members in the order the page lists them; empty for non-enum types.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<String>,
-    /// The page lists `null` among the enum's possible values.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub null_listed: bool,
     pub span: Span,
 }
 

@@ -155,15 +155,20 @@ fn create_and_update_pages_share_one_ndes_connector_schema(suite: Suite) {
     let doc = &suite.schemas["ndesConnector.json"];
     assert_eq!(doc["x-sources"].as_array().unwrap().len(), 2);
     assert_eq!(
-        doc["$defs"]["response"]["properties"]["state"]["enum"],
+        doc["$defs"]["request"]["properties"]["state"]["enum"],
         serde_json::json!(["none", "active", "inactive"])
+    );
+    assert_eq!(
+        doc["$defs"]["response"]["properties"]["state"]["enum"],
+        serde_json::json!(["none", "active", "inactive", null]),
+        "an unset enum may come back null"
     );
 }
 
 #[rstest]
 #[case::enum_member_is_accepted(serde_json::json!({"id": "a", "state": "active", "displayName": null, "lastConnectionDateTime": null}), true)]
 #[case::enum_is_case_sensitive(serde_json::json!({"id": "a", "state": "Active", "displayName": "x", "lastConnectionDateTime": null}), false)]
-#[case::enum_may_not_be_null(serde_json::json!({"id": "a", "state": null, "displayName": "x", "lastConnectionDateTime": null}), false)]
+#[case::unset_enum_may_be_null(serde_json::json!({"id": "a", "state": null, "displayName": "x", "lastConnectionDateTime": null}), true)]
 #[case::key_may_not_be_null(serde_json::json!({"id": null, "state": "none", "displayName": "x", "lastConnectionDateTime": null}), false)]
 #[case::every_documented_property_is_required(serde_json::json!({"id": "a", "state": "none", "displayName": "x"}), false)]
 #[case::date_time_needs_an_offset(serde_json::json!({"id": "a", "state": "none", "displayName": "x", "lastConnectionDateTime": "2016-12-31T23:58:36"}), false)]

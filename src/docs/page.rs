@@ -671,7 +671,7 @@ impl Columns {
             return Err(format!("row skipped: `{name}` is not a property name"));
         }
         let description = cell(self.description);
-        let (members, null_listed) = types::parse_members_with_null(description);
+        let members = types::parse_members(description);
         let listed = matches!(members, Members::Listed(_));
         let type_cell = cell(self.ty);
         let ty = types::parse_type(type_cell, listed).ok_or_else(|| {
@@ -683,12 +683,10 @@ impl Columns {
             Members::Unreadable if enum_type => (as_open_enum(ty), Vec::new(), true),
             _ => (ty, Vec::new(), false),
         };
-        let null_listed = null_listed && !members.is_empty();
         let property = Property {
             name: name.to_string(),
             ty,
             members,
-            null_listed,
             span,
         };
         Ok((property, unreadable))

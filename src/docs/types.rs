@@ -59,21 +59,16 @@ pub enum Members {
     Unreadable,
 }
 
-/// Finds the enum members of a description ("Possible values are: `a`, `b`.").
-#[cfg(test)]
+/// Finds the enum members of a description; a listed `null` is not a member (every
+/// response property may be null anyway).
 pub fn parse_members(description: &str) -> Members {
-    parse_members_with_null(description).0
-}
-
-/// Finds the enum members of a description, and whether `null` is listed among them.
-pub fn parse_members_with_null(description: &str) -> (Members, bool) {
     let lower = description.to_ascii_lowercase();
     let Some((at, phrase)) = ENUM_PHRASES
         .iter()
         .filter_map(|p| lower.find(p).map(|i| (i, *p)))
         .min_by_key(|(i, p)| (*i, usize::MAX - p.len()))
     else {
-        return (Members::None, false);
+        return Members::None;
     };
     let tail = sentence(&description[at + phrase.len()..]);
     let mut members = if tail.contains('`') {
@@ -81,12 +76,11 @@ pub fn parse_members_with_null(description: &str) -> (Members, bool) {
     } else {
         listed_words(tail)
     };
-    let null_listed = members.iter().any(|m| m == "null");
     members.retain(|m| m != "null");
     if members.is_empty() {
-        (Members::Unreadable, null_listed)
+        Members::Unreadable
     } else {
-        (Members::Listed(members), null_listed)
+        Members::Listed(members)
     }
 }
 

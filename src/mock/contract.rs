@@ -57,11 +57,12 @@ pub(crate) struct Operation {
 }
 
 /// What a route does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Action {
-    /// Run the operation at this index of [`Contract::operations`].
-    Operation(usize),
-    /// Return a stored item of this resource (index into [`Contract::resources`]).
+    /// Run one of these operations (indexes into [`Contract::operations`], suite order):
+    /// several when a collection holds several documented types (`deviceConfigurations`).
+    Operations(Vec<usize>),
+    /// Return a stored item; the index is the resource named in a 404.
     Read(usize),
 }
 
@@ -161,27 +162,69 @@ impl Contract {
         }
     }
 
+    /// Picks the operation of `candidates` that acts on `resource` (the stored object's type),
+    /// else the one whose resource `odata_type` names (the body's `@odata.type`), else the
+    /// first.
+    pub fn pick(
+        &self,
+        candidates: &[usize],
+        resource: Option<usize>,
+        odata_type: Option<&str>,
+    ) -> usize {
+        let by_resource = resource.and_then(|r| {
+            candidates
+                .iter()
+                .copied()
+                .find(|&i| self.operations[i].resource == r)
+        });
+        let named = odata_type.map(|t| t.trim_start_matches('#'));
+        let by_type = || {
+            candidates.iter().copied().find(|&i| {
+                let own = self.resources[self.operations[i].resource].odata_type();
+                named == Some(own.trim_start_matches('#'))
+            })
+        };
+        by_resource
+            .or_else(by_type)
+            .or_else(|| candidates.first().copied())
+            .unwrap_or_default()
+    }
+
+    /// Builds one route per method and path shape (operations of one shape share it), and
+    /// a GET route for the items of every collection.
     fn build_routes(&mut self, suite: &Suite) {
-        let mut shapes = Vec::new();
         for (index, (operation, case)) in self.operations.iter().zip(&suite.cases).enumerate() {
-            self.routes.push(Route {
-                method: case.method,
-                template: operation.template.clone(),
-                action: Action::Operation(index),
-            });
+            let shape = operation.template.shape();
+            let shared = self
+                .routes
+                .iter_mut()
+                .find(|r| r.method == case.method && r.template.shape() == shape);
+            match shared {
+                Some(Route {
+                    action: Action::Operations(indexes),
+                    ..
+                }) => indexes.push(index),
+                _ => self.routes.push(Route {
+                    method: case.method,
+                    template: operation.template.clone(),
+                    action: Action::Operations(vec![index]),
+                }),
+            }
         }
         for operation in &self.operations {
             let item = Contract::item_template(operation);
             let shape = item.shape();
-            if shapes.contains(&shape) {
-                continue;
+            let known = self
+                .routes
+                .iter()
+                .any(|r| r.method == Method::Get && r.template.shape() == shape);
+            if !known {
+                self.routes.push(Route {
+                    method: Method::Get,
+                    template: item,
+                    action: Action::Read(operation.resource),
+                });
             }
-            shapes.push(shape);
-            self.routes.push(Route {
-                method: Method::Get,
-                template: item,
-                action: Action::Read(operation.resource),
-            });
         }
     }
 
@@ -294,15 +337,17 @@ impl Resource {
         names
     }
 
-    /// Picks the first candidate the property's response schema accepts: null when it is
-    /// nullable, else the first enum member, `false`, `0`, `""`, ...
+    /// Picks the first candidate the property's response schema accepts: the first enum
+    /// member (as Graph gives an enum a default), else null when it is nullable, `false`, `0`,
+    /// `""`, ...
     fn default_for(&self, name: &str, subschema: &Value, kind: Kind) -> Value {
-        let mut candidates = vec![Value::Null];
+        let mut candidates = Vec::new();
         if kind == Kind::Enum
             && let Some(first) = string_enum(subschema).and_then(|m| m.first().cloned())
         {
             candidates.push(first);
         }
+        candidates.push(Value::Null);
         candidates.extend([
             json!(false),
             json!(0),
@@ -370,7 +415,11 @@ fn branches(schema: &Value) -> Vec<&Value> {
 /// Returns the members of a string enum (`type: string` with `enum`), here or in a branch.
 fn string_enum(schema: &Value) -> Option<&Vec<Value>> {
     branches(schema).into_iter().find_map(|s| {
-        let typed = s.get("type").and_then(Value::as_str) == Some("string");
+        let typed = match s.get("type") {
+            Some(Value::String(t)) => t == "string",
+            Some(Value::Array(types)) => types.iter().any(|t| t == "string"),
+            _ => false,
+        };
         s.get("enum").and_then(Value::as_array).filter(|_| typed)
     })
 }

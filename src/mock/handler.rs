@@ -138,48 +138,54 @@ impl Shared {
                 return Err(error);
             }
         };
-        match route.action {
-            Action::Read(resource) => {
-                let resource = &self.contract.resources[resource];
+        match &route.action {
+            Action::Read(named) => {
                 let address = route.template.address(&values);
                 let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-                let object = store
+                let stored = store
                     .get(&address)
-                    .ok_or_else(|| unknown_item(resource, &address))?;
+                    .ok_or_else(|| unknown_item(&self.contract.resources[*named], &address))?;
                 Ok(Outcome::Entity {
                     status: 200,
-                    resource,
+                    resource: &self.contract.resources[stored.resource],
                     collection: address.collection,
-                    object: object.clone(),
+                    object: stored.object.clone(),
                 })
             }
-            Action::Operation(index) => {
-                let operation = &self.contract.operations[index];
-                match operation.kind {
-                    OperationKind::Update => self.update(operation, &values, request.body, faults),
-                    OperationKind::Create => self.create(operation, &values, request.body, faults),
-                }
-            }
+            Action::Operations(candidates) => match self.contract.operations[candidates[0]].kind {
+                OperationKind::Update => self.update(candidates, &values, request.body, faults),
+                OperationKind::Create => self.create(candidates, &values, request.body, faults),
+            },
         }
     }
 
-    /// Merges a PATCH body into the stored object and answers the documented status.
+    /// Merges a PATCH body into the stored object and answers the documented status. The
+    /// operation is the one documented for the stored object's type.
     fn update(
         &self,
-        operation: &Operation,
+        candidates: &[usize],
         values: &[String],
         body: &[u8],
         faults: FaultSet,
     ) -> Result<Outcome<'_>, GraphError> {
-        let resource = &self.contract.resources[operation.resource];
-        let address = operation.template.address(values);
+        let address = self.contract.operations[candidates[0]]
+            .template
+            .address(values);
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
         let stored = store.get(&address).cloned();
+        let stored_type = stored.as_ref().map(|s| s.resource);
+        let operation = &self.contract.operations[self.contract.pick(
+            candidates,
+            stored_type,
+            odata_type(body).as_deref(),
+        )];
+        let resource_index = stored_type.unwrap_or(operation.resource);
+        let resource = &self.contract.resources[resource_index];
         if stored.is_none() && !faults.has(Fault::UnknownIdUpsert) {
             return Err(unknown_item(resource, &address));
         }
         let sent = read_body(operation, resource, body, faults)?;
-        let mut object = stored.unwrap_or_else(|| resource.defaults(&address.key));
+        let mut object = stored.map_or_else(|| resource.defaults(&address.key), |s| s.object);
         if !faults.has(Fault::PatchIgnored) {
             if faults.has(Fault::PatchReplaces) {
                 let key = resource.properties.iter().find(|p| p.key);
@@ -196,19 +202,24 @@ impl Shared {
                 sent,
                 faults.has(Fault::PatchDropsDates),
             );
-            store.put(&address, object.clone());
+            store.put(&address, resource_index, object.clone());
         }
         Ok(success(operation, resource, address.collection, object))
     }
 
     /// Stores a POST body as a new object under a fresh id and answers the documented status.
+    /// The operation is the one whose type the body's `@odata.type` names, else the first.
     fn create(
         &self,
-        operation: &Operation,
+        candidates: &[usize],
         values: &[String],
         body: &[u8],
         faults: FaultSet,
     ) -> Result<Outcome<'_>, GraphError> {
+        let index = self
+            .contract
+            .pick(candidates, None, odata_type(body).as_deref());
+        let operation = &self.contract.operations[index];
         let resource = &self.contract.resources[operation.resource];
         let sent = read_body(operation, resource, body, faults)?;
         let collection = Contract::collection(operation, values);
@@ -223,9 +234,15 @@ impl Shared {
         let mut object = resource.defaults(&key);
         merge(resource, &mut object, sent, false);
         let address = Address { collection, key };
-        store.put(&address, object.clone());
+        store.put(&address, operation.resource, object.clone());
         Ok(success(operation, resource, address.collection, object))
     }
+}
+
+/// Reads the body's top-level `@odata.type`, when the body is a JSON object that has one.
+fn odata_type(body: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    Some(value.get("@odata.type")?.as_str()?.to_string())
 }
 
 fn success<'a>(

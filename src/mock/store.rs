@@ -9,16 +9,26 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Stored objects: collection path -> key -> object (documented properties in schema order).
+/// Stored objects: collection path -> key -> object.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
-    collections: BTreeMap<String, BTreeMap<String, Map<String, Value>>>,
+    collections: BTreeMap<String, BTreeMap<String, Stored>>,
+}
+
+/// One stored object and its type.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    /// Index into [`Contract::resources`]: a collection may hold several types.
+    pub resource: usize,
+    /// Documented properties in schema order, then any others a fault let through.
+    pub object: Map<String, Value>,
 }
 
 impl Store {
     /// Preloads every documented example response whose body has a string `id` (or, for a
     /// singleton, any object body) into its operation's collection, repaired against the
-    /// resource's documented properties. The first example of a key wins.
+    /// resource's documented properties; the first example of a key wins. A singleton that
+    /// no example shows is stored with every property at its default.
     pub fn preload(contract: &Contract, suite: &Suite) -> Store {
         let mut store = Store::default();
         for (operation, case) in contract.operations.iter().zip(&suite.cases) {
@@ -49,15 +59,25 @@ impl Store {
                     key,
                 };
                 if store.get(&address).is_none() {
-                    store.put(&address, resource.repair(body));
+                    store.put(&address, operation.resource, resource.repair(body));
                 }
+            }
+        }
+        for operation in &contract.operations {
+            let own = decode_path(operation.template.text());
+            let values = operation.template.matches(&own).unwrap_or_default();
+            let address = operation.template.address(&values);
+            let singleton = operation.kind == OperationKind::Update && address.key.is_empty();
+            if singleton && store.get(&address).is_none() {
+                let resource = &contract.resources[operation.resource];
+                store.put(&address, operation.resource, resource.defaults(""));
             }
         }
         store
     }
 
     /// Returns the object stored at `address`.
-    pub fn get(&self, address: &Address) -> Option<&Map<String, Value>> {
+    pub fn get(&self, address: &Address) -> Option<&Stored> {
         self.collections.get(&address.collection)?.get(&address.key)
     }
 
@@ -68,12 +88,12 @@ impl Store {
             .is_some_and(|items| items.contains_key(key))
     }
 
-    /// Stores `object` at `address`, replacing what was there.
-    pub fn put(&mut self, address: &Address, object: Map<String, Value>) {
+    /// Stores `object`, of `resource`, at `address`, replacing what was there.
+    pub fn put(&mut self, address: &Address, resource: usize, object: Map<String, Value>) {
         self.collections
             .entry(address.collection.clone())
             .or_default()
-            .insert(address.key.clone(), object);
+            .insert(address.key.clone(), Stored { resource, object });
     }
 }
 

@@ -20,7 +20,8 @@
 //! * `@odata.type` -> `const: "#microsoft.graph.<resource>"`: allowed, never required.
 //! * Response schema: every documented property is required (the pages say an actual call
 //!   returns all of them; examples are truncated, so an example's absence of a property means
-//!   nothing); every property but the key and enums may be `null` (unset); properties the
+//!   nothing); every property but the key may be `null` (unset: a server that was never
+//!   sent an enum has no value to return, and the pages name no default); properties the
 //!   page does not list are allowed (pages are partial, and `@odata.context`/`@odata.etag`
 //!   come and go).
 //! * Request schema: nothing is required (create sends no `id`, whatever the boilerplate

@@ -83,9 +83,7 @@ fn object_schema(resource: &Resource, contract: &Contract, variant: Variant) -> 
 
 /// Builds the schema of one property for `variant`, with its page line as `x-source`.
 pub fn property_schema(property: &Property, contract: &Contract, variant: Variant) -> Value {
-    let nullable = variant == Variant::Response
-        && !property.is_key()
-        && (!is_enum(&property.ty) || property.null_listed);
+    let nullable = variant == Variant::Response && !property.is_key();
     let mut schema = if property.is_key() {
         json!({ "type": "string" })
     } else {
@@ -99,10 +97,6 @@ pub fn property_schema(property: &Property, contract: &Contract, variant: Varian
         object.insert("x-source".into(), json!(property.span.to_string()));
     }
     schema
-}
-
-fn is_enum(ty: &EdmType) -> bool {
-    matches!(ty, EdmType::Enum(_))
 }
 
 fn type_schema(ty: &EdmType, members: &[String], contract: &Contract, variant: Variant) -> Value {
