@@ -6,6 +6,7 @@ use graph_conformance::mock::{FAULT_HEADER, Fault, MockConfig, MockServer};
 use graph_conformance::suite::Suite;
 use rstest::rstest;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -58,9 +59,13 @@ impl Mock {
     }
 
     async fn with(config: MockConfig) -> Mock {
+        Mock::serving(suite(), config).await
+    }
+
+    async fn serving(suite: Arc<Suite>, config: MockConfig) -> Mock {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let addr = "127.0.0.1:0".parse().unwrap();
-        let server = MockServer::start(suite(), config, addr)
+        let server = MockServer::start(suite, config, addr)
             .await
             .expect("the mock starts");
         let client = reqwest::Client::builder().build().expect("a client");
@@ -527,6 +532,73 @@ async fn one_store_serves_the_create_and_update_pages_of_a_collection() {
     assert_eq!(mock.get_json(&item).await["displayName"], "via update page");
 }
 
+/// The committed suite plus `fooConnector`: a second documented type in the ndesConnectors
+/// collection, with its own create and update pages and `fooName` for `displayName`.
+fn suite_with_two_types_in_one_collection() -> Arc<Suite> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = BTreeMap::new();
+    for dir in ["schemas", "cases"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = format!("{dir}/{}", path.file_name().unwrap().to_string_lossy());
+            files.insert(name, std::fs::read_to_string(&path).unwrap());
+        }
+    }
+    for page in [
+        "schemas/ndesConnector.json",
+        "cases/create-ndesConnector.json",
+        "cases/update-ndesConnector.json",
+    ] {
+        let text = files[page]
+            .replace("ndesConnector", "fooConnector")
+            .replace("/deviceManagement/fooConnectors", NDES)
+            .replace("displayName", "fooName")
+            .replace(NDES_ID, FOO_ID);
+        files.insert(page.replace("ndesConnector", "fooConnector"), text);
+    }
+    Arc::new(Suite::from_files(&files).unwrap())
+}
+
+const FOO_ID: &str = "f00f00f0-0000-4000-8000-000000000000";
+
+#[tokio::test]
+async fn a_collection_of_several_documented_types_serves_each_with_its_own_pages() {
+    let mock = Mock::serving(
+        suite_with_two_types_in_one_collection(),
+        MockConfig::default(),
+    )
+    .await;
+    let foo_item = format!("{NDES}/{FOO_ID}");
+    let ndes = mock.get_json(NDES_ITEM).await;
+    assert_eq!(ndes["@odata.type"], "#microsoft.graph.ndesConnector");
+    let foo = mock.get_json(&foo_item).await;
+    assert_eq!(foo["@odata.type"], "#microsoft.graph.fooConnector");
+    assert_eq!(foo["fooName"], "Display Name value");
+    assert!(foo.get("displayName").is_none());
+
+    let renamed = patch(&mock, &foo_item, json!({ "fooName": "F" }), None).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text());
+    assert_eq!(renamed.json()["fooName"], "F");
+    let foreign = patch(&mock, &foo_item, json!({ "displayName": "D" }), None).await;
+    foreign.assert_graph_error(400, "BadRequest");
+    let foreign = patch(&mock, NDES_ITEM, json!({ "fooName": "F" }), None).await;
+    foreign.assert_graph_error(400, "BadRequest");
+
+    for resource in ["fooConnector", "ndesConnector"] {
+        let odata_type = format!("#microsoft.graph.{resource}");
+        let created = mock
+            .call("POST", NDES)
+            .json(json!({ "@odata.type": odata_type }))
+            .send()
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text());
+        let created = created.json();
+        assert_eq!(created["@odata.type"], odata_type);
+        let item = format!("{NDES}/{}", created["id"].as_str().unwrap());
+        assert_eq!(mock.get_json(&item).await["@odata.type"], odata_type);
+    }
+}
+
 #[tokio::test]
 async fn path_segments_are_percent_decoded_and_literals_match_case_insensitively() {
     let mock = Mock::start().await;
@@ -545,6 +617,24 @@ async fn an_unknown_fault_name_is_400() {
         .send()
         .await;
     reply.assert_graph_error(400, "UnknownFault");
+    let message = reply.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("no-such-fault"), "{message}");
+    let typo = mock
+        .call("GET", NDES_ITEM)
+        .header(FAULT_HEADER, "wrong-stats")
+        .send()
+        .await;
+    let message = typo.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("did you mean `wrong-status`?"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

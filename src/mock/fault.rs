@@ -213,14 +213,47 @@ impl std::str::FromStr for Fault {
     type Err = UnknownFault;
 
     fn from_str(s: &str) -> Result<Fault, UnknownFault> {
-        Fault::parse(s).ok_or_else(|| UnknownFault(s.to_string()))
+        Fault::parse(s).ok_or_else(|| UnknownFault {
+            name: s.to_string(),
+            suggestion: Fault::closest(s),
+        })
     }
 }
 
-/// A fault name that is not in [`Fault::all`].
+impl Fault {
+    /// Returns the fault whose name is within two edits of `name` (case-insensitive), if any.
+    pub fn closest(name: &str) -> Option<Fault> {
+        let name = name.to_ascii_lowercase();
+        ALL.iter()
+            .map(|f| (edit_distance(&name, f.name()), *f))
+            .filter(|(distance, _)| *distance <= 2)
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, f)| f)
+    }
+}
+
+/// A fault name that is not in [`Fault::all`], with the closest known one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown fault `{0}`")]
-pub struct UnknownFault(pub String);
+#[error("unknown fault `{name}`{}", suggestion.map(|f| format!("; did you mean `{f}`?")).unwrap_or_default())]
+pub struct UnknownFault {
+    pub name: String,
+    pub suggestion: Option<Fault>,
+}
+
+/// Counts the single-character insertions, deletions and substitutions from `a` to `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
 
 /// A set of active faults.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -75,10 +75,10 @@ impl Shared {
             Ok(extra) => envelope.faults = self.faults.union(extra.unwrap_or_default()),
             Err(unknown) => {
                 let known: Vec<&str> = Fault::all().iter().map(|f| f.name()).collect();
-                let message = format!(
-                    "{FAULT_HEADER}: {unknown}; known faults: {}",
-                    known.join(", ")
-                );
+                let message = match unknown.suggestion {
+                    Some(_) => format!("{FAULT_HEADER}: {unknown}"),
+                    None => format!("{FAULT_HEADER}: {unknown}; known: {}", known.join(", ")),
+                };
                 return render::error(&envelope, &GraphError::new(400, "UnknownFault", message));
             }
         }

@@ -59,6 +59,9 @@ impl Runner<'_> {
     /// Runs every case of one operation.
     pub async fn run_operation(&mut self, plan: &OperationPlan<'_>) {
         let op = plan.case;
+        if !self.case_ids(plan).iter().any(|id| self.wanted(id)) {
+            return;
+        }
         let (path, documented) = match self.path_for(plan) {
             Ok(found) => found,
             Err(name) => {
@@ -111,6 +114,31 @@ impl Runner<'_> {
     async fn target_missing(&self, plan: &OperationPlan<'_>, path: &str) -> bool {
         let (_, received) = self.send(plan, path, Some("{}".to_string()), true).await;
         received.is_some_and(|r| r.status == 404)
+    }
+
+    /// Lists the ids of every case this operation can have, so `--only` can leave out an
+    /// operation before any request is sent for it.
+    fn case_ids(&self, plan: &OperationPlan) -> Vec<String> {
+        let op = &plan.case.id;
+        let mut ids: Vec<String> = (1..=plan.case.examples.len())
+            .flat_map(|i| {
+                [
+                    format!("{op}/example-{i}"),
+                    format!("{op}/example-{i}-as-written"),
+                ]
+            })
+            .collect();
+        ids.push(format!("{op}/merge"));
+        ids.extend((1..=self.options.cases).map(|n| format!("{op}/valid/{n:03}")));
+        ids.extend(
+            ["no-token", "unknown-id", "unknown-property"].map(|c| format!("{op}/convention/{c}")),
+        );
+        ids.extend(
+            invalid_payloads(&plan.model, None)
+                .into_iter()
+                .map(|p| format!("{op}/invalid/{}", p.name)),
+        );
+        ids
     }
 
     fn wanted(&self, id: &str) -> bool {

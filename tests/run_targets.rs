@@ -1,0 +1,110 @@
+//! Which object an update exercises: `--id` first, then one this run created, then the
+//! documented example's id, which is a fixture and not the contract: a server that does not
+//! hold it gets the operation skipped with a reason, never a failure.
+
+mod common;
+
+use graph_conformance::results::Verdict;
+use graph_conformance::run::run;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Serves 404 with a Graph error body to every request, like a server holding no objects.
+async fn empty_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                while let Ok(n) = socket.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    let body = r#"{"error":{"code":"ResourceNotFound","message":"not found"}}"#;
+                    let reply = format!(
+                        "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if socket.write_all(reply.as_bytes()).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}/beta")
+}
+
+#[tokio::test]
+async fn an_update_whose_documented_object_is_absent_is_skipped_with_a_reason() {
+    let suite = common::suite();
+    let base = empty_server().await;
+    let options = common::options(&base, 2);
+    let results = run(&suite, &options, &mut |_| {}).await.unwrap();
+    let connector: Vec<_> = results
+        .cases
+        .iter()
+        .filter(|c| c.operation == "update-connector")
+        .collect();
+    assert_eq!(connector.len(), 1, "{connector:#?}");
+    assert_eq!(connector[0].verdict, Verdict::Skipped);
+    let reason = connector[0].skipped_reason.as_deref().unwrap();
+    assert!(
+        reason.contains("does not exist on this server") && reason.contains("--id connectorsId="),
+        "{reason}"
+    );
+    assert!(
+        results
+            .findings
+            .iter()
+            .all(|f| f.operation.starts_with("create-")),
+        "only the create fails: {:#?}",
+        results.findings
+    );
+}
+
+#[tokio::test]
+async fn an_id_given_with_dash_dash_id_is_tested_even_when_absent() {
+    let suite = common::suite();
+    let base = empty_server().await;
+    let mut options = common::options(&base, 1);
+    options.ids.insert("connectorsId".into(), "given-id".into());
+    options.only = Some("update-connector/*".into());
+    let results = run(&suite, &options, &mut |_| {}).await.unwrap();
+    assert!(
+        results.failed(),
+        "a 404 for an object the user named is a finding"
+    );
+    let first = &results.cases[0].exchanges[0].request.url;
+    assert!(first.ends_with("/connectors/given-id"), "{first}");
+}
+
+#[tokio::test]
+async fn an_update_uses_the_id_its_create_returned() {
+    let suite = common::suite();
+    let mock = common::mock(&suite).await;
+    let options = graph_conformance::run::RunOptions {
+        only: Some("*ndesConnector/example-1".into()),
+        ..common::options(&mock.base_url(), 1)
+    };
+    let results = run(&suite, &options, &mut |_| {}).await.unwrap();
+    let created = results
+        .cases
+        .iter()
+        .find(|c| c.id == "create-ndesConnector/example-1")
+        .unwrap();
+    let body: serde_json::Value =
+        serde_json::from_str(&created.exchanges[0].response.as_ref().unwrap().body).unwrap();
+    let id = body["id"].as_str().unwrap();
+    let update = results
+        .cases
+        .iter()
+        .find(|c| c.id == "update-ndesConnector/example-1")
+        .unwrap();
+    assert!(
+        update.exchanges[0].request.url.ends_with(id),
+        "{}",
+        update.exchanges[0].request.url
+    );
+    assert_ne!(id, "e71fa706-a706-e71f-06a7-1fe706a71fe7");
+}
