@@ -1,17 +1,15 @@
 //! The request pipeline, synchronous and free of I/O: fault selection, authentication,
-//! routing, body reading and validation, then the documented create, update and read
-//! behaviours against the store (locked once, never across an await).
+//! routing, then the documented create, update and read behaviours against the store
+//! (locked once, never across an await); bodies are read by [`super::body`].
 
+use super::body::read_body;
 use super::contract::{Action, Contract, Operation, Resolution, Resource};
-use super::datetime::normalise;
 use super::fault::{FAULT_HEADER, Fault, FaultSet};
 use super::render::{self, Entity, Envelope, GraphError, REUSED_ID};
 use super::store::{Ids, Store};
 use super::template::{Address, decode_path};
 use crate::model::OperationKind;
 use axum::response::Response;
-use jsonschema::error::ValidationErrorKind;
-use jsonschema::{ValidationError, Validator};
 use serde_json::{Map, Value};
 use std::sync::Mutex;
 
@@ -294,110 +292,6 @@ fn unknown_item(resource: &Resource, address: &Address) -> GraphError {
     )
 }
 
-/// Reads and validates a request body against the operation's request schema; returns the
-/// sent properties with DateTimeOffsets normalised to UTC.
-fn read_body(
-    operation: &Operation,
-    resource: &Resource,
-    body: &[u8],
-    faults: FaultSet,
-) -> Result<Map<String, Value>, GraphError> {
-    let bad = |message: String| GraphError::new(400, "BadRequest", message);
-    let value = match serde_json::from_slice::<Value>(body) {
-        Ok(value) => value,
-        Err(_) if faults.has(Fault::AcceptBrokenJson) => Value::Object(Map::new()),
-        Err(e) => return Err(bad(format!("The request body is not valid JSON: {e}."))),
-    };
-    let internal = || {
-        GraphError::new(
-            500,
-            "InternalServerError",
-            "An internal server error occurred.",
-        )
-    };
-    if faults.has(Fault::ErrorOnNonAscii) && any_string(&value, &|s| !s.is_ascii()) {
-        return Err(internal());
-    }
-    if faults.has(Fault::ErrorOnLongString) && any_string(&value, &|s| s.chars().count() > 1024) {
-        return Err(internal());
-    }
-    let object = match value {
-        Value::Object(object) => object,
-        _ if faults.has(Fault::AcceptNonObject) => Map::new(),
-        other => {
-            return Err(bad(format!(
-                "The request body must be a JSON object, not {}.",
-                json_type(&other)
-            )));
-        }
-    };
-    let mut instance = Value::Object(object);
-    if let Some(message) = first_error(&operation.request, &instance, faults) {
-        return Err(bad(message));
-    }
-    let Value::Object(object) = &mut instance else {
-        unreachable!("built as an object above");
-    };
-    for (name, value) in object.iter_mut() {
-        if !resource.is_date_time(name) {
-            continue;
-        }
-        let Value::String(text) = value else {
-            continue;
-        };
-        match normalise(text) {
-            Some(utc) => *text = utc,
-            None if faults.has(Fault::AcceptInvalidDate) => {}
-            None => {
-                return Err(bad(format!(
-                    "Invalid request body at '/{name}': {text:?} is not a DateTimeOffset \
-                     (years 0001-9999, seconds 00-59)."
-                )));
-            }
-        }
-    }
-    let Value::Object(object) = instance else {
-        unreachable!("built as an object above");
-    };
-    Ok(object)
-}
-
-/// Returns the first validation error the active faults do not excuse, as a message.
-fn first_error(validator: &Validator, instance: &Value, faults: FaultSet) -> Option<String> {
-    let error = validator
-        .iter_errors(instance)
-        .find(|e| !excused(e, faults))?;
-    let path = error.instance_path().as_str();
-    Some(if path.is_empty() {
-        format!("Invalid request body: {error}.")
-    } else {
-        format!("Invalid request body at '{path}': {error}.")
-    })
-}
-
-/// Tells whether an `accept-*` fault makes the validator overlook `error`.
-fn excused(error: &ValidationError<'_>, faults: FaultSet) -> bool {
-    let nested = !error.instance_path().is_empty();
-    match error.kind() {
-        ValidationErrorKind::Type { .. } => faults.has(Fault::AcceptWrongType) && nested,
-        ValidationErrorKind::Enum { .. } => faults.has(Fault::AcceptInvalidEnum),
-        ValidationErrorKind::Format { format } => {
-            format == "date-time" && faults.has(Fault::AcceptInvalidDate)
-        }
-        ValidationErrorKind::AdditionalProperties { .. }
-        | ValidationErrorKind::UnevaluatedProperties { .. } => {
-            faults.has(Fault::AcceptUnknownProperty)
-        }
-        ValidationErrorKind::FalseSchema => faults.has(Fault::AcceptUnknownProperty) && nested,
-        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
-            context
-                .iter()
-                .any(|branch| branch.iter().all(|e| excused(e, faults)))
-        }
-        _ => false,
-    }
-}
-
 /// Sets every sent property on `object`, except annotations and the key (and, under
 /// [`Fault::PatchDropsDates`], DateTimeOffsets).
 fn merge(
@@ -412,26 +306,5 @@ fn merge(
             continue;
         }
         object.insert(name, value);
-    }
-}
-
-/// Tells whether any string (key or value) in `value` satisfies `test`.
-fn any_string(value: &Value, test: &dyn Fn(&str) -> bool) -> bool {
-    match value {
-        Value::String(s) => test(s),
-        Value::Array(items) => items.iter().any(|v| any_string(v, test)),
-        Value::Object(map) => map.iter().any(|(k, v)| test(k) || any_string(v, test)),
-        _ => false,
-    }
-}
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }

@@ -4,6 +4,7 @@
 //!
 //! Everything is generated from the suite's case files and schemas; no resource is special.
 
+mod body;
 mod contract;
 mod datetime;
 mod fault;

@@ -1,0 +1,146 @@
+//! Request bodies: parsed, checked against the operation's request schema (with the
+//! `accept-*` and `error-on-*` faults deciding what is overlooked or refused), and returned
+//! with their DateTimeOffsets normalised to UTC.
+
+use super::contract::{Operation, Resource};
+use super::datetime::normalise;
+use super::fault::{Fault, FaultSet};
+use super::render::GraphError;
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::{ValidationError, Validator};
+use serde_json::{Map, Value};
+
+/// Reads and validates a request body against the operation's request schema; returns the
+/// sent properties with DateTimeOffsets normalised to UTC.
+pub(crate) fn read_body(
+    operation: &Operation,
+    resource: &Resource,
+    body: &[u8],
+    faults: FaultSet,
+) -> Result<Map<String, Value>, GraphError> {
+    let bad = |message: String| GraphError::new(400, "BadRequest", message);
+    let value = match serde_json::from_slice::<Value>(body) {
+        Ok(value) => value,
+        Err(_) if faults.has(Fault::AcceptBrokenJson) => Value::Object(Map::new()),
+        Err(e) => return Err(bad(format!("The request body is not valid JSON: {e}."))),
+    };
+    let internal = || {
+        GraphError::new(
+            500,
+            "InternalServerError",
+            "An internal server error occurred.",
+        )
+    };
+    if faults.has(Fault::ErrorOnNonAscii) && any_string(&value, &|s| !s.is_ascii()) {
+        return Err(internal());
+    }
+    if faults.has(Fault::ErrorOnLongString) && any_string(&value, &|s| s.chars().count() > 1024) {
+        return Err(internal());
+    }
+    let object = match value {
+        Value::Object(object) => object,
+        _ if faults.has(Fault::AcceptNonObject) => Map::new(),
+        other => {
+            return Err(bad(format!(
+                "The request body must be a JSON object, not {}.",
+                json_type(&other)
+            )));
+        }
+    };
+    let instance = Value::Object(object);
+    if let Some(message) = first_error(&operation.request, &instance, faults) {
+        return Err(bad(message));
+    }
+    let Value::Object(mut object) = instance else {
+        unreachable!("built as an object above");
+    };
+    normalise_dates(resource, &mut object, faults)?;
+    Ok(object)
+}
+
+/// Rewrites every DateTimeOffset property in UTC; one Graph cannot represent (a leap
+/// second, a year outside 0001-9999) is refused unless [`Fault::AcceptInvalidDate`] keeps
+/// it as sent.
+fn normalise_dates(
+    resource: &Resource,
+    object: &mut Map<String, Value>,
+    faults: FaultSet,
+) -> Result<(), GraphError> {
+    for (name, value) in object.iter_mut() {
+        let Value::String(text) = value else {
+            continue;
+        };
+        if !resource.is_date_time(name) {
+            continue;
+        }
+        match normalise(text) {
+            Some(utc) => *text = utc,
+            None if faults.has(Fault::AcceptInvalidDate) => {}
+            None => {
+                let message = format!(
+                    "Invalid request body at '/{name}': {text:?} is not a DateTimeOffset \
+                     (years 0001-9999, seconds 00-59)."
+                );
+                return Err(GraphError::new(400, "BadRequest", message));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Returns the first validation error the active faults do not excuse, as a message.
+fn first_error(validator: &Validator, instance: &Value, faults: FaultSet) -> Option<String> {
+    let error = validator
+        .iter_errors(instance)
+        .find(|e| !excused(e, faults))?;
+    let path = error.instance_path().as_str();
+    Some(if path.is_empty() {
+        format!("Invalid request body: {error}.")
+    } else {
+        format!("Invalid request body at '{path}': {error}.")
+    })
+}
+
+/// Tells whether an `accept-*` fault makes the validator overlook `error`.
+fn excused(error: &ValidationError<'_>, faults: FaultSet) -> bool {
+    let nested = !error.instance_path().is_empty();
+    match error.kind() {
+        ValidationErrorKind::Type { .. } => faults.has(Fault::AcceptWrongType) && nested,
+        ValidationErrorKind::Enum { .. } => faults.has(Fault::AcceptInvalidEnum),
+        ValidationErrorKind::Format { format } => {
+            format == "date-time" && faults.has(Fault::AcceptInvalidDate)
+        }
+        ValidationErrorKind::AdditionalProperties { .. }
+        | ValidationErrorKind::UnevaluatedProperties { .. } => {
+            faults.has(Fault::AcceptUnknownProperty)
+        }
+        ValidationErrorKind::FalseSchema => faults.has(Fault::AcceptUnknownProperty) && nested,
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            context
+                .iter()
+                .any(|branch| branch.iter().all(|e| excused(e, faults)))
+        }
+        _ => false,
+    }
+}
+
+/// Tells whether any string (key or value) in `value` satisfies `test`.
+fn any_string(value: &Value, test: &dyn Fn(&str) -> bool) -> bool {
+    match value {
+        Value::String(s) => test(s),
+        Value::Array(items) => items.iter().any(|v| any_string(v, test)),
+        Value::Object(map) => map.iter().any(|(k, v)| test(k) || any_string(v, test)),
+        _ => false,
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
