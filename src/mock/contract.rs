@@ -47,6 +47,7 @@ pub(crate) struct Resource {
 /// One documented operation (a case file).
 pub(crate) struct Operation {
     pub kind: OperationKind,
+    pub method: Method,
     pub template: Template,
     /// Index into [`Contract::resources`].
     pub resource: usize,
@@ -107,13 +108,14 @@ impl Contract {
                 .map_err(|e| format!("{}: {e}", case.id))?;
             contract.operations.push(Operation {
                 kind: case.kind,
+                method: case.method,
                 template: Template::parse(&case.path),
                 resource,
                 status: case.status.code,
                 request,
             });
         }
-        contract.build_routes(suite);
+        contract.build_routes();
         Ok(contract)
     }
 
@@ -142,23 +144,6 @@ impl Contract {
                 methods.sort();
                 Resolution::MethodNotAllowed(methods)
             }
-        }
-    }
-
-    /// Returns the template of one item of `operation`'s collection (an update's own path; a
-    /// create's path plus `/{id}`).
-    pub fn item_template(operation: &Operation) -> Template {
-        match operation.kind {
-            OperationKind::Update => operation.template.clone(),
-            OperationKind::Create => operation.template.child_item("id"),
-        }
-    }
-
-    /// Returns the concrete collection `operation` acts on, given its placeholder values.
-    pub fn collection(operation: &Operation, values: &[String]) -> String {
-        match operation.kind {
-            OperationKind::Update => operation.template.address(values).collection,
-            OperationKind::Create => operation.template.render(values),
         }
     }
 
@@ -192,27 +177,27 @@ impl Contract {
 
     /// Builds one route per method and path shape (operations of one shape share it), and
     /// a GET route for the items of every collection.
-    fn build_routes(&mut self, suite: &Suite) {
-        for (index, (operation, case)) in self.operations.iter().zip(&suite.cases).enumerate() {
+    fn build_routes(&mut self) {
+        for (index, operation) in self.operations.iter().enumerate() {
             let shape = operation.template.shape();
             let shared = self
                 .routes
                 .iter_mut()
-                .find(|r| r.method == case.method && r.template.shape() == shape);
+                .find(|r| r.method == operation.method && r.template.shape() == shape);
             match shared {
                 Some(Route {
                     action: Action::Operations(indexes),
                     ..
                 }) => indexes.push(index),
                 _ => self.routes.push(Route {
-                    method: case.method,
+                    method: operation.method,
                     template: operation.template.clone(),
                     action: Action::Operations(vec![index]),
                 }),
             }
         }
         for operation in &self.operations {
-            let item = Contract::item_template(operation);
+            let item = operation.item_template();
             let shape = item.shape();
             let known = self
                 .routes
@@ -240,6 +225,25 @@ impl Contract {
         let resource = Resource::compile(suite, name, reference)?;
         self.resources.push(resource);
         Ok(self.resources.len() - 1)
+    }
+}
+
+impl Operation {
+    /// Returns the template of one item of the operation's collection (an update's own
+    /// path; a create's path plus `/{id}`).
+    pub fn item_template(&self) -> Template {
+        match self.kind {
+            OperationKind::Update => self.template.clone(),
+            OperationKind::Create => self.template.child_item("id"),
+        }
+    }
+
+    /// Returns the concrete collection the operation acts on, given its placeholder values.
+    pub fn collection(&self, values: &[String]) -> String {
+        match self.kind {
+            OperationKind::Update => self.template.address(values).collection,
+            OperationKind::Create => self.template.render(values),
+        }
     }
 }
 

@@ -220,7 +220,7 @@ impl Shared {
         let operation = &self.contract.operations[index];
         let resource = &self.contract.resources[operation.resource];
         let sent = read_body(operation, resource, body, faults)?;
-        let collection = Contract::collection(operation, values);
+        let collection = operation.collection(values);
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
         let key = if faults.has(Fault::CreateReusesId) {
             REUSED_ID.to_string()

@@ -55,7 +55,7 @@ impl Store {
                     _ => continue,
                 };
                 let address = Address {
-                    collection: Contract::collection(operation, &values),
+                    collection: operation.collection(&values),
                     key,
                 };
                 if store.get(&address).is_none() {
