@@ -685,11 +685,11 @@ async fn shutdown_stops_serving() {
 #[test]
 fn every_fault_has_a_unique_name_that_parses_back_and_a_description() {
     let all = Fault::all();
-    assert_eq!(all.len(), 30);
+    assert_eq!(all.len(), 31);
     let mut names: Vec<&str> = all.iter().map(|f| f.name()).collect();
     names.sort();
     names.dedup();
-    assert_eq!(names.len(), 30);
+    assert_eq!(names.len(), 31);
     for fault in all {
         assert_eq!(Fault::parse(fault.name()), Some(*fault));
         assert!(!fault.description().is_empty());
@@ -805,6 +805,7 @@ async fn patch(mock: &Mock, path: &str, body: Value, fault: Option<Fault>) -> Re
 #[case::create_reuses_id(Fault::CreateReusesId)]
 #[case::date_shifted(Fault::DateShifted)]
 #[case::patch_drops_dates(Fault::PatchDropsDates)]
+#[case::update_answers_other_object(Fault::UpdateAnswersOtherObject)]
 #[case::no_auth(Fault::NoAuth)]
 #[case::unknown_id_upsert(Fault::UnknownIdUpsert)]
 #[case::plain_error_body(Fault::PlainErrorBody)]
@@ -1080,6 +1081,16 @@ async fn the_fault_breaks_its_one_behaviour_only_when_selected(#[case] fault: Fa
                 faithful["lastConnectionDateTime"],
                 "2024-01-01T08:00:00.0000000Z"
             );
+        }
+        Fault::UpdateAnswersOtherObject => {
+            let body = json!({ "displayName": "Elsewhere" });
+            let faulted = patch(&mock, NDES_ITEM, body.clone(), Some(fault))
+                .await
+                .json();
+            assert_eq!(faulted["displayName"], "Elsewhere");
+            assert_ne!(faulted["id"], NDES_ID);
+            let faithful = patch(&mock, NDES_ITEM, body, None).await.json();
+            assert_eq!(faithful["id"], NDES_ID);
         }
         Fault::NoAuth => {
             let anonymous = mock.call("GET", NDES_ITEM).authorization(None);

@@ -50,6 +50,7 @@ async fn faithful_mock_passes_with_no_error_and_no_warning() {
 #[case::create_reuses_id("create-reuses-id", Check::NewId)]
 #[case::date_shifted("date-shifted", Check::Echo)]
 #[case::patch_drops_dates("patch-drops-dates", Check::Echo)]
+#[case::update_answers_other_object("update-answers-other-object", Check::Echo)]
 #[case::no_auth("no-auth", Check::AuthRequired)]
 #[case::unknown_id_upsert("unknown-id-upsert", Check::UnknownId)]
 #[case::plain_error_body("plain-error-body", Check::ErrorShape)]

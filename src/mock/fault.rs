@@ -35,6 +35,7 @@ pub enum Fault {
     CreateReusesId,
     DateShifted,
     PatchDropsDates,
+    UpdateAnswersOtherObject,
     NoAuth,
     UnknownIdUpsert,
     PlainErrorBody,
@@ -42,7 +43,7 @@ pub enum Fault {
     NoOdataType,
 }
 
-const ALL: [Fault; 30] = [
+const ALL: [Fault; 31] = [
     Fault::WrongStatus,
     Fault::MissingProperty,
     Fault::EnumOutOfSet,
@@ -68,6 +69,7 @@ const ALL: [Fault; 30] = [
     Fault::CreateReusesId,
     Fault::DateShifted,
     Fault::PatchDropsDates,
+    Fault::UpdateAnswersOtherObject,
     Fault::NoAuth,
     Fault::UnknownIdUpsert,
     Fault::PlainErrorBody,
@@ -109,6 +111,7 @@ impl Fault {
             Fault::CreateReusesId => "create-reuses-id",
             Fault::DateShifted => "date-shifted",
             Fault::PatchDropsDates => "patch-drops-dates",
+            Fault::UpdateAnswersOtherObject => "update-answers-other-object",
             Fault::NoAuth => "no-auth",
             Fault::UnknownIdUpsert => "unknown-id-upsert",
             Fault::PlainErrorBody => "plain-error-body",
@@ -174,6 +177,9 @@ impl Fault {
                 "DateTimeOffset values in success bodies are one hour later than stored"
             }
             Fault::PatchDropsDates => "PATCH silently ignores DateTimeOffset properties",
+            Fault::UpdateAnswersOtherObject => {
+                "a PATCH answers with the body of the object but another id"
+            }
             Fault::NoAuth => "requests without a bearer token are served",
             Fault::UnknownIdUpsert => "PATCH to an unknown id creates the object instead of 404",
             Fault::PlainErrorBody => {

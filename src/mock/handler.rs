@@ -6,6 +6,9 @@ use super::body::read_body;
 use super::contract::{Action, Contract, Operation, Resolution, Resource};
 use super::fault::{FAULT_HEADER, Fault, FaultSet};
 use super::render::{self, Entity, Envelope, GraphError, REUSED_ID};
+
+/// The id a PATCH answers with under `update-answers-other-object`.
+const OTHER_OBJECT_ID: &str = "00000000-0000-0000-0000-0000000000aa";
 use super::store::{Ids, Store};
 use super::template::{Address, decode_path};
 use crate::model::OperationKind;
@@ -201,6 +204,11 @@ impl Shared {
                 faults.has(Fault::PatchDropsDates),
             );
             store.put(&address, resource_index, object.clone());
+        }
+        if faults.has(Fault::UpdateAnswersOtherObject)
+            && let Some(key) = resource.properties.iter().find(|p| p.key)
+        {
+            object.insert(key.name.clone(), Value::String(OTHER_OBJECT_ID.to_string()));
         }
         Ok(success(operation, resource, address.collection, object))
     }

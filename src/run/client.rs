@@ -98,8 +98,11 @@ impl Client {
     /// Sends `outgoing` and records the exchange; `Received` is `None` on a transport error.
     pub async fn send(&self, outgoing: &Outgoing) -> (Exchange, Option<Received>) {
         let url = format!("{}{}", self.base, outgoing.path);
-        let mut request = self.http.request(outgoing.method.clone(), &url);
-        let mut recorded_headers = Vec::new();
+        let mut request = self
+            .http
+            .request(outgoing.method.clone(), &url)
+            .header(reqwest::header::ACCEPT, "application/json");
+        let mut recorded_headers = vec![("Accept".to_string(), "application/json".to_string())];
         if outgoing.authorized
             && let Some(token) = &self.token
         {

@@ -254,6 +254,9 @@ impl Runner<'_> {
                 ));
             }
             findings.extend(checks::odata_type_present(response, strict));
+            if !plan.is_create() && !verdict.schema_failed.contains("id") {
+                findings.extend(same_object(plan, path, response, strict));
+            }
             if plan.is_create() && !verdict.schema_failed.contains("id") {
                 findings.extend(self.new_id(plan, response));
             }
@@ -689,6 +692,29 @@ fn server_error(status: u16, what: &str, plan: &OperationPlan, strict: bool) -> 
         msg,
         Some(plan.case.status.span.to_string()),
     )
+}
+
+/// Checks that an update answers with the object it was sent to: the response's `id` is the
+/// id in the request path (when the path ends with it).
+fn same_object(
+    plan: &OperationPlan,
+    path: &str,
+    response: &Value,
+    strict: bool,
+) -> Option<Finding> {
+    plan::last_placeholder(&plan.case.path).filter(|_| plan.case.path.ends_with('}'))?;
+    let target = path.rsplit('/').next()?;
+    let id = response.get("id")?.as_str()?;
+    (plan::encode_segment(id) != target).then(|| {
+        let msg = format!("the update of {target:?} answered with the object {id:?}");
+        Finding::new(
+            Check::Echo,
+            strict,
+            "id",
+            msg,
+            Some(plan.case.status.span.to_string()),
+        )
+    })
 }
 
 fn is_date_kind(kind: &FieldKind) -> bool {
