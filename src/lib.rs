@@ -5,6 +5,7 @@
 //! --[`schema`] and [`case`]--> `schemas/` + `cases/` files ([`emit`]).
 
 pub mod atomic_file;
+pub mod baseline;
 pub mod case;
 pub mod checks;
 pub mod derive;
@@ -15,6 +16,7 @@ pub mod format;
 pub mod generate;
 pub mod mock;
 pub mod model;
+pub mod report;
 pub mod results;
 pub mod run;
 pub mod schema;

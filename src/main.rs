@@ -6,15 +6,19 @@
 //! an endpoint that cannot be reached.
 
 use clap::{Parser, Subcommand};
+use graph_conformance::baseline::{self, AcceptFile, FailOn};
 use graph_conformance::derive::{collect_pages, derive};
 use graph_conformance::diagnostic::Severity;
 use graph_conformance::emit::SuiteFiles;
 use graph_conformance::mock::{Fault, MockConfig, MockServer};
+use graph_conformance::report;
 use graph_conformance::results::{CaseResult, RunResults, Verdict};
-use graph_conformance::run::{DEFAULT_CASES, DEFAULT_SEED, RunOptions, run};
+use graph_conformance::run::{DEFAULT_CASES, DEFAULT_SEED, RunOptions, planned_cases, run};
 use graph_conformance::suite::Suite;
+use indicatif::{ProgressBar, ProgressStyle};
 use secrecy::SecretString;
 use std::collections::BTreeSet;
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,6 +39,10 @@ enum Command {
     Run(RunArgs),
     /// Serve the reference mock, optionally with faults injected.
     Mock(MockArgs),
+    /// Re-render the reports of a results.json (no network), optionally against a baseline.
+    Report(ReportArgs),
+    /// Re-run one case of a results.json and print the checks' verdict.
+    Replay(ReplayArgs),
     /// Derive JSON Schemas (schemas/) and test cases (cases/) from Graph reference pages.
     Derive {
         /// Page files, or directories whose .md and .txt files are read in sorted order.
@@ -93,6 +101,58 @@ struct RunArgs {
     /// With the embedded mock only: inject a fault (repeatable; see `mock --list-faults`).
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
     faults: Vec<Fault>,
+    #[command(flatten)]
+    gate: GateArgs,
+}
+
+/// How failures are judged against history: a baseline run and accepted failures.
+#[derive(clap::Args)]
+struct GateArgs {
+    /// An earlier results.json: findings are classified new, still failing or fixed.
+    #[arg(long, value_name = "OLD.json")]
+    baseline: Option<PathBuf>,
+    /// A file of accepted failures (TOML [[accept]] or JSON), each with a reason and an expiry date.
+    #[arg(long, value_name = "FILE")]
+    accept: Option<PathBuf>,
+    /// With a baseline, fail on `new` failures only (default) or on `all`.
+    #[arg(long, value_name = "WHICH", default_value = "new", value_parser = ["new", "all"])]
+    fail_on: String,
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// The results.json to render.
+    #[arg(value_name = "RESULTS.json")]
+    results: PathBuf,
+    /// Where the reports are written.
+    #[arg(long, value_name = "DIR", default_value = "report")]
+    report_dir: PathBuf,
+    #[command(flatten)]
+    gate: GateArgs,
+}
+
+#[derive(clap::Args)]
+struct ReplayArgs {
+    /// The id of the case to re-run (as in results.json and the console).
+    #[arg(value_name = "CASE_ID")]
+    case: String,
+    /// The results.json the case comes from.
+    #[arg(long, value_name = "FILE", default_value = "report/results.json")]
+    results: PathBuf,
+    /// The endpoint to replay against (default: the run's; the embedded mock if the run used it).
+    #[arg(long, value_name = "URL", value_parser = parse_base_url)]
+    base_url: Option<String>,
+    /// The bearer token (never printed or recorded).
+    #[arg(
+        long,
+        env = "GRAPH_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    token: Option<String>,
+    /// The derived suite the run used, if not the embedded one.
+    #[arg(long, value_name = "DIR")]
+    suite: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -141,6 +201,8 @@ fn main() -> ExitCode {
         Command::Derive { pages, out, check } => run_derive(&pages, &out, check),
         Command::Run(args) => with_runtime(|| run_suite(args)),
         Command::Mock(args) => with_runtime(|| serve_mock(args)),
+        Command::Report(args) => rerender(&args),
+        Command::Replay(args) => with_runtime(|| replay(args)),
     };
     outcome.into()
 }
@@ -197,38 +259,30 @@ async fn run_suite(args: RunArgs) -> Outcome {
         eprintln!("error: --fault only applies to the embedded mock; drop --base-url or --fault");
         return Outcome::UsageError;
     }
+    let gate = match Gate::load(&args.gate) {
+        Ok(gate) => gate,
+        Err(e) => return fail(&e),
+    };
     if let Err(e) = check_writable(&args.report_dir) {
         return fail(&e);
     }
     let mut mock = None;
     let base_url = match &args.base_url {
         Some(url) => url.clone(),
-        None => {
-            let config = MockConfig {
-                faults: args.faults.clone(),
-                ..MockConfig::default()
-            };
-            match MockServer::start(
-                Arc::clone(&suite),
-                config,
-                SocketAddr::from(([127, 0, 0, 1], 0)),
-            )
-            .await
-            {
-                Ok(server) => {
-                    let url = server.base_url();
-                    eprintln!("no --base-url: testing the embedded reference mock at {url}");
-                    mock = Some(server);
-                    url
-                }
-                Err(e) => return fail(&e),
+        None => match start_mock(&suite, &args.faults).await {
+            Ok(server) => {
+                let url = server.base_url();
+                eprintln!("no --base-url: testing the embedded reference mock at {url}");
+                mock = Some(server);
+                url
             }
-        }
+            Err(e) => return fail(&e),
+        },
     };
     let token = args
         .token
         .clone()
-        .or_else(|| mock.as_ref().map(|_| "embedded-mock-token".to_string()));
+        .or_else(|| mock.as_ref().map(|_| MOCK_TOKEN.to_string()));
     let options = RunOptions {
         token: token.map(SecretString::from),
         seed: args.seed,
@@ -239,6 +293,7 @@ async fn run_suite(args: RunArgs) -> Outcome {
         headers: args.headers.clone(),
         timeout: Duration::from_secs(args.timeout),
         embedded_mock: mock.is_some(),
+        mock_faults: args.faults.iter().map(|f| f.name().to_string()).collect(),
         ..RunOptions::new(base_url)
     };
     eprintln!(
@@ -247,8 +302,176 @@ async fn run_suite(args: RunArgs) -> Outcome {
         options.cases,
         options.seed
     );
-    let mut console = Console::default();
+    let mut console = Console::new(planned_cases(&suite, &options).unwrap_or(0));
     let outcome = run(&suite, &options, &mut |case| console.case_finished(case)).await;
+    console.finish();
+    if let Some(server) = mock {
+        server.shutdown().await;
+    }
+    match outcome {
+        Ok(results) => conclude(results, &gate, &args.report_dir, &console),
+        Err(e) => fail(&e),
+    }
+}
+
+/// The token sent to the embedded mock when none is given (the mock requires one).
+const MOCK_TOKEN: &str = "embedded-mock-token";
+
+async fn start_mock(suite: &Arc<Suite>, faults: &[Fault]) -> std::io::Result<MockServer> {
+    let config = MockConfig {
+        faults: faults.to_vec(),
+        ..MockConfig::default()
+    };
+    MockServer::start(
+        Arc::clone(suite),
+        config,
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+}
+
+/// A baseline, accepted failures and the fail-on rule, loaded before anything runs.
+struct Gate {
+    baseline: Option<RunResults>,
+    accept: Option<AcceptFile>,
+    fail_on: FailOn,
+}
+
+impl Gate {
+    fn load(args: &GateArgs) -> Result<Gate, graph_conformance::baseline::BaselineError> {
+        Ok(Gate {
+            baseline: args
+                .baseline
+                .as_deref()
+                .map(baseline::load_results)
+                .transpose()?,
+            accept: args
+                .accept
+                .as_deref()
+                .map(baseline::load_accept_file)
+                .transpose()?,
+            fail_on: if args.fail_on == "all" {
+                FailOn::All
+            } else {
+                FailOn::New
+            },
+        })
+    }
+
+    /// Classifies `results` against the baseline and the accepted failures.
+    fn apply(&self, results: &mut RunResults) {
+        if let Some(old) = &self.baseline {
+            results.baseline = Some(baseline::diff(results, old));
+            results.history = baseline::history_for(old);
+        }
+        if let Some(file) = &self.accept {
+            let today = graph_conformance::format::now_utc();
+            results.accepted = baseline::accepted(results, file, &today[..10]);
+        }
+    }
+}
+
+/// Writes the reports, prints the closing lines, and picks the exit code.
+fn conclude(mut results: RunResults, gate: &Gate, dir: &Path, console: &Console) -> Outcome {
+    gate.apply(&mut results);
+    let paths = match report::write(dir, &results) {
+        Ok(paths) => paths,
+        Err(e) => return fail(&e),
+    };
+    console.summary(&results);
+    for expired in results.accepted.iter().filter(|a| a.expired) {
+        println!(
+            "EXPIRED {} [{}]: accepted until {} ({}); the acceptance expired, so it fails again",
+            expired.key.case, expired.key.check, expired.expires, expired.reason
+        );
+    }
+    let blocking = baseline::blocking(&results, gate.fail_on);
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    eprintln!("reports: {}", shown.join(", "));
+    if blocking.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::Findings
+    }
+}
+
+fn rerender(args: &ReportArgs) -> Outcome {
+    let gate = match Gate::load(&args.gate) {
+        Ok(gate) => gate,
+        Err(e) => return fail(&e),
+    };
+    let results = match baseline::load_results(&args.results) {
+        Ok(results) => results,
+        Err(e) => return fail(&e),
+    };
+    if let Err(e) = check_writable(&args.report_dir) {
+        return fail(&e);
+    }
+    conclude(results, &gate, &args.report_dir, &Console::new(0))
+}
+
+async fn replay(args: ReplayArgs) -> Outcome {
+    let recorded = match baseline::load_results(&args.results) {
+        Ok(results) => results,
+        Err(e) => return fail(&e),
+    };
+    let Some(case) = recorded.cases.iter().find(|c| c.id == args.case) else {
+        let near: Vec<&str> = recorded
+            .cases
+            .iter()
+            .map(|c| c.id.as_str())
+            .filter(|id| id.starts_with(args.case.split('/').next().unwrap_or_default()))
+            .take(10)
+            .collect();
+        eprintln!(
+            "error: no case {:?} in {}; some ids there: {}",
+            args.case,
+            args.results.display(),
+            near.join(", ")
+        );
+        return Outcome::UsageError;
+    };
+    let suite = match load_suite(args.suite.as_deref()) {
+        Ok(suite) => Arc::new(suite),
+        Err(e) => return fail(&e),
+    };
+    let run_info = &recorded.run;
+    let faults: Vec<Fault> = run_info
+        .mock_faults
+        .iter()
+        .filter_map(|f| Fault::parse(f))
+        .collect();
+    let mut mock = None;
+    let base_url = match (&args.base_url, run_info.embedded_mock) {
+        (Some(url), _) => url.clone(),
+        (None, false) => run_info.base_url.clone(),
+        (None, true) => match start_mock(&suite, &faults).await {
+            Ok(server) => {
+                let url = server.base_url();
+                mock = Some(server);
+                url
+            }
+            Err(e) => return fail(&e),
+        },
+    };
+    let token = args
+        .token
+        .clone()
+        .or_else(|| mock.as_ref().map(|_| MOCK_TOKEN.to_string()));
+    let options = RunOptions {
+        token: token.map(SecretString::from),
+        seed: run_info.seed,
+        cases: run_info.cases_per_operation,
+        exact: Some(case.id.clone()),
+        strict: run_info.strict,
+        embedded_mock: mock.is_some(),
+        ..RunOptions::new(base_url)
+    };
+    eprintln!(
+        "replaying {} (recorded: {:?}) against {}",
+        case.id, case.verdict, options.base_url
+    );
+    let outcome = run(&suite, &options, &mut |_| {}).await;
     if let Some(server) = mock {
         server.shutdown().await;
     }
@@ -256,29 +479,81 @@ async fn run_suite(args: RunArgs) -> Outcome {
         Ok(results) => results,
         Err(e) => return fail(&e),
     };
-    let path = args.report_dir.join("results.json");
-    let text = serde_json::to_string_pretty(&results).unwrap_or_default() + "\n";
-    if let Err(e) = graph_conformance::atomic_file::write_atomically(&path, &text) {
-        eprintln!("error: cannot write {}: {e}", path.display());
+    let Some(again) = results.cases.iter().find(|c| c.id == case.id) else {
+        eprintln!(
+            "error: the case did not run again (the suite no longer has it, or its operation was skipped)"
+        );
         return Outcome::UsageError;
+    };
+    println!("{} {:?}", again.id, again.verdict);
+    for f in &again.findings {
+        let rule = f
+            .rule
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        println!(
+            "  {} [{}] {}{rule}",
+            f.severity.as_str(),
+            f.check,
+            f.message
+        );
     }
-    console.summary(&results);
-    eprintln!("results: {}", path.display());
-    if results.failed() {
+    if let Some(reason) = &again.skipped_reason {
+        println!("  skipped: {reason}");
+    }
+    if again.verdict == Verdict::Failed {
         Outcome::Findings
     } else {
         Outcome::Success
     }
 }
 
-/// Prints one line per failing case, warnings once per root cause, and the closing lines.
-#[derive(Default)]
+/// The console: a progress bar on a terminal, one line per failing case, warnings once per
+/// root cause, and the closing lines. No escape codes off a terminal or under NO_COLOR.
 struct Console {
     warned: BTreeSet<(String, String, String)>,
+    bar: Option<ProgressBar>,
+    color: bool,
 }
 
 impl Console {
+    fn new(total: usize) -> Console {
+        let terminal = std::io::stderr().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let bar = (terminal && !no_color && total > 0).then(|| {
+            let bar = ProgressBar::new(total as u64);
+            if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} cases {msg}") {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Console {
+            warned: BTreeSet::new(),
+            bar,
+            color: std::io::stdout().is_terminal() && !no_color,
+        }
+    }
+
+    fn line(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => println!("{text}"),
+        }
+    }
+
+    fn tag(&self, word: &str, code: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{word}\x1b[0m")
+        } else {
+            word.to_string()
+        }
+    }
+
     fn case_finished(&mut self, case: &CaseResult) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
         match case.verdict {
             Verdict::Failed => {
                 let Some(f) = case.findings.iter().find(|f| f.is_error()) else {
@@ -289,7 +564,13 @@ impl Console {
                     .as_deref()
                     .map(|r| format!(" ({r})"))
                     .unwrap_or_default();
-                println!("FAIL {} [{}] {}{rule}", case.id, f.check, f.message);
+                self.line(&format!(
+                    "{} {} [{}] {}{rule}",
+                    self.tag("FAIL", "31"),
+                    case.id,
+                    f.check,
+                    f.message
+                ));
             }
             Verdict::Warned => {
                 for f in &case.findings {
@@ -299,26 +580,50 @@ impl Console {
                         f.key.clone(),
                     );
                     if self.warned.insert(key) {
-                        println!("WARN {} [{}] {}", case.id, f.check, f.message);
+                        self.line(&format!(
+                            "{} {} [{}] {}",
+                            self.tag("WARN", "33"),
+                            case.id,
+                            f.check,
+                            f.message
+                        ));
                     }
                 }
             }
             Verdict::Skipped => {
-                println!(
+                self.line(&format!(
                     "SKIP {} {}",
                     case.id,
                     case.skipped_reason.as_deref().unwrap_or_default()
-                );
+                ));
             }
             Verdict::Passed => {}
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
     }
 
     fn summary(&self, results: &RunResults) {
         let t = &results.totals;
         println!("{} passed, {} failed", t.passed + t.warned, t.failed);
+        let baseline = results
+            .baseline
+            .as_ref()
+            .map(|d| {
+                format!(
+                    "; since the baseline: {} new, {} still failing, {} fixed",
+                    d.new.len(),
+                    d.still_failing.len(),
+                    d.fixed.len()
+                )
+            })
+            .unwrap_or_default();
         println!(
-            "{} cases ({} with warnings, {} skipped), {} root causes failing and {} warnings, {} requests in {:.2}s, seed {}",
+            "{} cases ({} with warnings, {} skipped), {} root causes failing and {} warnings, {} requests in {:.2}s, seed {}{baseline}",
             t.cases,
             t.warned,
             t.skipped,

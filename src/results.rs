@@ -1,6 +1,7 @@
 //! The record of a run (`results.json`): every case with its requests, responses and
 //! findings, the root causes, and totals. It is the single source every report renders from.
 
+use crate::baseline::{AcceptedFailure, BaselineDiff, HistoryRun};
 use crate::checks::{Check, Finding};
 use crate::diagnostic::Severity;
 use serde::{Deserialize, Serialize};
@@ -150,6 +151,9 @@ pub struct RunInfo {
     pub base_url: String,
     /// `true` when the embedded reference mock served the run.
     pub embedded_mock: bool,
+    /// The faults injected in the embedded mock (`--fault`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mock_faults: Vec<String>,
     pub started: String,
     pub duration_ms: f64,
     pub cases_per_operation: u32,
@@ -169,6 +173,15 @@ pub struct RunResults {
     pub cases: Vec<CaseResult>,
     pub findings: Vec<RootCause>,
     pub totals: Totals,
+    /// This run against the baseline, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineDiff>,
+    /// The failures of earlier runs (newest first), carried from the baseline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryRun>,
+    /// Failures covered by the accepted-failures file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted: Vec<AcceptedFailure>,
 }
 
 impl RunResults {
@@ -198,6 +211,9 @@ impl RunResults {
             cases,
             findings,
             totals,
+            baseline: None,
+            history: Vec::new(),
+            accepted: Vec::new(),
         }
     }
 

@@ -35,6 +35,8 @@ pub struct RunOptions {
     pub cases: u32,
     /// Only cases whose id matches this pattern run.
     pub only: Option<String>,
+    /// Only the case with exactly this id runs (`replay`).
+    pub exact: Option<String>,
     /// `{placeholder}` values given with `--id NAME=VALUE`.
     pub ids: BTreeMap<String, String>,
     /// Convention checks fail instead of warning.
@@ -44,6 +46,8 @@ pub struct RunOptions {
     pub timeout: Duration,
     /// Whether the base URL is the embedded reference mock.
     pub embedded_mock: bool,
+    /// The faults injected in the embedded mock, recorded for reproductions.
+    pub mock_faults: Vec<String>,
 }
 
 impl RunOptions {
@@ -55,13 +59,38 @@ impl RunOptions {
             seed: DEFAULT_SEED,
             cases: DEFAULT_CASES,
             only: None,
+            exact: None,
             ids: BTreeMap::new(),
             strict: false,
             headers: Vec::new(),
             timeout: Duration::from_secs(30),
             embedded_mock: false,
+            mock_faults: Vec::new(),
         }
     }
+}
+
+impl RunOptions {
+    /// Tells whether the case `id` is to run under `--only` (and `replay`'s exact id).
+    pub fn wants(&self, id: &str) -> bool {
+        self.only
+            .as_deref()
+            .is_none_or(|p| plan::matches_pattern(p, id))
+            && self.exact.as_deref().is_none_or(|e| e == id)
+    }
+}
+
+/// Counts the cases a run of `suite` under `options` will have (for a progress bar).
+pub fn planned_cases(suite: &Suite, options: &RunOptions) -> Result<usize, SuiteError> {
+    let mut total = 0;
+    for case in plan::order(suite) {
+        let plan = plan::OperationPlan::new(suite, case)?;
+        total += plan::case_ids(&plan, options.cases)
+            .iter()
+            .filter(|id| options.wants(id))
+            .count();
+    }
+    Ok(total)
 }
 
 /// Why a run could not happen.
@@ -118,6 +147,7 @@ pub async fn run(
         seed: options.seed,
         base_url: options.base_url.clone(),
         embedded_mock: options.embedded_mock,
+        mock_faults: options.mock_faults.clone(),
         started: started_at,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         cases_per_operation: options.cases,

@@ -37,6 +37,41 @@ impl<'s> OperationPlan<'s> {
     }
 }
 
+/// Lists the ids of the cases an operation has, in the order they run, so `--only` can
+/// leave out an operation before any request is sent and a progress bar knows its length.
+pub fn case_ids(plan: &OperationPlan, cases: u32) -> Vec<String> {
+    let op = &plan.case.id;
+    let mut ids = Vec::new();
+    for (i, example) in plan.case.examples.iter().enumerate() {
+        if example
+            .request
+            .body
+            .as_ref()
+            .is_some_and(serde_json::Value::is_object)
+        {
+            ids.push(format!("{op}/example-{}", i + 1));
+            if example.contradicts_page() {
+                ids.push(format!("{op}/example-{}-as-written", i + 1));
+            }
+        }
+    }
+    if !plan.is_create() && plan.model.generated_fields().count() >= 2 {
+        ids.push(format!("{op}/merge"));
+    }
+    ids.extend((1..=cases).map(|n| format!("{op}/valid/{n:03}")));
+    ids.push(format!("{op}/convention/no-token"));
+    if !plan.is_create() && last_placeholder(&plan.case.path).is_some() {
+        ids.push(format!("{op}/convention/unknown-id"));
+    }
+    ids.push(format!("{op}/convention/unknown-property"));
+    ids.extend(
+        crate::generate::invalid_payloads(&plan.model, None)
+            .into_iter()
+            .map(|p| format!("{op}/invalid/{}", p.name)),
+    );
+    ids
+}
+
 /// Orders operations so that creates run before updates (a created id can then fill an
 /// update's placeholder), each group by id.
 pub fn order(suite: &Suite) -> Vec<&CaseFile> {

@@ -116,36 +116,12 @@ impl Runner<'_> {
         received.is_some_and(|r| r.status == 404)
     }
 
-    /// Lists the ids of every case this operation can have, so `--only` can leave out an
-    /// operation before any request is sent for it.
     fn case_ids(&self, plan: &OperationPlan) -> Vec<String> {
-        let op = &plan.case.id;
-        let mut ids: Vec<String> = (1..=plan.case.examples.len())
-            .flat_map(|i| {
-                [
-                    format!("{op}/example-{i}"),
-                    format!("{op}/example-{i}-as-written"),
-                ]
-            })
-            .collect();
-        ids.push(format!("{op}/merge"));
-        ids.extend((1..=self.options.cases).map(|n| format!("{op}/valid/{n:03}")));
-        ids.extend(
-            ["no-token", "unknown-id", "unknown-property"].map(|c| format!("{op}/convention/{c}")),
-        );
-        ids.extend(
-            invalid_payloads(&plan.model, None)
-                .into_iter()
-                .map(|p| format!("{op}/invalid/{}", p.name)),
-        );
-        ids
+        plan::case_ids(plan, self.options.cases)
     }
 
     fn wanted(&self, id: &str) -> bool {
-        self.options
-            .only
-            .as_deref()
-            .is_none_or(|p| plan::matches_pattern(p, id))
+        self.options.wants(id)
     }
 
     fn record(&mut self, result: CaseResult) {

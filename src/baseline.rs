@@ -1,0 +1,311 @@
+//! Nightly regression: a run compared with an earlier one (the baseline) and with a file of
+//! accepted failures, so that only what changed, or what nobody accepted, fails the build.
+//!
+//! A failure is keyed on (operation, check code, case id): with the same seed the same case
+//! id is the same payload, so the same failure matches across runs.
+
+use crate::checks::Check;
+use crate::results::{RunResults, Verdict};
+use crate::run::matches_pattern;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// How many earlier runs a results file remembers, for flakiness.
+pub const HISTORY_RUNS: usize = 10;
+
+/// One failure, as it is matched across runs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct FailureKey {
+    pub operation: String,
+    pub check: Check,
+    pub case: String,
+}
+
+impl std::fmt::Display for FailureKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} [{}]", self.case, self.check)
+    }
+}
+
+/// A failure with its message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    #[serde(flatten)]
+    pub key: FailureKey,
+    pub message: String,
+    /// It failed in some of the remembered runs and passed in others.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flaky: bool,
+}
+
+/// The failures of one earlier run, remembered in later results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRun {
+    pub started: String,
+    pub failing: Vec<FailureKey>,
+}
+
+/// This run against its baseline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineDiff {
+    /// When the baseline run started.
+    pub baseline_started: String,
+    pub new: Vec<Failure>,
+    pub still_failing: Vec<Failure>,
+    pub fixed: Vec<Failure>,
+}
+
+/// One entry of an accepted-failures file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acceptance {
+    /// Operation id; absent matches every operation.
+    #[serde(default)]
+    pub operation: Option<String>,
+    /// Check code; absent matches every check.
+    #[serde(default)]
+    pub check: Option<Check>,
+    /// Case id or pattern (`*`, `?`); absent matches every case.
+    #[serde(default)]
+    pub case: Option<String>,
+    pub reason: String,
+    /// The last day (YYYY-MM-DD) the acceptance holds.
+    pub expires: String,
+}
+
+impl Acceptance {
+    fn matches(&self, key: &FailureKey) -> bool {
+        self.operation.as_ref().is_none_or(|o| *o == key.operation)
+            && self.check.is_none_or(|c| c == key.check)
+            && self.case.as_ref().is_none_or(|p| {
+                if p.contains(['*', '?']) {
+                    matches_pattern(p, &key.case)
+                } else {
+                    *p == key.case
+                }
+            })
+    }
+
+    fn expired(&self, today: &str) -> bool {
+        today > self.expires.as_str()
+    }
+}
+
+/// A failure that an acceptance covers, and whether the acceptance still holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptedFailure {
+    #[serde(flatten)]
+    pub key: FailureKey,
+    pub reason: String,
+    pub expires: String,
+    pub expired: bool,
+}
+
+/// The file of accepted failures (`[[accept]]` entries in TOML, or `{"accept": [...]}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptFile {
+    #[serde(default)]
+    pub accept: Vec<Acceptance>,
+}
+
+/// Why a baseline or acceptance file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not a results.json file: {message}")]
+    NotResults { path: String, message: String },
+    #[error(
+        "{path} is not an accepted-failures file (TOML [[accept]] or JSON {{\"accept\": [...]}}): {message}"
+    )]
+    NotAcceptFile { path: String, message: String },
+    #[error("{path}: entry {index} expires {expires:?}, not a YYYY-MM-DD date")]
+    BadDate {
+        path: String,
+        index: usize,
+        expires: String,
+    },
+}
+
+/// Reads a results.json to compare with.
+pub fn load_results(path: &Path) -> Result<RunResults, BaselineError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Unreadable {
+        path: shown.clone(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| BaselineError::NotResults {
+        path: shown,
+        message: e.to_string(),
+    })
+}
+
+/// Reads an accepted-failures file, TOML or JSON.
+pub fn load_accept_file(path: &Path) -> Result<AcceptFile, BaselineError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Unreadable {
+        path: shown.clone(),
+        source,
+    })?;
+    let parsed: AcceptFile = if text.trim_start().starts_with('{') {
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    } else {
+        toml::from_str(&text).map_err(|e| e.to_string())
+    }
+    .map_err(|message| BaselineError::NotAcceptFile {
+        path: shown.clone(),
+        message,
+    })?;
+    for (index, entry) in parsed.accept.iter().enumerate() {
+        if !is_date(&entry.expires) {
+            return Err(BaselineError::BadDate {
+                path: shown,
+                index: index + 1,
+                expires: entry.expires.clone(),
+            });
+        }
+    }
+    Ok(parsed)
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// Returns the failures of a run: every error finding of a failed case.
+pub fn failures(results: &RunResults) -> BTreeMap<FailureKey, String> {
+    let mut out = BTreeMap::new();
+    for case in results
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Failed)
+    {
+        for f in case.findings.iter().filter(|f| f.is_error()) {
+            let key = FailureKey {
+                operation: case.operation.clone(),
+                check: f.check,
+                case: case.id.clone(),
+            };
+            out.entry(key).or_insert_with(|| f.message.clone());
+        }
+    }
+    out
+}
+
+/// Compares `current` with `baseline`; flakiness is read from the remembered history.
+pub fn diff(current: &RunResults, baseline: &RunResults) -> BaselineDiff {
+    let now = failures(current);
+    let before = failures(baseline);
+    let history = history_for(baseline);
+    let flaky = |key: &FailureKey| {
+        let seen = history
+            .iter()
+            .filter(|run| run.failing.contains(key))
+            .count();
+        seen > 0 && seen < history.len()
+    };
+    let failure = |key: &FailureKey, message: &String| Failure {
+        key: key.clone(),
+        message: message.clone(),
+        flaky: flaky(key),
+    };
+    BaselineDiff {
+        baseline_started: baseline.run.started.clone(),
+        new: now
+            .iter()
+            .filter(|(k, _)| !before.contains_key(*k))
+            .map(|(k, m)| failure(k, m))
+            .collect(),
+        still_failing: now
+            .iter()
+            .filter(|(k, _)| before.contains_key(*k))
+            .map(|(k, m)| failure(k, m))
+            .collect(),
+        fixed: before
+            .iter()
+            .filter(|(k, _)| !now.contains_key(*k))
+            .map(|(k, m)| failure(k, m))
+            .collect(),
+    }
+}
+
+/// Returns the history a run carries forward: the baseline's own failures, then what it
+/// remembered, at most [`HISTORY_RUNS`] runs.
+pub fn history_for(baseline: &RunResults) -> Vec<HistoryRun> {
+    let own = HistoryRun {
+        started: baseline.run.started.clone(),
+        failing: failures(baseline).into_keys().collect(),
+    };
+    std::iter::once(own)
+        .chain(baseline.history.iter().cloned())
+        .take(HISTORY_RUNS)
+        .collect()
+}
+
+/// Matches the run's failures with the accepted ones, as of `today` (YYYY-MM-DD).
+pub fn accepted(results: &RunResults, file: &AcceptFile, today: &str) -> Vec<AcceptedFailure> {
+    failures(results)
+        .into_keys()
+        .filter_map(|key| {
+            let entry = file.accept.iter().find(|a| a.matches(&key))?;
+            Some(AcceptedFailure {
+                expired: entry.expired(today),
+                reason: entry.reason.clone(),
+                expires: entry.expires.clone(),
+                key,
+            })
+        })
+        .collect()
+}
+
+/// Which failures fail the build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// With a baseline, only failures that are new (or whose acceptance expired).
+    New,
+    /// Every failure that is not accepted.
+    All,
+}
+
+/// Returns the failures that fail the build: with a baseline and `FailOn::New`, the new
+/// ones; otherwise all; minus those accepted and not expired.
+pub fn blocking(results: &RunResults, fail_on: FailOn) -> Vec<FailureKey> {
+    let accepted: BTreeSet<&FailureKey> = results
+        .accepted
+        .iter()
+        .filter(|a| !a.expired)
+        .map(|a| &a.key)
+        .collect();
+    let candidates: Vec<FailureKey> = match (&results.baseline, fail_on) {
+        (Some(diff), FailOn::New) => {
+            let expired = results
+                .accepted
+                .iter()
+                .filter(|a| a.expired)
+                .map(|a| a.key.clone());
+            diff.new
+                .iter()
+                .map(|f| f.key.clone())
+                .chain(expired)
+                .collect()
+        }
+        _ => failures(results).into_keys().collect(),
+    };
+    let mut out: Vec<FailureKey> = candidates
+        .into_iter()
+        .filter(|k| !accepted.contains(k))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}

@@ -1,0 +1,189 @@
+//! summary.md: for a CI job summary or a PR comment: totals, new failures first, the root
+//! causes grouped by check, a compact table per operation; no links; never over its size
+//! limit, however many findings (rows past the limit are counted, not shown).
+
+use crate::checks::Check;
+use crate::results::{RunResults, Verdict};
+use std::collections::BTreeMap;
+
+/// The longest message shown in a table cell.
+const CELL: usize = 160;
+
+/// Renders summary.md within `limit` bytes.
+pub fn render(results: &RunResults, limit: usize) -> String {
+    let mut doc = Doc {
+        text: String::new(),
+        limit,
+        omitted: 0,
+    };
+    let t = &results.totals;
+    doc.line(&format!(
+        "# graph-conformance: {} passed, {} failed\n",
+        t.passed + t.warned,
+        t.failed
+    ));
+    doc.line(&format!(
+        "{} cases ({} with warnings, {} skipped), {} requests in {:.2}s against `{}`; seed `{}`; {} failing root causes, {} warnings.\n",
+        t.cases,
+        t.warned,
+        t.skipped,
+        t.requests,
+        results.run.duration_ms / 1000.0,
+        results.run.base_url,
+        results.run.seed,
+        t.errors,
+        t.warnings
+    ));
+    baseline(&mut doc, results);
+    accepted(&mut doc, results);
+    by_check(&mut doc, results);
+    operations(&mut doc, results);
+    doc.finish()
+}
+
+struct Doc {
+    text: String,
+    limit: usize,
+    omitted: usize,
+}
+
+impl Doc {
+    /// Appends a line if it fits (with room for the closing note); counts it otherwise.
+    fn line(&mut self, line: &str) {
+        if self.text.len() + line.len() + 200 > self.limit {
+            self.omitted += 1;
+            return;
+        }
+        self.text.push_str(line);
+        self.text.push('\n');
+    }
+
+    fn finish(mut self) -> String {
+        if self.omitted > 0 {
+            self.text.push_str(&format!("\n_{} more lines omitted to stay under {} KiB; see results.json or report.html._\n", self.omitted, self.limit / 1024));
+        }
+        self.text
+    }
+}
+
+fn cell(text: &str) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    let flat = flat.replace('|', "\\|");
+    if flat.chars().count() <= CELL {
+        return flat;
+    }
+    let cut: String = flat.chars().take(CELL).collect();
+    format!("{cut}...")
+}
+
+fn baseline(doc: &mut Doc, results: &RunResults) {
+    let Some(diff) = &results.baseline else {
+        return;
+    };
+    doc.line(&format!(
+        "## Since the baseline ({})\n\n**{} new**, {} still failing, {} fixed.\n",
+        diff.baseline_started,
+        diff.new.len(),
+        diff.still_failing.len(),
+        diff.fixed.len()
+    ));
+    if !diff.new.is_empty() {
+        doc.line("### New failures\n\n| case | check | message |\n|---|---|---|");
+        for f in &diff.new {
+            let flaky = if f.flaky { " (flaky)" } else { "" };
+            doc.line(&format!(
+                "| `{}`{flaky} | `{}` | {} |",
+                f.key.case,
+                f.key.check,
+                cell(&f.message)
+            ));
+        }
+        doc.line("");
+    }
+    if !diff.fixed.is_empty() {
+        doc.line("### Fixed\n\n| case | check |\n|---|---|");
+        for f in &diff.fixed {
+            doc.line(&format!("| `{}` | `{}` |", f.key.case, f.key.check));
+        }
+        doc.line("");
+    }
+}
+
+fn accepted(doc: &mut Doc, results: &RunResults) {
+    if results.accepted.is_empty() {
+        return;
+    }
+    doc.line("## Accepted failures\n\n| case | check | reason | expires |\n|---|---|---|---|");
+    for a in &results.accepted {
+        let expires = if a.expired {
+            format!("**expired {}**", a.expires)
+        } else {
+            a.expires.clone()
+        };
+        doc.line(&format!(
+            "| `{}` | `{}` | {} | {expires} |",
+            a.key.case,
+            a.key.check,
+            cell(&a.reason)
+        ));
+    }
+    doc.line("");
+}
+
+fn by_check(doc: &mut Doc, results: &RunResults) {
+    if results.findings.is_empty() {
+        doc.line("No findings.\n");
+        return;
+    }
+    let mut groups: BTreeMap<(bool, Check), Vec<_>> = BTreeMap::new();
+    for cause in &results.findings {
+        groups
+            .entry((cause.convention, cause.check))
+            .or_default()
+            .push(cause);
+    }
+    doc.line("## Findings by check\n");
+    for ((_, check), causes) in groups {
+        doc.line(&format!(
+            "### `{}`: {} ({})\n",
+            check.code(),
+            check.name(),
+            causes.len()
+        ));
+        doc.line("| operation | about | severity | message | page rule | cases |\n|---|---|---|---|---|---|");
+        for c in causes {
+            doc.line(&format!(
+                "| `{}` | `{}` | {} | {} | {} | {} |",
+                c.operation,
+                cell(&c.key),
+                c.severity.as_str(),
+                cell(&c.message),
+                c.rule.as_deref().unwrap_or("convention"),
+                c.occurrences
+            ));
+        }
+        doc.line("");
+    }
+}
+
+fn operations(doc: &mut Doc, results: &RunResults) {
+    let mut counts: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
+    for case in &results.cases {
+        let slot = match case.verdict {
+            Verdict::Passed => 0,
+            Verdict::Failed => 1,
+            Verdict::Warned => 2,
+            Verdict::Skipped => 3,
+        };
+        counts.entry(case.operation.as_str()).or_default()[slot] += 1;
+    }
+    doc.line("## Operations\n\n| operation | passed | failed | warned | skipped |\n|---|---|---|---|---|");
+    for (op, [passed, failed, warned, skipped]) in counts {
+        doc.line(&format!(
+            "| `{op}` | {passed} | {failed} | {warned} | {skipped} |"
+        ));
+    }
+}
