@@ -47,14 +47,15 @@ fn without_a_base_url_the_embedded_mock_passes_and_results_json_is_written() {
     assert_eq!(results["schema_version"], 1);
     assert_eq!(results["run"]["seed"], 20_261_123);
     assert!(results["cases"].as_array().unwrap().len() > 50);
-    let leftovers: Vec<_> = std::fs::read_dir(report.path())
+    let mut written: Vec<String> = std::fs::read_dir(report.path())
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
+    written.sort();
     assert_eq!(
-        leftovers.len(),
-        1,
-        "only results.json, no temporary files: {leftovers:?}"
+        written,
+        ["junit.xml", "report.html", "results.json", "summary.md"],
+        "the reports, and no temporary files"
     );
 }
 
