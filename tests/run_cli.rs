@@ -118,7 +118,7 @@ fn an_unwritable_report_directory_exits_2_before_any_request() {
 }
 
 #[test]
-fn the_token_never_appears_in_console_or_results() {
+fn the_token_never_appears_in_console_reports_or_reproductions() {
     let token = "sekrit-Token-5f1d2c9a7b";
     let report = tempfile::tempdir().unwrap();
     let output = bin()
@@ -140,16 +140,202 @@ fn the_token_never_appears_in_console_or_results() {
         results.contains("Bearer [REDACTED]"),
         "the header is recorded, redacted"
     );
-    for (name, bytes) in [
-        ("stdout", &output.stdout),
-        ("stderr", &output.stderr),
-        ("results.json", &results.into_bytes()),
-    ] {
+    assert!(
+        results.contains("$GRAPH_TOKEN"),
+        "reproductions name the variable"
+    );
+    let mut outputs = vec![
+        ("stdout".to_string(), output.stdout.clone()),
+        ("stderr".to_string(), output.stderr.clone()),
+    ];
+    for entry in std::fs::read_dir(report.path()).unwrap() {
+        let entry = entry.unwrap();
+        outputs.push((
+            entry.file_name().into_string().unwrap(),
+            std::fs::read(entry.path()).unwrap(),
+        ));
+    }
+    assert_eq!(outputs.len(), 6);
+    for (name, bytes) in outputs {
         assert!(
-            !String::from_utf8_lossy(bytes).contains(token),
+            !String::from_utf8_lossy(&bytes).contains(token),
             "the token leaked into {name}"
         );
     }
+}
+
+#[test]
+fn report_re_renders_results_without_the_network_and_identically() {
+    let first = tempfile::tempdir().unwrap();
+    let output = run(&["--cases", "2", "--fault", "truncated-json"], first.path());
+    assert_eq!(output.status.code(), Some(1));
+    let second = tempfile::tempdir().unwrap();
+    let rerun = bin()
+        .arg("report")
+        .arg(first.path().join("results.json"))
+        .arg("--report-dir")
+        .arg(second.path())
+        .output()
+        .unwrap();
+    assert_eq!(rerun.status.code(), Some(1), "{}", text(&rerun));
+    for file in ["results.json", "junit.xml", "report.html", "summary.md"] {
+        let a = std::fs::read_to_string(first.path().join(file)).unwrap();
+        let b = std::fs::read_to_string(second.path().join(file)).unwrap();
+        assert_eq!(a, b, "{file} renders the same");
+    }
+}
+
+#[test]
+fn with_a_baseline_only_new_failures_fail_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old");
+    let output = run(&["--cases", "2", "--fault", "patch-replaces"], &old);
+    assert_eq!(output.status.code(), Some(1));
+    let baseline = old.join("results.json");
+    let same = run(
+        &[
+            "--cases",
+            "2",
+            "--fault",
+            "patch-replaces",
+            "--baseline",
+            baseline.to_str().unwrap(),
+        ],
+        &dir.path().join("same"),
+    );
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "still failing only: {}",
+        text(&same)
+    );
+    assert!(
+        text(&same).contains("0 new, 4 still failing, 0 fixed"),
+        "{}",
+        text(&same)
+    );
+    let all = run(
+        &[
+            "--cases",
+            "2",
+            "--fault",
+            "patch-replaces",
+            "--fail-on",
+            "all",
+            "--baseline",
+            baseline.to_str().unwrap(),
+        ],
+        &dir.path().join("all"),
+    );
+    assert_eq!(all.status.code(), Some(1));
+    let worse = run(
+        &[
+            "--cases",
+            "2",
+            "--fault",
+            "patch-replaces",
+            "--fault",
+            "wrong-content-type",
+            "--baseline",
+            baseline.to_str().unwrap(),
+        ],
+        &dir.path().join("worse"),
+    );
+    assert_eq!(
+        worse.status.code(),
+        Some(1),
+        "new failures fail: {}",
+        text(&worse)
+    );
+    let fixed = run(
+        &["--cases", "2", "--baseline", baseline.to_str().unwrap()],
+        &dir.path().join("fixed"),
+    );
+    assert_eq!(fixed.status.code(), Some(0));
+    let summary = std::fs::read_to_string(dir.path().join("fixed/summary.md")).unwrap();
+    assert!(
+        summary.contains("**0 new**, 0 still failing, 4 fixed"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn an_expired_acceptance_fails_again_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let accept = dir.path().join("accept.toml");
+    std::fs::write(
+        &accept,
+        "[[accept]]\ncheck = \"merge\"\nreason = \"upstream bug 12\"\nexpires = \"2001-01-01\"\n",
+    )
+    .unwrap();
+    let output = run(
+        &[
+            "--cases",
+            "2",
+            "--fault",
+            "patch-replaces",
+            "--accept",
+            accept.to_str().unwrap(),
+        ],
+        &dir.path().join("r"),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output).contains("the acceptance expired"),
+        "{}",
+        text(&output)
+    );
+    std::fs::write(
+        &accept,
+        "[[accept]]\ncheck = \"merge\"\nreason = \"upstream bug 12\"\nexpires = \"2999-01-01\"\n",
+    )
+    .unwrap();
+    let output = run(
+        &[
+            "--cases",
+            "2",
+            "--fault",
+            "patch-replaces",
+            "--accept",
+            accept.to_str().unwrap(),
+        ],
+        &dir.path().join("r2"),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
+
+#[test]
+fn replay_re_runs_one_case_and_prints_its_verdict() {
+    let report = tempfile::tempdir().unwrap();
+    let output = run(
+        &["--cases", "2", "--fault", "patch-replaces"],
+        report.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let results = report.path().join("results.json");
+    let replay = bin()
+        .args(["replay", "update-ndesConnector/merge", "--results"])
+        .arg(&results)
+        .env_remove("GRAPH_TOKEN")
+        .output()
+        .unwrap();
+    let out = text(&replay);
+    assert_eq!(replay.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("update-ndesConnector/merge Failed") && out.contains("[merge]"),
+        "{out}"
+    );
+    let unknown = bin()
+        .args(["replay", "update-ndesConnector/nope", "--results"])
+        .arg(&results)
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown).contains("update-ndesConnector/merge"),
+        "suggests ids: {}",
+        text(&unknown)
+    );
 }
 
 #[test]

@@ -68,13 +68,20 @@ pub fn render(results: &RunResults) -> Result<String, ReportError> {
             run => Value::from(Serde(&results.run)),
             totals => Value::from(Serde(&results.totals)),
             duration => format!("{:.2}s", results.run.duration_ms / 1000.0),
-            findings => Value::from(Serde(&results.findings)),
+            findings => Value::from(Serde(&errors_first(results))),
             checks => Value::from(Serde(&checks)),
             baseline => baseline,
             accepted => accepted,
             operations => Value::from(Serde(&operations(results))),
         })
         .map_err(|e| fail(&e))
+}
+
+/// Orders root causes errors first, then by operation and check.
+fn errors_first(results: &RunResults) -> Vec<&crate::results::RootCause> {
+    let mut causes: Vec<_> = results.findings.iter().collect();
+    causes.sort_by_key(|c| (c.severity, &c.operation, c.check, &c.key));
+    causes
 }
 
 fn fail(error: &minijinja::Error) -> ReportError {
