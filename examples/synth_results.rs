@@ -1,0 +1,70 @@
+//! Writes a synthetic results.json with N cases (one in ten failing, one in fifty with a
+//! warning), for measuring report rendering at scale:
+//! `cargo run --release --example synth_results -- 100000 /tmp/big.json`.
+
+use graph_conformance::checks::{Check, Finding};
+use graph_conformance::results::{CaseKind, CaseResult, Exchange, RecordedRequest, RecordedResponse, RunInfo, RunResults};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let count: usize = args.next().ok_or("usage: synth_results COUNT FILE")?.parse()?;
+    let path = args.next().ok_or("usage: synth_results COUNT FILE")?;
+    let body = r##"{"@odata.type":"#microsoft.graph.widget","id":"w-1","displayName":"a widget","state":"active"}"##;
+    let cases = (0..count)
+        .map(|i| {
+            let operation = format!("update-widget{:02}", i % 40);
+            let findings = match i % 50 {
+                0 => vec![Finding::new(Check::OdataType, false, "@odata.type", "the response body has no `@odata.type`", None)],
+                n if n % 10 == 1 => vec![Finding::new(Check::Echo, false, format!("p{}", i % 7), format!("`p{}` was sent as \"x{i}\" but the response has \"y\"", i % 7), Some("widget.md:42:1".into()))],
+                _ => Vec::new(),
+            };
+            CaseResult {
+                id: format!("{operation}/valid/{i:06}"),
+                operation,
+                kind: CaseKind::Valid,
+                verdict: CaseResult::verdict_of(&findings),
+                skipped_reason: None,
+                exchanges: vec![Exchange {
+                    request: RecordedRequest {
+                        method: "PATCH".into(),
+                        url: format!("http://127.0.0.1:8080/beta/widgets/w-{i}"),
+                        headers: vec![("Authorization".into(), "Bearer [REDACTED]".into()), ("Content-Type".into(), "application/json".into())],
+                        body: Some(format!("{{\"displayName\":\"x{i}\"}}")),
+                    },
+                    response: Some(RecordedResponse {
+                        status: 200,
+                        headers: vec![("content-type".into(), "application/json".into())],
+                        body: body.into(),
+                        body_bytes: body.len(),
+                        body_cap: 65536,
+                        truncated: false,
+                    }),
+                    error: None,
+                    duration_ms: 0.2,
+                }],
+                findings,
+                shrink: None,
+                duration_ms: 0.3,
+            }
+        })
+        .collect();
+    let info = RunInfo {
+        tool: "graph-conformance".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        seed: 1,
+        base_url: "http://127.0.0.1:8080/beta".into(),
+        embedded_mock: false,
+        mock_faults: Vec::new(),
+        started: "2026-11-23T00:00:00Z".into(),
+        duration_ms: 1000.0,
+        cases_per_operation: 2500,
+        only: None,
+        strict: false,
+        ids: Vec::new(),
+        token_sent: true,
+    };
+    let results = RunResults::new(info, cases);
+    std::fs::write(&path, serde_json::to_string(&results)?)?;
+    println!("wrote {count} cases to {path}");
+    Ok(())
+}
