@@ -3,19 +3,39 @@
 //! `cargo run --release --example synth_results -- 100000 /tmp/big.json`.
 
 use graph_conformance::checks::{Check, Finding};
-use graph_conformance::results::{CaseKind, CaseResult, Exchange, RecordedRequest, RecordedResponse, RunInfo, RunResults};
+use graph_conformance::results::{
+    CaseKind, CaseResult, Exchange, RecordedRequest, RecordedResponse, RunInfo, RunResults,
+};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let count: usize = args.next().ok_or("usage: synth_results COUNT FILE")?.parse()?;
+    let count: usize = args
+        .next()
+        .ok_or("usage: synth_results COUNT FILE")?
+        .parse()?;
     let path = args.next().ok_or("usage: synth_results COUNT FILE")?;
     let body = r##"{"@odata.type":"#microsoft.graph.widget","id":"w-1","displayName":"a widget","state":"active"}"##;
     let cases = (0..count)
         .map(|i| {
             let operation = format!("update-widget{:02}", i % 40);
             let findings = match i % 50 {
-                0 => vec![Finding::new(Check::OdataType, false, "@odata.type", "the response body has no `@odata.type`", None)],
-                n if n % 10 == 1 => vec![Finding::new(Check::Echo, false, format!("p{}", i % 7), format!("`p{}` was sent as \"x{i}\" but the response has \"y\"", i % 7), Some("widget.md:42:1".into()))],
+                0 => vec![Finding::new(
+                    Check::OdataType,
+                    false,
+                    "@odata.type",
+                    "the response body has no `@odata.type`",
+                    None,
+                )],
+                n if n % 10 == 1 => vec![Finding::new(
+                    Check::Echo,
+                    false,
+                    format!("p{}", i % 7),
+                    format!(
+                        "`p{}` was sent as \"x{i}\" but the response has \"y\"",
+                        i % 7
+                    ),
+                    Some("widget.md:42:1".into()),
+                )],
                 _ => Vec::new(),
             };
             CaseResult {
@@ -28,7 +48,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     request: RecordedRequest {
                         method: "PATCH".into(),
                         url: format!("http://127.0.0.1:8080/beta/widgets/w-{i}"),
-                        headers: vec![("Authorization".into(), "Bearer [REDACTED]".into()), ("Content-Type".into(), "application/json".into())],
+                        headers: vec![
+                            ("Authorization".into(), "Bearer [REDACTED]".into()),
+                            ("Content-Type".into(), "application/json".into()),
+                        ],
                         body: Some(format!("{{\"displayName\":\"x{i}\"}}")),
                     },
                     response: Some(RecordedResponse {

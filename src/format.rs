@@ -154,7 +154,8 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
     })
 }
 
-fn days_in_month(year: u32, month: u32) -> u32 {
+/// Returns the number of days in `month` of `year` (proleptic Gregorian).
+pub fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
             29

@@ -8,4 +8,5 @@ mod valid;
 
 pub use field::{Field, FieldKind, PayloadModel};
 pub use invalid::{InvalidPayload, invalid_payloads};
+pub(crate) use valid::guid;
 pub use valid::{body_strategy, date_time_core, printable_string, value_strategy};

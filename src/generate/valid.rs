@@ -65,7 +65,7 @@ pub fn date_time_core() -> BoxedStrategy<String> {
             } else {
                 year
             };
-            let day = day.min(days_in_month(year, month));
+            let day = day.min(crate::format::days_in_month(year, month));
             let zone = match offset {
                 None => "Z".to_string(),
                 Some((sign, oh, om)) => format!("{sign}{oh:02}:{om:02}"),
@@ -73,17 +73,6 @@ pub fn date_time_core() -> BoxedStrategy<String> {
             format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}{fraction}{zone}")
         })
         .boxed()
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
-            29
-        }
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 /// Generates valid values of `kind`; kinds that are not generated yield `null` (never used).
@@ -158,7 +147,8 @@ pub fn body_strategy(model: &PayloadModel) -> BoxedStrategy<Map<String, Value>> 
         .boxed()
 }
 
-fn guid(b: &[u8; 16]) -> String {
+/// Formats 16 bytes as a lower-case GUID.
+pub(crate) fn guid(b: &[u8; 16]) -> String {
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!(
         "{}-{}-{}-{}-{}",

@@ -40,7 +40,8 @@ pub fn render(results: &RunResults) -> String {
             .iter()
             .map(|case| CaseRecord {
                 case,
-                reproduce: (case.verdict == Verdict::Failed).then(|| reproduction(&results.run, case)),
+                reproduce: (case.verdict == Verdict::Failed)
+                    .then(|| reproduction(&results.run, case)),
             })
             .collect(),
         findings: &results.findings,

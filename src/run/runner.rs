@@ -14,6 +14,17 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
+/// A Graph-wide convention case: what is sent, and which answers it expects.
+struct Convention {
+    check: Check,
+    what: &'static str,
+    expected: &'static str,
+    accepts: fn(u16) -> bool,
+    path: String,
+    body: String,
+    authorized: bool,
+}
+
 /// The most requests spent shrinking one failing payload.
 const MAX_SHRINK_STEPS: u32 = 64;
 
@@ -445,38 +456,17 @@ impl Runner<'_> {
     async fn conventions(&mut self, plan: &OperationPlan<'_>, path: &str) {
         let op = &plan.case.id;
         let body = first_example_body(plan);
-        let strict = self.options.strict;
-        let id = format!("{op}/convention/no-token");
-        if self.wanted(&id) {
-            let started = Instant::now();
-            let (exchange, received) = self.send(plan, path, Some(body.clone()), false).await;
-            let findings = match &received {
-                None => transport_failure(exchange.clone(), plan, strict).findings,
-                Some(r) if r.status == 401 => checks::error_shape(401, &r.body, strict)
-                    .into_iter()
-                    .collect(),
-                Some(r) => vec![Finding::new(
-                    Check::AuthRequired,
-                    strict,
-                    "no-token",
-                    format!("a request without a token got {}, not 401", r.status),
-                    None,
-                )],
-            };
-            self.finish(
-                id,
-                plan,
-                CaseKind::Convention,
-                started,
-                vec![Attempt {
-                    exchange,
-                    findings,
-                    body: None,
-                    schema_failed: BTreeSet::new(),
-                }],
-                None,
-            );
-        }
+        let no_token = Convention {
+            check: Check::AuthRequired,
+            what: "a request without a token",
+            expected: "401",
+            accepts: |status| status == 401,
+            path: path.to_string(),
+            body: body.clone(),
+            authorized: false,
+        };
+        self.convention(plan, format!("{op}/convention/no-token"), no_token)
+            .await;
         if !plan.is_create()
             && let Some(name) = plan::last_placeholder(&plan.case.path)
         {
@@ -486,90 +476,83 @@ impl Runner<'_> {
                 name.to_string(),
                 unknown_id(self.options.seed ^ self.nonce, &id),
             );
-            if let (true, Ok(unknown_path)) =
-                (self.wanted(&id), plan::resolve(&plan.case.path, &values))
-            {
-                let started = Instant::now();
-                let (exchange, received) = self
-                    .send(plan, &unknown_path, Some(body.clone()), true)
-                    .await;
-                let findings = match &received {
-                    None => transport_failure(exchange.clone(), plan, strict).findings,
-                    Some(r) if r.status >= 500 => vec![server_error(
-                        r.status,
-                        "a PATCH to an unknown id",
-                        plan,
-                        strict,
-                    )],
-                    Some(r) if r.status == 404 => checks::error_shape(404, &r.body, strict)
-                        .into_iter()
-                        .collect(),
-                    Some(r) => vec![Finding::new(
-                        Check::UnknownId,
-                        strict,
-                        "unknown-id",
-                        format!("a PATCH to an unknown id got {}, not 404", r.status),
-                        None,
-                    )],
+            if let Ok(unknown_path) = plan::resolve(&plan.case.path, &values) {
+                let unknown = Convention {
+                    check: Check::UnknownId,
+                    what: "a PATCH to an unknown id",
+                    expected: "404",
+                    accepts: |status| status == 404,
+                    path: unknown_path,
+                    body: body.clone(),
+                    authorized: true,
                 };
-                self.finish(
-                    id,
-                    plan,
-                    CaseKind::Convention,
-                    started,
-                    vec![Attempt {
-                        exchange,
-                        findings,
-                        body: None,
-                        schema_failed: BTreeSet::new(),
-                    }],
-                    None,
-                );
+                self.convention(plan, id, unknown).await;
             }
         }
-        let id = format!("{op}/convention/unknown-property");
-        if self.wanted(&id) {
-            let started = Instant::now();
-            let body = serde_json::json!({ "graphConformanceUnknownProperty": "x" }).to_string();
-            let (exchange, received) = self.send(plan, path, Some(body), true).await;
-            let findings = match &received {
-                None => transport_failure(exchange.clone(), plan, strict).findings,
-                Some(r) if r.status >= 500 => vec![server_error(
-                    r.status,
-                    "a property the page does not list",
-                    plan,
-                    strict,
-                )],
-                Some(r) if (400..500).contains(&r.status) => {
-                    checks::error_shape(r.status, &r.body, strict)
-                        .into_iter()
-                        .collect()
-                }
-                Some(r) => vec![Finding::new(
-                    Check::UnknownProperty,
-                    strict,
-                    "unknown-property",
-                    format!(
-                        "a property the page does not list got {}, not 400",
-                        r.status
-                    ),
-                    None,
-                )],
-            };
-            self.finish(
-                id,
-                plan,
-                CaseKind::Convention,
-                started,
-                vec![Attempt {
-                    exchange,
-                    findings,
-                    body: None,
-                    schema_failed: BTreeSet::new(),
-                }],
-                None,
-            );
+        let unknown_property = Convention {
+            check: Check::UnknownProperty,
+            what: "a property the page does not list",
+            expected: "400",
+            accepts: |status| (400..500).contains(&status),
+            path: path.to_string(),
+            body: serde_json::json!({ "graphConformanceUnknownProperty": "x" }).to_string(),
+            authorized: true,
+        };
+        self.convention(
+            plan,
+            format!("{op}/convention/unknown-property"),
+            unknown_property,
+        )
+        .await;
+    }
+
+    /// Runs one convention case: an answer `accepts` allows passes (its error body is then
+    /// checked for the Graph shape), a 5xx is a server error, anything else a warning.
+    async fn convention(&mut self, plan: &OperationPlan<'_>, id: String, convention: Convention) {
+        if !self.wanted(&id) {
+            return;
         }
+        let started = Instant::now();
+        let strict = self.options.strict;
+        let (exchange, received) = self
+            .send(
+                plan,
+                &convention.path,
+                Some(convention.body),
+                convention.authorized,
+            )
+            .await;
+        let findings = match &received {
+            None => transport_failure(exchange.clone(), plan, strict).findings,
+            Some(r) if r.status >= 500 => {
+                vec![server_error(r.status, convention.what, plan, strict)]
+            }
+            Some(r) if (convention.accepts)(r.status) => {
+                checks::error_shape(r.status, &r.body, strict)
+                    .into_iter()
+                    .collect()
+            }
+            Some(r) => {
+                let msg = format!(
+                    "{} got {}, not {}",
+                    convention.what, r.status, convention.expected
+                );
+                vec![Finding::new(
+                    convention.check,
+                    strict,
+                    convention.check.code(),
+                    msg,
+                    None,
+                )]
+            }
+        };
+        let attempt = Attempt {
+            exchange,
+            findings,
+            body: None,
+            schema_failed: BTreeSet::new(),
+        };
+        self.finish(id, plan, CaseKind::Convention, started, vec![attempt], None);
     }
 
     async fn invalid(&mut self, plan: &OperationPlan<'_>, path: &str) {
@@ -708,15 +691,9 @@ fn seeded_runner(seed: u64, label: &str) -> TestRunner {
 
 fn unknown_id(seed: u64, label: &str) -> String {
     let b = plan::stream_seed(seed, label);
-    let hex: String = b[..16].iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&b[..16]);
+    crate::generate::guid(&bytes)
 }
 
 /// Returns the id of the first documented example response.
