@@ -63,6 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         truncated: false,
                     }),
                     error: None,
+                    retries: 0,
                     duration_ms: 0.2,
                 }],
                 findings,

@@ -98,6 +98,15 @@ struct RunArgs {
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     timeout: u64,
+    /// A deadline for the whole run, in seconds; cases not started by then are skipped.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    max_time: Option<u64>,
+    /// The most response body read, in bytes (suffixes K, M: 512K, 16M); longer bodies are cut and reported.
+    #[arg(long, value_name = "BYTES", default_value = "16M", value_parser = parse_size)]
+    max_body: usize,
+    /// Retries of a 429 or 503 answer, honouring Retry-After up to 10 seconds.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
+    retries: u32,
     /// With the embedded mock only: inject a fault (repeatable; see `mock --list-faults`).
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
     faults: Vec<Fault>,
@@ -292,6 +301,9 @@ async fn run_suite(args: RunArgs) -> Outcome {
         strict: args.strict,
         headers: args.headers.clone(),
         timeout: Duration::from_secs(args.timeout),
+        max_time: args.max_time.map(Duration::from_secs),
+        max_body: args.max_body,
+        retries: args.retries,
         embedded_mock: mock.is_some(),
         mock_faults: args.faults.iter().map(|f| f.name().to_string()).collect(),
         ..RunOptions::new(base_url)
@@ -728,6 +740,26 @@ fn parse_header(value: &str) -> Result<(String, String), String> {
         _ => Err(
             "expected 'NAME: VALUE' with a valid header name, e.g. --header 'x-tenant: t1'".into(),
         ),
+    }
+}
+
+fn parse_size(value: &str) -> Result<usize, String> {
+    let value = value.trim();
+    let (digits, unit) = match value.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => value.split_at(i),
+        None => (value, ""),
+    };
+    let multiplier = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1024,
+        "M" | "MB" | "MIB" => 1024 * 1024,
+        _ => 0,
+    };
+    match digits.parse::<usize>() {
+        Ok(n) if n > 0 && multiplier > 0 && n <= 1024 * 1024 * 1024 / multiplier => {
+            Ok(n * multiplier)
+        }
+        _ => Err("expected a size from 1 byte to 1G, like 65536, 512K or 16M".into()),
     }
 }
 

@@ -42,7 +42,14 @@ pub struct Exchange {
     pub response: Option<RecordedResponse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// How many times a 429 or 503 answer was retried before this one.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retries: u32,
     pub duration_ms: f64,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// What a case exercises.

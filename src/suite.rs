@@ -25,8 +25,13 @@ pub enum SuiteError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{file} is not a valid suite file: {message}")]
-    Invalid { file: String, message: String },
+    #[error("{file} is not a valid suite file at {pointer}: {message}")]
+    Invalid {
+        file: String,
+        /// JSON pointer of the offending value (`/examples/0/request/method`).
+        pointer: String,
+        message: String,
+    },
     #[error("schema `{reference}` does not compile: {message}")]
     Schema { reference: String, message: String },
 }
@@ -63,18 +68,12 @@ impl Suite {
     pub fn from_files(files: &BTreeMap<String, String>) -> Result<Suite, SuiteError> {
         let mut suite = Suite::default();
         for (path, text) in files {
-            let invalid = |message: String| SuiteError::Invalid {
-                file: path.clone(),
-                message,
-            };
             if let Some(name) = path.strip_prefix("schemas/") {
-                let value: Value =
-                    serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+                let value: Value = parse(path, text)?;
+                check_schema(path, &value)?;
                 suite.schemas.insert(name.to_string(), value);
             } else if path.starts_with("cases/") {
-                let case: CaseFile =
-                    serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
-                suite.cases.push(case);
+                suite.cases.push(parse(path, text)?);
             }
         }
         suite.cases.sort_by(|a, b| a.id.cmp(&b.id));
@@ -112,6 +111,59 @@ impl Suite {
             .build(&root)
             .map_err(|e| fail(e.to_string()))
     }
+}
+
+/// Parses a suite file, naming the JSON pointer of what is wrong.
+fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, SuiteError> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let pointer = pointer_of(e.path());
+        SuiteError::Invalid {
+            file: file.to_string(),
+            pointer,
+            message: e.into_inner().to_string(),
+        }
+    })
+}
+
+/// Turns serde's path (`examples[0].request.method`) into a JSON pointer.
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        let part = match segment {
+            serde_path_to_error::Segment::Seq { index } => index.to_string(),
+            serde_path_to_error::Segment::Map { key } => key.replace('~', "~0").replace('/', "~1"),
+            serde_path_to_error::Segment::Enum { variant } => variant.clone(),
+            serde_path_to_error::Segment::Unknown => "?".to_string(),
+        };
+        pointer.push('/');
+        pointer.push_str(&part);
+    }
+    if pointer.is_empty() {
+        "/".to_string()
+    } else {
+        pointer
+    }
+}
+
+/// Checks that a schema document is valid JSON Schema with an `$id`, naming the pointer of
+/// the first problem.
+fn check_schema(file: &str, document: &Value) -> Result<(), SuiteError> {
+    let invalid = |pointer: String, message: String| SuiteError::Invalid {
+        file: file.to_string(),
+        pointer,
+        message,
+    };
+    if let Err(e) = jsonschema::meta::validate(document) {
+        return Err(invalid(e.instance_path().to_string(), e.to_string()));
+    }
+    if document.get("$id").and_then(Value::as_str).is_none() && !file.ends_with("openapi.json") {
+        return Err(invalid(
+            "/$id".into(),
+            "a schema document needs a string `$id`".into(),
+        ));
+    }
+    Ok(())
 }
 
 mod embedded {

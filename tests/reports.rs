@@ -47,6 +47,7 @@ fn exchange(status: u16, body: &str) -> Exchange {
             truncated: false,
         }),
         error: None,
+        retries: 0,
         duration_ms: 1.0,
     }
 }
@@ -121,6 +122,7 @@ fn a_5xx_is_reported_once_not_also_as_a_schema_failure() {
         status: 503,
         content_type: Some("text/html"),
         body: b"<h1>down</h1>",
+        truncated_at: None,
     };
     let expected = graph_conformance::checks::Expected {
         status: &case.status,

@@ -97,6 +97,9 @@ fn convention_faults_warn_and_exit_0_unless_strict() {
 #[case::fault_with_a_live_endpoint(&["--base-url", "http://127.0.0.1:9/beta", "--fault", "no-auth"], "--fault only applies to the embedded mock")]
 #[case::unreachable_endpoint(&["--base-url", "http://127.0.0.1:9/beta"], "cannot reach http://127.0.0.1:9/beta")]
 #[case::unknown_flag(&["--concurency", "2"], "--cases")]
+#[case::port_like_size_out_of_range(&["--max-body", "5G"], "1 byte to 1G")]
+#[case::zero_max_time(&["--max-time", "0"], "--max-time")]
+#[case::too_many_retries(&["--retries", "99"], "--retries")]
 fn configuration_errors_exit_2_and_say_what_is_accepted(#[case] args: &[&str], #[case] hint: &str) {
     let report = tempfile::tempdir().unwrap();
     let output = run(args, report.path());
@@ -382,4 +385,53 @@ fn mock_lists_its_faults() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.lines().count() >= 20);
     assert!(stdout.contains("patch-replaces") && stdout.contains("convention"));
+}
+
+#[rstest]
+#[case::case_file_with_an_unknown_method(
+    "cases/update-ndesConnector.json",
+    "\"method\": \"PATCH\"",
+    "\"method\": \"PATCHY\"",
+    "cases/update-ndesConnector.json is not a valid suite file at /method"
+)]
+#[case::case_file_with_a_string_status(
+    "cases/update-connector.json",
+    "\"code\": 200",
+    "\"code\": \"200\"",
+    "cases/update-connector.json is not a valid suite file at /status/code"
+)]
+#[case::schema_that_is_not_json_schema(
+    "schemas/connector.json",
+    "\"type\": \"object\"",
+    "\"type\": 12",
+    "schemas/connector.json is not a valid suite file at /$defs/request/type"
+)]
+#[case::case_file_that_is_not_json(
+    "cases/update-connector.json",
+    "{",
+    "{{",
+    "cases/update-connector.json is not a valid suite file"
+)]
+fn a_suite_edited_into_something_invalid_exits_2_naming_file_and_pointer(
+    #[case] file: &str,
+    #[case] from: &str,
+    #[case] to: &str,
+    #[case] expected: &str,
+) {
+    let suite = tempfile::tempdir().unwrap();
+    for dir in ["schemas", "cases"] {
+        std::fs::create_dir_all(suite.path().join(dir)).unwrap();
+        for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), suite.path().join(dir).join(entry.file_name())).unwrap();
+        }
+    }
+    let path = suite.path().join(file);
+    let original = std::fs::read_to_string(&path).unwrap();
+    assert!(original.contains(from), "{file} has {from}");
+    std::fs::write(&path, original.replacen(from, to, 1)).unwrap();
+    let report = tempfile::tempdir().unwrap();
+    let output = run(&["--suite", suite.path().to_str().unwrap()], report.path());
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains(expected), "{}", text(&output));
 }

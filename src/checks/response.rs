@@ -12,6 +12,8 @@ pub struct Answer<'a> {
     pub status: u16,
     pub content_type: Option<&'a str>,
     pub body: &'a [u8],
+    /// The cap the body was cut at, when it was longer (`--max-body`).
+    pub truncated_at: Option<usize>,
 }
 
 /// What the page says a successful answer is.
@@ -83,6 +85,19 @@ pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
             msg,
             status_rule.clone(),
         ));
+    }
+    if let Some(cap) = answer.truncated_at {
+        let msg = format!(
+            "the body is longer than the {cap}-byte cap (--max-body); it was not read whole"
+        );
+        verdict.findings.push(Finding::new(
+            Check::JsonBody,
+            strict,
+            "body",
+            msg,
+            status_rule,
+        ));
+        return verdict;
     }
     let body = match serde_json::from_slice::<Value>(answer.body) {
         Ok(body) if body.is_object() => body,

@@ -15,7 +15,8 @@ pub struct PageContract<'a> {
     pub file: &'a str,
     pub lines: &'a [&'a str],
     pub resource: &'a str,
-    pub properties: &'a [Property],
+    /// The table's properties by name.
+    pub properties: std::collections::HashMap<&'a str, &'a Property>,
     pub status: &'a Status,
 }
 
@@ -75,7 +76,7 @@ fn check_member(page: &PageContract, key: &str, value: &Value) -> Option<(Code, 
     if key.contains('@') {
         return None;
     }
-    let Some(property) = page.properties.iter().find(|p| p.name == key) else {
+    let Some(property) = page.properties.get(key).copied() else {
         return Some((
             Code::ExampleUnlistedProperty,
             format!("`{key}` is not in the page's property table"),

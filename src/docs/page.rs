@@ -122,7 +122,7 @@ impl Reader<'_> {
             file: self.file,
             lines: &lines,
             resource: &resource,
-            properties: &properties,
+            properties: properties.iter().map(|p| (p.name.as_str(), p)).collect(),
             status: &status,
         };
         for example in &mut examples {
@@ -305,6 +305,7 @@ impl Reader<'_> {
         };
         let columns = Columns::of(&header.cells);
         let mut properties: Vec<Property> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for row in body {
             let span = self.span(row.pos);
             match columns.property(row, span.clone()) {
@@ -316,7 +317,7 @@ impl Reader<'_> {
                         );
                         self.report(Code::EnumMembers, span.clone(), msg);
                     }
-                    if properties.iter().any(|p| p.name == property.name) {
+                    if !seen.insert(property.name.clone()) {
                         self.report(
                             Code::TableRow,
                             span,

@@ -78,6 +78,7 @@ mod tests {
             },
             response: None,
             error: None,
+            retries: 0,
             duration_ms: 0.0,
         };
         assert_eq!(

@@ -9,7 +9,7 @@ mod client;
 mod plan;
 mod runner;
 
-pub use client::{Client, ClientError, REDACTED, is_secret_header};
+pub use client::{Client, ClientError, Limits, REDACTED, is_secret_header};
 pub use plan::{matches_pattern, stream_seed};
 pub use runner::repair;
 
@@ -43,7 +43,14 @@ pub struct RunOptions {
     pub strict: bool,
     /// Extra headers sent with every request.
     pub headers: Vec<(String, String)>,
+    /// Per-request timeout.
     pub timeout: Duration,
+    /// The deadline of the whole run; cases not started by then are skipped.
+    pub max_time: Option<Duration>,
+    /// The most response body bytes read.
+    pub max_body: usize,
+    /// Retries of a 429 or 503 answer (honouring `Retry-After`, up to 10 s).
+    pub retries: u32,
     /// Whether the base URL is the embedded reference mock.
     pub embedded_mock: bool,
     /// The faults injected in the embedded mock, recorded for reproductions.
@@ -64,6 +71,9 @@ impl RunOptions {
             strict: false,
             headers: Vec::new(),
             timeout: Duration::from_secs(30),
+            max_time: None,
+            max_body: client::Limits::default().max_body,
+            retries: client::Limits::default().retries,
             embedded_mock: false,
             mock_faults: Vec::new(),
         }
@@ -115,11 +125,18 @@ pub async fn run(
 ) -> Result<RunResults, RunError> {
     let started_at = crate::format::now_utc();
     let started = Instant::now();
+    let limits = client::Limits {
+        timeout: options.timeout,
+        max_body: options.max_body,
+        retries: options.retries,
+        deadline: options.max_time.map(|t| started + t),
+        ..client::Limits::default()
+    };
     let client = Client::new(
         &options.base_url,
         options.token.clone(),
         &options.headers,
-        options.timeout,
+        limits,
     )?;
     preflight(&client).await?;
     let plans = plan::order(suite)

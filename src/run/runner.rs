@@ -131,6 +131,23 @@ impl Runner<'_> {
         plan::case_ids(plan, self.options.cases)
     }
 
+    /// Tells whether case `id` runs now: `--only` wants it and the run's deadline has not
+    /// passed (a case left out by the deadline is recorded as skipped).
+    fn should_run(&mut self, operation: &str, id: &str) -> bool {
+        if !self.wanted(id) {
+            return false;
+        }
+        if self.client.past_deadline() {
+            self.skip(
+                id,
+                operation,
+                "not started: the run's --max-time deadline had passed".to_string(),
+            );
+            return false;
+        }
+        true
+    }
+
     fn wanted(&self, id: &str) -> bool {
         self.options.wants(id)
     }
@@ -279,7 +296,7 @@ impl Runner<'_> {
                 continue;
             };
             let id = format!("{}/example-{}", plan.case.id, i + 1);
-            if self.wanted(&id) {
+            if self.should_run(&plan.case.id, &id) {
                 let started = Instant::now();
                 let repaired = repair(&plan.model, body);
                 let attempt = self.exercise(plan, path, &repaired).await;
@@ -316,7 +333,7 @@ impl Runner<'_> {
     async fn merge(&mut self, plan: &OperationPlan<'_>, path: &str) {
         let id = format!("{}/merge", plan.case.id);
         let fields: Vec<_> = plan.model.generated_fields().collect();
-        if fields.len() < 2 || !self.wanted(&id) {
+        if fields.len() < 2 || !self.should_run(&plan.case.id, &id) {
             return;
         }
         let started = Instant::now();
@@ -389,7 +406,7 @@ impl Runner<'_> {
             let Ok(mut tree) = strategy.new_tree(&mut runner) else {
                 continue;
             };
-            if !self.wanted(&id) {
+            if !self.should_run(&plan.case.id, &id) {
                 continue;
             }
             let started = Instant::now();
@@ -509,7 +526,7 @@ impl Runner<'_> {
     /// Runs one convention case: an answer `accepts` allows passes (its error body is then
     /// checked for the Graph shape), a 5xx is a server error, anything else a warning.
     async fn convention(&mut self, plan: &OperationPlan<'_>, id: String, convention: Convention) {
-        if !self.wanted(&id) {
+        if !self.should_run(&plan.case.id, &id) {
             return;
         }
         let started = Instant::now();
@@ -586,7 +603,7 @@ impl Runner<'_> {
         key: &str,
         rule: Option<String>,
     ) {
-        if !self.wanted(id) {
+        if !self.should_run(&plan.case.id, id) {
             return;
         }
         let started = Instant::now();
@@ -619,6 +636,7 @@ fn answer(received: &Received) -> Answer<'_> {
         status: received.status,
         content_type: received.content_type.as_deref(),
         body: &received.body,
+        truncated_at: received.truncated.then_some(received.cap),
     }
 }
 
