@@ -62,6 +62,8 @@ pub enum CaseKind {
     ExampleAsWritten,
     /// A generated valid payload.
     Valid,
+    /// A valid payload at an edge of the core (sent on every run, whatever the seed).
+    Boundary,
     /// Two PATCHes of disjoint subsets: echo and merge.
     Merge,
     /// A payload the page's contract forbids.

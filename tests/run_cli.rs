@@ -135,6 +135,7 @@ fn the_token_never_appears_in_console_reports_or_reproductions() {
         ])
         .arg(report.path())
         .env("GRAPH_TOKEN", token)
+        .env("RUST_LOG", "trace")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));

@@ -2,10 +2,12 @@
 //! every faithful Graph server accepts) and the fixed list of invalid ones (what every
 //! faithful server must reject). The grey zone between the two is never generated.
 
+mod boundary;
 mod field;
 mod invalid;
 mod valid;
 
+pub use boundary::{BoundaryPayload, boundary_payloads};
 pub use field::{Field, FieldKind, PayloadModel};
 pub use invalid::{InvalidPayload, invalid_payloads};
 pub(crate) use valid::guid;

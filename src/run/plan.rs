@@ -59,6 +59,11 @@ pub fn case_ids(plan: &OperationPlan, cases: u32) -> Vec<String> {
         ids.push(format!("{op}/merge"));
     }
     ids.extend((1..=cases).map(|n| format!("{op}/valid/{n:03}")));
+    ids.extend(
+        crate::generate::boundary_payloads(&plan.model)
+            .into_iter()
+            .map(|p| format!("{op}/boundary/{}", p.name)),
+    );
     ids.push(format!("{op}/convention/no-token"));
     if !plan.is_create() && last_placeholder(&plan.case.path).is_some() {
         ids.push(format!("{op}/convention/unknown-id"));

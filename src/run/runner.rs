@@ -6,7 +6,9 @@ use super::RunOptions;
 use super::client::{Client, Outgoing, Received};
 use super::plan::{self, OperationPlan};
 use crate::checks::{self, Answer, Check, Expected, Finding};
-use crate::generate::{FieldKind, PayloadModel, body_strategy, invalid_payloads, value_strategy};
+use crate::generate::{
+    FieldKind, PayloadModel, body_strategy, boundary_payloads, invalid_payloads, value_strategy,
+};
 use crate::results::{CaseKind, CaseResult, Exchange, Shrink, Verdict};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -95,6 +97,7 @@ impl Runner<'_> {
             self.merge(plan, &path).await;
         }
         self.valid(plan, &path).await;
+        self.boundaries(plan, &path).await;
         self.conventions(plan, &path).await;
         self.invalid(plan, &path).await;
     }
@@ -152,9 +155,31 @@ impl Runner<'_> {
         self.options.wants(id)
     }
 
-    fn record(&mut self, result: CaseResult) {
+    /// Records a finished case: the one edge where everything a server sent is scrubbed of
+    /// the token (a server may reflect it in a header, a body or a value the checks quote).
+    fn record(&mut self, mut result: CaseResult) {
+        self.scrub(&mut result);
         (self.on_case)(&result);
         self.results.push(result);
+    }
+
+    fn scrub(&self, case: &mut CaseResult) {
+        let scrub = |text: &mut String| *text = self.client.scrub(text);
+        for exchange in &mut case.exchanges {
+            exchange.request.body.as_mut().map(scrub);
+            exchange.error.as_mut().map(scrub);
+            if let Some(response) = &mut exchange.response {
+                scrub(&mut response.body);
+                response
+                    .headers
+                    .iter_mut()
+                    .for_each(|(_, value)| scrub(value));
+            }
+        }
+        case.findings.iter_mut().for_each(|f| scrub(&mut f.message));
+        if let Some(shrink) = &mut case.shrink {
+            scrub(&mut shrink.original_body);
+        }
     }
 
     fn skip(&mut self, id: &str, operation: &str, reason: String) {
@@ -441,6 +466,19 @@ impl Runner<'_> {
                 original_body,
             });
             self.finish(id, plan, CaseKind::Valid, started, vec![minimal], shrink);
+        }
+    }
+
+    /// Sends each boundary payload; each must succeed like any valid payload.
+    async fn boundaries(&mut self, plan: &OperationPlan<'_>, path: &str) {
+        for payload in boundary_payloads(&plan.model) {
+            let id = format!("{}/boundary/{}", plan.case.id, payload.name);
+            if !self.should_run(&plan.case.id, &id) {
+                continue;
+            }
+            let started = Instant::now();
+            let attempt = self.exercise(plan, path, &payload.body).await;
+            self.finish(id, plan, CaseKind::Boundary, started, vec![attempt], None);
         }
     }
 
