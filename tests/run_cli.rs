@@ -379,6 +379,16 @@ fn mock_serves_the_suite_so_run_can_test_it_by_url() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
 }
 
+#[rstest]
+#[case::port_out_of_range(&["mock", "--port", "70000"], "0..=65535")]
+#[case::unknown_fault(&["mock", "--fault", "wrong-stauts"], "accepted: wrong-status")]
+#[case::prefix_without_slash(&["mock", "--prefix", "beta"], "/beta")]
+fn mock_flag_errors_exit_2_and_say_what_is_accepted(#[case] args: &[&str], #[case] hint: &str) {
+    let output = bin().args(args).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains(hint), "{}", text(&output));
+}
+
 #[test]
 fn mock_lists_its_faults() {
     let output = bin().args(["mock", "--list-faults"]).output().unwrap();
