@@ -86,6 +86,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         strict: false,
         ids: Vec::new(),
         token_sent: true,
+        partition: None,
     };
     let results = RunResults::new(info, cases);
     std::fs::write(&path, serde_json::to_string(&results)?)?;

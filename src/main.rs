@@ -110,6 +110,10 @@ struct RunArgs {
     /// With the embedded mock only: inject a fault (repeatable; see `mock --list-faults`).
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
     faults: Vec<Fault>,
+    /// Run only partition K of N (by a stable hash of the case id), for a CI matrix; join the
+    /// partitions' results with `report merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    partition: Option<(u32, u32)>,
     #[command(flatten)]
     gate: GateArgs,
 }
@@ -130,9 +134,10 @@ struct GateArgs {
 
 #[derive(clap::Args)]
 struct ReportArgs {
-    /// The results.json to render.
-    #[arg(value_name = "RESULTS.json")]
-    results: PathBuf,
+    /// The results.json to render; or `merge` followed by the results of every partition of
+    /// a run (`--partition K/N`), to join them into one report.
+    #[arg(value_name = "RESULTS.json", required = true, num_args = 1..)]
+    results: Vec<PathBuf>,
     /// Where the reports are written.
     #[arg(long, value_name = "DIR", default_value = "report")]
     report_dir: PathBuf,
@@ -304,6 +309,7 @@ async fn run_suite(args: RunArgs) -> Outcome {
         max_time: args.max_time.map(Duration::from_secs),
         max_body: args.max_body,
         retries: args.retries,
+        partition: args.partition,
         embedded_mock: mock.is_some(),
         mock_faults: args.faults.iter().map(|f| f.name().to_string()).collect(),
         ..RunOptions::new(base_url)
@@ -412,9 +418,25 @@ fn rerender(args: &ReportArgs) -> Outcome {
         Ok(gate) => gate,
         Err(e) => return fail(&e),
     };
-    let results = match baseline::load_results(&args.results) {
-        Ok(results) => results,
-        Err(e) => return fail(&e),
+    let (merge, files) = match args.results.split_first() {
+        Some((first, rest)) if first.as_os_str() == "merge" => (true, rest),
+        _ => (false, args.results.as_slice()),
+    };
+    if (merge && files.len() < 2) || (!merge && files.len() != 1) {
+        eprintln!(
+            "error: expected `report RESULTS.json` or `report merge A.json B.json ...` (two or more partitions)"
+        );
+        return Outcome::UsageError;
+    }
+    let mut parts = Vec::new();
+    for file in files {
+        match baseline::load_results(file) {
+            Ok(results) => parts.push(results),
+            Err(e) => return fail(&e),
+        }
+    }
+    let Some(results) = RunResults::merge(parts) else {
+        return Outcome::UsageError;
     };
     if let Err(e) = check_writable(&args.report_dir) {
         return fail(&e);
@@ -740,6 +762,16 @@ fn parse_header(value: &str) -> Result<(String, String), String> {
         _ => Err(
             "expected 'NAME: VALUE' with a valid header name, e.g. --header 'x-tenant: t1'".into(),
         ),
+    }
+}
+
+fn parse_partition(value: &str) -> Result<(u32, u32), String> {
+    let parsed = value
+        .split_once('/')
+        .and_then(|(k, n)| Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?)));
+    match parsed {
+        Some((k, n)) if (1..=n).contains(&k) && n <= 1000 => Ok((k, n)),
+        _ => Err("expected K/N with 1 <= K <= N <= 1000, e.g. 2/4".into()),
     }
 }
 

@@ -172,6 +172,9 @@ pub struct RunInfo {
     /// The names of the `--id` overrides (the values are in the requests).
     pub ids: Vec<String>,
     pub token_sent: bool,
+    /// `K/N` when this run is one partition of a split run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
 }
 
 /// The whole record of a run.
@@ -226,15 +229,38 @@ impl RunResults {
         }
     }
 
+    /// Joins the results of the partitions of one run (`--partition K/N`) into one record:
+    /// every case once, root causes and totals recounted.
+    pub fn merge(parts: Vec<RunResults>) -> Option<RunResults> {
+        let mut parts = parts.into_iter();
+        let first = parts.next()?;
+        let mut run = first.run.clone();
+        let mut cases = first.cases;
+        for part in parts {
+            run.started = run.started.min(part.run.started.clone());
+            run.duration_ms = run.duration_ms.max(part.run.duration_ms);
+            cases.extend(part.cases);
+        }
+        cases.sort_by(|a, b| a.id.cmp(&b.id));
+        cases.dedup_by(|a, b| a.id == b.id);
+        run.partition = None;
+        Some(RunResults::new(run, cases))
+    }
+
     /// Tells whether any check failed (the run's exit code is then 1).
     pub fn failed(&self) -> bool {
         self.totals.failed > 0
     }
 }
 
+/// Folds findings into root causes. Each is described by its occurrence in the case with the
+/// smallest id, so the result does not depend on the order cases ran in (a run split into
+/// partitions and merged has the same root causes as a single run).
 fn root_causes(cases: &[CaseResult]) -> Vec<RootCause> {
     let mut causes: BTreeMap<(String, Check, String), RootCause> = BTreeMap::new();
-    for case in cases {
+    let mut ordered: Vec<&CaseResult> = cases.iter().collect();
+    ordered.sort_by(|a, b| a.id.cmp(&b.id));
+    for case in ordered {
         for f in &case.findings {
             let key = (case.operation.clone(), f.check, f.key.clone());
             causes

@@ -27,6 +27,7 @@ fn info() -> RunInfo {
         strict: false,
         ids: Vec::new(),
         token_sent: true,
+        partition: None,
     }
 }
 

@@ -10,7 +10,7 @@ mod plan;
 mod runner;
 
 pub use client::{Client, ClientError, Limits, REDACTED, is_secret_header};
-pub use plan::{matches_pattern, stream_seed};
+pub use plan::{matches_pattern, partition_of, stream_seed};
 pub use runner::repair;
 
 use crate::results::{CaseResult, RunInfo, RunResults};
@@ -37,6 +37,8 @@ pub struct RunOptions {
     pub only: Option<String>,
     /// Only the case with exactly this id runs (`replay`).
     pub exact: Option<String>,
+    /// `(K, N)`: only the cases of partition K of N run (`--partition K/N`).
+    pub partition: Option<(u32, u32)>,
     /// `{placeholder}` values given with `--id NAME=VALUE`.
     pub ids: BTreeMap<String, String>,
     /// Convention checks fail instead of warning.
@@ -67,6 +69,7 @@ impl RunOptions {
             cases: DEFAULT_CASES,
             only: None,
             exact: None,
+            partition: None,
             ids: BTreeMap::new(),
             strict: false,
             headers: Vec::new(),
@@ -87,6 +90,9 @@ impl RunOptions {
             .as_deref()
             .is_none_or(|p| plan::matches_pattern(p, id))
             && self.exact.as_deref().is_none_or(|e| e == id)
+            && self
+                .partition
+                .is_none_or(|(k, n)| plan::partition_of(id, n) == k)
     }
 }
 
@@ -172,6 +178,7 @@ pub async fn run(
         strict: options.strict,
         ids: options.ids.keys().cloned().collect(),
         token_sent: client.has_token(),
+        partition: options.partition.map(|(k, n)| format!("{k}/{n}")),
     };
     Ok(RunResults::new(info, runner.results))
 }

@@ -162,6 +162,15 @@ pub fn stream_seed(seed: u64, label: &str) -> [u8; 32] {
     out
 }
 
+/// Returns the partition (1 to `n`) a case belongs to: a stable hash of its id (FNV-1a), so
+/// the split is the same on every machine and in every run.
+pub fn partition_of(id: &str, n: u32) -> u32 {
+    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    u32::try_from(hash % u64::from(n.max(1))).unwrap_or(0) + 1
+}
+
 /// Tells whether a case id matches an `--only` pattern: `*` and `?` wildcards, or a
 /// substring when the pattern has none.
 pub fn matches_pattern(pattern: &str, id: &str) -> bool {
