@@ -36,7 +36,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the conformance suite against an endpoint (default: the embedded reference mock).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Serve the reference mock, optionally with faults injected.
     Mock(MockArgs),
     /// Re-render the reports of a results.json (no network), optionally against a baseline.
@@ -213,7 +213,7 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Derive { pages, out, check } => run_derive(&pages, &out, check),
-        Command::Run(args) => with_runtime(|| run_suite(args)),
+        Command::Run(args) => with_runtime(|| run_suite(*args)),
         Command::Mock(args) => with_runtime(|| serve_mock(args)),
         Command::Report(args) => rerender(&args),
         Command::Replay(args) => with_runtime(|| replay(args)),
@@ -435,7 +435,12 @@ fn rerender(args: &ReportArgs) -> Outcome {
             Err(e) => return fail(&e),
         }
     }
-    let Some(results) = RunResults::merge(parts) else {
+    let results = if merge {
+        RunResults::merge(parts)
+    } else {
+        parts.pop()
+    };
+    let Some(results) = results else {
         return Outcome::UsageError;
     };
     if let Err(e) = check_writable(&args.report_dir) {
