@@ -13,7 +13,9 @@ use graph_conformance::emit::SuiteFiles;
 use graph_conformance::mock::{Fault, MockConfig, MockServer};
 use graph_conformance::report;
 use graph_conformance::results::{CaseResult, RunResults, Verdict};
-use graph_conformance::run::{DEFAULT_CASES, DEFAULT_SEED, RunOptions, planned_cases, run};
+use graph_conformance::run::{
+    DEFAULT_CASES, DEFAULT_CONCURRENCY, DEFAULT_SEED, RunOptions, planned_cases, run,
+};
 use graph_conformance::suite::Suite;
 use indicatif::{ProgressBar, ProgressStyle};
 use secrecy::SecretString;
@@ -110,6 +112,12 @@ struct RunArgs {
     /// With the embedded mock only: inject a fault (repeatable; see `mock --list-faults`).
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
     faults: Vec<Fault>,
+    /// How many operation chains run at once (operations on one resource stay in order).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY as u64, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    concurrency: u64,
+    /// The most requests per second, shared by every chain (e.g. 50 or 50/s).
+    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    rate_limit: Option<f64>,
     /// Run only partition K of N (by a stable hash of the case id), for a CI matrix; join the
     /// partitions' results with `report merge`.
     #[arg(long, value_name = "K/N", value_parser = parse_partition)]
@@ -310,6 +318,8 @@ async fn run_suite(args: RunArgs) -> Outcome {
         max_body: args.max_body,
         retries: args.retries,
         partition: args.partition,
+        concurrency: usize::try_from(args.concurrency).unwrap_or(DEFAULT_CONCURRENCY),
+        rate_limit: args.rate_limit,
         embedded_mock: mock.is_some(),
         mock_faults: args.faults.iter().map(|f| f.name().to_string()).collect(),
         ..RunOptions::new(base_url)
@@ -767,6 +777,14 @@ fn parse_header(value: &str) -> Result<(String, String), String> {
         _ => Err(
             "expected 'NAME: VALUE' with a valid header name, e.g. --header 'x-tenant: t1'".into(),
         ),
+    }
+}
+
+fn parse_rate(value: &str) -> Result<f64, String> {
+    let number = value.trim().trim_end_matches("/s");
+    match number.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 && rate <= 1_000_000.0 => Ok(rate),
+        _ => Err("expected requests per second above 0, e.g. 50 or 50/s or 0.5".into()),
     }
 }
 

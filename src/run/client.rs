@@ -29,6 +29,8 @@ pub struct Limits {
     pub max_retry_wait: Duration,
     /// When the whole run must end; no request outlives it.
     pub deadline: Option<Instant>,
+    /// The most requests per second, over the whole run.
+    pub rate_limit: Option<f64>,
 }
 
 impl Default for Limits {
@@ -39,6 +41,7 @@ impl Default for Limits {
             retries: 2,
             max_retry_wait: Duration::from_secs(10),
             deadline: None,
+            rate_limit: None,
         }
     }
 }
@@ -81,6 +84,8 @@ pub struct Client {
     token: Option<SecretString>,
     headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
     limits: Limits,
+    /// When the next request may start, under `--rate-limit`.
+    next_slot: std::sync::Mutex<Instant>,
 }
 
 /// A header as sent and as recorded.
@@ -111,6 +116,7 @@ impl Client {
             token,
             headers,
             limits,
+            next_slot: std::sync::Mutex::new(Instant::now()),
         })
     }
 
@@ -185,7 +191,24 @@ impl Client {
         fits.then_some(wait)
     }
 
+    /// Waits for this request's slot under `--rate-limit`: slots are spaced `1/rate` apart,
+    /// shared by every concurrent runner, so the rate never exceeds the limit.
+    async fn pace(&self) {
+        let Some(rate) = self.limits.rate_limit.filter(|r| *r > 0.0) else {
+            return;
+        };
+        let interval = Duration::from_secs_f64(1.0 / rate);
+        let slot = {
+            let mut next = self.next_slot.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = (*next).max(Instant::now());
+            *next = slot + interval;
+            slot
+        };
+        tokio::time::sleep_until(slot.into()).await;
+    }
+
     async fn send_once(&self, outgoing: &Outgoing) -> (Exchange, Option<Received>) {
+        self.pace().await;
         let url = format!("{}{}", self.base, outgoing.path);
         let (request, recorded) = self.build(outgoing, &url);
         let started = Instant::now();

@@ -15,12 +15,17 @@ pub use runner::repair;
 
 use crate::results::{CaseResult, RunInfo, RunResults};
 use crate::suite::{Suite, SuiteError};
+use futures::StreamExt;
 use secrecy::SecretString;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 /// The seed used when none is given, so two nightly runs compare case by case.
 pub const DEFAULT_SEED: u64 = 20_261_123;
+/// Operation chains run at once when `--concurrency` is not given: the work is I/O-bound and
+/// runs on one task, so this is not tied to the number of cores.
+pub const DEFAULT_CONCURRENCY: usize = 8;
 /// Generated valid payloads per operation when `--cases` is not given.
 pub const DEFAULT_CASES: u32 = 20;
 
@@ -53,6 +58,11 @@ pub struct RunOptions {
     pub max_body: usize,
     /// Retries of a 429 or 503 answer (honouring `Retry-After`, up to 10 s).
     pub retries: u32,
+    /// How many operation chains run at once (operations on different resources are
+    /// independent; those on one resource run in order).
+    pub concurrency: usize,
+    /// The most requests per second, shared by every chain.
+    pub rate_limit: Option<f64>,
     /// Whether the base URL is the embedded reference mock.
     pub embedded_mock: bool,
     /// The faults injected in the embedded mock, recorded for reproductions.
@@ -77,6 +87,8 @@ impl RunOptions {
             max_time: None,
             max_body: client::Limits::default().max_body,
             retries: client::Limits::default().retries,
+            concurrency: DEFAULT_CONCURRENCY,
+            rate_limit: None,
             embedded_mock: false,
             mock_faults: Vec::new(),
         }
@@ -136,6 +148,7 @@ pub async fn run(
         max_body: options.max_body,
         retries: options.retries,
         deadline: options.max_time.map(|t| started + t),
+        rate_limit: options.rate_limit,
         ..client::Limits::default()
     };
     let client = Client::new(
@@ -149,21 +162,38 @@ pub async fn run(
         .into_iter()
         .map(|case| plan::OperationPlan::new(suite, case))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut runner = runner::Runner {
-        client: &client,
-        options,
-        created: BTreeMap::new(),
-        seen_ids: documented_ids(suite),
-        results: Vec::new(),
-        shrunk: BTreeSet::new(),
-        nonce: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64),
-        on_case,
+    let shared = runner::Shared {
+        created: RefCell::new(BTreeMap::new()),
+        seen_ids: RefCell::new(documented_ids(suite)),
+        on_case: RefCell::new(on_case),
     };
-    for plan in &plans {
-        runner.run_operation(plan).await;
-    }
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let chains = plan::chains(&plans);
+    let runs = chains.into_iter().map(|chain| {
+        let shared = &shared;
+        let client = &client;
+        async move {
+            let mut runner = runner::Runner {
+                client,
+                options,
+                shared,
+                results: Vec::new(),
+                shrunk: BTreeSet::new(),
+                nonce,
+            };
+            for plan in chain {
+                runner.run_operation(plan).await;
+            }
+            runner.results
+        }
+    });
+    let per_chain: Vec<Vec<CaseResult>> = futures::stream::iter(runs)
+        .buffered(options.concurrency.max(1))
+        .collect()
+        .await;
+    let cases: Vec<CaseResult> = per_chain.into_iter().flatten().collect();
     let info = RunInfo {
         tool: env!("CARGO_PKG_NAME").to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -180,7 +210,7 @@ pub async fn run(
         token_sent: client.has_token(),
         partition: options.partition.map(|(k, n)| format!("{k}/{n}")),
     };
-    Ok(RunResults::new(info, runner.results))
+    Ok(RunResults::new(info, cases))
 }
 
 /// Sends one request to the service root: any HTTP answer means the endpoint is reachable.

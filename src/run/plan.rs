@@ -77,6 +77,22 @@ pub fn case_ids(plan: &OperationPlan, cases: u32) -> Vec<String> {
     ids
 }
 
+/// Groups plans into chains: the operations on one resource, in plan order (a create before
+/// the updates that use its id). Chains touch different resources and may run concurrently.
+pub fn chains<'p, 's>(plans: &'p [OperationPlan<'s>]) -> Vec<Vec<&'p OperationPlan<'s>>> {
+    let mut chains: Vec<Vec<&OperationPlan>> = Vec::new();
+    for plan in plans {
+        match chains
+            .iter_mut()
+            .find(|c| c[0].case.resource == plan.case.resource)
+        {
+            Some(chain) => chain.push(plan),
+            None => chains.push(vec![plan]),
+        }
+    }
+    chains
+}
+
 /// Orders operations so that creates run before updates (a created id can then fill an
 /// update's placeholder), each group by id.
 pub fn order(suite: &Suite) -> Vec<&CaseFile> {

@@ -13,6 +13,7 @@ use crate::results::{CaseKind, CaseResult, Exchange, Shrink, Verdict};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
@@ -54,10 +55,8 @@ impl Attempt {
 pub struct Runner<'a> {
     pub client: &'a Client,
     pub options: &'a RunOptions,
-    /// Ids created by POSTs in this run, by collection path template.
-    pub created: BTreeMap<String, String>,
-    /// Every id seen so far (documented and created), for the new-id check.
-    pub seen_ids: BTreeSet<String>,
+    /// What concurrent runners share: ids, and where finished cases go.
+    pub shared: &'a Shared<'a>,
     pub results: Vec<CaseResult>,
     /// Root causes (operation, check, key) already shrunk: a payload failing the same way is
     /// reported as it is, not shrunk again.
@@ -65,7 +64,17 @@ pub struct Runner<'a> {
     /// A per-run value that makes the unknown id of the unknown-id convention fresh in every
     /// run, so that a server which once created it cannot make later runs fail.
     pub nonce: u64,
-    pub on_case: &'a mut dyn FnMut(&CaseResult),
+}
+
+/// The state the runners of one run share. They run concurrently on one task, so plain
+/// `RefCell`s suffice; no borrow is ever held across an `.await`.
+pub struct Shared<'a> {
+    /// Ids created by POSTs in this run, by collection path template.
+    pub created: RefCell<BTreeMap<String, String>>,
+    /// Every id seen so far (documented and created), for the new-id check.
+    pub seen_ids: RefCell<BTreeSet<String>>,
+    /// Told of every case as it finishes.
+    pub on_case: RefCell<&'a mut dyn FnMut(&CaseResult)>,
 }
 
 impl Runner<'_> {
@@ -114,7 +123,7 @@ impl Runner<'_> {
             plan::collection_of(&op.path),
         ) && !values.contains_key(name)
         {
-            let created = self.created.get(collection).cloned();
+            let created = self.shared.created.borrow().get(collection).cloned();
             documented = created.is_none();
             if let Some(id) = created.or_else(|| documented_id(plan)) {
                 values.insert(name.to_string(), id);
@@ -159,7 +168,7 @@ impl Runner<'_> {
     /// the token (a server may reflect it in a header, a body or a value the checks quote).
     fn record(&mut self, mut result: CaseResult) {
         self.scrub(&mut result);
-        (self.on_case)(&result);
+        (self.shared.on_case.borrow_mut())(&result);
         self.results.push(result);
     }
 
@@ -300,9 +309,13 @@ impl Runner<'_> {
 
     fn new_id(&mut self, plan: &OperationPlan, response: &Value) -> Option<Finding> {
         let id = response.get("id").and_then(Value::as_str)?.to_string();
-        let fresh = self.seen_ids.insert(id.clone());
+        let fresh = self.shared.seen_ids.borrow_mut().insert(id.clone());
         if fresh {
-            self.created.entry(plan.case.path.clone()).or_insert(id);
+            self.shared
+                .created
+                .borrow_mut()
+                .entry(plan.case.path.clone())
+                .or_insert(id);
             return None;
         }
         let msg = format!("the create returned id {id:?}, which an earlier object already has");

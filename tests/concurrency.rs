@@ -1,0 +1,92 @@
+//! Concurrency and pacing: operations on different resources run at once, those on one
+//! resource stay in order, the result does not depend on the concurrency, and a rate limit
+//! shared by every runner is never exceeded.
+
+mod common;
+
+use graph_conformance::mock::{FAULT_HEADER, Fault};
+use graph_conformance::run::{RunOptions, run};
+use rstest::rstest;
+use std::time::Instant;
+
+#[rstest]
+#[case::one_at_a_time(1)]
+#[case::many_at_once(32)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_waits_for_the_create_whose_id_it_uses(#[case] concurrency: usize) {
+    let suite = common::suite();
+    let mock = common::mock(&suite).await;
+    let options = RunOptions {
+        concurrency,
+        only: Some("*ndesConnector/*".into()),
+        ..common::options(&mock.base_url(), 2)
+    };
+    let results = run(&suite, &options, &mut |_| {}).await.unwrap();
+    let created = results
+        .cases
+        .iter()
+        .find(|c| c.id == "create-ndesConnector/example-1")
+        .unwrap();
+    let body: serde_json::Value =
+        serde_json::from_str(&created.exchanges[0].response.as_ref().unwrap().body).unwrap();
+    let id = body["id"].as_str().unwrap();
+    let updates: Vec<_> = results
+        .cases
+        .iter()
+        .filter(|c| c.operation == "update-ndesConnector" && c.id.contains("/valid/"))
+        .collect();
+    assert!(!updates.is_empty());
+    for update in updates {
+        assert!(
+            update.exchanges[0].request.url.ends_with(id),
+            "{} ran before the create: {}",
+            update.id,
+            update.exchanges[0].request.url
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn findings_do_not_depend_on_the_concurrency() {
+    let suite = common::suite();
+    let mut outcomes = Vec::new();
+    for concurrency in [1, 4, 32] {
+        let mock = common::mock(&suite).await;
+        let mut options = RunOptions {
+            concurrency,
+            ..common::options(&mock.base_url(), 5)
+        };
+        options.headers.push((
+            FAULT_HEADER.into(),
+            Fault::parse("patch-replaces").unwrap().name().into(),
+        ));
+        let results = run(&suite, &options, &mut |_| {}).await.unwrap();
+        let mut ids: Vec<String> = results.cases.iter().map(|c| c.id.clone()).collect();
+        ids.sort();
+        outcomes.push((ids, results.findings));
+    }
+    assert_eq!(outcomes[0], outcomes[1]);
+    assert_eq!(outcomes[0], outcomes[2]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limit_shared_by_every_runner_is_never_exceeded() {
+    let suite = common::suite();
+    let mock = common::mock(&suite).await;
+    let rate = 200.0;
+    let options = RunOptions {
+        concurrency: 32,
+        rate_limit: Some(rate),
+        ..common::options(&mock.base_url(), 2)
+    };
+    let started = Instant::now();
+    let results = run(&suite, &options, &mut |_| {}).await.unwrap();
+    let elapsed = started.elapsed().as_secs_f64();
+    let requests = results.totals.requests as f64;
+    assert!(requests > 100.0);
+    // n requests at most `rate` per second need at least (n - 1) / rate seconds
+    assert!(
+        elapsed >= (requests - 1.0) / rate,
+        "{requests} requests in {elapsed:.3}s exceed {rate}/s"
+    );
+}
