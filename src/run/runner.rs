@@ -69,8 +69,9 @@ pub struct Runner<'a> {
 /// The state the runners of one run share. They run concurrently on one task, so plain
 /// `RefCell`s suffice; no borrow is ever held across an `.await`.
 pub struct Shared<'a> {
-    /// Ids created by POSTs in this run, by collection path template.
-    pub created: RefCell<BTreeMap<String, String>>,
+    /// Ids created by POSTs in this run, by collection path template and resource (a
+    /// collection may hold several types: an update of one type needs an object of it).
+    pub created: RefCell<BTreeMap<(String, String), String>>,
     /// Every id seen so far (documented and created), for the new-id check.
     pub seen_ids: RefCell<BTreeSet<String>>,
     /// Told of every case as it finishes.
@@ -123,7 +124,8 @@ impl Runner<'_> {
             plan::collection_of(&op.path),
         ) && !values.contains_key(name)
         {
-            let created = self.shared.created.borrow().get(collection).cloned();
+            let key = (collection.to_string(), op.resource.clone());
+            let created = self.shared.created.borrow().get(&key).cloned();
             documented = created.is_none();
             if let Some(id) = created.or_else(|| documented_id(plan)) {
                 values.insert(name.to_string(), id);
@@ -314,7 +316,7 @@ impl Runner<'_> {
             self.shared
                 .created
                 .borrow_mut()
-                .entry(plan.case.path.clone())
+                .entry((plan.case.path.clone(), plan.case.resource.clone()))
                 .or_insert(id);
             return None;
         }
@@ -457,7 +459,7 @@ impl Runner<'_> {
                 self.skip(&id, &plan.case.id, reason.to_string());
                 continue;
             }
-            let attempt = self.exercise(plan, path, &body).await;
+            let attempt = self.exercise(plan, path, &typed(plan, body)).await;
             let Some(check) = attempt.first_error() else {
                 self.finish(id, plan, CaseKind::Valid, started, vec![attempt], None);
                 continue;
@@ -490,7 +492,7 @@ impl Runner<'_> {
                 continue;
             }
             let started = Instant::now();
-            let attempt = self.exercise(plan, path, &payload.body).await;
+            let attempt = self.exercise(plan, path, &typed(plan, payload.body)).await;
             self.finish(id, plan, CaseKind::Boundary, started, vec![attempt], None);
         }
     }
@@ -510,7 +512,9 @@ impl Runner<'_> {
         let mut more = tree.simplify();
         while more && steps < MAX_SHRINK_STEPS {
             steps += 1;
-            let attempt = self.exercise(plan, path, &tree.current()).await;
+            let attempt = self
+                .exercise(plan, path, &typed(plan, tree.current()))
+                .await;
             if attempt.fails_with(check) {
                 best = attempt;
                 more = tree.simplify();
@@ -720,6 +724,19 @@ fn server_error(status: u16, what: &str, plan: &OperationPlan, strict: bool) -> 
         msg,
         Some(plan.case.status.span.to_string()),
     )
+}
+
+/// Adds the resource's own `@odata.type` to a create's body: a POST into a collection that
+/// holds several types (Intune's `deviceConfigurations`) says which one it creates, as every
+/// documented create example does. Updates keep the generated choice.
+fn typed(plan: &OperationPlan, mut body: Map<String, Value>) -> Map<String, Value> {
+    if plan.is_create()
+        && let Some(odata_type) = &plan.model.odata_type
+        && !body.contains_key("@odata.type")
+    {
+        body.insert("@odata.type".to_string(), Value::String(odata_type.clone()));
+    }
+    body
 }
 
 /// Checks that an update answers with the object it was sent to: the response's `id` is the
