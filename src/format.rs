@@ -55,7 +55,8 @@ pub fn instant_ticks(s: &str) -> Option<i128> {
     let b = s.as_bytes();
     parse(b, Strictness::Rfc3339)?;
     let field = |at, n| digits(b, at, n).map(i128::from);
-    let days = days_from_civil(field(0, 4)?, field(5, 2)?, field(8, 2)?);
+    let small = |at, n| digits(b, at, n).map(i64::from);
+    let days = i128::from(days_from_civil(small(0, 4)?, small(5, 2)?, small(8, 2)?));
     let seconds = days * 86_400 + field(11, 2)? * 3600 + field(14, 2)? * 60 + field(17, 2)?;
     let mut i = 19;
     let mut fraction: i128 = 0;
@@ -106,8 +107,8 @@ pub fn now_utc() -> String {
     utc_timestamp(now)
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i128, m: i128, d: i128) -> i128 {
+/// Counts days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -117,7 +118,8 @@ fn days_from_civil(y: i128, m: i128, d: i128) -> i128 {
     era * 146_097 + doe - 719_468
 }
 
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+/// Turns days since 1970-01-01 back into a (year, month, day).
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -288,25 +288,19 @@ async fn run_suite(args: RunArgs) -> Outcome {
     if let Err(e) = check_writable(&args.report_dir) {
         return fail(&e);
     }
-    let mut mock = None;
-    let base_url = match &args.base_url {
-        Some(url) => url.clone(),
-        None => match start_mock(&suite, &args.faults).await {
-            Ok(server) => {
-                let url = server.base_url();
-                eprintln!("no --base-url: testing the embedded reference mock at {url}");
-                mock = Some(server);
-                url
-            }
-            Err(e) => return fail(&e),
-        },
+    let (base_url, mock) = match endpoint(&suite, args.base_url.clone(), &args.faults).await {
+        Ok(found) => found,
+        Err(e) => return fail(&e),
     };
-    let token = args
-        .token
-        .clone()
-        .or_else(|| mock.as_ref().map(|_| MOCK_TOKEN.to_string()));
+    if let Some(server) = &mock {
+        eprintln!(
+            "no --base-url: testing the embedded reference mock at {}",
+            server.base_url()
+        );
+    }
+    let token = token_for(args.token.clone(), mock.as_ref());
     let options = RunOptions {
-        token: token.map(SecretString::from),
+        token,
         seed: args.seed,
         cases: args.cases,
         only: args.only.clone(),
@@ -344,6 +338,28 @@ async fn run_suite(args: RunArgs) -> Outcome {
 
 /// The token sent to the embedded mock when none is given (the mock requires one).
 const MOCK_TOKEN: &str = "embedded-mock-token";
+
+/// Returns the endpoint to test: `base_url`, or the embedded mock (started) when there is none.
+async fn endpoint(
+    suite: &Arc<Suite>,
+    base_url: Option<String>,
+    faults: &[Fault],
+) -> std::io::Result<(String, Option<MockServer>)> {
+    match base_url {
+        Some(url) => Ok((url, None)),
+        None => {
+            let server = start_mock(suite, faults).await?;
+            Ok((server.base_url(), Some(server)))
+        }
+    }
+}
+
+/// Returns the token to send: the one given, or the embedded mock's stand-in.
+fn token_for(given: Option<String>, mock: Option<&MockServer>) -> Option<SecretString> {
+    given
+        .or_else(|| mock.map(|_| MOCK_TOKEN.to_string()))
+        .map(SecretString::from)
+}
 
 async fn start_mock(suite: &Arc<Suite>, faults: &[Fault]) -> std::io::Result<MockServer> {
     let config = MockConfig {
@@ -490,25 +506,15 @@ async fn replay(args: ReplayArgs) -> Outcome {
         .iter()
         .filter_map(|f| Fault::parse(f))
         .collect();
-    let mut mock = None;
-    let base_url = match (&args.base_url, run_info.embedded_mock) {
-        (Some(url), _) => url.clone(),
-        (None, false) => run_info.base_url.clone(),
-        (None, true) => match start_mock(&suite, &faults).await {
-            Ok(server) => {
-                let url = server.base_url();
-                mock = Some(server);
-                url
-            }
+    let recorded_url = (!run_info.embedded_mock).then(|| run_info.base_url.clone());
+    let (base_url, mock) =
+        match endpoint(&suite, args.base_url.clone().or(recorded_url), &faults).await {
+            Ok(found) => found,
             Err(e) => return fail(&e),
-        },
-    };
-    let token = args
-        .token
-        .clone()
-        .or_else(|| mock.as_ref().map(|_| MOCK_TOKEN.to_string()));
+        };
+    let token = token_for(args.token.clone(), mock.as_ref());
     let options = RunOptions {
-        token: token.map(SecretString::from),
+        token,
         seed: run_info.seed,
         cases: run_info.cases_per_operation,
         exact: Some(case.id.clone()),
