@@ -750,7 +750,7 @@ fn same_object(
     plan::last_placeholder(&plan.case.path).filter(|_| plan.case.path.ends_with('}'))?;
     let target = path.rsplit('/').next()?;
     let id = response.get("id")?.as_str()?;
-    (plan::encode_segment(id) != target).then(|| {
+    (!plan::encode_segment(id).eq_ignore_ascii_case(target)).then(|| {
         let msg = format!("the update of {target:?} answered with the object {id:?}");
         Finding::new(
             Check::Echo,
