@@ -22,14 +22,8 @@ async fn an_update_waits_for_the_create_whose_id_it_uses(#[case] concurrency: us
         ..common::options(&mock.base_url(), 2)
     };
     let results = run(&suite, &options, &mut |_| {}).await.unwrap();
-    let created = results
-        .cases
-        .iter()
-        .find(|c| c.id == "create-ndesConnector/example-1")
-        .unwrap();
-    let body: serde_json::Value =
-        serde_json::from_str(&created.exchanges[0].response.as_ref().unwrap().body).unwrap();
-    let id = body["id"].as_str().unwrap();
+    let created = common::created_id(&results, "create-ndesConnector/example-1");
+    let id = created.as_str();
     let updates: Vec<_> = results
         .cases
         .iter()

@@ -88,14 +88,8 @@ async fn an_update_uses_the_id_its_create_returned() {
         ..common::options(&mock.base_url(), 1)
     };
     let results = run(&suite, &options, &mut |_| {}).await.unwrap();
-    let created = results
-        .cases
-        .iter()
-        .find(|c| c.id == "create-ndesConnector/example-1")
-        .unwrap();
-    let body: serde_json::Value =
-        serde_json::from_str(&created.exchanges[0].response.as_ref().unwrap().body).unwrap();
-    let id = body["id"].as_str().unwrap();
+    let created = common::created_id(&results, "create-ndesConnector/example-1");
+    let id = created.as_str();
     let update = results
         .cases
         .iter()

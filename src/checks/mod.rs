@@ -9,4 +9,4 @@ mod values;
 pub use check::{Check, Finding};
 pub use conventions::{error_shape, odata_type_present};
 pub use response::{Answer, Expected, SuccessVerdict, check_rejected, check_success};
-pub use values::{echo_mismatches, same_value};
+pub use values::{echo_mismatches, json_kind, same_value};

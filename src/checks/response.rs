@@ -86,41 +86,35 @@ pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
             status_rule.clone(),
         ));
     }
+    let body_failure = |message: String| {
+        Finding::new(
+            Check::JsonBody,
+            strict,
+            "body",
+            message,
+            status_rule.clone(),
+        )
+    };
     if let Some(cap) = answer.truncated_at {
         let msg = format!(
             "the body is longer than the {cap}-byte cap (--max-body); it was not read whole"
         );
-        verdict.findings.push(Finding::new(
-            Check::JsonBody,
-            strict,
-            "body",
-            msg,
-            status_rule,
-        ));
+        verdict.findings.push(body_failure(msg));
         return verdict;
     }
     let body = match serde_json::from_slice::<Value>(answer.body) {
         Ok(body) if body.is_object() => body,
         Ok(other) => {
-            let msg = format!("the body is JSON but not an object: {}", kind_of(&other));
-            verdict.findings.push(Finding::new(
-                Check::JsonBody,
-                strict,
-                "body",
-                msg,
-                status_rule,
-            ));
+            let msg = format!(
+                "the body is JSON but not an object: {}",
+                super::json_kind(&other)
+            );
+            verdict.findings.push(body_failure(msg));
             return verdict;
         }
         Err(e) => {
             let msg = format!("the body ({} bytes) is not JSON: {e}", answer.body.len());
-            verdict.findings.push(Finding::new(
-                Check::JsonBody,
-                strict,
-                "body",
-                msg,
-                status_rule,
-            ));
+            verdict.findings.push(body_failure(msg));
             return verdict;
         }
     };
@@ -181,17 +175,6 @@ pub fn is_json_media_type(content_type: Option<&str>) -> bool {
     content_type
         .and_then(|ct| ct.split(';').next())
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// Groups schema errors by the top-level property they concern, one message per property.

@@ -5,6 +5,18 @@ use crate::format::instant_ticks;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
+/// Names the JSON type of a value, as messages say it ("a number", "an array").
+pub fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// Tells whether `got` is the value `sent`, reading strings that are DateTimeOffsets (per
 /// `is_date`) as instants.
 pub fn same_value(sent: &Value, got: &Value, is_date: bool) -> bool {

@@ -43,7 +43,7 @@ pub(crate) fn read_body(
         other => {
             return Err(bad(format!(
                 "The request body must be a JSON object, not {}.",
-                json_type(&other)
+                crate::checks::json_kind(&other)
             )));
         }
     };
@@ -131,16 +131,5 @@ fn any_string(value: &Value, test: &dyn Fn(&str) -> bool) -> bool {
         Value::Array(items) => items.iter().any(|v| any_string(v, test)),
         Value::Object(map) => map.iter().any(|(k, v)| test(k) || any_string(v, test)),
         _ => false,
-    }
-}
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }

@@ -54,3 +54,21 @@ pub async fn run_with_fault(
         .await
         .expect("the run completes")
 }
+
+/// Returns the id the case `case_id` (a create) got back in its response body.
+pub fn created_id(results: &RunResults, case_id: &str) -> String {
+    let created = results
+        .cases
+        .iter()
+        .find(|c| c.id == case_id)
+        .expect("the create ran");
+    let body: serde_json::Value = serde_json::from_str(
+        &created.exchanges[0]
+            .response
+            .as_ref()
+            .expect("a response")
+            .body,
+    )
+    .expect("a JSON body");
+    body["id"].as_str().expect("a string id").to_string()
+}
