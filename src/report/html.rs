@@ -10,7 +10,7 @@ use crate::results::{CaseResult, RunResults, Verdict};
 use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, Value, context};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 const TEMPLATE: &str = include_str!("report.html.j2");
 
@@ -92,13 +92,7 @@ fn fail(error: &minijinja::Error) -> ReportError {
 }
 
 fn operations(results: &RunResults) -> Vec<OperationView<'_>> {
-    let mut by_operation: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
-    for case in &results.cases {
-        by_operation
-            .entry(case.operation.as_str())
-            .or_default()
-            .push(case);
-    }
+    let by_operation = super::by_operation(results);
     by_operation
         .into_iter()
         .map(|(id, cases)| {

@@ -6,7 +6,6 @@ use super::ReportError;
 use super::repro::reproduction;
 use crate::results::{CaseResult, Exchange, RunResults, Verdict};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// The most of a body shown in a failure.
@@ -16,13 +15,7 @@ const BODY_PREVIEW: usize = 4096;
 pub fn render(results: &RunResults) -> Result<String, ReportError> {
     let mut report = Report::new("graph-conformance");
     report.set_time(Duration::from_secs_f64(results.run.duration_ms / 1000.0));
-    let mut by_operation: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
-    for case in &results.cases {
-        by_operation
-            .entry(case.operation.as_str())
-            .or_default()
-            .push(case);
-    }
+    let by_operation = super::by_operation(results);
     for (operation, cases) in by_operation {
         let mut suite = TestSuite::new(operation);
         suite.add_property(("seed", results.run.seed.to_string().as_str()));

@@ -34,6 +34,20 @@ pub enum ReportError {
     },
 }
 
+/// Groups the cases by operation, operations in name order, cases in run order.
+fn by_operation(
+    results: &RunResults,
+) -> std::collections::BTreeMap<&str, Vec<&crate::results::CaseResult>> {
+    let mut groups: std::collections::BTreeMap<&str, Vec<_>> = std::collections::BTreeMap::new();
+    for case in &results.cases {
+        groups
+            .entry(case.operation.as_str())
+            .or_default()
+            .push(case);
+    }
+    groups
+}
+
 /// Renders every report of `results`, as (file name, contents).
 pub fn render(results: &RunResults) -> Result<Vec<(&'static str, String)>, ReportError> {
     Ok(vec![
