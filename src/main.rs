@@ -221,10 +221,10 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Derive { pages, out, check } => run_derive(&pages, &out, check),
-        Command::Run(args) => with_runtime(|| run_suite(*args)),
-        Command::Mock(args) => with_runtime(|| serve_mock(args)),
+        Command::Run(args) => with_runtime(Runtime::Client, || run_suite(*args)),
+        Command::Mock(args) => with_runtime(Runtime::Server, || serve_mock(args)),
         Command::Report(args) => rerender(&args),
-        Command::Replay(args) => with_runtime(|| replay(args)),
+        Command::Replay(args) => with_runtime(Runtime::Client, || replay(args)),
     };
     outcome.into()
 }
@@ -255,11 +255,24 @@ fn usage_error(error: &clap::Error) -> ExitCode {
     Outcome::UsageError.into()
 }
 
-fn with_runtime<F: std::future::Future<Output = Outcome>>(task: impl FnOnce() -> F) -> Outcome {
-    match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+/// Which tokio runtime a command runs on.
+enum Runtime {
+    /// One thread: a run is one task driving many requests, and an embedded mock serves on a
+    /// thread of its own, so wakeups never cross threads.
+    Client,
+    /// A worker per core: the mock serves many clients.
+    Server,
+}
+
+fn with_runtime<F: std::future::Future<Output = Outcome>>(
+    runtime: Runtime,
+    task: impl FnOnce() -> F,
+) -> Outcome {
+    let mut builder = match runtime {
+        Runtime::Client => tokio::runtime::Builder::new_current_thread(),
+        Runtime::Server => tokio::runtime::Builder::new_multi_thread(),
+    };
+    match builder.enable_all().build() {
         Ok(runtime) => runtime.block_on(task()),
         Err(e) => fail(&e),
     }
@@ -348,7 +361,7 @@ async fn endpoint(
     match base_url {
         Some(url) => Ok((url, None)),
         None => {
-            let server = start_mock(suite, faults).await?;
+            let server = start_mock(suite, faults)?;
             Ok((server.base_url(), Some(server)))
         }
     }
@@ -361,17 +374,16 @@ fn token_for(given: Option<String>, mock: Option<&MockServer>) -> Option<SecretS
         .map(SecretString::from)
 }
 
-async fn start_mock(suite: &Arc<Suite>, faults: &[Fault]) -> std::io::Result<MockServer> {
+fn start_mock(suite: &Arc<Suite>, faults: &[Fault]) -> std::io::Result<MockServer> {
     let config = MockConfig {
         faults: faults.to_vec(),
         ..MockConfig::default()
     };
-    MockServer::start(
+    MockServer::start_on_own_thread(
         Arc::clone(suite),
         config,
         SocketAddr::from(([127, 0, 0, 1], 0)),
     )
-    .await
 }
 
 /// A baseline, accepted failures and the fail-on rule, loaded before anything runs.

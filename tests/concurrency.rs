@@ -84,3 +84,36 @@ async fn a_rate_limit_shared_by_every_runner_is_never_exceeded() {
         "{requests} requests in {elapsed:.3}s exceed {rate}/s"
     );
 }
+
+/// `run` without `--base-url` drives the suite from a single-threaded runtime while the
+/// embedded mock serves from a thread of its own: the run must complete (no task of the mock
+/// waits on the client's runtime) and find nothing, and shutdown must join the thread.
+#[tokio::test(flavor = "current_thread")]
+async fn a_mock_on_its_own_thread_serves_a_single_threaded_run() {
+    use graph_conformance::mock::{MockConfig, MockServer};
+    let suite = common::suite();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let mock = MockServer::start_on_own_thread(suite.clone(), MockConfig::default(), addr)
+        .expect("the mock starts");
+    let options = RunOptions {
+        concurrency: 8,
+        ..common::options(&mock.base_url(), 3)
+    };
+    let results = run(&suite, &options, &mut |_| {}).await.unwrap();
+    assert!(results.totals.requests > 50);
+    assert_eq!(results.totals.failed, 0, "{:?}", results.findings);
+    mock.shutdown().await;
+    assert!(
+        std::net::TcpStream::connect(addr_of(&results.run.base_url)).is_err(),
+        "the mock still accepts connections after shutdown"
+    );
+}
+
+fn addr_of(base_url: &str) -> String {
+    base_url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string()
+}

@@ -43,7 +43,14 @@ pub struct MockServer {
     addr: SocketAddr,
     base_url: String,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    task: Option<Serving>,
+}
+
+/// Where a mock is served: a task of the caller's runtime, or a thread of its own.
+#[derive(Debug)]
+enum Serving {
+    Task(JoinHandle<()>),
+    Thread(std::thread::JoinHandle<()>),
 }
 
 impl MockServer {
@@ -56,42 +63,44 @@ impl MockServer {
         config: MockConfig,
         addr: SocketAddr,
     ) -> std::io::Result<MockServer> {
-        let contract = Contract::compile(&suite)
-            .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?;
-        let store = Store::preload(&contract, &suite);
         let listener = tokio::net::TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
-        let prefix = normalise_prefix(&config.prefix);
-        let base_url = format!("http://{}{prefix}", reachable(addr));
-        let shared = Arc::new(Shared {
-            contract,
-            store: Mutex::new(store),
-            ids: Ids::new(),
-            faults: FaultSet::of(&config.faults),
-            prefix,
-            base_url: base_url.clone(),
-        });
-        let router = Router::new()
-            .fallback(handle)
-            .layer(DefaultBodyLimit::max(BODY_LIMIT))
-            .with_state(shared);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let served = axum::serve(listener, router).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(e) = served.await {
-                eprintln!("graph-conformance mock: {e}");
-            }
-        });
+        let (addr, base_url, stop, served) = serve(&suite, &config, listener)?;
         Ok(MockServer {
             addr,
             base_url,
             stop: Some(stop),
-            task: Some(task),
+            task: Some(Serving::Task(tokio::spawn(served))),
         })
     }
 
+    /// Like [`MockServer::start`], but serves on a thread of its own with its own
+    /// single-threaded runtime, so that a client in the same process (`run` without
+    /// `--base-url`) and the mock each keep a core instead of contending for one runtime.
+    pub fn start_on_own_thread(
+        suite: Arc<Suite>,
+        config: MockConfig,
+        addr: SocketAddr,
+    ) -> std::io::Result<MockServer> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let listener = std::net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let listener = {
+            let _entered = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        let (addr, base_url, stop, served) = serve(&suite, &config, listener)?;
+        let thread = std::thread::Builder::new()
+            .name("graph-conformance-mock".to_string())
+            .spawn(move || runtime.block_on(served))?;
+        Ok(MockServer {
+            addr,
+            base_url,
+            stop: Some(stop),
+            task: Some(Serving::Thread(thread)),
+        })
+    }
     /// Returns the bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -107,8 +116,14 @@ impl MockServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        match self.task.take() {
+            Some(Serving::Task(task)) => {
+                let _ = task.await;
+            }
+            Some(Serving::Thread(thread)) => {
+                let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+            }
+            None => {}
         }
     }
 }
@@ -120,6 +135,52 @@ impl Drop for MockServer {
             let _ = stop.send(());
         }
     }
+}
+
+/// What serving a listener takes: the bound address, the base URL, the stop signal, and the
+/// future that serves until it is signalled.
+type Served = (
+    SocketAddr,
+    String,
+    oneshot::Sender<()>,
+    std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+);
+
+/// Compiles the suite's contract and prepares serving `listener`; fails when a schema of the
+/// suite does not compile (`InvalidData`).
+fn serve(
+    suite: &Suite,
+    config: &MockConfig,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<Served> {
+    let contract = Contract::compile(suite)
+        .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?;
+    let store = Store::preload(&contract, suite);
+    let addr = listener.local_addr()?;
+    let prefix = normalise_prefix(&config.prefix);
+    let base_url = format!("http://{}{prefix}", reachable(addr));
+    let shared = Arc::new(Shared {
+        contract,
+        store: Mutex::new(store),
+        ids: Ids::new(),
+        faults: FaultSet::of(&config.faults),
+        prefix,
+        base_url: base_url.clone(),
+    });
+    let router = Router::new()
+        .fallback(handle)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(shared);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let served = Box::pin(async move {
+        let served = axum::serve(listener, router).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(e) = served.await {
+            eprintln!("graph-conformance mock: {e}");
+        }
+    });
+    Ok((addr, base_url, stop, served))
 }
 
 /// Hands one request to the shared handler.
