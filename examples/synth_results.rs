@@ -4,7 +4,8 @@
 
 use graph_conformance::checks::{Check, Finding};
 use graph_conformance::results::{
-    CaseKind, CaseResult, Exchange, RecordedRequest, RecordedResponse, RunInfo, RunResults,
+    CaseKind, CaseResult, CasesWriter, Exchange, RecordedRequest, RecordedResponse, RunInfo,
+    RunResults,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -15,7 +16,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .parse()?;
     let path = args.next().ok_or("usage: synth_results COUNT FILE")?;
     let body = r##"{"@odata.type":"#microsoft.graph.widget","id":"w-1","displayName":"a widget","state":"active"}"##;
-    let cases = (0..count)
+    let mut writer = CasesWriter::new()?;
+    (0..count)
         .map(|i| {
             let operation = format!("update-widget{:02}", i % 40);
             let findings = match i % 50 {
@@ -71,7 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 duration_ms: 0.3,
             }
         })
-        .collect();
+        .for_each(|case| writer.push(&case));
     let info = RunInfo {
         tool: "graph-conformance".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -88,8 +90,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         token_sent: true,
         partition: None,
     };
-    let results = RunResults::new(info, cases);
-    std::fs::write(&path, serde_json::to_string(&results)?)?;
+    let results = RunResults::new(info, writer.finish()?);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    serde_json::to_writer(&mut out, &results)?;
+    std::io::Write::flush(&mut out)?;
     println!("wrote {count} cases to {path}");
     Ok(())
 }

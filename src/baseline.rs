@@ -5,7 +5,7 @@
 //! id is the same payload, so the same failure matches across runs.
 
 use crate::checks::Check;
-use crate::results::{RunResults, Verdict};
+use crate::results::RunResults;
 use crate::run::matches_pattern;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -134,11 +134,12 @@ pub enum BaselineError {
 /// Reads a results.json to compare with.
 pub fn load_results(path: &Path) -> Result<RunResults, BaselineError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Unreadable {
+    let file = std::fs::File::open(path).map_err(|source| BaselineError::Unreadable {
         path: shown.clone(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|e| BaselineError::NotResults {
+    let reader = std::io::BufReader::with_capacity(256 * 1024, file);
+    serde_json::from_reader(reader).map_err(|e| BaselineError::NotResults {
         path: shown,
         message: e.to_string(),
     })
@@ -184,22 +185,7 @@ fn is_date(s: &str) -> bool {
 
 /// Returns the failures of a run: every error finding of a failed case.
 pub fn failures(results: &RunResults) -> BTreeMap<FailureKey, String> {
-    let mut out = BTreeMap::new();
-    for case in results
-        .cases
-        .iter()
-        .filter(|c| c.verdict == Verdict::Failed)
-    {
-        for f in case.findings.iter().filter(|f| f.is_error()) {
-            let key = FailureKey {
-                operation: case.operation.clone(),
-                check: f.check,
-                case: case.id.clone(),
-            };
-            out.entry(key).or_insert_with(|| f.message.clone());
-        }
-    }
-    out
+    results.cases.tally().failures.clone()
 }
 
 /// Compares `current` with `baseline`; flakiness is read from the remembered history.

@@ -474,7 +474,10 @@ fn rerender(args: &ReportArgs) -> Outcome {
         }
     }
     let results = if merge {
-        RunResults::merge(parts)
+        match RunResults::merge(parts) {
+            Ok(merged) => merged,
+            Err(e) => return fail(&e),
+        }
     } else {
         parts.pop()
     };
@@ -492,12 +495,20 @@ async fn replay(args: ReplayArgs) -> Outcome {
         Ok(results) => results,
         Err(e) => return fail(&e),
     };
-    let Some(case) = recorded.cases.iter().find(|c| c.id == args.case) else {
-        let near: Vec<&str> = recorded
+    let found = match recorded.cases.find(&args.case) {
+        Ok(found) => found,
+        Err(e) => return fail(&e),
+    };
+    let Some(case) = found else {
+        let operation = args.case.split('/').next().unwrap_or_default();
+        let near: Vec<String> = recorded
             .cases
             .iter()
-            .map(|c| c.id.as_str())
-            .filter(|id| id.starts_with(args.case.split('/').next().unwrap_or_default()))
+            .into_iter()
+            .flatten()
+            .map_while(Result::ok)
+            .map(|c| c.id)
+            .filter(|id| id.starts_with(operation))
             .take(10)
             .collect();
         eprintln!(
@@ -546,7 +557,11 @@ async fn replay(args: ReplayArgs) -> Outcome {
         Ok(results) => results,
         Err(e) => return fail(&e),
     };
-    let Some(again) = results.cases.iter().find(|c| c.id == case.id) else {
+    let again = match results.cases.find(&case.id) {
+        Ok(again) => again,
+        Err(e) => return fail(&e),
+    };
+    let Some(again) = again else {
         eprintln!(
             "error: the case did not run again (the suite no longer has it, or its operation was skipped)"
         );

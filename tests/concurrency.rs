@@ -26,7 +26,9 @@ async fn an_update_waits_for_the_create_whose_id_it_uses(#[case] concurrency: us
     let id = created.as_str();
     let updates: Vec<_> = results
         .cases
-        .iter()
+        .to_vec()
+        .unwrap()
+        .into_iter()
         .filter(|c| c.operation == "update-ndesConnector" && c.id.contains("/valid/"))
         .collect();
     assert!(!updates.is_empty());
@@ -55,7 +57,13 @@ async fn findings_do_not_depend_on_the_concurrency() {
             Fault::parse("patch-replaces").unwrap().name().into(),
         ));
         let results = run(&suite, &options, &mut |_| {}).await.unwrap();
-        let mut ids: Vec<String> = results.cases.iter().map(|c| c.id.clone()).collect();
+        let mut ids: Vec<String> = results
+            .cases
+            .to_vec()
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id.clone())
+            .collect();
         ids.sort();
         outcomes.push((ids, results.findings));
     }

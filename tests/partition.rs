@@ -78,12 +78,21 @@ async fn merged_partitions_have_the_findings_of_a_single_run() {
         );
         parts.push(part);
     }
-    let merged = graph_conformance::results::RunResults::merge(parts).unwrap();
+    let merged = graph_conformance::results::RunResults::merge(parts)
+        .unwrap()
+        .unwrap();
     assert_eq!(merged.findings, single.findings);
     assert_eq!(merged.totals.cases, single.totals.cases);
     assert_eq!(merged.totals.failed, single.totals.failed);
-    let mut ids: Vec<&str> = merged.cases.iter().map(|c| c.id.as_str()).collect();
-    let mut single_ids: Vec<&str> = single.cases.iter().map(|c| c.id.as_str()).collect();
+    let ids_of = |r: &graph_conformance::results::RunResults| -> Vec<String> {
+        r.cases
+            .to_vec()
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect()
+    };
+    let (mut ids, mut single_ids) = (ids_of(&merged), ids_of(&single));
     ids.sort_unstable();
     single_ids.sort_unstable();
     assert_eq!(ids, single_ids);

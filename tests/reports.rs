@@ -76,7 +76,7 @@ fn warning(check: Check) -> Finding {
 }
 
 fn results(cases: Vec<CaseResult>) -> RunResults {
-    RunResults::new(info(), cases)
+    RunResults::from_vec(info(), cases).unwrap()
 }
 
 fn rendered(results: &RunResults, file: &str) -> String {
@@ -248,7 +248,7 @@ fn reproductions_use_the_token_variable_and_replay_the_request() {
         vec![error(Check::StatusCode, "status", "x")],
         "",
     )]);
-    let commands = report::reproduction(&r.run, &r.cases[0]);
+    let commands = report::reproduction(&r.run, &r.cases.to_vec().unwrap()[0]);
     assert_eq!(
         commands[0],
         "curl -sS -i -X PATCH 'http://127.0.0.1:1/beta/widgets/w1' -H \"Authorization: Bearer $GRAPH_TOKEN\" --data-raw '{\"label\":\"x\"}'"

@@ -43,7 +43,9 @@ async fn an_update_whose_documented_object_is_absent_is_skipped_with_a_reason() 
     let results = run(&suite, &options, &mut |_| {}).await.unwrap();
     let connector: Vec<_> = results
         .cases
-        .iter()
+        .to_vec()
+        .unwrap()
+        .into_iter()
         .filter(|c| c.operation == "update-connector")
         .collect();
     assert_eq!(connector.len(), 1, "{connector:#?}");
@@ -75,7 +77,7 @@ async fn an_id_given_with_dash_dash_id_is_tested_even_when_absent() {
         results.failed(),
         "a 404 for an object the user named is a finding"
     );
-    let first = &results.cases[0].exchanges[0].request.url;
+    let first = &results.cases.to_vec().unwrap()[0].exchanges[0].request.url;
     assert!(first.ends_with("/connectors/given-id"), "{first}");
 }
 
@@ -92,7 +94,9 @@ async fn an_update_uses_the_id_its_create_returned() {
     let id = created.as_str();
     let update = results
         .cases
-        .iter()
+        .to_vec()
+        .unwrap()
+        .into_iter()
         .find(|c| c.id == "update-ndesConnector/example-1")
         .unwrap();
     assert!(

@@ -49,7 +49,9 @@ async fn documented_operation_conforms(#[files("cases/*.json")] path: PathBuf) {
     let results = run_operation(&case.id).await;
     let ran: Vec<_> = results
         .cases
-        .iter()
+        .to_vec()
+        .unwrap()
+        .into_iter()
         .filter(|c| c.operation == case.id)
         .collect();
     assert!(ran.len() >= 10, "{}: only {} cases ran", case.id, ran.len());

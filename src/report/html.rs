@@ -1,6 +1,7 @@
 //! report.html: one self-contained page (no external assets, works offline): totals, the
-//! baseline comparison, root causes, and per operation every case that did not simply pass,
-//! expandable to its request, response and reproduction, filtered by check and severity.
+//! baseline comparison, root causes, and per operation the cases that did not simply pass
+//! (the first [`CASES_SHOWN`] of each, the rest counted and left to results.json), expandable
+//! to their request, response and reproduction, filtered by check and severity.
 //! minijinja renders it with HTML auto-escaping on: whatever a server answered is text.
 
 use super::ReportError;
@@ -10,9 +11,13 @@ use crate::results::{CaseResult, RunResults, Verdict};
 use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, Value, context};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 const TEMPLATE: &str = include_str!("report.html.j2");
+
+/// The most cases that did not simply pass listed per operation: a page of a run where every
+/// case failed would otherwise grow with the run (results.json has every case).
+pub const CASES_SHOWN: usize = 200;
 
 #[derive(Serialize)]
 struct OperationView<'a> {
@@ -21,35 +26,59 @@ struct OperationView<'a> {
     failed: usize,
     warned: usize,
     skipped: usize,
-    /// The cases that did not simply pass.
-    cases: Vec<CaseView<'a>>,
+    /// The first cases that did not simply pass.
+    cases: &'a [CaseView],
+    /// How many more did not simply pass.
+    more: usize,
 }
 
 #[derive(Serialize)]
-struct CaseView<'a> {
-    id: &'a str,
-    kind: &'a crate::results::CaseKind,
-    verdict: &'a Verdict,
-    skipped_reason: Option<&'a str>,
-    findings: &'a [crate::checks::Finding],
+struct CaseView {
+    id: String,
+    kind: crate::results::CaseKind,
+    verdict: Verdict,
+    skipped_reason: Option<String>,
+    findings: Vec<crate::checks::Finding>,
     checks: Vec<&'static str>,
     severities: Vec<&'static str>,
     exchanges: String,
     reproduce: Vec<String>,
 }
 
-/// Renders report.html.
-pub fn render(results: &RunResults) -> Result<String, ReportError> {
+/// Builds report.html as the cases stream past, keeping only the cases it lists.
+#[derive(Default)]
+pub struct Builder {
+    listed: BTreeMap<String, Vec<CaseView>>,
+}
+
+impl Builder {
+    /// Keeps `case` when it did not simply pass and its operation has room.
+    pub fn case(&mut self, results: &RunResults, case: &CaseResult) {
+        if case.verdict == Verdict::Passed {
+            return;
+        }
+        let listed = self.listed.entry(case.operation.clone()).or_default();
+        if listed.len() < CASES_SHOWN {
+            listed.push(case_view(results, case));
+        }
+    }
+
+    /// Renders report.html.
+    pub fn finish(self, results: &RunResults) -> Result<String, ReportError> {
+        render(results, &self.listed)
+    }
+}
+
+fn render(
+    results: &RunResults,
+    listed: &BTreeMap<String, Vec<CaseView>>,
+) -> Result<String, ReportError> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     env.add_template("report.html", TEMPLATE)
         .map_err(|e| fail(&e))?;
     let template = env.get_template("report.html").map_err(|e| fail(&e))?;
-    let checks: BTreeSet<&str> = results
-        .cases
-        .iter()
-        .flat_map(|c| c.findings.iter().map(|f| f.check.code()))
-        .collect();
+    let checks = &results.cases.tally().checks;
     let accepted: Vec<_> = results
         .accepted
         .iter()
@@ -72,7 +101,7 @@ pub fn render(results: &RunResults) -> Result<String, ReportError> {
             checks => Value::from(Serde(&checks)),
             baseline => baseline,
             accepted => accepted,
-            operations => Value::from(Serde(&operations(results))),
+            operations => Value::from(Serde(&operations(results, listed))),
         })
         .map_err(|e| fail(&e))
 }
@@ -91,35 +120,36 @@ fn fail(error: &minijinja::Error) -> ReportError {
     }
 }
 
-fn operations(results: &RunResults) -> Vec<OperationView<'_>> {
-    let by_operation = super::by_operation(results);
-    by_operation
-        .into_iter()
-        .map(|(id, cases)| {
-            let count = |v: Verdict| cases.iter().filter(|c| c.verdict == v).count();
+fn operations<'a>(
+    results: &'a RunResults,
+    listed: &'a BTreeMap<String, Vec<CaseView>>,
+) -> Vec<OperationView<'a>> {
+    let tally = results.cases.tally();
+    tally
+        .operations
+        .iter()
+        .map(|(id, &[passed, failed, warned, skipped])| {
+            let cases = listed.get(id).map_or(&[][..], Vec::as_slice);
             OperationView {
                 id,
-                passed: count(Verdict::Passed),
-                failed: count(Verdict::Failed),
-                warned: count(Verdict::Warned),
-                skipped: count(Verdict::Skipped),
-                cases: cases
-                    .iter()
-                    .filter(|c| c.verdict != Verdict::Passed)
-                    .map(|c| case_view(results, c))
-                    .collect(),
+                passed,
+                failed,
+                warned,
+                skipped,
+                cases,
+                more: (failed + warned + skipped).saturating_sub(cases.len()),
             }
         })
         .collect()
 }
 
-fn case_view<'a>(results: &'a RunResults, case: &'a CaseResult) -> CaseView<'a> {
+fn case_view(results: &RunResults, case: &CaseResult) -> CaseView {
     CaseView {
-        id: &case.id,
-        kind: &case.kind,
-        verdict: &case.verdict,
-        skipped_reason: case.skipped_reason.as_deref(),
-        findings: &case.findings,
+        id: case.id.clone(),
+        kind: case.kind,
+        verdict: case.verdict,
+        skipped_reason: case.skipped_reason.clone(),
+        findings: case.findings.clone(),
         checks: case.findings.iter().map(|f| f.check.code()).collect(),
         severities: case.findings.iter().map(|f| f.severity.as_str()).collect(),
         exchanges: case.exchanges.iter().map(exchange_text).collect(),

@@ -1,17 +1,22 @@
-//! results.json: the record, with each failing case's reproduction added. Serialized
-//! straight from the results (no intermediate JSON tree), so memory stays near the size of
-//! the text.
+//! results.json: the record, with each failing case's reproduction added. Written as the cases
+//! stream past: the run's settings first, then one case per line (compact JSON, so `grep` on a
+//! case id finds the whole case), then the root causes, the totals and the baseline
+//! comparison. Only one case is in memory at a time.
 
 use super::repro::reproduction;
 use crate::baseline::{AcceptedFailure, BaselineDiff, HistoryRun};
 use crate::results::{CaseResult, RootCause, RunInfo, RunResults, Totals, Verdict};
 use serde::Serialize;
+use std::io::Write;
 
 #[derive(Serialize)]
-struct Record<'a> {
+struct Head<'a> {
     schema_version: u32,
     run: &'a RunInfo,
-    cases: Vec<CaseRecord<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tail<'a> {
     findings: &'a [RootCause],
     totals: &'a Totals,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -30,27 +35,57 @@ struct CaseRecord<'a> {
     reproduce: Option<Vec<String>>,
 }
 
-/// Renders results.json (2-space indentation, trailing newline).
-pub fn render(results: &RunResults) -> String {
-    let record = Record {
-        schema_version: results.schema_version,
-        run: &results.run,
-        cases: results
-            .cases
-            .iter()
-            .map(|case| CaseRecord {
-                case,
-                reproduce: (case.verdict == Verdict::Failed)
-                    .then(|| reproduction(&results.run, case)),
-            })
-            .collect(),
-        findings: &results.findings,
-        totals: &results.totals,
-        baseline: results.baseline.as_ref(),
-        history: &results.history,
-        accepted: &results.accepted,
-    };
-    let mut text = serde_json::to_string_pretty(&record).expect("results serialize");
-    text.push('\n');
-    text
+/// Writes results.json to `out`, one case at a time, as [`Writer`] is fed.
+pub struct Writer<W: Write> {
+    out: W,
+    cases: usize,
+}
+
+impl<W: Write> Writer<W> {
+    /// Writes everything before the cases.
+    pub fn start(results: &RunResults, mut out: W) -> std::io::Result<Writer<W>> {
+        let head = Head {
+            schema_version: results.schema_version,
+            run: &results.run,
+        };
+        let text = serde_json::to_vec_pretty(&head)?;
+        out.write_all(text.strip_suffix(b"\n}").unwrap_or(&text))?;
+        out.write_all(b",\n  \"cases\": [")?;
+        Ok(Writer { out, cases: 0 })
+    }
+
+    /// Writes one case, on a line of its own.
+    pub fn case(&mut self, results: &RunResults, case: &CaseResult) -> std::io::Result<()> {
+        let record = CaseRecord {
+            case,
+            reproduce: (case.verdict == Verdict::Failed).then(|| reproduction(&results.run, case)),
+        };
+        let separator: &[u8] = if self.cases == 0 {
+            b"\n    "
+        } else {
+            b",\n    "
+        };
+        self.out.write_all(separator)?;
+        serde_json::to_writer(&mut self.out, &record)?;
+        self.cases += 1;
+        Ok(())
+    }
+
+    /// Writes everything after the cases and returns the output.
+    pub fn finish(mut self, results: &RunResults) -> std::io::Result<W> {
+        let close: &[u8] = if self.cases == 0 { b"]," } else { b"\n  ]," };
+        self.out.write_all(close)?;
+        let tail = Tail {
+            findings: &results.findings,
+            totals: &results.totals,
+            baseline: results.baseline.as_ref(),
+            history: &results.history,
+            accepted: &results.accepted,
+        };
+        let text = serde_json::to_vec_pretty(&tail)?;
+        self.out
+            .write_all(text.strip_prefix(b"{").unwrap_or(&text))?;
+        self.out.write_all(b"\n")?;
+        Ok(self.out)
+    }
 }

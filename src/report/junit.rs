@@ -6,38 +6,58 @@ use super::ReportError;
 use super::repro::reproduction;
 use crate::results::{CaseResult, Exchange, RunResults, Verdict};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// The most of a body shown in a failure.
 const BODY_PREVIEW: usize = 4096;
 
-/// Renders junit.xml.
-pub fn render(results: &RunResults) -> Result<String, ReportError> {
-    let mut report = Report::new("graph-conformance");
-    report.set_time(Duration::from_secs_f64(results.run.duration_ms / 1000.0));
-    let by_operation = super::by_operation(results);
-    for (operation, cases) in by_operation {
-        let mut suite = TestSuite::new(operation);
-        suite.add_property(("seed", results.run.seed.to_string().as_str()));
-        suite.add_property(("base_url", results.run.base_url.as_str()));
-        if let Some(diff) = &results.baseline {
-            suite.add_property(("baseline.started", diff.baseline_started.as_str()));
-            suite.add_property(("baseline.new", diff.new.len().to_string().as_str()));
-            suite.add_property((
-                "baseline.still_failing",
-                diff.still_failing.len().to_string().as_str(),
-            ));
-            suite.add_property(("baseline.fixed", diff.fixed.len().to_string().as_str()));
+/// Builds junit.xml as the cases stream past: one testsuite per operation, in name order.
+/// quick-junit holds the report in memory, so each case is kept lean: a passing one is its
+/// name and time; only a failure carries its request, response and reproduction.
+#[derive(Default)]
+pub struct Builder {
+    suites: BTreeMap<String, TestSuite>,
+}
+
+impl Builder {
+    /// Adds one case to its operation's testsuite.
+    pub fn case(&mut self, results: &RunResults, case: &CaseResult) {
+        if !self.suites.contains_key(&case.operation) {
+            let suite = new_suite(results, &case.operation);
+            self.suites.insert(case.operation.clone(), suite);
         }
-        for case in cases {
+        if let Some(suite) = self.suites.get_mut(&case.operation) {
             suite.add_test_case(test_case(results, case));
         }
-        report.add_test_suite(suite);
     }
-    report.to_string().map_err(|e| ReportError::Render {
-        file: "junit.xml",
-        message: e.to_string(),
-    })
+
+    /// Renders junit.xml.
+    pub fn finish(self, results: &RunResults) -> Result<String, ReportError> {
+        let mut report = Report::new("graph-conformance");
+        report.set_time(Duration::from_secs_f64(results.run.duration_ms / 1000.0));
+        report.add_test_suites(self.suites.into_values());
+        report.to_string().map_err(|e| ReportError::Render {
+            file: "junit.xml",
+            message: e.to_string(),
+        })
+    }
+}
+
+fn new_suite(results: &RunResults, operation: &str) -> TestSuite {
+    let mut suite = TestSuite::new(operation);
+    suite.add_property(("seed", results.run.seed.to_string().as_str()));
+    suite.add_property(("base_url", results.run.base_url.as_str()));
+    if let Some(diff) = &results.baseline {
+        suite.add_property(("baseline.started", diff.baseline_started.as_str()));
+        suite.add_property(("baseline.new", diff.new.len().to_string().as_str()));
+        suite.add_property((
+            "baseline.still_failing",
+            diff.still_failing.len().to_string().as_str(),
+        ));
+        suite.add_property(("baseline.fixed", diff.fixed.len().to_string().as_str()));
+    }
+    suite
 }
 
 fn test_case(results: &RunResults, case: &CaseResult) -> TestCase {

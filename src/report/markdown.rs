@@ -3,7 +3,7 @@
 //! limit, however many findings (rows past the limit are counted, not shown).
 
 use crate::checks::Check;
-use crate::results::{RunResults, Verdict};
+use crate::results::RunResults;
 use std::collections::BTreeMap;
 
 /// The longest message shown in a table cell.
@@ -170,16 +170,7 @@ fn by_check(doc: &mut Doc, results: &RunResults) {
 }
 
 fn operations(doc: &mut Doc, results: &RunResults) {
-    let mut counts: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
-    for case in &results.cases {
-        let slot = match case.verdict {
-            Verdict::Passed => 0,
-            Verdict::Failed => 1,
-            Verdict::Warned => 2,
-            Verdict::Skipped => 3,
-        };
-        counts.entry(case.operation.as_str()).or_default()[slot] += 1;
-    }
+    let counts = &results.cases.tally().operations;
     doc.line("## Operations\n\n| operation | passed | failed | warned | skipped |\n|---|---|---|---|---|");
     for (op, [passed, failed, warned, skipped]) in counts {
         doc.line(&format!(

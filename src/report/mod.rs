@@ -11,8 +11,9 @@ mod repro;
 
 pub use repro::{curl_command, reproduction};
 
-use crate::atomic_file::write_atomically;
+use crate::atomic_file::{write_atomically, write_atomically_with};
 use crate::results::RunResults;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// The report files, in the order they are written.
@@ -34,35 +35,45 @@ pub enum ReportError {
     },
 }
 
-/// Groups the cases by operation, operations in name order, cases in run order.
-fn by_operation(
-    results: &RunResults,
-) -> std::collections::BTreeMap<&str, Vec<&crate::results::CaseResult>> {
-    let mut groups: std::collections::BTreeMap<&str, Vec<_>> = std::collections::BTreeMap::new();
-    for case in &results.cases {
-        groups
-            .entry(case.operation.as_str())
-            .or_default()
-            .push(case);
-    }
-    groups
-}
-
-/// Renders every report of `results`, as (file name, contents).
+/// Renders every report of `results`, as (file name, contents), in memory.
 pub fn render(results: &RunResults) -> Result<Vec<(&'static str, String)>, ReportError> {
+    let mut json = Vec::new();
+    let (junit, html) = stream(results, &mut json).map_err(|e| write_error("results.json", e))?;
     Ok(vec![
-        ("results.json", json::render(results)),
-        ("junit.xml", junit::render(results)?),
-        ("report.html", html::render(results)?),
+        ("results.json", String::from_utf8_lossy(&json).into_owned()),
+        ("junit.xml", junit.finish(results)?),
+        ("report.html", html.finish(results)?),
         ("summary.md", markdown::render(results, SUMMARY_LIMIT)),
     ])
 }
 
-/// Renders and writes every report under `dir`; each file appears whole or not at all.
+/// Renders and writes every report under `dir`; each file appears whole or not at all. The
+/// cases are read once: results.json is written as they stream past, while junit.xml and
+/// report.html keep what they need of each.
 pub fn write(dir: &Path, results: &RunResults) -> Result<Vec<PathBuf>, ReportError> {
-    let rendered = render(results)?;
-    let mut paths = Vec::new();
-    for (name, content) in rendered {
+    let json_path = dir.join("results.json");
+    let mut sinks = None;
+    write_atomically_with(&json_path, |file| {
+        sinks = Some(stream(results, file)?);
+        Ok(())
+    })
+    .map_err(|source| ReportError::Write {
+        path: json_path.clone(),
+        source,
+    })?;
+    let Some((junit, html)) = sinks else {
+        return Err(write_error(
+            "results.json",
+            std::io::Error::other("not written"),
+        ));
+    };
+    let rest = [
+        ("junit.xml", junit.finish(results)?),
+        ("report.html", html.finish(results)?),
+        ("summary.md", markdown::render(results, SUMMARY_LIMIT)),
+    ];
+    let mut paths = vec![json_path];
+    for (name, content) in rest {
         let path = dir.join(name);
         write_atomically(&path, &content).map_err(|source| ReportError::Write {
             path: path.clone(),
@@ -71,4 +82,29 @@ pub fn write(dir: &Path, results: &RunResults) -> Result<Vec<PathBuf>, ReportErr
         paths.push(path);
     }
     Ok(paths)
+}
+
+/// Reads the cases once, writing results.json to `out` and feeding the other reports.
+fn stream(
+    results: &RunResults,
+    out: impl Write,
+) -> std::io::Result<(junit::Builder, html::Builder)> {
+    let mut json = json::Writer::start(results, BufWriter::with_capacity(256 * 1024, out))?;
+    let mut junit = junit::Builder::default();
+    let mut html = html::Builder::default();
+    for case in results.cases.iter()? {
+        let case = case?;
+        json.case(results, &case)?;
+        junit.case(results, &case);
+        html.case(results, &case);
+    }
+    json.finish(results)?.flush()?;
+    Ok((junit, html))
+}
+
+fn write_error(file: &'static str, error: std::io::Error) -> ReportError {
+    ReportError::Render {
+        file,
+        message: error.to_string(),
+    }
 }

@@ -13,7 +13,7 @@ pub use client::{Client, ClientError, Limits, REDACTED, is_secret_header};
 pub use plan::{matches_pattern, partition_of, stream_seed};
 pub use runner::repair;
 
-use crate::results::{CaseResult, RunInfo, RunResults};
+use crate::results::{CaseResult, CasesWriter, RunInfo, RunResults};
 use crate::suite::{Suite, SuiteError};
 use futures::StreamExt;
 use secrecy::SecretString;
@@ -128,6 +128,8 @@ pub enum RunError {
     Client(#[from] ClientError),
     #[error("the suite cannot be run")]
     Suite(#[from] SuiteError),
+    #[error("cannot record the cases of the run in a temporary file: {0}")]
+    Record(#[source] std::io::Error),
     #[error(
         "cannot reach {url}: {cause}; is the server running, and is --base-url the service root (e.g. http://127.0.0.1:8080/beta)?"
     )]
@@ -135,7 +137,8 @@ pub enum RunError {
 }
 
 /// Runs every operation of `suite` against `options.base_url`, calling `on_case` as each
-/// case finishes.
+/// case finishes. Finished cases go to disk at once (see [`crate::results::Cases`]): memory
+/// does not grow with the number of cases.
 pub async fn run(
     suite: &Suite,
     options: &RunOptions,
@@ -162,38 +165,13 @@ pub async fn run(
         .into_iter()
         .map(|case| plan::OperationPlan::new(suite, case))
         .collect::<Result<Vec<_>, _>>()?;
-    let shared = runner::Shared {
-        created: RefCell::new(BTreeMap::new()),
-        seen_ids: RefCell::new(documented_ids(suite)),
-        on_case: RefCell::new(on_case),
+    let mut writer = CasesWriter::new().map_err(RunError::Record)?;
+    let mut record = |case: &CaseResult| {
+        on_case(case);
+        writer.push(case);
     };
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    let chains = plan::chains(&plans);
-    let runs = chains.into_iter().map(|chain| {
-        let shared = &shared;
-        let client = &client;
-        async move {
-            let mut runner = runner::Runner {
-                client,
-                options,
-                shared,
-                results: Vec::new(),
-                shrunk: BTreeSet::new(),
-                nonce,
-            };
-            for plan in chain {
-                runner.run_operation(plan).await;
-            }
-            runner.results
-        }
-    });
-    let per_chain: Vec<Vec<CaseResult>> = futures::stream::iter(runs)
-        .buffered(options.concurrency.max(1))
-        .collect()
-        .await;
-    let cases: Vec<CaseResult> = per_chain.into_iter().flatten().collect();
+    run_chains(suite, options, &client, &plans, &mut record).await;
+    let cases = writer.finish().map_err(RunError::Record)?;
     let info = RunInfo {
         tool: env!("CARGO_PKG_NAME").to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -211,6 +189,43 @@ pub async fn run(
         partition: options.partition.map(|(k, n)| format!("{k}/{n}")),
     };
     Ok(RunResults::new(info, cases))
+}
+
+/// Runs the chains of operations, `options.concurrency` of them at once, each in order.
+async fn run_chains(
+    suite: &Suite,
+    options: &RunOptions,
+    client: &Client,
+    plans: &[plan::OperationPlan<'_>],
+    record: &mut dyn FnMut(&CaseResult),
+) {
+    let shared = runner::Shared {
+        created: RefCell::new(BTreeMap::new()),
+        seen_ids: RefCell::new(documented_ids(suite)),
+        on_case: RefCell::new(record),
+    };
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let runs = plan::chains(plans).into_iter().map(|chain| {
+        let shared = &shared;
+        async move {
+            let mut runner = runner::Runner {
+                client,
+                options,
+                shared,
+                shrunk: BTreeSet::new(),
+                nonce,
+            };
+            for plan in chain {
+                runner.run_operation(plan).await;
+            }
+        }
+    });
+    futures::stream::iter(runs)
+        .buffer_unordered(options.concurrency.max(1))
+        .collect::<()>()
+        .await;
 }
 
 /// Sends one request to the service root: any HTTP answer means the endpoint is reachable.

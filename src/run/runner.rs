@@ -51,13 +51,12 @@ impl Attempt {
     }
 }
 
-/// Runs cases and collects their results.
+/// Runs cases and hands each finished one to [`Shared::on_case`].
 pub struct Runner<'a> {
     pub client: &'a Client,
     pub options: &'a RunOptions,
     /// What concurrent runners share: ids, and where finished cases go.
     pub shared: &'a Shared<'a>,
-    pub results: Vec<CaseResult>,
     /// Root causes (operation, check, key) already shrunk: a payload failing the same way is
     /// reported as it is, not shrunk again.
     pub shrunk: BTreeSet<(String, Check, String)>,
@@ -74,7 +73,7 @@ pub struct Shared<'a> {
     pub created: RefCell<BTreeMap<(String, String), String>>,
     /// Every id seen so far (documented and created), for the new-id check.
     pub seen_ids: RefCell<BTreeSet<String>>,
-    /// Told of every case as it finishes.
+    /// Told of every case as it finishes (the run's record and its progress).
     pub on_case: RefCell<&'a mut dyn FnMut(&CaseResult)>,
 }
 
@@ -171,7 +170,6 @@ impl Runner<'_> {
     fn record(&mut self, mut result: CaseResult) {
         self.scrub(&mut result);
         (self.shared.on_case.borrow_mut())(&result);
-        self.results.push(result);
     }
 
     fn scrub(&self, case: &mut CaseResult) {

@@ -59,7 +59,9 @@ pub async fn run_with_fault(
 pub fn created_id(results: &RunResults, case_id: &str) -> String {
     let created = results
         .cases
-        .iter()
+        .to_vec()
+        .unwrap()
+        .into_iter()
         .find(|c| c.id == case_id)
         .expect("the create ran");
     let body: serde_json::Value = serde_json::from_str(

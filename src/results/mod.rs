@@ -5,7 +5,10 @@ use crate::baseline::{AcceptedFailure, BaselineDiff, HistoryRun};
 use crate::checks::{Check, Finding};
 use crate::diagnostic::Severity;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+
+mod cases;
+
+pub use cases::{CaseIter, Cases, CasesWriter, Tally};
 
 /// The version of the `results.json` format; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -177,12 +180,12 @@ pub struct RunInfo {
     pub partition: Option<String>,
 }
 
-/// The whole record of a run.
+/// The whole record of a run. Its cases are on disk (see [`Cases`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunResults {
     pub schema_version: u32,
     pub run: RunInfo,
-    pub cases: Vec<CaseResult>,
+    pub cases: Cases,
     pub findings: Vec<RootCause>,
     pub totals: Totals,
     /// This run against the baseline, when one was given.
@@ -197,87 +200,50 @@ pub struct RunResults {
 }
 
 impl RunResults {
-    /// Builds the record from the cases: root causes folded, totals counted.
-    pub fn new(run: RunInfo, cases: Vec<CaseResult>) -> RunResults {
-        let findings = root_causes(&cases);
-        let count = |v: Verdict| cases.iter().filter(|c| c.verdict == v).count();
-        let totals = Totals {
-            cases: cases.len(),
-            passed: count(Verdict::Passed),
-            failed: count(Verdict::Failed),
-            warned: count(Verdict::Warned),
-            skipped: count(Verdict::Skipped),
-            errors: findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .count(),
-            warnings: findings
-                .iter()
-                .filter(|f| f.severity == Severity::Warning)
-                .count(),
-            requests: cases.iter().map(|c| c.exchanges.len()).sum(),
-        };
+    /// Builds the record from its cases: root causes and totals come from their tally.
+    pub fn new(run: RunInfo, cases: Cases) -> RunResults {
         RunResults {
             schema_version: SCHEMA_VERSION,
             run,
+            findings: cases.tally().root_causes(),
+            totals: cases.tally().totals(),
             cases,
-            findings,
-            totals,
             baseline: None,
             history: Vec::new(),
             accepted: Vec::new(),
         }
     }
 
+    /// Builds the record from cases held in memory (tests, examples).
+    pub fn from_vec(run: RunInfo, cases: Vec<CaseResult>) -> std::io::Result<RunResults> {
+        Ok(RunResults::new(run, Cases::from_vec(cases)?))
+    }
+
     /// Joins the results of the partitions of one run (`--partition K/N`) into one record:
-    /// every case once, root causes and totals recounted.
-    pub fn merge(parts: Vec<RunResults>) -> Option<RunResults> {
-        let mut parts = parts.into_iter();
-        let first = parts.next()?;
+    /// every case once (partition by partition), root causes and totals recounted.
+    pub fn merge(parts: Vec<RunResults>) -> std::io::Result<Option<RunResults>> {
+        let Some(first) = parts.first() else {
+            return Ok(None);
+        };
         let mut run = first.run.clone();
-        let mut cases = first.cases;
-        for part in parts {
+        let mut writer = CasesWriter::new()?;
+        let mut seen = std::collections::HashSet::new();
+        for part in &parts {
             run.started = run.started.min(part.run.started.clone());
             run.duration_ms = run.duration_ms.max(part.run.duration_ms);
-            cases.extend(part.cases);
+            for case in part.cases.iter()? {
+                let case = case?;
+                if seen.insert(case.id.clone()) {
+                    writer.push(&case);
+                }
+            }
         }
-        cases.sort_by(|a, b| a.id.cmp(&b.id));
-        cases.dedup_by(|a, b| a.id == b.id);
         run.partition = None;
-        Some(RunResults::new(run, cases))
+        Ok(Some(RunResults::new(run, writer.finish()?)))
     }
 
     /// Tells whether any check failed (the run's exit code is then 1).
     pub fn failed(&self) -> bool {
         self.totals.failed > 0
     }
-}
-
-/// Folds findings into root causes. Each is described by its occurrence in the case with the
-/// smallest id, so the result does not depend on the order cases ran in (a run split into
-/// partitions and merged has the same root causes as a single run).
-fn root_causes(cases: &[CaseResult]) -> Vec<RootCause> {
-    let mut causes: BTreeMap<(String, Check, String), RootCause> = BTreeMap::new();
-    let mut ordered: Vec<&CaseResult> = cases.iter().collect();
-    ordered.sort_by(|a, b| a.id.cmp(&b.id));
-    for case in ordered {
-        for f in &case.findings {
-            let key = (case.operation.clone(), f.check, f.key.clone());
-            causes
-                .entry(key)
-                .and_modify(|c| c.occurrences += 1)
-                .or_insert_with(|| RootCause {
-                    operation: case.operation.clone(),
-                    check: f.check,
-                    key: f.key.clone(),
-                    severity: f.severity,
-                    convention: f.convention,
-                    message: f.message.clone(),
-                    rule: f.rule.clone(),
-                    first_case: case.id.clone(),
-                    occurrences: 1,
-                });
-        }
-    }
-    causes.into_values().collect()
 }

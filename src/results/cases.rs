@@ -1,0 +1,292 @@
+//! The cases of a run, kept on disk rather than in memory: each finished case is appended to
+//! a temporary file as one line of JSON, and only a [`Tally`] (totals, root causes, failures,
+//! per-operation counts) stays in memory. Memory therefore stays flat however many cases a
+//! run has; reports read the cases back one at a time.
+//!
+//! The temporary file lives in the system's temporary directory and is removed when the last
+//! [`Cases`] handle is dropped.
+
+use super::{CaseResult, RootCause, Totals, Verdict};
+use crate::baseline::FailureKey;
+use crate::checks::Check;
+use crate::diagnostic::Severity;
+use serde::de::{SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::sync::Arc;
+use tempfile::NamedTempFile;
+
+/// Counts of a set of cases, folded as each case is added; the order cases are added in does
+/// not change it (a run split into partitions and merged has the same tally as a single run).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Cases, verdicts and requests (root-cause counts are filled by [`Tally::totals`]).
+    counts: Totals,
+    /// One root cause per (operation, check, key), described by its case with the smallest id.
+    causes: BTreeMap<(String, Check, String), RootCause>,
+    /// Every error finding of a failed case, with its message (for the baseline comparison).
+    pub failures: BTreeMap<FailureKey, String>,
+    /// Per operation: passed, failed, warned, skipped.
+    pub operations: BTreeMap<String, [usize; 4]>,
+    /// The codes of every check that produced a finding.
+    pub checks: BTreeSet<&'static str>,
+}
+
+impl Tally {
+    fn add(&mut self, case: &CaseResult) {
+        let slot = match case.verdict {
+            Verdict::Passed => 0,
+            Verdict::Failed => 1,
+            Verdict::Warned => 2,
+            Verdict::Skipped => 3,
+        };
+        self.counts.cases += 1;
+        *[
+            &mut self.counts.passed,
+            &mut self.counts.failed,
+            &mut self.counts.warned,
+            &mut self.counts.skipped,
+        ][slot] += 1;
+        self.counts.requests += case.exchanges.len();
+        self.operations.entry(case.operation.clone()).or_default()[slot] += 1;
+        let mut seen_here = BTreeSet::new();
+        for f in &case.findings {
+            self.checks.insert(f.check.code());
+            if case.verdict == Verdict::Failed && f.is_error() {
+                let key = FailureKey {
+                    operation: case.operation.clone(),
+                    check: f.check,
+                    case: case.id.clone(),
+                };
+                self.failures
+                    .entry(key)
+                    .or_insert_with(|| f.message.clone());
+            }
+            let key = (case.operation.clone(), f.check, f.key.clone());
+            let first_here = seen_here.insert(key.clone());
+            let cause = self.causes.entry(key).or_insert_with(|| RootCause {
+                operation: case.operation.clone(),
+                check: f.check,
+                key: f.key.clone(),
+                severity: f.severity,
+                convention: f.convention,
+                message: f.message.clone(),
+                rule: f.rule.clone(),
+                first_case: case.id.clone(),
+                occurrences: 0,
+            });
+            cause.occurrences += 1;
+            if first_here && case.id < cause.first_case {
+                cause.severity = f.severity;
+                cause.convention = f.convention;
+                cause.message.clone_from(&f.message);
+                cause.rule.clone_from(&f.rule);
+                cause.first_case.clone_from(&case.id);
+            }
+        }
+    }
+
+    /// Returns the root causes, by operation, check and key.
+    pub fn root_causes(&self) -> Vec<RootCause> {
+        self.causes.values().cloned().collect()
+    }
+
+    /// Returns the totals, root causes counted by severity.
+    pub fn totals(&self) -> Totals {
+        let count = |s: Severity| self.causes.values().filter(|c| c.severity == s).count();
+        Totals {
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            ..self.counts.clone()
+        }
+    }
+}
+
+/// The cases of a run, on disk, and their tally. Cloning shares the file.
+#[derive(Debug, Clone)]
+pub struct Cases {
+    file: Arc<NamedTempFile>,
+    tally: Arc<Tally>,
+}
+
+/// Appends cases to a new [`Cases`] file.
+#[derive(Debug)]
+pub struct CasesWriter {
+    file: NamedTempFile,
+    out: BufWriter<std::fs::File>,
+    tally: Tally,
+    line: Vec<u8>,
+    error: Option<std::io::Error>,
+}
+
+impl CasesWriter {
+    /// Creates the temporary file.
+    pub fn new() -> std::io::Result<CasesWriter> {
+        let file = tempfile::Builder::new()
+            .prefix("graph-conformance-cases-")
+            .suffix(".jsonl")
+            .tempfile()?;
+        let out = BufWriter::with_capacity(256 * 1024, file.reopen()?);
+        Ok(CasesWriter {
+            file,
+            out,
+            tally: Tally::default(),
+            line: Vec::new(),
+            error: None,
+        })
+    }
+
+    /// Appends a case. The first write error is kept and returned by [`CasesWriter::finish`]
+    /// (a run does not stop mid-way because its record cannot be written).
+    pub fn push(&mut self, case: &CaseResult) {
+        if self.error.is_some() {
+            return;
+        }
+        self.line.clear();
+        let written = serde_json::to_writer(&mut self.line, case)
+            .map_err(std::io::Error::other)
+            .and_then(|()| {
+                self.line.push(b'\n');
+                self.out.write_all(&self.line)
+            });
+        match written {
+            Ok(()) => self.tally.add(case),
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Flushes the file and returns the cases, or the first write error.
+    pub fn finish(mut self) -> std::io::Result<Cases> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.out.flush()?;
+        Ok(Cases {
+            file: Arc::new(self.file),
+            tally: Arc::new(self.tally),
+        })
+    }
+}
+
+impl Cases {
+    /// Writes `cases` to a new file (for results built in memory: tests, examples).
+    pub fn from_vec(cases: impl IntoIterator<Item = CaseResult>) -> std::io::Result<Cases> {
+        let mut writer = CasesWriter::new()?;
+        for case in cases {
+            writer.push(&case);
+        }
+        writer.finish()
+    }
+
+    /// Returns how many cases there are.
+    pub fn len(&self) -> usize {
+        self.tally.counts.cases
+    }
+
+    /// Tells whether there is no case.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Returns the tally of the cases.
+    pub fn tally(&self) -> &Tally {
+        &self.tally
+    }
+
+    /// Reads the cases back, in the order they were added, one at a time.
+    pub fn iter(&self) -> std::io::Result<CaseIter> {
+        Ok(CaseIter {
+            lines: BufReader::with_capacity(256 * 1024, self.file.reopen()?),
+            line: String::new(),
+        })
+    }
+
+    /// Reads every case into memory (for small sets: tests, one replayed case).
+    pub fn to_vec(&self) -> std::io::Result<Vec<CaseResult>> {
+        self.iter()?.collect()
+    }
+
+    /// Returns the case with id `id`.
+    pub fn find(&self, id: &str) -> std::io::Result<Option<CaseResult>> {
+        for case in self.iter()? {
+            let case = case?;
+            if case.id == id {
+                return Ok(Some(case));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The cases of a [`Cases`] file, read one line at a time.
+#[derive(Debug)]
+pub struct CaseIter {
+    lines: BufReader<std::fs::File>,
+    line: String,
+}
+
+impl Iterator for CaseIter {
+    type Item = std::io::Result<CaseResult>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.line.clear();
+        match self.lines.read_line(&mut self.line) {
+            Ok(0) => None,
+            Ok(_) => Some(serde_json::from_str(&self.line).map_err(std::io::Error::other)),
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
+
+impl PartialEq for Cases {
+    /// Two sets of cases are equal when they hold the same cases in the same order.
+    fn eq(&self, other: &Cases) -> bool {
+        if self.tally != other.tally {
+            return false;
+        }
+        match (self.iter(), other.iter()) {
+            (Ok(a), Ok(b)) => a
+                .zip(b)
+                .all(|(a, b)| matches!((a, b), (Ok(a), Ok(b)) if a == b)),
+            _ => false,
+        }
+    }
+}
+
+impl Serialize for Cases {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = serializer.serialize_seq(Some(self.len()))?;
+        for case in self.iter().map_err(S::Error::custom)? {
+            seq.serialize_element(&case.map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Cases {
+    /// Reads a JSON array of cases straight to a new file, one case in memory at a time.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Cases, D::Error> {
+        deserializer.deserialize_seq(CasesVisitor)
+    }
+}
+
+struct CasesVisitor;
+
+impl<'de> Visitor<'de> for CasesVisitor {
+    type Value = Cases;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of cases")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Cases, A::Error> {
+        use serde::de::Error;
+        let mut writer = CasesWriter::new().map_err(A::Error::custom)?;
+        while let Some(case) = seq.next_element::<CaseResult>()? {
+            writer.push(&case);
+        }
+        writer.finish().map_err(A::Error::custom)
+    }
+}
