@@ -125,3 +125,79 @@ fn addr_of(base_url: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+/// A server that holds every request for 25 ms and rejects it with a Graph error body,
+/// recording the most requests it ever had in flight at once.
+async fn slow_rejecting_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let now = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (in_flight, peak) = (now.clone(), most.clone());
+    let app = axum::Router::new().fallback(move || {
+        let (in_flight, peak) = (in_flight.clone(), peak.clone());
+        async move {
+            let n = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(n, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            (
+                axum::http::StatusCode::BAD_REQUEST,
+                [("content-type", "application/json")],
+                r#"{"error":{"code":"BadRequest","message":"rejected"}}"#,
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/beta"), most)
+}
+
+fn invalid_case_ids(results: &graph_conformance::results::RunResults) -> Vec<String> {
+    let cases = results.cases.to_vec().unwrap();
+    cases.into_iter().map(|c| c.id).collect()
+}
+
+#[rstest]
+#[case::three_at_most(3)]
+#[case::eight_at_most(8)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cases_one_operation_must_reject_run_side_by_side_within_the_concurrency(
+    #[case] concurrency: usize,
+) {
+    let suite = common::suite();
+    let (base_url, peak) = slow_rejecting_server().await;
+    let options = RunOptions {
+        concurrency,
+        only: Some("update-ndesConnector/invalid/*".into()),
+        ..common::options(&base_url, 1)
+    };
+    let results = run(&suite, &options, &mut |_| {}).await.unwrap();
+    assert!(results.totals.cases >= 6, "{:?}", results.totals);
+    assert_eq!(results.totals.failed, 0, "{:?}", results.findings);
+    let peak = peak.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(peak > 1, "the invalid payloads were sent one at a time");
+    assert!(
+        peak <= concurrency,
+        "{peak} requests in flight, limit {concurrency}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_sent_side_by_side_are_recorded_in_plan_order() {
+    let suite = common::suite();
+    let (base_url, _) = slow_rejecting_server().await;
+    let mut orders = Vec::new();
+    for concurrency in [1, 8] {
+        let options = RunOptions {
+            concurrency,
+            only: Some("update-ndesConnector/*".into()),
+            ..common::options(&base_url, 1)
+        };
+        let results = run(&suite, &options, &mut |_| {}).await.unwrap();
+        orders.push(invalid_case_ids(&results));
+    }
+    assert!(orders[0].iter().any(|id| id.contains("/invalid/")));
+    assert_eq!(orders[0], orders[1]);
+}

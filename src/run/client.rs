@@ -31,6 +31,8 @@ pub struct Limits {
     pub deadline: Option<Instant>,
     /// The most requests per second, over the whole run.
     pub rate_limit: Option<f64>,
+    /// The most requests in flight at once, over the whole run (`--concurrency`).
+    pub in_flight: usize,
 }
 
 impl Default for Limits {
@@ -42,6 +44,7 @@ impl Default for Limits {
             max_retry_wait: Duration::from_secs(10),
             deadline: None,
             rate_limit: None,
+            in_flight: tokio::sync::Semaphore::MAX_PERMITS,
         }
     }
 }
@@ -86,6 +89,8 @@ pub struct Client {
     limits: Limits,
     /// When the next request may start, under `--rate-limit`.
     next_slot: std::sync::Mutex<Instant>,
+    /// One permit per request in flight, `limits.in_flight` in all.
+    in_flight: tokio::sync::Semaphore,
 }
 
 /// A header as sent and as recorded.
@@ -110,6 +115,9 @@ impl Client {
             .iter()
             .map(|(n, v)| header_pair(n, v))
             .collect::<Result<_, _>>()?;
+        let permits = limits
+            .in_flight
+            .clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
         Ok(Client {
             http,
             base: base.trim_end_matches('/').to_string(),
@@ -117,6 +125,7 @@ impl Client {
             headers,
             limits,
             next_slot: std::sync::Mutex::new(Instant::now()),
+            in_flight: tokio::sync::Semaphore::new(permits),
         })
     }
 
@@ -208,6 +217,9 @@ impl Client {
     }
 
     async fn send_once(&self, outgoing: &Outgoing) -> (Exchange, Option<Received>) {
+        // never closed, so acquiring cannot fail; a permit is held for one attempt only (not
+        // across a retry's wait)
+        let _permit = self.in_flight.acquire().await.ok();
         self.pace().await;
         let url = format!("{}{}", self.base, outgoing.path);
         let (request, recorded) = self.build(outgoing, &url);

@@ -58,8 +58,9 @@ pub struct RunOptions {
     pub max_body: usize,
     /// Retries of a 429 or 503 answer (honouring `Retry-After`, up to 10 s).
     pub retries: u32,
-    /// How many operation chains run at once (operations on different resources are
-    /// independent; those on one resource run in order).
+    /// The most requests in flight at once. Operation chains on different resources run
+    /// side by side (those on one resource in order), and within an operation the cases
+    /// that must be rejected run side by side.
     pub concurrency: usize,
     /// The most requests per second, shared by every chain.
     pub rate_limit: Option<f64>,
@@ -152,6 +153,7 @@ pub async fn run(
         retries: options.retries,
         deadline: options.max_time.map(|t| started + t),
         rate_limit: options.rate_limit,
+        in_flight: options.concurrency.max(1),
         ..client::Limits::default()
     };
     let client = Client::new(
@@ -210,11 +212,11 @@ async fn run_chains(
     let runs = plan::chains(plans).into_iter().map(|chain| {
         let shared = &shared;
         async move {
-            let mut runner = runner::Runner {
+            let runner = runner::Runner {
                 client,
                 options,
                 shared,
-                shrunk: BTreeSet::new(),
+                shrunk: RefCell::new(BTreeSet::new()),
                 nonce,
             };
             for plan in chain {

@@ -10,6 +10,7 @@ use crate::generate::{
     FieldKind, PayloadModel, body_strategy, boundary_payloads, invalid_payloads, value_strategy,
 };
 use crate::results::{CaseKind, CaseResult, Exchange, Shrink, Verdict};
+use futures::StreamExt;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value};
@@ -26,6 +27,16 @@ struct Convention {
     path: String,
     body: String,
     authorized: bool,
+}
+
+/// A case whose body must be rejected: what is sent, and what the finding says if it is not.
+struct Rejection<'a> {
+    id: &'a str,
+    kind: CaseKind,
+    body: &'a str,
+    what: &'a str,
+    key: &'a str,
+    rule: Option<String>,
 }
 
 /// The most requests spent shrinking one failing payload.
@@ -59,7 +70,7 @@ pub struct Runner<'a> {
     pub shared: &'a Shared<'a>,
     /// Root causes (operation, check, key) already shrunk: a payload failing the same way is
     /// reported as it is, not shrunk again.
-    pub shrunk: BTreeSet<(String, Check, String)>,
+    pub shrunk: RefCell<BTreeSet<(String, Check, String)>>,
     /// A per-run value that makes the unknown id of the unknown-id convention fresh in every
     /// run, so that a server which once created it cannot make later runs fail.
     pub nonce: u64,
@@ -79,7 +90,7 @@ pub struct Shared<'a> {
 
 impl Runner<'_> {
     /// Runs every case of one operation.
-    pub async fn run_operation(&mut self, plan: &OperationPlan<'_>) {
+    pub async fn run_operation(&self, plan: &OperationPlan<'_>) {
         let op = plan.case;
         if !self.case_ids(plan).iter().any(|id| self.wanted(id)) {
             return;
@@ -107,8 +118,39 @@ impl Runner<'_> {
         }
         self.valid(plan, &path).await;
         self.boundaries(plan, &path).await;
-        self.conventions(plan, &path).await;
-        self.invalid(plan, &path).await;
+        self.rejections(plan, &path).await;
+    }
+
+    /// Sends the cases that must be rejected (conventions, then invalid payloads) side by
+    /// side: each is judged on its own answer, and on a faithful server none changes
+    /// anything. They are recorded in plan order whatever order they finish in.
+    async fn rejections(&self, plan: &OperationPlan<'_>, path: &str) {
+        type Pending<'f> =
+            std::pin::Pin<Box<dyn std::future::Future<Output = Option<CaseResult>> + 'f>>;
+        let mut pending: Vec<Pending> = Vec::new();
+        for (id, convention) in self.conventions(plan, path) {
+            pending.push(Box::pin(self.convention(plan, id, convention)));
+        }
+        let table = Some(plan.case.source.spans.property_table.to_string());
+        for payload in invalid_payloads(&plan.model, table) {
+            let id = format!("{}/invalid/{}", plan.case.id, payload.name);
+            pending.push(Box::pin(async move {
+                let rejection = Rejection {
+                    id: &id,
+                    kind: CaseKind::Invalid,
+                    body: &payload.body,
+                    what: &payload.what,
+                    key: &payload.key,
+                    rule: payload.rule.clone(),
+                };
+                self.reject(plan, path, rejection).await
+            }));
+        }
+        let finished: Vec<Option<CaseResult>> = futures::stream::iter(pending)
+            .buffered(self.options.concurrency.max(1))
+            .collect()
+            .await;
+        finished.into_iter().flatten().for_each(|r| self.record(r));
     }
 
     /// Resolves the operation's path: `--id` values first, then an id this run created in
@@ -146,7 +188,7 @@ impl Runner<'_> {
 
     /// Tells whether case `id` runs now: `--only` wants it and the run's deadline has not
     /// passed (a case left out by the deadline is recorded as skipped).
-    fn should_run(&mut self, operation: &str, id: &str) -> bool {
+    fn should_run(&self, operation: &str, id: &str) -> bool {
         if !self.wanted(id) {
             return false;
         }
@@ -167,7 +209,7 @@ impl Runner<'_> {
 
     /// Records a finished case: the one edge where everything a server sent is scrubbed of
     /// the token (a server may reflect it in a header, a body or a value the checks quote).
-    fn record(&mut self, mut result: CaseResult) {
+    fn record(&self, mut result: CaseResult) {
         self.scrub(&mut result);
         (self.shared.on_case.borrow_mut())(&result);
     }
@@ -191,7 +233,7 @@ impl Runner<'_> {
         }
     }
 
-    fn skip(&mut self, id: &str, operation: &str, reason: String) {
+    fn skip(&self, id: &str, operation: &str, reason: String) {
         self.record(CaseResult {
             id: id.to_string(),
             operation: operation.to_string(),
@@ -206,7 +248,7 @@ impl Runner<'_> {
     }
 
     fn finish(
-        &mut self,
+        &self,
         id: String,
         plan: &OperationPlan,
         kind: CaseKind,
@@ -214,13 +256,26 @@ impl Runner<'_> {
         attempts: Vec<Attempt>,
         shrink: Option<Shrink>,
     ) {
+        self.record(self.result(id, plan, kind, started, attempts, shrink));
+    }
+
+    /// Returns the result of a case that ran: its findings are those of its attempts.
+    fn result(
+        &self,
+        id: String,
+        plan: &OperationPlan,
+        kind: CaseKind,
+        started: Instant,
+        attempts: Vec<Attempt>,
+        shrink: Option<Shrink>,
+    ) -> CaseResult {
         let mut findings = Vec::new();
         let mut exchanges = Vec::new();
         for attempt in attempts {
             findings.extend(attempt.findings);
             exchanges.push(attempt.exchange);
         }
-        self.record(CaseResult {
+        CaseResult {
             id,
             operation: plan.case.id.clone(),
             kind,
@@ -230,7 +285,7 @@ impl Runner<'_> {
             findings,
             shrink,
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-        });
+        }
     }
 
     async fn send(
@@ -254,7 +309,7 @@ impl Runner<'_> {
     /// Sends a body the page says must succeed and checks the answer: status, body, schema,
     /// echo, and for a create a new id.
     async fn exercise(
-        &mut self,
+        &self,
         plan: &OperationPlan<'_>,
         path: &str,
         body: &Map<String, Value>,
@@ -307,7 +362,7 @@ impl Runner<'_> {
         }
     }
 
-    fn new_id(&mut self, plan: &OperationPlan, response: &Value) -> Option<Finding> {
+    fn new_id(&self, plan: &OperationPlan, response: &Value) -> Option<Finding> {
         let id = response.get("id").and_then(Value::as_str)?.to_string();
         let fresh = self.shared.seen_ids.borrow_mut().insert(id.clone());
         if fresh {
@@ -328,7 +383,7 @@ impl Runner<'_> {
         ))
     }
 
-    async fn examples(&mut self, plan: &OperationPlan<'_>, path: &str) {
+    async fn examples(&self, plan: &OperationPlan<'_>, path: &str) {
         for (i, example) in plan.case.examples.iter().enumerate() {
             let Some(Value::Object(body)) = &example.request.body else {
                 continue;
@@ -353,22 +408,22 @@ impl Runner<'_> {
                     i + 1
                 );
                 let rule = example.findings.first().map(|f| f.span.to_string());
-                self.reject(
-                    plan,
-                    path,
-                    &format!("{id}-as-written"),
-                    CaseKind::ExampleAsWritten,
-                    &Value::Object(body.clone()).to_string(),
-                    &what,
-                    "example",
+                let as_written = Rejection {
+                    id: &format!("{id}-as-written"),
+                    kind: CaseKind::ExampleAsWritten,
+                    body: &Value::Object(body.clone()).to_string(),
+                    what: &what,
+                    key: "example",
                     rule,
-                )
-                .await;
+                };
+                if let Some(result) = self.reject(plan, path, as_written).await {
+                    self.record(result);
+                }
             }
         }
     }
 
-    async fn merge(&mut self, plan: &OperationPlan<'_>, path: &str) {
+    async fn merge(&self, plan: &OperationPlan<'_>, path: &str) {
         let id = format!("{}/merge", plan.case.id);
         let fields: Vec<_> = plan.model.generated_fields().collect();
         if fields.len() < 2 || !self.should_run(&plan.case.id, &id) {
@@ -436,7 +491,7 @@ impl Runner<'_> {
         self.finish(id, plan, CaseKind::Merge, started, vec![one, two], None);
     }
 
-    async fn valid(&mut self, plan: &OperationPlan<'_>, path: &str) {
+    async fn valid(&self, plan: &OperationPlan<'_>, path: &str) {
         let strategy = body_strategy(&plan.model);
         let mut runner = seeded_runner(self.options.seed, &format!("{}/valid", plan.case.id));
         for n in 1..=self.options.cases {
@@ -468,7 +523,11 @@ impl Runner<'_> {
                 .find(|f| f.is_error())
                 .map(|f| f.key.clone())
                 .unwrap_or_default();
-            if !self.shrunk.insert((plan.case.id.clone(), check, key)) {
+            if !self
+                .shrunk
+                .borrow_mut()
+                .insert((plan.case.id.clone(), check, key))
+            {
                 self.finish(id, plan, CaseKind::Valid, started, vec![attempt], None);
                 continue;
             }
@@ -483,7 +542,7 @@ impl Runner<'_> {
     }
 
     /// Sends each boundary payload; each must succeed like any valid payload.
-    async fn boundaries(&mut self, plan: &OperationPlan<'_>, path: &str) {
+    async fn boundaries(&self, plan: &OperationPlan<'_>, path: &str) {
         for payload in boundary_payloads(&plan.model) {
             let id = format!("{}/boundary/{}", plan.case.id, payload.name);
             if !self.should_run(&plan.case.id, &id) {
@@ -498,7 +557,7 @@ impl Runner<'_> {
     /// Shrinks a failing payload with proptest's value tree toward the smallest body that
     /// still fails the same check.
     async fn shrink(
-        &mut self,
+        &self,
         plan: &OperationPlan<'_>,
         path: &str,
         tree: &mut impl ValueTree<Value = Map<String, Value>>,
@@ -523,20 +582,22 @@ impl Runner<'_> {
         (best, steps)
     }
 
-    async fn conventions(&mut self, plan: &OperationPlan<'_>, path: &str) {
+    /// The Graph-wide convention cases of an operation, with their ids.
+    fn conventions(&self, plan: &OperationPlan<'_>, path: &str) -> Vec<(String, Convention)> {
         let op = &plan.case.id;
         let body = first_example_body(plan);
-        let no_token = Convention {
-            check: Check::AuthRequired,
-            what: "a request without a token",
-            expected: "401",
-            accepts: |status| status == 401,
-            path: path.to_string(),
-            body: body.clone(),
-            authorized: false,
-        };
-        self.convention(plan, format!("{op}/convention/no-token"), no_token)
-            .await;
+        let mut cases = vec![(
+            format!("{op}/convention/no-token"),
+            Convention {
+                check: Check::AuthRequired,
+                what: "a request without a token",
+                expected: "401",
+                accepts: |status| status == 401,
+                path: path.to_string(),
+                body: body.clone(),
+                authorized: false,
+            },
+        )];
         if !plan.is_create()
             && let Some(name) = plan::last_placeholder(&plan.case.path)
         {
@@ -556,7 +617,7 @@ impl Runner<'_> {
                     body: body.clone(),
                     authorized: true,
                 };
-                self.convention(plan, id, unknown).await;
+                cases.push((id, unknown));
             }
         }
         let unknown_property = Convention {
@@ -568,19 +629,23 @@ impl Runner<'_> {
             body: serde_json::json!({ "graphConformanceUnknownProperty": "x" }).to_string(),
             authorized: true,
         };
-        self.convention(
-            plan,
+        cases.push((
             format!("{op}/convention/unknown-property"),
             unknown_property,
-        )
-        .await;
+        ));
+        cases
     }
 
     /// Runs one convention case: an answer `accepts` allows passes (its error body is then
     /// checked for the Graph shape), a 5xx is a server error, anything else a warning.
-    async fn convention(&mut self, plan: &OperationPlan<'_>, id: String, convention: Convention) {
+    async fn convention(
+        &self,
+        plan: &OperationPlan<'_>,
+        id: String,
+        convention: Convention,
+    ) -> Option<CaseResult> {
         if !self.should_run(&plan.case.id, &id) {
-            return;
+            return None;
         }
         let started = Instant::now();
         let strict = self.options.strict;
@@ -622,42 +687,26 @@ impl Runner<'_> {
             body: None,
             schema_failed: BTreeSet::new(),
         };
-        self.finish(id, plan, CaseKind::Convention, started, vec![attempt], None);
-    }
-
-    async fn invalid(&mut self, plan: &OperationPlan<'_>, path: &str) {
-        let table = Some(plan.case.source.spans.property_table.to_string());
-        for payload in invalid_payloads(&plan.model, table) {
-            let id = format!("{}/invalid/{}", plan.case.id, payload.name);
-            self.reject(
-                plan,
-                path,
-                &id,
-                CaseKind::Invalid,
-                &payload.body,
-                &payload.what,
-                &payload.key,
-                payload.rule.clone(),
-            )
-            .await;
-        }
+        Some(self.result(id, plan, CaseKind::Convention, started, vec![attempt], None))
     }
 
     /// Sends a body the page's contract forbids: any 4xx is right.
-    #[allow(clippy::too_many_arguments)]
     async fn reject(
-        &mut self,
+        &self,
         plan: &OperationPlan<'_>,
         path: &str,
-        id: &str,
-        kind: CaseKind,
-        body: &str,
-        what: &str,
-        key: &str,
-        rule: Option<String>,
-    ) {
+        rejection: Rejection<'_>,
+    ) -> Option<CaseResult> {
+        let Rejection {
+            id,
+            kind,
+            body,
+            what,
+            key,
+            rule,
+        } = rejection;
         if !self.should_run(&plan.case.id, id) {
-            return;
+            return None;
         }
         let started = Instant::now();
         let strict = self.options.strict;
@@ -680,7 +729,7 @@ impl Runner<'_> {
             body: None,
             schema_failed: BTreeSet::new(),
         };
-        self.finish(id.to_string(), plan, kind, started, vec![attempt], None);
+        Some(self.result(id.to_string(), plan, kind, started, vec![attempt], None))
     }
 }
 
