@@ -9,6 +9,7 @@ mod junit;
 mod markdown;
 mod repro;
 
+pub use html::CASES_SHOWN as HTML_CASES_SHOWN;
 pub use repro::{curl_command, reproduction};
 
 use crate::atomic_file::{write_atomically, write_atomically_with};

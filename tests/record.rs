@@ -1,0 +1,205 @@
+//! The record of a run is kept on disk, not in memory: cases go to a file as they finish and
+//! only their tally stays. The tally does not depend on the order cases finish in, the record
+//! reads back exactly as written, results.json holds one case per line, and report.html lists
+//! a bounded number of cases however many fail.
+
+use graph_conformance::baseline;
+use graph_conformance::checks::{Check, Finding};
+use graph_conformance::report;
+use graph_conformance::results::{CaseKind, CaseResult, Cases, RunInfo, RunResults};
+use proptest::prelude::*;
+use rstest::rstest;
+
+fn info() -> RunInfo {
+    RunInfo {
+        tool: "graph-conformance".into(),
+        version: "0".into(),
+        seed: 7,
+        base_url: "http://127.0.0.1:1/beta".into(),
+        embedded_mock: false,
+        mock_faults: Vec::new(),
+        started: "2026-11-23T00:00:00Z".into(),
+        duration_ms: 12.0,
+        cases_per_operation: 1,
+        only: None,
+        strict: false,
+        ids: Vec::new(),
+        token_sent: true,
+        partition: None,
+    }
+}
+
+/// A case of operation `op` numbered `n`, failing `check` on `key` when given (the message
+/// names the case, so the root cause shows which case describes it).
+fn case(op: &str, n: u32, failure: Option<(Check, &str)>) -> CaseResult {
+    let id = format!("{op}/valid/{n:03}");
+    let findings: Vec<Finding> = failure
+        .map(|(check, key)| {
+            let message = format!("{key} broken in {id}");
+            Finding::new(check, false, key, message, Some("w.md:3:1".into()))
+        })
+        .into_iter()
+        .collect();
+    CaseResult {
+        verdict: CaseResult::verdict_of(&findings),
+        id,
+        operation: op.into(),
+        kind: CaseKind::Valid,
+        skipped_reason: None,
+        exchanges: Vec::new(),
+        findings,
+        shrink: None,
+        duration_ms: 1.0,
+    }
+}
+
+fn cases_strategy() -> impl Strategy<Value = Vec<CaseResult>> {
+    let failure = prop::option::of((
+        prop::sample::select(vec![Check::Echo, Check::ResponseSchema, Check::StatusCode]),
+        prop::sample::select(vec!["a", "b"]),
+    ));
+    let one = (
+        prop::sample::select(vec!["update-a", "create-b"]),
+        0u32..40,
+        failure,
+    );
+    prop::collection::vec(one, 1..40).prop_map(|drawn| {
+        let mut seen = std::collections::BTreeSet::new();
+        drawn
+            .into_iter()
+            .filter(|(op, n, _)| seen.insert((*op, *n)))
+            .map(|(op, n, failure)| case(op, n, failure))
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn the_tally_does_not_depend_on_the_order_cases_finish_in(
+        (cases, shuffled) in cases_strategy().prop_flat_map(|cases| {
+            let shuffled = Just(cases.clone()).prop_shuffle();
+            (Just(cases), shuffled)
+        })
+    ) {
+        let one = Cases::from_vec(cases).unwrap();
+        let other = Cases::from_vec(shuffled).unwrap();
+        prop_assert_eq!(one.tally(), other.tally());
+        let (a, b) = (RunResults::new(info(), one), RunResults::new(info(), other));
+        prop_assert_eq!(a.findings, b.findings);
+        prop_assert_eq!(a.totals, b.totals);
+    }
+}
+
+#[test]
+fn a_root_cause_is_described_by_its_case_with_the_smallest_id() {
+    let cases = vec![
+        case("update-a", 7, Some((Check::Echo, "a"))),
+        case("update-a", 2, Some((Check::Echo, "a"))),
+        case("update-a", 9, Some((Check::Echo, "a"))),
+    ];
+    let results = RunResults::from_vec(info(), cases).unwrap();
+    let [cause] = results.findings.as_slice() else {
+        panic!("{:?}", results.findings)
+    };
+    assert_eq!(cause.first_case, "update-a/valid/002");
+    assert_eq!(cause.message, "a broken in update-a/valid/002");
+    assert_eq!(cause.occurrences, 3);
+}
+
+#[test]
+fn the_record_reads_back_exactly_as_written_in_the_order_written() {
+    let written: Vec<CaseResult> = (0..500)
+        .map(|n| {
+            case(
+                "update-a",
+                499 - n,
+                (n % 7 == 0).then_some((Check::Echo, "a")),
+            )
+        })
+        .collect();
+    let cases = Cases::from_vec(written.clone()).unwrap();
+    assert_eq!(cases.len(), 500);
+    assert_eq!(cases.to_vec().unwrap(), written);
+    assert_eq!(
+        cases.find("update-a/valid/013").unwrap(),
+        Some(written[486].clone())
+    );
+    assert_eq!(cases.find("update-a/valid/999").unwrap(), None);
+}
+
+#[test]
+fn results_json_reloads_into_the_same_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<CaseResult> = (0..50)
+        .map(|n| {
+            case(
+                "update-a",
+                n,
+                (n % 5 == 0).then_some((Check::ResponseSchema, "b")),
+            )
+        })
+        .collect();
+    let results = RunResults::from_vec(info(), cases).unwrap();
+    report::write(dir.path(), &results).unwrap();
+    let loaded = baseline::load_results(&dir.path().join("results.json")).unwrap();
+    assert_eq!(loaded, results);
+    assert_eq!(loaded.cases.tally(), results.cases.tally());
+}
+
+#[test]
+fn results_json_holds_each_case_whole_on_one_line() {
+    let cases: Vec<CaseResult> = (0..20)
+        .map(|n| case("create-b", n, (n % 3 == 0).then_some((Check::Echo, "a"))))
+        .collect();
+    let text = report::render(&RunResults::from_vec(info(), cases).unwrap())
+        .unwrap()
+        .remove(0)
+        .1;
+    for n in 0..20 {
+        let id = format!("\"id\":\"create-b/valid/{n:03}\"");
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains(&id)).collect();
+        let [line] = lines.as_slice() else {
+            panic!("{id} on {} lines", lines.len())
+        };
+        let case: serde_json::Value =
+            serde_json::from_str(line.trim().trim_end_matches(',')).unwrap();
+        assert_eq!(case["verdict"] == "failed", n % 3 == 0);
+        assert_eq!(
+            case.get("reproduce").is_some(),
+            n % 3 == 0,
+            "failures carry a reproduction"
+        );
+    }
+}
+
+#[rstest]
+#[case::fewer_than_the_cap(20, 0)]
+#[case::more_than_the_cap(report::HTML_CASES_SHOWN + 50, 50)]
+fn report_html_lists_a_bounded_number_of_cases_per_operation(
+    #[case] failing: usize,
+    #[case] more: usize,
+) {
+    let cases: Vec<CaseResult> = (0..failing as u32)
+        .map(|n| case("update-a", n, Some((Check::Echo, "a"))))
+        .collect();
+    let results = RunResults::from_vec(info(), cases).unwrap();
+    assert_eq!(results.totals.failed, failing);
+    let html = report::render(&results).unwrap().remove(2).1;
+    let rows = html.matches("<tr class=\"case\"").count();
+    assert_eq!(rows, failing.min(report::HTML_CASES_SHOWN));
+    let note = format!("{more} more cases that did not simply pass are in results.json");
+    assert_eq!(html.contains(&note), more > 0, "{note}");
+}
+
+#[test]
+fn an_empty_run_has_an_empty_record() {
+    let results = RunResults::from_vec(info(), Vec::new()).unwrap();
+    assert!(results.cases.is_empty());
+    let text = report::render(&results).unwrap().remove(0).1;
+    let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(parsed["cases"], serde_json::json!([]));
+    assert_eq!(results.totals.cases, 0);
+    assert!(!results.failed());
+}
