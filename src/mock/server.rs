@@ -92,7 +92,7 @@ impl MockServer {
         };
         let (addr, base_url, stop, served) = serve(&suite, &config, listener)?;
         let thread = std::thread::Builder::new()
-            .name("graph-conformance-mock".to_string())
+            .name("mock".to_string())
             .spawn(move || runtime.block_on(served))?;
         Ok(MockServer {
             addr,

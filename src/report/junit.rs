@@ -2,7 +2,6 @@
 //! failed check is a `<failure>` with its message, the request and the response; warnings go
 //! to system-out, never to failure; `<skipped>` only for cases that did not run.
 
-use super::ReportError;
 use super::repro::reproduction;
 use crate::results::{CaseResult, Exchange, RunResults, Verdict};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
@@ -32,15 +31,12 @@ impl Builder {
         }
     }
 
-    /// Renders junit.xml.
-    pub fn finish(self, results: &RunResults) -> Result<String, ReportError> {
+    /// Writes junit.xml to `out` (straight from the report, with no copy of it as text).
+    pub fn finish(self, results: &RunResults, out: impl std::io::Write) -> std::io::Result<()> {
         let mut report = Report::new("graph-conformance");
         report.set_time(Duration::from_secs_f64(results.run.duration_ms / 1000.0));
         report.add_test_suites(self.suites.into_values());
-        report.to_string().map_err(|e| ReportError::Render {
-            file: "junit.xml",
-            message: e.to_string(),
-        })
+        report.serialize(out).map_err(std::io::Error::other)
     }
 }
 

@@ -40,9 +40,13 @@ pub enum ReportError {
 pub fn render(results: &RunResults) -> Result<Vec<(&'static str, String)>, ReportError> {
     let mut json = Vec::new();
     let (junit, html) = stream(results, &mut json).map_err(|e| write_error("results.json", e))?;
+    let mut xml = Vec::new();
+    junit
+        .finish(results, &mut xml)
+        .map_err(|e| write_error("junit.xml", e))?;
     Ok(vec![
         ("results.json", String::from_utf8_lossy(&json).into_owned()),
-        ("junit.xml", junit.finish(results)?),
+        ("junit.xml", String::from_utf8_lossy(&xml).into_owned()),
         ("report.html", html.finish(results)?),
         ("summary.md", markdown::render(results, SUMMARY_LIMIT)),
     ])
@@ -68,12 +72,19 @@ pub fn write(dir: &Path, results: &RunResults) -> Result<Vec<PathBuf>, ReportErr
             std::io::Error::other("not written"),
         ));
     };
+    let junit_path = dir.join("junit.xml");
+    write_atomically_with(&junit_path, |file| {
+        junit.finish(results, BufWriter::with_capacity(256 * 1024, file))
+    })
+    .map_err(|source| ReportError::Write {
+        path: junit_path.clone(),
+        source,
+    })?;
     let rest = [
-        ("junit.xml", junit.finish(results)?),
         ("report.html", html.finish(results)?),
         ("summary.md", markdown::render(results, SUMMARY_LIMIT)),
     ];
-    let mut paths = vec![json_path];
+    let mut paths = vec![json_path, junit_path];
     for (name, content) in rest {
         let path = dir.join(name);
         write_atomically(&path, &content).map_err(|source| ReportError::Write {
