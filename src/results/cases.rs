@@ -3,8 +3,9 @@
 //! per-operation counts) stays in memory. Memory therefore stays flat however many cases a
 //! run has; reports read the cases back one at a time.
 //!
-//! The temporary file lives in the system's temporary directory and is removed when the last
-//! [`Cases`] handle is dropped.
+//! The temporary file lives in the system's temporary directory (`TMPDIR`) and has no name
+//! there: it is unlinked as soon as it is created, so even a killed run leaves nothing behind.
+//! Each reader reads at its own offset (positioned reads), so several can read at once.
 
 use super::{CaseResult, RootCause, Totals, Verdict};
 use crate::baseline::FailureKey;
@@ -13,9 +14,9 @@ use crate::diagnostic::Severity;
 use serde::de::{SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::sync::Arc;
-use tempfile::NamedTempFile;
 
 /// Counts of a set of cases, folded as each case is added; the order cases are added in does
 /// not change it (a run split into partitions and merged has the same tally as a single run).
@@ -106,15 +107,14 @@ impl Tally {
 /// The cases of a run, on disk, and their tally. Cloning shares the file.
 #[derive(Debug, Clone)]
 pub struct Cases {
-    file: Arc<NamedTempFile>,
+    file: Arc<File>,
     tally: Arc<Tally>,
 }
 
 /// Appends cases to a new [`Cases`] file.
 #[derive(Debug)]
 pub struct CasesWriter {
-    file: NamedTempFile,
-    out: BufWriter<std::fs::File>,
+    out: BufWriter<File>,
     tally: Tally,
     line: Vec<u8>,
     error: Option<std::io::Error>,
@@ -123,13 +123,8 @@ pub struct CasesWriter {
 impl CasesWriter {
     /// Creates the temporary file.
     pub fn new() -> std::io::Result<CasesWriter> {
-        let file = tempfile::Builder::new()
-            .prefix("graph-conformance-cases-")
-            .suffix(".jsonl")
-            .tempfile()?;
-        let out = BufWriter::with_capacity(256 * 1024, file.reopen()?);
+        let out = BufWriter::with_capacity(256 * 1024, tempfile::tempfile()?);
         Ok(CasesWriter {
-            file,
             out,
             tally: Tally::default(),
             line: Vec::new(),
@@ -161,9 +156,9 @@ impl CasesWriter {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        self.out.flush()?;
+        let file = self.out.into_inner().map_err(|e| e.into_error())?;
         Ok(Cases {
-            file: Arc::new(self.file),
+            file: Arc::new(file),
             tally: Arc::new(self.tally),
         })
     }
@@ -196,8 +191,12 @@ impl Cases {
 
     /// Reads the cases back, in the order they were added, one at a time.
     pub fn iter(&self) -> std::io::Result<CaseIter> {
+        let at = Positioned {
+            file: Arc::clone(&self.file),
+            offset: 0,
+        };
         Ok(CaseIter {
-            lines: BufReader::with_capacity(256 * 1024, self.file.reopen()?),
+            lines: BufReader::with_capacity(256 * 1024, at),
             line: String::new(),
         })
     }
@@ -222,8 +221,26 @@ impl Cases {
 /// The cases of a [`Cases`] file, read one line at a time.
 #[derive(Debug)]
 pub struct CaseIter {
-    lines: BufReader<std::fs::File>,
+    lines: BufReader<Positioned>,
     line: String,
+}
+
+/// Reads a shared file from an offset of its own (the file's cursor is never moved).
+#[derive(Debug)]
+struct Positioned {
+    file: Arc<File>,
+    offset: u64,
+}
+
+impl Read for Positioned {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(&*self.file, buf, self.offset)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, buf, self.offset)?;
+        self.offset += n as u64;
+        Ok(n)
+    }
 }
 
 impl Iterator for CaseIter {
