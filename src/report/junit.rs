@@ -1,92 +1,250 @@
-//! junit.xml through quick-junit: one testsuite per operation, one testcase per case. A
-//! failed check is a `<failure>` with its message, the request and the response; warnings go
-//! to system-out, never to failure; `<skipped>` only for cases that did not run.
+//! junit.xml: one testsuite per operation (in name order), one testcase per case. A failed
+//! check is a `<failure>` with its message, the request and the response; warnings go to
+//! system-out, never to failure; `<skipped>` only for cases that did not run.
+//!
+//! Written with quick-xml as the cases stream past, so memory stays flat: each testcase is
+//! rendered at once into a temporary file, and only its place there (16 bytes a case) is kept
+//! per operation; at the end the suites are written from the tally's counts, each copying its
+//! testcases from that file. (quick-junit, which the first version used, builds the whole
+//! report in memory: about 400 bytes a case.)
 
 use super::repro::reproduction;
 use crate::results::{CaseResult, Exchange, RunResults, Verdict};
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 
 /// The most of a body shown in a failure.
 const BODY_PREVIEW: usize = 4096;
 
-/// Builds junit.xml as the cases stream past: one testsuite per operation, in name order.
-/// quick-junit holds the report in memory, so each case is kept lean: a passing one is its
-/// name and time; only a failure carries its request, response and reproduction.
-#[derive(Default)]
+/// Builds junit.xml as the cases stream past.
 pub struct Builder {
-    suites: BTreeMap<String, TestSuite>,
+    testcases: BufWriter<File>,
+    written: u64,
+    /// Per operation, where its testcases are in `testcases` (offset, length).
+    places: BTreeMap<String, Vec<(u64, u32)>>,
+    scratch: Vec<u8>,
+    error: Option<std::io::Error>,
 }
 
 impl Builder {
-    /// Adds one case to its operation's testsuite.
+    /// Creates the temporary file the testcases go to.
+    pub fn new() -> std::io::Result<Builder> {
+        Ok(Builder {
+            testcases: BufWriter::with_capacity(64 * 1024, tempfile::tempfile()?),
+            written: 0,
+            places: BTreeMap::new(),
+            scratch: Vec::new(),
+            error: None,
+        })
+    }
+
+    /// Renders one case's testcase.
     pub fn case(&mut self, results: &RunResults, case: &CaseResult) {
-        if !self.suites.contains_key(&case.operation) {
-            let suite = new_suite(results, &case.operation);
-            self.suites.insert(case.operation.clone(), suite);
+        if self.error.is_some() {
+            return;
         }
-        if let Some(suite) = self.suites.get_mut(&case.operation) {
-            suite.add_test_case(test_case(results, case));
-        }
-    }
-
-    /// Writes junit.xml to `out` (straight from the report, with no copy of it as text).
-    pub fn finish(self, results: &RunResults, out: impl std::io::Write) -> std::io::Result<()> {
-        let mut report = Report::new("graph-conformance");
-        report.set_time(Duration::from_secs_f64(results.run.duration_ms / 1000.0));
-        report.add_test_suites(self.suites.into_values());
-        report.serialize(out).map_err(std::io::Error::other)
-    }
-}
-
-fn new_suite(results: &RunResults, operation: &str) -> TestSuite {
-    let mut suite = TestSuite::new(operation);
-    suite.add_property(("seed", results.run.seed.to_string().as_str()));
-    suite.add_property(("base_url", results.run.base_url.as_str()));
-    if let Some(diff) = &results.baseline {
-        suite.add_property(("baseline.started", diff.baseline_started.as_str()));
-        suite.add_property(("baseline.new", diff.new.len().to_string().as_str()));
-        suite.add_property((
-            "baseline.still_failing",
-            diff.still_failing.len().to_string().as_str(),
-        ));
-        suite.add_property(("baseline.fixed", diff.fixed.len().to_string().as_str()));
-    }
-    suite
-}
-
-fn test_case(results: &RunResults, case: &CaseResult) -> TestCase {
-    let status = match case.verdict {
-        Verdict::Passed | Verdict::Warned => TestCaseStatus::success(),
-        Verdict::Skipped => {
-            let mut status = TestCaseStatus::skipped();
-            status.set_message(case.skipped_reason.clone().unwrap_or_default());
-            status
-        }
-        Verdict::Failed => {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            if let Some(first) = case.findings.iter().find(|f| f.is_error()) {
-                status.set_message(format!("[{}] {}", first.check, first.message));
-                status.set_type(first.check.code());
+        self.scratch.clear();
+        let rendered = test_case(results, case, &mut Writer::new(&mut self.scratch))
+            .and_then(|()| Ok(self.testcases.write_all(&self.scratch)?));
+        match rendered {
+            Ok(()) => {
+                let length = u32::try_from(self.scratch.len()).unwrap_or(u32::MAX);
+                let places = self.places.entry(case.operation.clone()).or_default();
+                places.push((self.written, length));
+                self.written += self.scratch.len() as u64;
             }
-            status.set_description(failure_text(results, case));
-            status
+            Err(e) => self.error = Some(std::io::Error::other(e)),
         }
-    };
-    let mut test_case = TestCase::new(case.id.as_str(), status);
-    test_case.set_classname(case.operation.as_str());
-    test_case.set_time(Duration::from_secs_f64(case.duration_ms / 1000.0));
+    }
+
+    /// Writes junit.xml to `out`.
+    pub fn finish(self, results: &RunResults, out: impl Write) -> std::io::Result<()> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let testcases = self.testcases.into_inner().map_err(|e| e.into_error())?;
+        let mut xml = Writer::new_with_indent(out, b' ', 4);
+        write_report(results, &self.places, &testcases, &mut xml).map_err(std::io::Error::other)?;
+        xml.into_inner().flush()
+    }
+}
+
+fn write_report(
+    results: &RunResults,
+    places: &BTreeMap<String, Vec<(u64, u32)>>,
+    testcases: &File,
+    xml: &mut Writer<impl Write>,
+) -> quick_xml::Result<()> {
+    let totals = &results.totals;
+    xml.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let mut root = BytesStart::new("testsuites");
+    root.extend_attributes([
+        ("name", "graph-conformance"),
+        ("tests", totals.cases.to_string().as_str()),
+        ("skipped", totals.skipped.to_string().as_str()),
+        ("failures", totals.failed.to_string().as_str()),
+        ("errors", "0"),
+        (
+            "time",
+            format!("{:.3}", results.run.duration_ms / 1000.0).as_str(),
+        ),
+    ]);
+    xml.write_event(Event::Start(root))?;
+    let counts = &results.cases.tally().operations;
+    for (operation, places) in places {
+        let [passed, failed, warned, skipped] = counts.get(operation).copied().unwrap_or_default();
+        let mut suite = BytesStart::new("testsuite");
+        suite.extend_attributes([
+            ("name", xml_text(operation).as_ref()),
+            (
+                "tests",
+                (passed + failed + warned + skipped).to_string().as_str(),
+            ),
+            ("skipped", skipped.to_string().as_str()),
+            ("errors", "0"),
+            ("failures", failed.to_string().as_str()),
+        ]);
+        xml.write_event(Event::Start(suite))?;
+        properties(results, xml)?;
+        for &(offset, length) in places {
+            xml.write_indent()?;
+            let mut bytes = vec![0; length as usize];
+            read_at(testcases, &mut bytes, offset)?;
+            xml.get_mut().write_all(&bytes)?;
+        }
+        xml.write_event(Event::End(BytesEnd::new("testsuite")))?;
+    }
+    xml.write_event(Event::End(BytesEnd::new("testsuites")))?;
+    xml.write_indent()?;
+    Ok(())
+}
+
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    return std::os::unix::fs::FileExt::read_exact_at(file, buf, offset);
+    #[cfg(windows)]
+    {
+        let mut done = 0;
+        while done < buf.len() {
+            let n = std::os::windows::fs::FileExt::seek_read(
+                file,
+                &mut buf[done..],
+                offset + done as u64,
+            )?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            done += n;
+        }
+        Ok(())
+    }
+}
+
+fn properties(results: &RunResults, xml: &mut Writer<impl Write>) -> quick_xml::Result<()> {
+    let mut list = vec![
+        ("seed", results.run.seed.to_string()),
+        ("base_url", results.run.base_url.clone()),
+    ];
+    if let Some(diff) = &results.baseline {
+        list.extend([
+            ("baseline.started", diff.baseline_started.clone()),
+            ("baseline.new", diff.new.len().to_string()),
+            (
+                "baseline.still_failing",
+                diff.still_failing.len().to_string(),
+            ),
+            ("baseline.fixed", diff.fixed.len().to_string()),
+        ]);
+    }
+    xml.write_event(Event::Start(BytesStart::new("properties")))?;
+    for (name, value) in list {
+        let mut property = BytesStart::new("property");
+        property.extend_attributes([("name", name), ("value", xml_text(&value).as_ref())]);
+        xml.write_event(Event::Empty(property))?;
+    }
+    xml.write_event(Event::End(BytesEnd::new("properties")))?;
+    Ok(())
+}
+
+/// Renders one testcase (on one line, but for the text of its failure).
+fn test_case(
+    results: &RunResults,
+    case: &CaseResult,
+    xml: &mut Writer<impl Write>,
+) -> quick_xml::Result<()> {
+    let mut start = BytesStart::new("testcase");
+    start.extend_attributes([
+        ("name", xml_text(&case.id).as_ref()),
+        ("classname", xml_text(&case.operation).as_ref()),
+        ("time", format!("{:.3}", case.duration_ms / 1000.0).as_str()),
+    ]);
     let warnings: Vec<String> = case
         .findings
         .iter()
         .filter(|f| !f.is_error())
         .map(|f| format!("warning [{}] {}", f.check, f.message))
         .collect();
-    if !warnings.is_empty() {
-        test_case.set_system_out(warnings.join("\n"));
+    let body = match case.verdict {
+        Verdict::Passed | Verdict::Warned => None,
+        Verdict::Skipped => {
+            let mut skipped = BytesStart::new("skipped");
+            let reason = case.skipped_reason.as_deref().unwrap_or_default();
+            skipped.push_attribute(("message", xml_text(reason).as_ref()));
+            Some((skipped, None))
+        }
+        Verdict::Failed => {
+            let mut failure = BytesStart::new("failure");
+            if let Some(first) = case.findings.iter().find(|f| f.is_error()) {
+                let message = format!("[{}] {}", first.check, first.message);
+                failure.push_attribute(("message", xml_text(&message).as_ref()));
+                failure.push_attribute(("type", first.check.code()));
+            }
+            Some((failure, Some(failure_text(results, case))))
+        }
+    };
+    if body.is_none() && warnings.is_empty() {
+        xml.write_event(Event::Empty(start))?;
+        return Ok(());
     }
-    test_case
+    xml.write_event(Event::Start(start))?;
+    if let Some((element, text)) = body {
+        match text {
+            None => xml.write_event(Event::Empty(element))?,
+            Some(text) => {
+                let name = element.name().as_ref().to_vec();
+                xml.write_event(Event::Start(element))?;
+                xml.write_event(Event::Text(BytesText::new(&xml_text(&text))))?;
+                xml.write_event(Event::End(BytesEnd::new(String::from_utf8_lossy(&name))))?;
+            }
+        }
+    }
+    if !warnings.is_empty() {
+        xml.write_event(Event::Start(BytesStart::new("system-out")))?;
+        xml.write_event(Event::Text(BytesText::new(&xml_text(&warnings.join("\n")))))?;
+        xml.write_event(Event::End(BytesEnd::new("system-out")))?;
+    }
+    xml.write_event(Event::End(BytesEnd::new("testcase")))?;
+    Ok(())
+}
+
+/// Replaces the characters XML 1.0 cannot hold (most control characters: a server may send
+/// anything) by U+FFFD; quick-xml escapes the rest.
+fn xml_text(text: &str) -> Cow<'_, str> {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r') || !(c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}')
+    };
+    if text.chars().all(allowed) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| if allowed(c) { c } else { '\u{FFFD}' })
+            .collect(),
+    )
 }
 
 fn failure_text(results: &RunResults, case: &CaseResult) -> String {

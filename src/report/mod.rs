@@ -102,7 +102,7 @@ fn stream(
     out: impl Write,
 ) -> std::io::Result<(junit::Builder, html::Builder)> {
     let mut json = json::Writer::start(results, BufWriter::with_capacity(256 * 1024, out))?;
-    let mut junit = junit::Builder::default();
+    let mut junit = junit::Builder::new()?;
     let mut html = html::Builder::default();
     for case in results.cases.iter()? {
         let case = case?;
