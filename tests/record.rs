@@ -203,3 +203,35 @@ fn an_empty_run_has_an_empty_record() {
     assert_eq!(results.totals.cases, 0);
     assert!(!results.failed());
 }
+
+#[test]
+fn junit_groups_interleaved_cases_by_operation_and_survives_control_characters() {
+    // cases of two operations interleaved, as partitions merged or concurrent chains give them
+    let mut cases = Vec::new();
+    for n in 0..30 {
+        let op = if n % 2 == 0 { "update-a" } else { "create-b" };
+        let failure = (n % 4 == 1).then_some((Check::Echo, "a\u{0}\u{1b}[31m"));
+        cases.push(case(op, n, failure));
+    }
+    let results = RunResults::from_vec(info(), cases).unwrap();
+    let xml = report::render(&results).unwrap().remove(1).1;
+    let parsed = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes())).unwrap();
+    assert_eq!(parsed.tests, 30);
+    assert_eq!(parsed.failures, results.totals.failed as u64);
+    let names: Vec<&str> = parsed.suites.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["create-b", "update-a"],
+        "one suite per operation, by name"
+    );
+    for suite in &parsed.suites {
+        assert_eq!(suite.tests, 15);
+        assert_eq!(suite.cases.len(), 15);
+        assert!(
+            suite
+                .cases
+                .iter()
+                .all(|c| c.classname.as_deref() == Some(suite.name.as_str()))
+        );
+    }
+}
