@@ -14,7 +14,7 @@ use graph_conformance::mock::{Fault, MockConfig, MockServer};
 use graph_conformance::report;
 use graph_conformance::results::{CaseResult, RunResults, Verdict};
 use graph_conformance::run::{
-    DEFAULT_CASES, DEFAULT_CONCURRENCY, DEFAULT_SEED, RunOptions, planned_cases, run,
+    DEFAULT_CASES, DEFAULT_SEED, RunOptions, default_concurrency, planned_cases, run,
 };
 use graph_conformance::suite::Suite;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -112,8 +112,9 @@ struct RunArgs {
     /// With the embedded mock only: inject a fault (repeatable; see `mock --list-faults`).
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
     faults: Vec<Fault>,
-    /// How many operation chains run at once (operations on one resource stay in order).
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY as u64, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    /// The most requests in flight at once (default: 8 per core, 8 to 64); operations on one
+    /// resource stay in order.
+    #[arg(long, value_name = "N", default_value_t = default_concurrency() as u64, value_parser = clap::value_parser!(u64).range(1..=1024))]
     concurrency: u64,
     /// The most requests per second, shared by every chain (e.g. 50 or 50/s).
     #[arg(long, value_name = "N/s", value_parser = parse_rate)]
@@ -325,7 +326,7 @@ async fn run_suite(args: RunArgs) -> Outcome {
         max_body: args.max_body,
         retries: args.retries,
         partition: args.partition,
-        concurrency: usize::try_from(args.concurrency).unwrap_or(DEFAULT_CONCURRENCY),
+        concurrency: usize::try_from(args.concurrency).unwrap_or_else(|_| default_concurrency()),
         rate_limit: args.rate_limit,
         embedded_mock: mock.is_some(),
         mock_faults: args.faults.iter().map(|f| f.name().to_string()).collect(),

@@ -3,6 +3,8 @@
 //! reads back exactly as written, results.json holds one case per line, and report.html lists
 //! a bounded number of cases however many fail.
 
+mod common;
+
 use graph_conformance::baseline;
 use graph_conformance::checks::{Check, Finding};
 use graph_conformance::report;
@@ -11,22 +13,7 @@ use proptest::prelude::*;
 use rstest::rstest;
 
 fn info() -> RunInfo {
-    RunInfo {
-        tool: "graph-conformance".into(),
-        version: "0".into(),
-        seed: 7,
-        base_url: "http://127.0.0.1:1/beta".into(),
-        embedded_mock: false,
-        mock_faults: Vec::new(),
-        started: "2026-11-23T00:00:00Z".into(),
-        duration_ms: 12.0,
-        cases_per_operation: 1,
-        only: None,
-        strict: false,
-        ids: Vec::new(),
-        token_sent: true,
-        partition: None,
-    }
+    common::run_info()
 }
 
 /// A case of operation `op` numbered `n`, failing `check` on `key` when given (the message

@@ -13,22 +13,7 @@ use graph_conformance::results::{
 use rstest::rstest;
 
 fn info() -> RunInfo {
-    RunInfo {
-        tool: "graph-conformance".into(),
-        version: "0".into(),
-        seed: 7,
-        base_url: "http://127.0.0.1:1/beta".into(),
-        embedded_mock: false,
-        mock_faults: Vec::new(),
-        started: "2026-11-23T00:00:00Z".into(),
-        duration_ms: 12.0,
-        cases_per_operation: 1,
-        only: None,
-        strict: false,
-        ids: Vec::new(),
-        token_sent: true,
-        partition: None,
-    }
+    common::run_info()
 }
 
 fn exchange(status: u16, body: &str) -> Exchange {

@@ -247,18 +247,6 @@ impl Runner<'_> {
         });
     }
 
-    fn finish(
-        &self,
-        id: String,
-        plan: &OperationPlan,
-        kind: CaseKind,
-        started: Instant,
-        attempts: Vec<Attempt>,
-        shrink: Option<Shrink>,
-    ) {
-        self.record(self.result(id, plan, kind, started, attempts, shrink));
-    }
-
     /// Returns the result of a case that ran: its findings are those of its attempts.
     fn result(
         &self,
@@ -393,14 +381,14 @@ impl Runner<'_> {
                 let started = Instant::now();
                 let repaired = repair(&plan.model, body);
                 let attempt = self.exercise(plan, path, &repaired).await;
-                self.finish(
+                self.record(self.result(
                     id.clone(),
                     plan,
                     CaseKind::Example,
                     started,
                     vec![attempt],
                     None,
-                );
+                ));
             }
             if example.contradicts_page() {
                 let what = format!(
@@ -488,7 +476,7 @@ impl Runner<'_> {
                 ));
             }
         }
-        self.finish(id, plan, CaseKind::Merge, started, vec![one, two], None);
+        self.record(self.result(id, plan, CaseKind::Merge, started, vec![one, two], None));
     }
 
     async fn valid(&self, plan: &OperationPlan<'_>, path: &str) {
@@ -514,7 +502,7 @@ impl Runner<'_> {
             }
             let attempt = self.exercise(plan, path, &typed(plan, body)).await;
             let Some(check) = attempt.first_error() else {
-                self.finish(id, plan, CaseKind::Valid, started, vec![attempt], None);
+                self.record(self.result(id, plan, CaseKind::Valid, started, vec![attempt], None));
                 continue;
             };
             let key = attempt
@@ -528,7 +516,7 @@ impl Runner<'_> {
                 .borrow_mut()
                 .insert((plan.case.id.clone(), check, key))
             {
-                self.finish(id, plan, CaseKind::Valid, started, vec![attempt], None);
+                self.record(self.result(id, plan, CaseKind::Valid, started, vec![attempt], None));
                 continue;
             }
             let original_body = attempt.exchange.request.body.clone().unwrap_or_default();
@@ -537,7 +525,7 @@ impl Runner<'_> {
                 steps,
                 original_body,
             });
-            self.finish(id, plan, CaseKind::Valid, started, vec![minimal], shrink);
+            self.record(self.result(id, plan, CaseKind::Valid, started, vec![minimal], shrink));
         }
     }
 
@@ -550,7 +538,7 @@ impl Runner<'_> {
             }
             let started = Instant::now();
             let attempt = self.exercise(plan, path, &typed(plan, payload.body)).await;
-            self.finish(id, plan, CaseKind::Boundary, started, vec![attempt], None);
+            self.record(self.result(id, plan, CaseKind::Boundary, started, vec![attempt], None));
         }
     }
 

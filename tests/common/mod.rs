@@ -74,3 +74,23 @@ pub fn created_id(results: &RunResults, case_id: &str) -> String {
     .expect("a JSON body");
     body["id"].as_str().expect("a string id").to_string()
 }
+
+/// Run settings for results built by hand.
+pub fn run_info() -> graph_conformance::results::RunInfo {
+    graph_conformance::results::RunInfo {
+        tool: "graph-conformance".into(),
+        version: "0".into(),
+        seed: 7,
+        base_url: "http://127.0.0.1:1/beta".into(),
+        embedded_mock: false,
+        mock_faults: Vec::new(),
+        started: "2026-11-23T00:00:00Z".into(),
+        duration_ms: 12.0,
+        cases_per_operation: 1,
+        only: None,
+        strict: false,
+        ids: Vec::new(),
+        token_sent: true,
+        partition: None,
+    }
+}
