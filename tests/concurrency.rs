@@ -129,6 +129,12 @@ fn addr_of(base_url: &str) -> String {
 /// A server that holds every request for 25 ms and rejects it with a Graph error body,
 /// recording the most requests it ever had in flight at once.
 async fn slow_rejecting_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    rejecting_server(25).await
+}
+
+async fn rejecting_server(
+    hold_ms: u64,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let now = Arc::new(AtomicUsize::new(0));
@@ -139,7 +145,7 @@ async fn slow_rejecting_server() -> (String, std::sync::Arc<std::sync::atomic::A
         async move {
             let n = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             peak.fetch_max(n, Ordering::SeqCst);
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(hold_ms)).await;
             in_flight.fetch_sub(1, Ordering::SeqCst);
             (
                 axum::http::StatusCode::BAD_REQUEST,
@@ -154,7 +160,7 @@ async fn slow_rejecting_server() -> (String, std::sync::Arc<std::sync::atomic::A
     (format!("http://{addr}/beta"), most)
 }
 
-fn invalid_case_ids(results: &graph_conformance::results::RunResults) -> Vec<String> {
+fn case_ids(results: &graph_conformance::results::RunResults) -> Vec<String> {
     let cases = results.cases.to_vec().unwrap();
     cases.into_iter().map(|c| c.id).collect()
 }
@@ -196,8 +202,39 @@ async fn cases_sent_side_by_side_are_recorded_in_plan_order() {
             ..common::options(&base_url, 1)
         };
         let results = run(&suite, &options, &mut |_| {}).await.unwrap();
-        orders.push(invalid_case_ids(&results));
+        orders.push(case_ids(&results));
     }
     assert!(orders[0].iter().any(|id| id.contains("/invalid/")));
     assert_eq!(orders[0], orders[1]);
+}
+
+/// A create makes a new object each time, so its generated cases go side by side; an update's
+/// go one at a time (a concurrent PATCH of the same object could change what another echoes).
+#[rstest]
+#[case::creates_go_side_by_side("create-ndesConnector/valid/*", true)]
+#[case::updates_of_one_object_go_one_at_a_time("update-ndesConnector/valid/*", false)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_cases_run_side_by_side_only_when_each_makes_its_own_object(
+    #[case] only: &str,
+    #[case] side_by_side: bool,
+) {
+    let suite = common::suite();
+    let (base_url, peak) = rejecting_server(10).await;
+    let options = RunOptions {
+        concurrency: 8,
+        only: Some(only.into()),
+        ..common::options(&base_url, 8)
+    };
+    let results = run(&suite, &options, &mut |_| {}).await.unwrap();
+    assert_eq!(results.totals.cases, 8, "{:?}", results.totals);
+    let peak = peak.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        peak > 1,
+        side_by_side,
+        "{peak} requests were in flight at once"
+    );
+    let ids = case_ids(&results);
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "recorded in plan order");
 }

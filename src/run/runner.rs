@@ -479,67 +479,138 @@ impl Runner<'_> {
         self.record(self.result(id, plan, CaseKind::Merge, started, vec![one, two], None));
     }
 
+    /// Sends the generated valid payloads. A create makes a new object each time, so its
+    /// cases go side by side (a window of `--concurrency` at a time); an update's go one at a
+    /// time, since concurrent PATCHes of one object could change what another echoes. Each
+    /// window is drawn from the seeded stream in order and concluded in order (shrinking
+    /// included), so the cases and their root causes do not depend on the concurrency.
     async fn valid(&self, plan: &OperationPlan<'_>, path: &str) {
         let strategy = body_strategy(&plan.model);
         let mut runner = seeded_runner(self.options.seed, &format!("{}/valid", plan.case.id));
-        for n in 1..=self.options.cases {
-            let id = format!("{}/valid/{n:03}", plan.case.id);
-            let Ok(mut tree) = strategy.new_tree(&mut runner) else {
-                continue;
-            };
-            if !self.should_run(&plan.case.id, &id) {
-                continue;
+        let window = if plan.is_create() {
+            self.options.concurrency.max(1)
+        } else {
+            1
+        };
+        let mut numbers = 1..=self.options.cases;
+        loop {
+            let mut drawn = Vec::new();
+            for n in numbers.by_ref() {
+                let id = format!("{}/valid/{n:03}", plan.case.id);
+                let Ok(tree) = strategy.new_tree(&mut runner) else {
+                    continue;
+                };
+                if self.should_run(&plan.case.id, &id) {
+                    drawn.push((id, tree));
+                }
+                if drawn.len() == window {
+                    break;
+                }
             }
-            let started = Instant::now();
-            let body = tree.current();
-            if !plan
-                .request_validator
-                .is_valid(&Value::Object(body.clone()))
-            {
-                let reason = "the generated body breaks the request schema (a generator defect; nothing was sent)";
-                self.skip(&id, &plan.case.id, reason.to_string());
-                continue;
+            if drawn.is_empty() {
+                return;
             }
-            let attempt = self.exercise(plan, path, &typed(plan, body)).await;
-            let Some(check) = attempt.first_error() else {
-                self.record(self.result(id, plan, CaseKind::Valid, started, vec![attempt], None));
-                continue;
-            };
-            let key = attempt
-                .findings
+            let sent = drawn
                 .iter()
-                .find(|f| f.is_error())
-                .map(|f| f.key.clone())
-                .unwrap_or_default();
-            if !self
-                .shrunk
-                .borrow_mut()
-                .insert((plan.case.id.clone(), check, key))
-            {
-                self.record(self.result(id, plan, CaseKind::Valid, started, vec![attempt], None));
-                continue;
+                .map(|(_, tree)| self.send_valid(plan, path, tree.current()));
+            let sent = futures::future::join_all(sent).await;
+            for ((id, mut tree), (started, attempt)) in drawn.into_iter().zip(sent) {
+                match attempt {
+                    Some(attempt) => {
+                        self.conclude_valid(plan, path, id, &mut tree, started, attempt)
+                            .await;
+                    }
+                    None => {
+                        let reason = "the generated body breaks the request schema (a generator defect; nothing was sent)";
+                        self.skip(&id, &plan.case.id, reason.to_string());
+                    }
+                }
             }
-            let original_body = attempt.exchange.request.body.clone().unwrap_or_default();
-            let (minimal, steps) = self.shrink(plan, path, &mut tree, check, attempt).await;
-            let shrink = Some(Shrink {
-                steps,
-                original_body,
-            });
-            self.record(self.result(id, plan, CaseKind::Valid, started, vec![minimal], shrink));
         }
     }
 
-    /// Sends each boundary payload; each must succeed like any valid payload.
-    async fn boundaries(&self, plan: &OperationPlan<'_>, path: &str) {
-        for payload in boundary_payloads(&plan.model) {
-            let id = format!("{}/boundary/{}", plan.case.id, payload.name);
-            if !self.should_run(&plan.case.id, &id) {
-                continue;
-            }
-            let started = Instant::now();
-            let attempt = self.exercise(plan, path, &typed(plan, payload.body)).await;
-            self.record(self.result(id, plan, CaseKind::Boundary, started, vec![attempt], None));
+    /// Sends one generated body, unless it breaks the request schema (then nothing is sent).
+    async fn send_valid(
+        &self,
+        plan: &OperationPlan<'_>,
+        path: &str,
+        body: Map<String, Value>,
+    ) -> (Instant, Option<Attempt>) {
+        let started = Instant::now();
+        if !plan
+            .request_validator
+            .is_valid(&Value::Object(body.clone()))
+        {
+            return (started, None);
         }
+        let attempt = self.exercise(plan, path, &typed(plan, body)).await;
+        (started, Some(attempt))
+    }
+
+    /// Records a generated case; the first failure of each root cause is shrunk first.
+    async fn conclude_valid(
+        &self,
+        plan: &OperationPlan<'_>,
+        path: &str,
+        id: String,
+        tree: &mut impl ValueTree<Value = Map<String, Value>>,
+        started: Instant,
+        attempt: Attempt,
+    ) {
+        let Some(check) = attempt.first_error() else {
+            self.record(self.result(id, plan, CaseKind::Valid, started, vec![attempt], None));
+            return;
+        };
+        let key = attempt
+            .findings
+            .iter()
+            .find(|f| f.is_error())
+            .map(|f| f.key.clone())
+            .unwrap_or_default();
+        if !self
+            .shrunk
+            .borrow_mut()
+            .insert((plan.case.id.clone(), check, key))
+        {
+            self.record(self.result(id, plan, CaseKind::Valid, started, vec![attempt], None));
+            return;
+        }
+        let original_body = attempt.exchange.request.body.clone().unwrap_or_default();
+        let (minimal, steps) = self.shrink(plan, path, tree, check, attempt).await;
+        let shrink = Some(Shrink {
+            steps,
+            original_body,
+        });
+        self.record(self.result(id, plan, CaseKind::Valid, started, vec![minimal], shrink));
+    }
+
+    /// Sends each boundary payload; each must succeed like any valid payload.
+    /// (Side by side for a create, one at a time for an update, as generated payloads.)
+    async fn boundaries(&self, plan: &OperationPlan<'_>, path: &str) {
+        let window = if plan.is_create() {
+            self.options.concurrency.max(1)
+        } else {
+            1
+        };
+        let cases = boundary_payloads(&plan.model)
+            .into_iter()
+            .map(|payload| {
+                (
+                    format!("{}/boundary/{}", plan.case.id, payload.name),
+                    payload,
+                )
+            })
+            .filter(|(id, _)| self.should_run(&plan.case.id, id))
+            .map(|(id, payload)| async move {
+                let started = Instant::now();
+                let attempt = self.exercise(plan, path, &typed(plan, payload.body)).await;
+                self.result(id, plan, CaseKind::Boundary, started, vec![attempt], None)
+            });
+        let finished: Vec<CaseResult> = futures::stream::iter(cases)
+            .buffered(window)
+            .collect()
+            .await;
+        finished.into_iter().for_each(|r| self.record(r));
     }
 
     /// Shrinks a failing payload with proptest's value tree toward the smallest body that
