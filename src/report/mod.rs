@@ -12,7 +12,7 @@ mod repro;
 pub use html::CASES_SHOWN as HTML_CASES_SHOWN;
 pub use repro::{curl_command, reproduction};
 
-use crate::atomic_file::{write_atomically, write_atomically_with};
+use crate::atomic_file::write_atomically_with;
 use crate::results::RunResults;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -56,15 +56,10 @@ pub fn render(results: &RunResults) -> Result<Vec<(&'static str, String)>, Repor
 /// cases are read once: results.json is written as they stream past, while junit.xml and
 /// report.html keep what they need of each.
 pub fn write(dir: &Path, results: &RunResults) -> Result<Vec<PathBuf>, ReportError> {
-    let json_path = dir.join("results.json");
     let mut sinks = None;
-    write_atomically_with(&json_path, |file| {
+    let json = write_file(dir, "results.json", |file| {
         sinks = Some(stream(results, file)?);
         Ok(())
-    })
-    .map_err(|source| ReportError::Write {
-        path: json_path.clone(),
-        source,
     })?;
     let Some((junit, html)) = sinks else {
         return Err(write_error(
@@ -72,28 +67,27 @@ pub fn write(dir: &Path, results: &RunResults) -> Result<Vec<PathBuf>, ReportErr
             std::io::Error::other("not written"),
         ));
     };
-    let junit_path = dir.join("junit.xml");
-    write_atomically_with(&junit_path, |file| {
+    let junit = write_file(dir, "junit.xml", |file| {
         junit.finish(results, BufWriter::with_capacity(256 * 1024, file))
-    })
-    .map_err(|source| ReportError::Write {
-        path: junit_path.clone(),
-        source,
     })?;
-    let rest = [
-        ("report.html", html.finish(results)?),
-        ("summary.md", markdown::render(results, SUMMARY_LIMIT)),
-    ];
-    let mut paths = vec![json_path, junit_path];
-    for (name, content) in rest {
-        let path = dir.join(name);
-        write_atomically(&path, &content).map_err(|source| ReportError::Write {
-            path: path.clone(),
-            source,
-        })?;
-        paths.push(path);
+    let html = html.finish(results)?;
+    let html = write_file(dir, "report.html", |file| file.write_all(html.as_bytes()))?;
+    let summary = markdown::render(results, SUMMARY_LIMIT);
+    let summary = write_file(dir, "summary.md", |file| file.write_all(summary.as_bytes()))?;
+    Ok(vec![json, junit, html, summary])
+}
+
+/// Writes `dir/name` atomically with `write`, and returns its path.
+fn write_file(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<PathBuf, ReportError> {
+    let path = dir.join(name);
+    match write_atomically_with(&path, write) {
+        Ok(()) => Ok(path),
+        Err(source) => Err(ReportError::Write { path, source }),
     }
-    Ok(paths)
 }
 
 /// Reads the cases once, writing results.json to `out` and feeding the other reports.
