@@ -7,20 +7,20 @@
 
 use clap::{Parser, Subcommand};
 use graph_conformance::baseline::{self, AcceptFile, FailOn};
+use graph_conformance::console::{self, ColorChoice, Console, ConsoleOptions};
+use graph_conformance::credentials::{self, TokenOrigin, TokenSources};
 use graph_conformance::derive::{collect_pages, derive};
 use graph_conformance::diagnostic::Severity;
 use graph_conformance::emit::SuiteFiles;
 use graph_conformance::mock::{Fault, MockConfig, MockServer};
 use graph_conformance::report;
-use graph_conformance::results::{CaseResult, RunResults, Verdict};
+use graph_conformance::results::{RunResults, Verdict};
 use graph_conformance::run::{
     DEFAULT_CASES, DEFAULT_SEED, RunOptions, default_concurrency, planned_cases, run,
 };
 use graph_conformance::suite::Suite;
-use indicatif::{ProgressBar, ProgressStyle};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -33,6 +33,12 @@ use std::time::Duration;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// When to colour the console: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    color: ColorChoice,
+    /// Print only the summary (no progress bar, no line per case).
+    #[arg(long, short, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -57,22 +63,35 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Print a shell completion script (e.g. `graph-conformance completions bash > /etc/bash_completion.d/graph-conformance`).
+    Completions {
+        /// The shell.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Where the bearer token comes from; `GRAPH_TOKEN` is read when neither flag is given.
+#[derive(clap::Args)]
+struct TokenArgs {
+    /// A file holding the bearer token, sent as `Authorization: Bearer ...` (`-` reads it from
+    /// stdin). Without it, --token, then the GRAPH_TOKEN environment variable.
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+    /// The bearer token itself. Every user of the machine sees it in `ps`: prefer
+    /// GRAPH_TOKEN or --token-file.
+    #[arg(long, value_name = "TOKEN")]
+    token: Option<String>,
 }
 
 #[derive(clap::Args)]
 struct RunArgs {
     /// The service root, version included (http://127.0.0.1:8080/beta). Without it, the
     /// embedded reference mock is started and tested.
-    #[arg(long, value_name = "URL", value_parser = parse_base_url)]
+    #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// The bearer token sent as `Authorization: Bearer ...` (never printed or recorded).
-    #[arg(
-        long,
-        env = "GRAPH_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    token: Option<String>,
+    #[command(flatten)]
+    token: TokenArgs,
     /// Where results.json is written.
     #[arg(long, value_name = "DIR", default_value = "report")]
     report_dir: PathBuf,
@@ -97,6 +116,11 @@ struct RunArgs {
     /// An extra header sent with every request, e.g. --header 'x-proxy-tenant: t1' (repeatable).
     #[arg(long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
     headers: Vec<(String, String)>,
+    /// Treat the values of this header as secret, in what is sent and in what a server
+    /// reflects (repeatable; names with auth, cookie, token, secret, key or password are
+    /// secret already).
+    #[arg(long = "secret-header", value_name = "NAME")]
+    secret_headers: Vec<String>,
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     timeout: u64,
@@ -116,7 +140,7 @@ struct RunArgs {
     /// resource stay in order.
     #[arg(long, value_name = "N", default_value_t = default_concurrency() as u64, value_parser = clap::value_parser!(u64).range(1..=1024))]
     concurrency: u64,
-    /// The most requests per second, shared by every chain (e.g. 50 or 50/s).
+    /// The most requests per second, shared by every chain (e.g. 50 or 50/s; 0.001 to 1000000).
     #[arg(long, value_name = "N/s", value_parser = parse_rate)]
     rate_limit: Option<f64>,
     /// Run only partition K of N (by a stable hash of the case id), for a CI matrix; join the
@@ -163,16 +187,10 @@ struct ReplayArgs {
     #[arg(long, value_name = "FILE", default_value = "report/results.json")]
     results: PathBuf,
     /// The endpoint to replay against (default: the run's; the embedded mock if the run used it).
-    #[arg(long, value_name = "URL", value_parser = parse_base_url)]
+    #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// The bearer token (never printed or recorded).
-    #[arg(
-        long,
-        env = "GRAPH_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    token: Option<String>,
+    #[command(flatten)]
+    token: TokenArgs,
     /// The derived suite the run used, if not the embedded one.
     #[arg(long, value_name = "DIR")]
     suite: Option<PathBuf>,
@@ -220,14 +238,55 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
+    let look = ConsoleOptions {
+        color: cli.color,
+        quiet: cli.quiet,
+        token_given: false,
+    };
     let outcome = match cli.command {
         Command::Derive { pages, out, check } => run_derive(&pages, &out, check),
-        Command::Run(args) => with_runtime(Runtime::Client, || run_suite(*args)),
+        Command::Run(args) => with_runtime(Runtime::Client, || run_suite(*args, look)),
         Command::Mock(args) => with_runtime(Runtime::Server, || serve_mock(args)),
-        Command::Report(args) => rerender(&args),
+        Command::Report(args) => rerender(&args, look),
         Command::Replay(args) => with_runtime(Runtime::Client, || replay(args)),
+        Command::Completions { shell } => completions(shell),
     };
     outcome.into()
+}
+
+/// Prints the completion script of `shell`.
+fn completions(shell: clap_complete::Shell) -> Outcome {
+    use clap::CommandFactory;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "graph-conformance", &mut script);
+    console::out(String::from_utf8_lossy(&script).trim_end());
+    Outcome::Success
+}
+
+/// Returns the token to send, from --token-file, --token or GRAPH_TOKEN, warning when it
+/// was given where others can see it or is too short to be told apart from other text.
+fn token(args: &TokenArgs) -> Result<Option<SecretString>, credentials::TokenError> {
+    let environment = std::env::var_os("GRAPH_TOKEN");
+    let sources = TokenSources {
+        file: args.token_file.as_deref(),
+        flag: args.token.as_deref(),
+        environment: environment.as_deref(),
+    };
+    let Some((token, origin)) = credentials::resolve(&sources)? else {
+        return Ok(None);
+    };
+    if origin == TokenOrigin::Flag {
+        console::err(
+            "warning: --token is visible to every user of this machine (ps, /proc): prefer GRAPH_TOKEN or --token-file",
+        );
+    }
+    if token.expose_secret().chars().count() < credentials::PROTECTED_LENGTH {
+        console::err(&format!(
+            "warning: the token is shorter than {} characters: it cannot be told apart from ordinary text, so reports hide it only where it stands as a whole word; it is not protected",
+            credentials::PROTECTED_LENGTH
+        ));
+    }
+    Ok(Some(token))
 }
 
 /// Prints a command-line error; for an unknown flag, also every flag the command accepts.
@@ -248,7 +307,7 @@ fn usage_error(error: &clap::Error) -> ExitCode {
                     .filter_map(|a| a.get_long())
                     .map(|l| format!("--{l}"))
                     .collect();
-                eprintln!("accepted by `{name}`: {}", flags.join(", "));
+                console::err(&format!("accepted by `{name}`: {}", flags.join(", ")));
             }
         }
         _ => {}
@@ -286,15 +345,27 @@ fn load_suite(dir: Option<&Path>) -> Result<Suite, graph_conformance::suite::Sui
     }
 }
 
-async fn run_suite(args: RunArgs) -> Outcome {
+async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
+    let base_url = match parse_base_url(args.base_url.as_deref()) {
+        Ok(url) => url,
+        Err(outcome) => return outcome,
+    };
     let suite = match load_suite(args.suite.as_deref()) {
         Ok(suite) => Arc::new(suite),
         Err(e) => return fail(&e),
     };
     if args.base_url.is_some() && !args.faults.is_empty() {
-        eprintln!("error: --fault only applies to the embedded mock; drop --base-url or --fault");
+        console::err("error: --fault only applies to the embedded mock; drop --base-url or --fault");
         return Outcome::UsageError;
     }
+    if let Err(message) = check_ids(&suite, &args.ids) {
+        console::err(&format!("error: {message}"));
+        return Outcome::UsageError;
+    }
+    let given_token = match token(&args.token) {
+        Ok(token) => token,
+        Err(e) => return fail(&e),
+    };
     let gate = match Gate::load(&args.gate) {
         Ok(gate) => gate,
         Err(e) => return fail(&e),
@@ -302,25 +373,15 @@ async fn run_suite(args: RunArgs) -> Outcome {
     if let Err(e) = check_writable(&args.report_dir) {
         return fail(&e);
     }
-    let (base_url, mock) = match endpoint(&suite, args.base_url.clone(), &args.faults).await {
-        Ok(found) => found,
-        Err(e) => return fail(&e),
-    };
-    if let Some(server) = &mock {
-        eprintln!(
-            "no --base-url: testing the embedded reference mock at {}",
-            server.base_url()
-        );
-    }
-    let token = token_for(args.token.clone(), mock.as_ref());
     let options = RunOptions {
-        token,
+        token: None,
         seed: args.seed,
         cases: args.cases,
         only: args.only.clone(),
         ids: args.ids.iter().cloned().collect(),
         strict: args.strict,
         headers: args.headers.clone(),
+        secret_headers: args.secret_headers.clone(),
         timeout: Duration::from_secs(args.timeout),
         max_time: args.max_time.map(Duration::from_secs),
         max_body: args.max_body,
@@ -328,17 +389,46 @@ async fn run_suite(args: RunArgs) -> Outcome {
         partition: args.partition,
         concurrency: usize::try_from(args.concurrency).unwrap_or_else(|_| default_concurrency()),
         rate_limit: args.rate_limit,
-        embedded_mock: mock.is_some(),
         mock_faults: args.faults.iter().map(|f| f.name().to_string()).collect(),
-        ..RunOptions::new(base_url)
+        ..RunOptions::new(String::new())
     };
-    eprintln!(
-        "running {} operations, {} generated cases each, seed {} (--seed to vary)",
-        suite.cases.len(),
-        options.cases,
-        options.seed
-    );
-    let mut console = Console::new(planned_cases(&suite, &options).unwrap_or(0));
+    let planned = match planned_cases(&suite, &options) {
+        Ok(planned) => planned,
+        Err(e) => return fail(&e),
+    };
+    if let Err(message) = something_to_test(&suite, &options, planned) {
+        console::err(&format!("error: {message}"));
+        return Outcome::UsageError;
+    }
+    let (base_url, mock) = match endpoint(&suite, base_url, &args.faults).await {
+        Ok(found) => found,
+        Err(e) => return fail(&e),
+    };
+    if let Some(server) = &mock {
+        console::err(&format!(
+            "no --base-url: testing the embedded reference mock at {}",
+            server.base_url()
+        ));
+    }
+    let look = ConsoleOptions {
+        token_given: given_token.is_some(),
+        ..look
+    };
+    let options = RunOptions {
+        token: token_for(given_token, mock.as_ref()),
+        base_url,
+        embedded_mock: mock.is_some(),
+        ..options
+    };
+    if !look.quiet {
+        console::err(&format!(
+            "running {} operations, {} generated cases each, seed {} (--seed to vary)",
+            suite.cases.len(),
+            options.cases,
+            options.seed
+        ));
+    }
+    let mut console = Console::new(planned, look);
     let outcome = run(&suite, &options, &mut |case| console.case_finished(case)).await;
     console.finish();
     if let Some(server) = mock {
@@ -348,6 +438,52 @@ async fn run_suite(args: RunArgs) -> Outcome {
         Ok(results) => conclude(results, &gate, &args.report_dir, &console),
         Err(e) => fail(&e),
     }
+}
+
+/// Refuses a run that would test nothing: an empty suite, or `--only` and `--partition`
+/// keeping no case (a green run must mean that something was tested).
+fn something_to_test(suite: &Suite, options: &RunOptions, planned: usize) -> Result<(), String> {
+    if suite.cases.is_empty() {
+        return Err("the suite has no operations, so nothing would be tested: give --suite a directory that derive wrote (schemas/ and cases/)".into());
+    }
+    if planned > 0 {
+        return Ok(());
+    }
+    let mut filters = Vec::new();
+    if let Some(pattern) = &options.only {
+        filters.push(format!("--only {pattern:?}"));
+    }
+    if let Some((k, n)) = options.partition {
+        filters.push(format!("--partition {k}/{n}"));
+    }
+    let example = suite.cases.first().map_or("create-widget", |c| c.id.as_str());
+    Err(format!(
+        "{} keeps none of the suite's cases, so nothing would be tested; case ids look like {example}/example/0, {example}/invalid/*, {example}/*",
+        filters.join(" with ")
+    ))
+}
+
+/// Refuses an `--id NAME` that fills no placeholder of the suite, listing those it has.
+fn check_ids(suite: &Suite, ids: &[(String, String)]) -> Result<(), String> {
+    let placeholders: BTreeSet<&str> = suite
+        .cases
+        .iter()
+        .flat_map(|c| placeholders_of(&c.path))
+        .collect();
+    match ids.iter().find(|(name, _)| !placeholders.contains(name.as_str())) {
+        None => Ok(()),
+        Some((name, _)) => Err(format!(
+            "--id {name}=...: no path of the suite has a {{{name}}} placeholder; the suite's placeholders are: {}",
+            placeholders.into_iter().collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+/// Returns the `{placeholder}` names of a path template.
+fn placeholders_of(path: &str) -> impl Iterator<Item = &str> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|part| part.split_once('}').map(|(name, _)| name))
 }
 
 /// The token sent to the embedded mock when none is given (the mock requires one).
@@ -369,10 +505,8 @@ async fn endpoint(
 }
 
 /// Returns the token to send: the one given, or the embedded mock's stand-in.
-fn token_for(given: Option<String>, mock: Option<&MockServer>) -> Option<SecretString> {
-    given
-        .or_else(|| mock.map(|_| MOCK_TOKEN.to_string()))
-        .map(SecretString::from)
+fn token_for(given: Option<SecretString>, mock: Option<&MockServer>) -> Option<SecretString> {
+    given.or_else(|| mock.map(|_| SecretString::from(MOCK_TOKEN)))
 }
 
 fn start_mock(suite: &Arc<Suite>, faults: &[Fault]) -> std::io::Result<MockServer> {
@@ -437,14 +571,13 @@ fn conclude(mut results: RunResults, gate: &Gate, dir: &Path, console: &Console)
     };
     console.summary(&results);
     for expired in results.accepted.iter().filter(|a| a.expired) {
-        println!(
-            "EXPIRED {} [{}]: accepted until {} ({}); the acceptance expired, so it fails again",
+        console::out(&format!("EXPIRED {} [{}]: accepted until {} ({}); the acceptance expired, so it fails again",
             expired.key.case, expired.key.check, expired.expires, expired.reason
-        );
+        ));
     }
     let blocking = baseline::blocking(&results, gate.fail_on);
     let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    eprintln!("reports: {}", shown.join(", "));
+    console::err(&format!("reports: {}", shown.join(", ")));
     if blocking.is_empty() {
         Outcome::Success
     } else {
@@ -452,7 +585,7 @@ fn conclude(mut results: RunResults, gate: &Gate, dir: &Path, console: &Console)
     }
 }
 
-fn rerender(args: &ReportArgs) -> Outcome {
+fn rerender(args: &ReportArgs, look: ConsoleOptions) -> Outcome {
     let gate = match Gate::load(&args.gate) {
         Ok(gate) => gate,
         Err(e) => return fail(&e),
@@ -462,9 +595,8 @@ fn rerender(args: &ReportArgs) -> Outcome {
         _ => (false, args.results.as_slice()),
     };
     if (merge && files.len() < 2) || (!merge && files.len() != 1) {
-        eprintln!(
-            "error: expected `report RESULTS.json` or `report merge A.json B.json ...` (two or more partitions)"
-        );
+        console::err(&format!("error: expected `report RESULTS.json` or `report merge A.json B.json ...` (two or more partitions)"
+        ));
         return Outcome::UsageError;
     }
     let mut parts = Vec::new();
@@ -488,7 +620,7 @@ fn rerender(args: &ReportArgs) -> Outcome {
     if let Err(e) = check_writable(&args.report_dir) {
         return fail(&e);
     }
-    conclude(results, &gate, &args.report_dir, &Console::new(0))
+    conclude(results, &gate, &args.report_dir, &Console::new(0, look))
 }
 
 async fn replay(args: ReplayArgs) -> Outcome {
@@ -501,44 +633,61 @@ async fn replay(args: ReplayArgs) -> Outcome {
         Err(e) => return fail(&e),
     };
     let Some(case) = found else {
-        let operation = args.case.split('/').next().unwrap_or_default();
-        let near: Vec<String> = recorded
-            .cases
-            .iter()
-            .into_iter()
-            .flatten()
-            .map_while(Result::ok)
-            .map(|c| c.id)
-            .filter(|id| id.starts_with(operation))
-            .take(10)
-            .collect();
-        eprintln!(
-            "error: no case {:?} in {}; some ids there: {}",
+        console::err(&format!(
+            "error: no case {:?} in {}; {}",
             args.case,
             args.results.display(),
-            near.join(", ")
-        );
+            near_cases(&recorded, &args.case)
+        ));
         return Outcome::UsageError;
+    };
+    let given_token = match token(&args.token) {
+        Ok(token) => token,
+        Err(e) => return fail(&e),
+    };
+    let run_info = &recorded.run;
+    let recorded_url = (!run_info.embedded_mock).then(|| run_info.base_url.clone());
+    let given_url = match parse_base_url(args.base_url.as_deref()) {
+        Ok(url) => url,
+        Err(outcome) => return outcome,
+    };
+    let base_url = match (given_url, recorded_url) {
+        (Some(given), _) => Some(given),
+        (None, None) => None,
+        (None, Some(_)) if given_token.is_some() => {
+            console::err(&format!(
+                "error: {} names the endpoint {}; a token is given, so say where it may go: pass --base-url (a results file can be edited by anyone who handled it)",
+                args.results.display(),
+                run_info.base_url
+            ));
+            return Outcome::UsageError;
+        }
+        (None, Some(url)) => match graph_conformance::endpoint::parse_base_url(&url) {
+            Ok(url) => Some(url),
+            Err(e) => {
+                console::err(&format!(
+                    "error: the endpoint {} names is refused: {e}",
+                    args.results.display()
+                ));
+                return Outcome::UsageError;
+            }
+        },
     };
     let suite = match load_suite(args.suite.as_deref()) {
         Ok(suite) => Arc::new(suite),
         Err(e) => return fail(&e),
     };
-    let run_info = &recorded.run;
     let faults: Vec<Fault> = run_info
         .mock_faults
         .iter()
         .filter_map(|f| Fault::parse(f))
         .collect();
-    let recorded_url = (!run_info.embedded_mock).then(|| run_info.base_url.clone());
-    let (base_url, mock) =
-        match endpoint(&suite, args.base_url.clone().or(recorded_url), &faults).await {
-            Ok(found) => found,
-            Err(e) => return fail(&e),
-        };
-    let token = token_for(args.token.clone(), mock.as_ref());
+    let (base_url, mock) = match endpoint(&suite, base_url, &faults).await {
+        Ok(found) => found,
+        Err(e) => return fail(&e),
+    };
     let options = RunOptions {
-        token,
+        token: token_for(given_token, mock.as_ref()),
         seed: run_info.seed,
         cases: run_info.cases_per_operation,
         exact: Some(case.id.clone()),
@@ -546,10 +695,10 @@ async fn replay(args: ReplayArgs) -> Outcome {
         embedded_mock: mock.is_some(),
         ..RunOptions::new(base_url)
     };
-    eprintln!(
+    console::err(&format!(
         "replaying {} (recorded: {:?}) against {}",
         case.id, case.verdict, options.base_url
-    );
+    ));
     let outcome = run(&suite, &options, &mut |_| {}).await;
     if let Some(server) = mock {
         server.shutdown().await;
@@ -563,27 +712,27 @@ async fn replay(args: ReplayArgs) -> Outcome {
         Err(e) => return fail(&e),
     };
     let Some(again) = again else {
-        eprintln!(
-            "error: the case did not run again (the suite no longer has it, or its operation was skipped)"
+        console::err(
+            "error: the case did not run again (the suite no longer has it, or its operation was skipped)",
         );
         return Outcome::UsageError;
     };
-    println!("{} {:?}", again.id, again.verdict);
+    console::out(&format!("{} {:?}", again.id, again.verdict));
     for f in &again.findings {
         let rule = f
             .rule
             .as_deref()
             .map(|r| format!(" ({r})"))
             .unwrap_or_default();
-        println!(
+        console::out(&format!(
             "  {} [{}] {}{rule}",
             f.severity.as_str(),
             f.check,
-            f.message
-        );
+            console::shorten(&f.message)
+        ));
     }
     if let Some(reason) = &again.skipped_reason {
-        println!("  skipped: {reason}");
+        console::out(&format!("  skipped: {reason}"));
     }
     if again.verdict == Verdict::Failed {
         Outcome::Findings
@@ -592,130 +741,26 @@ async fn replay(args: ReplayArgs) -> Outcome {
     }
 }
 
-/// The console: a progress bar on a terminal, one line per failing case, warnings once per
-/// root cause, and the closing lines. No escape codes off a terminal or under NO_COLOR.
-struct Console {
-    warned: BTreeSet<(String, String, String)>,
-    bar: Option<ProgressBar>,
-    color: bool,
-}
-
-impl Console {
-    fn new(total: usize) -> Console {
-        let terminal = std::io::stderr().is_terminal();
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let bar = (terminal && !no_color && total > 0).then(|| {
-            let bar = ProgressBar::new(total as u64);
-            if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} cases {msg}") {
-                bar.set_style(style);
-            }
-            bar
-        });
-        Console {
-            warned: BTreeSet::new(),
-            bar,
-            color: std::io::stdout().is_terminal() && !no_color,
+/// Describes the cases near an unknown id: some of its operation, or the operations there.
+fn near_cases(recorded: &RunResults, id: &str) -> String {
+    let operation = id.split('/').next().unwrap_or_default();
+    let mut near = Vec::new();
+    let mut operations = BTreeSet::new();
+    for case in recorded.cases.iter().into_iter().flatten().map_while(Result::ok) {
+        if case.operation == operation && near.len() < 10 {
+            near.push(case.id);
         }
+        operations.insert(case.operation);
     }
-
-    fn line(&self, text: &str) {
-        match &self.bar {
-            Some(bar) => bar.println(text),
-            None => println!("{text}"),
-        }
-    }
-
-    fn tag(&self, word: &str, code: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{word}\x1b[0m")
-        } else {
-            word.to_string()
-        }
-    }
-
-    fn case_finished(&mut self, case: &CaseResult) {
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
-        }
-        match case.verdict {
-            Verdict::Failed => {
-                let Some(f) = case.findings.iter().find(|f| f.is_error()) else {
-                    return;
-                };
-                let rule = f
-                    .rule
-                    .as_deref()
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default();
-                self.line(&format!(
-                    "{} {} [{}] {}{rule}",
-                    self.tag("FAIL", "31"),
-                    case.id,
-                    f.check,
-                    f.message
-                ));
-            }
-            Verdict::Warned => {
-                for f in &case.findings {
-                    let key = (
-                        case.operation.clone(),
-                        f.check.code().to_string(),
-                        f.key.clone(),
-                    );
-                    if self.warned.insert(key) {
-                        self.line(&format!(
-                            "{} {} [{}] {}",
-                            self.tag("WARN", "33"),
-                            case.id,
-                            f.check,
-                            f.message
-                        ));
-                    }
-                }
-            }
-            Verdict::Skipped => {
-                self.line(&format!(
-                    "SKIP {} {}",
-                    case.id,
-                    case.skipped_reason.as_deref().unwrap_or_default()
-                ));
-            }
-            Verdict::Passed => {}
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-
-    fn summary(&self, results: &RunResults) {
-        let t = &results.totals;
-        println!("{} passed, {} failed", t.passed + t.warned, t.failed);
-        let baseline = results
-            .baseline
-            .as_ref()
-            .map(|d| {
-                format!(
-                    "; since the baseline: {} new, {} still failing, {} fixed",
-                    d.new.len(),
-                    d.still_failing.len(),
-                    d.fixed.len()
-                )
-            })
-            .unwrap_or_default();
-        println!(
-            "{} cases ({} with warnings, {} skipped), {} root causes failing and {} warnings, {} requests in {:.2}s, seed {}{baseline}",
-            t.cases,
-            t.warned,
-            t.skipped,
-            t.errors,
-            t.warnings,
-            t.requests,
-            results.run.duration_ms / 1000.0,
-            results.run.seed
-        );
+    if !near.is_empty() {
+        format!("some ids of {operation} there: {}", near.join(", "))
+    } else if operations.is_empty() {
+        "it holds no case".to_string()
+    } else {
+        format!(
+            "it has no operation {operation:?}; its operations: {}",
+            operations.into_iter().collect::<Vec<_>>().join(", ")
+        )
     }
 }
 
@@ -727,7 +772,7 @@ async fn serve_mock(args: MockArgs) -> Outcome {
             } else {
                 "page"
             };
-            println!("{:<24} {kind:<10} {}", fault.name(), fault.description());
+            console::out(&format!("{:<24} {kind:<10} {}", fault.name(), fault.description()));
         }
         return Outcome::Success;
     }
@@ -744,14 +789,13 @@ async fn serve_mock(args: MockArgs) -> Outcome {
         {
             Ok(server) => server,
             Err(e) => {
-                eprintln!("error: cannot listen on 127.0.0.1:{}: {e}", args.port);
+                console::err(&format!("error: cannot listen on 127.0.0.1:{}: {e}", args.port));
                 return Outcome::UsageError;
             }
         };
-    eprintln!(
-        "serving the reference mock at {} (Ctrl-C stops it)",
+    console::err(&format!("serving the reference mock at {} (Ctrl-C stops it)",
         server.base_url()
-    );
+    ));
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;
     Outcome::Success
@@ -778,14 +822,15 @@ fn check_writable(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn parse_base_url(value: &str) -> Result<String, String> {
-    let ok = (value.starts_with("http://") || value.starts_with("https://"))
-        && value.len() > "https://".len();
-    let parsed = ok.then(|| reqwest::Url::parse(value).ok()).flatten();
-    match parsed {
-        Some(url) if url.host_str().is_some() => Ok(value.trim_end_matches('/').to_string()),
-        _ => Err("expected an http:// or https:// URL of the service root, e.g. http://127.0.0.1:8080/beta".into()),
-    }
+/// Checks `--base-url` (the URL is never repeated: it may hold credentials).
+fn parse_base_url(value: Option<&str>) -> Result<Option<String>, Outcome> {
+    value
+        .map(graph_conformance::endpoint::parse_base_url)
+        .transpose()
+        .map_err(|e| {
+            console::err(&format!("error: invalid value for --base-url: {e}"));
+            Outcome::UsageError
+        })
 }
 
 fn parse_id(value: &str) -> Result<(String, String), String> {
@@ -814,11 +859,15 @@ fn parse_header(value: &str) -> Result<(String, String), String> {
     }
 }
 
+/// The slowest `--rate-limit` (one request every 1000 s) and the fastest.
+const MIN_RATE: f64 = 0.001;
+const MAX_RATE: f64 = 1_000_000.0;
+
 fn parse_rate(value: &str) -> Result<f64, String> {
     let number = value.trim().trim_end_matches("/s");
     match number.parse::<f64>() {
-        Ok(rate) if rate.is_finite() && rate > 0.0 && rate <= 1_000_000.0 => Ok(rate),
-        _ => Err("expected requests per second above 0, e.g. 50 or 50/s or 0.5".into()),
+        Ok(rate) if (MIN_RATE..=MAX_RATE).contains(&rate) => Ok(rate),
+        _ => Err("expected requests per second from 0.001 to 1000000, e.g. 50 or 50/s or 0.5".into()),
     }
 }
 
@@ -842,13 +891,14 @@ fn parse_size(value: &str) -> Result<usize, String> {
         "" | "B" => 1,
         "K" | "KB" | "KIB" => 1024,
         "M" | "MB" | "MIB" => 1024 * 1024,
+        "G" | "GB" | "GIB" => 1024 * 1024 * 1024,
         _ => 0,
     };
     match digits.parse::<usize>() {
         Ok(n) if n > 0 && multiplier > 0 && n <= 1024 * 1024 * 1024 / multiplier => {
             Ok(n * multiplier)
         }
-        _ => Err("expected a size from 1 byte to 1G, like 65536, 512K or 16M".into()),
+        _ => Err("expected a size from 1 byte to 1G, like 65536, 512K, 16M or 1G".into()),
     }
 }
 
@@ -876,7 +926,7 @@ fn run_derive(pages: &[PathBuf], out: &Path, check: bool) -> Outcome {
     };
     let derivation = derive(&sources);
     for diagnostic in &derivation.diagnostics {
-        eprintln!("{diagnostic}");
+        console::err(&format!("{diagnostic}"));
     }
     let files = SuiteFiles::render(&derivation);
     let errors = derivation.count(Severity::Error);
@@ -895,11 +945,10 @@ fn run_derive(pages: &[PathBuf], out: &Path, check: bool) -> Outcome {
     if let Err(e) = files.write(out) {
         return fail(&e);
     }
-    eprintln!(
-        "{summary}; wrote {} files under {}",
+    console::err(&format!("{summary}; wrote {} files under {}",
         files.files.len(),
         out.display()
-    );
+    ));
     if errors > 0 {
         Outcome::Findings
     } else {
@@ -913,19 +962,17 @@ fn report_check(files: &SuiteFiles, out: &Path, summary: &str, errors: usize) ->
         Err(e) => return fail(&e),
     };
     for d in &drift {
-        eprintln!("{d}");
+        console::err(&format!("{d}"));
     }
     if drift.is_empty() {
-        eprintln!(
-            "{summary}; schemas/ and cases/ under {} are up to date",
+        console::err(&format!("{summary}; schemas/ and cases/ under {} are up to date",
             out.display()
-        );
+        ));
     } else {
-        eprintln!(
-            "{summary}; {} files under {} are out of date: run `graph-conformance derive` without --check to update them",
+        console::err(&format!("{summary}; {} files under {} are out of date: run `graph-conformance derive` without --check to update them",
             drift.len(),
             out.display()
-        );
+        ));
     }
     if drift.is_empty() && errors == 0 {
         Outcome::Success
@@ -936,10 +983,10 @@ fn report_check(files: &SuiteFiles, out: &Path, summary: &str, errors: usize) ->
 
 /// Prints an error and its causes, and returns the usage-or-configuration outcome.
 fn fail(error: &dyn std::error::Error) -> Outcome {
-    eprintln!("error: {error}");
+    console::err(&format!("error: {error}"));
     let mut source = error.source();
     while let Some(cause) = source {
-        eprintln!("  caused by: {cause}");
+        console::err(&format!("  caused by: {cause}"));
         source = cause.source();
     }
     Outcome::UsageError

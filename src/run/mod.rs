@@ -55,6 +55,8 @@ pub struct RunOptions {
     pub strict: bool,
     /// Extra headers sent with every request.
     pub headers: Vec<(String, String)>,
+    /// Headers whose values are secret (`--secret-header`), besides the usual names.
+    pub secret_headers: Vec<String>,
     /// Per-request timeout.
     pub timeout: Duration,
     /// The deadline of the whole run; cases not started by then are skipped.
@@ -89,6 +91,7 @@ impl RunOptions {
             ids: BTreeMap::new(),
             strict: false,
             headers: Vec::new(),
+            secret_headers: Vec::new(),
             timeout: Duration::from_secs(30),
             max_time: None,
             max_body: client::Limits::default().max_body,
@@ -134,12 +137,24 @@ pub enum RunError {
     Client(#[from] ClientError),
     #[error("the suite cannot be run")]
     Suite(#[from] SuiteError),
-    #[error("cannot record the cases of the run in a temporary file: {0}")]
+    #[error("cannot record the cases of the run in a temporary file")]
     Record(#[source] std::io::Error),
-    #[error(
-        "cannot reach {url}: {cause}; is the server running, and is --base-url the service root (e.g. http://127.0.0.1:8080/beta)?"
-    )]
+    #[error("cannot reach {url}: {cause}; {}", unreachable_hint(cause))]
     Unreachable { url: String, cause: String },
+}
+
+/// What to check when the endpoint cannot be reached: the certificate when TLS failed, the
+/// server and the URL otherwise.
+fn unreachable_hint(cause: &str) -> &'static str {
+    let cause = cause.to_ascii_lowercase();
+    if ["certificate", "tls", "handshake", "unknownissuer"]
+        .iter()
+        .any(|word| cause.contains(word))
+    {
+        "the TLS handshake failed: for a server whose certificate comes from a private CA, point SSL_CERT_FILE at the CA's PEM file"
+    } else {
+        "is the server running, and is --base-url the service root (e.g. http://127.0.0.1:8080/beta)?"
+    }
 }
 
 /// Runs every operation of `suite` against `options.base_url`, calling `on_case` as each

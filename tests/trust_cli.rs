@@ -1,0 +1,396 @@
+//! The command line as a new user and an attacker try it: where credentials may come from
+//! and where they may go, runs that test nothing, a console that is closed or piped, and
+//! the flags users of cargo, nextest and hurl expect.
+
+use rstest::rstest;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_graph-conformance"));
+    command.env_remove("GRAPH_TOKEN").env_remove("NO_COLOR");
+    command
+}
+
+fn run(args: &[&str], report: &Path) -> Output {
+    bin()
+        .arg("run")
+        .arg("--report-dir")
+        .arg(report)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The reference mock served by the binary on a free port, and its service root.
+struct Mock {
+    child: Child,
+    url: String,
+}
+
+impl Mock {
+    fn start() -> Mock {
+        let mut child = bin()
+            .args(["mock", "--port", "0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stderr.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .expect("the mock prints its URL")
+            .to_string();
+        Mock { child, url }
+    }
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[rstest]
+#[case::credentials_in_the_url(
+    "http://alice:pa55w0rd@127.0.0.1:9/beta",
+    "credentials do not go in the URL"
+)]
+#[case::query("http://127.0.0.1:9/beta?x=1", "cannot have a query")]
+#[case::fragment("http://127.0.0.1:9/beta#frag", "cannot have a fragment")]
+#[case::port_out_of_range("http://127.0.0.1:99999/beta", "port is not a number from 1 to 65535")]
+fn a_base_url_that_would_send_requests_elsewhere_exits_2(#[case] url: &str, #[case] said: &str) {
+    let report = tempfile::tempdir().unwrap();
+    let output = run(&["--base-url", url], report.path());
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains(said), "{all}");
+    assert!(!all.contains("pa55w0rd"), "the password is never repeated: {all}");
+    assert!(
+        std::fs::read_dir(report.path()).unwrap().next().is_none(),
+        "nothing is written"
+    );
+}
+
+#[rstest]
+#[case::empty("", "GRAPH_TOKEN is empty")]
+#[case::line_feed("abc\ndef", "line break")]
+#[case::carriage_return("abc\rdef", "line break")]
+fn a_token_that_cannot_be_sent_as_given_exits_2(#[case] token: &str, #[case] said: &str) {
+    let report = tempfile::tempdir().unwrap();
+    let output = bin()
+        .args(["run", "--cases", "1", "--report-dir"])
+        .arg(report.path())
+        .env("GRAPH_TOKEN", token)
+        .output()
+        .unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains(said), "{all}");
+}
+
+#[test]
+fn a_token_file_read_from_stdin_is_sent_and_never_shown() {
+    let mock = Mock::start();
+    let report = tempfile::tempdir().unwrap();
+    let token = "stdin-token-7d1e44c0aa";
+    let mut child = bin()
+        .args([
+            "run",
+            "--cases",
+            "1",
+            "--only",
+            "create-*",
+            "--token-file",
+            "-",
+            "--base-url",
+            &mock.url,
+            "--report-dir",
+        ])
+        .arg(report.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{token}").unwrap();
+    let output = child.wait_with_output().unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    let results = std::fs::read_to_string(report.path().join("results.json")).unwrap();
+    assert!(results.contains("\"token_sent\":true") || results.contains("\"token_sent\": true"));
+    assert!(!results.contains(token) && !all.contains(token));
+    assert!(!all.contains("visible to every user"), "no --token warning: {all}");
+}
+
+#[test]
+fn a_token_given_on_the_command_line_is_warned_about() {
+    let mock = Mock::start();
+    let report = tempfile::tempdir().unwrap();
+    let output = run(
+        &[
+            "--cases",
+            "1",
+            "--only",
+            "create-*",
+            "--token",
+            "flag-token-0123456789",
+            "--base-url",
+            &mock.url,
+        ],
+        report.path(),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("--token is visible to every user"), "{stderr}");
+    assert!(stderr.contains("--token-file"), "{stderr}");
+}
+
+#[test]
+fn a_short_token_is_warned_about_once() {
+    let mock = Mock::start();
+    let report = tempfile::tempdir().unwrap();
+    let output = bin()
+        .args(["run", "--cases", "1", "--only", "create-*", "--base-url", &mock.url])
+        .arg("--report-dir")
+        .arg(report.path())
+        .env("GRAPH_TOKEN", "t0k")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr.matches("shorter than 8 characters").count(), 1, "{stderr}");
+    assert!(stderr.contains("not protected"), "{stderr}");
+}
+
+/// A results.json whose run names `url` as a live endpoint (as a tampered artifact would).
+fn results_naming(url: &str, dir: &Path) -> std::path::PathBuf {
+    let output = run(&["--cases", "1", "--only", "create-*"], dir);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let path = dir.join("results.json");
+    let mut results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    results["run"]["embedded_mock"] = false.into();
+    results["run"]["base_url"] = url.into();
+    std::fs::write(&path, serde_json::to_string(&results).unwrap()).unwrap();
+    path
+}
+
+fn first_case(results: &Path) -> String {
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results).unwrap()).unwrap();
+    results["cases"][0]["id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn replay_never_sends_the_token_to_a_url_that_came_from_a_file() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/beta", listener.local_addr().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let results = results_naming(&url, dir.path());
+    let output = bin()
+        .args(["replay", &first_case(&results), "--results"])
+        .arg(&results)
+        .env("GRAPH_TOKEN", "replay-secret-0123456789")
+        .output()
+        .unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("pass --base-url"), "{all}");
+    assert!(
+        listener.accept().is_err(),
+        "no connection reached the URL from the file"
+    );
+}
+
+#[rstest]
+#[case::only_matching_nothing(&["--only", "no-such-case-*"], "keeps none of the suite's cases")]
+#[case::unknown_id_name(&["--id", "noSuchPlaceholder=1"], "no path of the suite has a {noSuchPlaceholder} placeholder")]
+fn a_run_that_would_test_nothing_exits_2(#[case] args: &[&str], #[case] said: &str) {
+    let report = tempfile::tempdir().unwrap();
+    let output = run(args, report.path());
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains(said), "{all}");
+}
+
+#[test]
+fn an_empty_suite_exits_2() {
+    let suite = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(suite.path().join("schemas")).unwrap();
+    std::fs::create_dir_all(suite.path().join("cases")).unwrap();
+    let report = tempfile::tempdir().unwrap();
+    let output = run(&["--suite", suite.path().to_str().unwrap()], report.path());
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("the suite has no operations"), "{all}");
+}
+
+#[test]
+fn a_closed_stdout_stops_the_console_and_the_run_still_writes_its_reports() {
+    let report = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args(["run", "--cases", "3", "--fault", "wrong-status", "--report-dir"])
+        .arg(report.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut first).unwrap();
+    drop(stdout);
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(report.path().join("summary.md").exists(), "{stderr}");
+}
+
+#[rstest]
+#[case::derive(&["derive", "--check", "no-such-pages-dir"])]
+#[case::report(&["report", "no-such-results.json"])]
+fn an_error_prints_its_cause_once(#[case] args: &[&str]) {
+    let output = bin().args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_console_ends_with_the_root_causes() {
+    let report = tempfile::tempdir().unwrap();
+    let output = run(&["--cases", "3", "--fault", "wrong-status"], report.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let list = stdout
+        .split("root causes failing (")
+        .nth(1)
+        .expect("a list of root causes");
+    let line = list.lines().nth(1).expect("one line per root cause");
+    assert!(line.contains("[status-code]") && line.contains("finding"), "{line}");
+    assert!(
+        stdout.lines().all(|l| l.chars().count() < 600),
+        "no line quotes values in full"
+    );
+}
+
+#[test]
+fn most_answers_401_without_a_token_hint_how_to_give_one() {
+    let mock = Mock::start();
+    let report = tempfile::tempdir().unwrap();
+    let output = run(&["--cases", "1", "--base-url", &mock.url], report.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("401 Unauthorized and no token was given"), "{stderr}");
+    assert!(stderr.contains("GRAPH_TOKEN"), "{stderr}");
+}
+
+#[test]
+fn replay_of_an_unknown_operation_lists_the_operations() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(&["--cases", "1", "--only", "create-*"], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let replay = bin()
+        .args(["replay", "no-such-operation/example/0", "--results"])
+        .arg(dir.path().join("results.json"))
+        .output()
+        .unwrap();
+    let all = text(&replay);
+    assert_eq!(replay.status.code(), Some(2), "{all}");
+    assert!(all.contains("its operations: create-"), "{all}");
+}
+
+#[rstest]
+#[case::always_colours_a_pipe("always", true)]
+#[case::never_leaves_it_plain("never", false)]
+#[case::auto_leaves_a_pipe_plain("auto", false)]
+fn color_flag_decides_escape_codes(#[case] when: &str, #[case] coloured: bool) {
+    let report = tempfile::tempdir().unwrap();
+    let output = run(
+        &["--cases", "1", "--fault", "wrong-status", "--color", when],
+        report.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.contains("\x1b["), coloured, "{stdout}");
+}
+
+#[test]
+fn quiet_prints_only_the_summary() {
+    let report = tempfile::tempdir().unwrap();
+    let output = run(
+        &["--cases", "1", "--fault", "wrong-status", "--quiet"],
+        report.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("FAIL "), "{stdout}");
+    assert!(stdout.contains("passed,") && stdout.contains("failed"), "{stdout}");
+}
+
+#[rstest]
+#[case::bash("bash", "complete")]
+#[case::zsh("zsh", "#compdef graph-conformance")]
+#[case::fish("fish", "complete -c graph-conformance")]
+fn completions_are_printed_for_each_shell(#[case] shell: &str, #[case] marker: &str) {
+    let output = bin().args(["completions", shell]).output().unwrap();
+    let script = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(script.contains(marker), "{script}");
+    assert!(script.contains("--token-file"), "completes the flags");
+}
+
+#[test]
+fn a_max_body_of_1g_is_accepted() {
+    let report = tempfile::tempdir().unwrap();
+    let output = run(
+        &["--cases", "1", "--only", "create-*", "--max-body", "1G"],
+        report.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
+
+#[test]
+fn a_progress_bar_keeps_case_lines_on_stdout() {
+    // `script` gives the command a terminal for stderr; stdout goes to a file.
+    let report = tempfile::tempdir().unwrap();
+    let log = report.path().join("log");
+    let command = format!(
+        "{} run --cases 2 --fault wrong-status --report-dir {} > {}",
+        env!("CARGO_BIN_EXE_graph-conformance"),
+        report.path().join("r").display(),
+        log.display()
+    );
+    let status = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("NO_COLOR")
+        .stdout(Stdio::null())
+        .status()
+        .expect("util-linux `script` gives the command a terminal");
+    assert_eq!(status.code(), Some(1));
+    let written = std::fs::read_to_string(&log).unwrap();
+    assert!(written.contains("FAIL "), "{written}");
+    assert!(written.contains("passed,"), "{written}");
+    assert!(!written.contains("cases\r"), "no progress bar in the log: {written:?}");
+}
