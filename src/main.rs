@@ -578,7 +578,14 @@ fn conclude(mut results: RunResults, gate: &Gate, dir: &Path, console: &Console)
     let blocking = baseline::blocking(&results, gate.fail_on);
     let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     console::err(&format!("reports: {}", shown.join(", ")));
-    if blocking.is_empty() {
+    let t = &results.totals;
+    if blocking.is_empty() && t.passed + t.warned + t.failed == 0 {
+        console::err(&format!(
+            "error: no case ran ({} skipped), so nothing was tested: see the SKIP lines",
+            t.skipped
+        ));
+        Outcome::UsageError
+    } else if blocking.is_empty() {
         Outcome::Success
     } else {
         Outcome::Findings

@@ -284,3 +284,22 @@ fn documented_ids(suite: &Suite) -> BTreeSet<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::untrusted_certificate(
+        "the request failed: error sending request: client error (Connect): invalid peer certificate: UnknownIssuer",
+        "SSL_CERT_FILE"
+    )]
+    #[case::tls_to_plain_http(
+        "the request failed: error sending request: received corrupt message of type InvalidContentType (tls)",
+        "SSL_CERT_FILE"
+    )]
+    #[case::refused("could not connect: tcp connect error: Connection refused (os error 111)", "is the server running")]
+    fn an_unreachable_endpoint_says_what_to_check(#[case] cause: &str, #[case] hint: &str) {
+        assert!(super::unreachable_hint(cause).contains(hint));
+    }
+}
