@@ -216,3 +216,13 @@ async fn the_mocks_refusals_are_documented_answers(
     assert_eq!(schema["$ref"], "#/components/schemas/ODataError");
     assert!(error_body_validator().is_valid(&answer), "{answer}");
 }
+
+/// Peer tools keep state in the directory they run in; the benchmark runs them in a
+/// temporary one, and a manual run in the checkout must not be committed either.
+#[rstest]
+#[case::schemathesis(".schemathesis/")]
+#[case::hypothesis(".hypothesis/")]
+fn peer_tool_state_is_ignored(#[case] entry: &str) {
+    let ignore = std::fs::read_to_string(root().join(".gitignore")).unwrap();
+    assert!(ignore.lines().any(|line| line.trim() == entry), "{ignore}");
+}

@@ -94,3 +94,49 @@ fn real_pages_derive_or_explain_themselves() {
         "only {derived} real create/update pages derived"
     );
 }
+
+/// `.ci/run` checks the shared folder before anything else, and names what is missing: run
+/// from a copy of the script in a checkout whose sibling `shared/` lacks `present` parts.
+#[rstest]
+#[case::no_shared_folder(&[], &["../shared/graph-docs", "../shared/graph-pages/MANIFEST.tsv"])]
+#[case::no_real_pages(&["graph-docs"], &["../shared/graph-pages/MANIFEST.tsv"])]
+#[case::no_source_pages(&["graph-pages/MANIFEST.tsv"], &["../shared/graph-docs"])]
+fn ci_run_names_the_missing_shared_folder_first(
+    #[case] present: &[&str],
+    #[case] missing: &[&str],
+) {
+    let root = tempfile::tempdir().unwrap();
+    let checkout = root.path().join("checkout");
+    std::fs::create_dir_all(checkout.join(".ci")).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/run");
+    std::fs::copy(&script, checkout.join(".ci/run")).unwrap();
+    for part in present {
+        let path = root.path().join("shared").join(part);
+        match path.extension() {
+            Some(_) => {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, "file\n").unwrap();
+            }
+            None => std::fs::create_dir_all(&path).unwrap(),
+        }
+    }
+    let out = std::process::Command::new("bash")
+        .arg(checkout.join(".ci/run"))
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .expect("bash runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("CI expects the shared folder beside the checkout"),
+        "{stderr}"
+    );
+    for part in missing {
+        assert!(stderr.contains(part), "{part} not named: {stderr}");
+    }
+    for part in present {
+        assert!(!stderr.contains(part), "{part} is there: {stderr}");
+    }
+    assert!(!stdout.contains("== cargo"), "a cargo step ran: {stdout}");
+}
