@@ -1,5 +1,11 @@
 //! The whole contract as one OpenAPI 3.1 document, so that peer tools (Schemathesis, Dredd,
 //! Prism) run on exactly the contract this suite runs on.
+//!
+//! Besides each page's success status, every operation declares what any Graph operation can
+//! answer: the bearer token it requires (a global `security` requirement), and the errors, all
+//! with Graph's error body: 400 (a body the page's table refuses), 401 (no or a bad token),
+//! 404 when the path names an existing object by id, and `default` for the rest (405, 429,
+//! 5xx). A peer tool then tells a correct refusal from an undocumented status.
 
 use super::DIALECT;
 use super::rules::{ID_BASE, Variant, resource_document};
@@ -9,6 +15,41 @@ use serde_json::{Map, Value, json};
 
 /// The server the pages' examples are written against, when none can be read from them.
 const DEFAULT_SERVER: &str = "https://graph.microsoft.com/beta";
+
+/// The name of the security scheme: Graph's OAuth 2.0 access token, sent as a bearer token.
+const BEARER_SCHEME: &str = "bearerAuth";
+
+/// The name of the component schema of Graph's error body. Resource components are named
+/// `<resource>.request` and `<resource>.response`, so a name without a dot cannot clash.
+const ERROR_SCHEMA: &str = "ODataError";
+
+/// An error every operation can answer: status (or `default`), component name, description.
+struct ErrorResponse {
+    status: &'static str,
+    name: &'static str,
+    description: &'static str,
+}
+
+const BAD_REQUEST: ErrorResponse = ErrorResponse {
+    status: "400",
+    name: "BadRequest",
+    description: "The body is not JSON, not an object, or breaks the page's property table.",
+};
+const UNAUTHORIZED: ErrorResponse = ErrorResponse {
+    status: "401",
+    name: "Unauthorized",
+    description: "The access token is missing, empty or invalid.",
+};
+const NOT_FOUND: ErrorResponse = ErrorResponse {
+    status: "404",
+    name: "NotFound",
+    description: "No object with the id in the path exists.",
+};
+const OTHER_ERROR: ErrorResponse = ErrorResponse {
+    status: "default",
+    name: "Error",
+    description: "Any other error (405, 429, 5xx), in Graph's error shape.",
+};
 
 /// Builds `schemas/openapi.json`.
 pub fn openapi_document(contract: &Contract) -> Value {
@@ -27,6 +68,7 @@ pub fn openapi_document(contract: &Contract) -> Value {
             schemas.insert(component_name(&resource.name, variant), local_refs(schema));
         }
     }
+    schemas.insert(ERROR_SCHEMA.to_string(), error_schema());
     json!({
         "openapi": "3.1.0",
         "jsonSchemaDialect": DIALECT,
@@ -36,9 +78,67 @@ pub fn openapi_document(contract: &Contract) -> Value {
             "description": "Derived from Microsoft Graph reference pages: one operation per page, schemas from the pages' property tables. Examples that contradict their own page are left out.",
         },
         "servers": [{ "url": server(contract) }],
+        "security": [{ BEARER_SCHEME: [] }],
         "paths": paths,
-        "components": { "schemas": schemas },
+        "components": {
+            "schemas": schemas,
+            "responses": error_responses(),
+            "securitySchemes": {
+                BEARER_SCHEME: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A Microsoft Graph OAuth 2.0 access token: `Authorization: Bearer <token>`.",
+                },
+            },
+        },
     })
+}
+
+/// Graph's error body: `{"error": {"code", "message", "innerError"?, "details"?}}`. More
+/// properties are allowed, as the service adds some (`target`, `innerError.date`).
+fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "Microsoft Graph's error body.",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": { "type": "string" },
+                    "message": { "type": "string" },
+                    "innerError": { "type": "object" },
+                    "details": { "type": "array", "items": { "type": "object" } },
+                },
+            },
+        },
+    })
+}
+
+fn error_responses() -> Value {
+    let schema = json!({ "$ref": format!("#/components/schemas/{ERROR_SCHEMA}") });
+    let responses: Map<String, Value> = [BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, OTHER_ERROR]
+        .iter()
+        .map(|e| {
+            let response = json!({
+                "description": e.description,
+                "content": { "application/json": { "schema": schema } },
+            });
+            (e.name.to_string(), response)
+        })
+        .collect();
+    Value::Object(responses)
+}
+
+/// The errors `operation` can answer: 400, 401, 404 when its path has an id, and `default`.
+fn errors_of(operation: &Operation) -> Vec<ErrorResponse> {
+    let mut errors = vec![BAD_REQUEST, UNAUTHORIZED];
+    if !operation.parameters.is_empty() {
+        errors.push(NOT_FOUND);
+    }
+    errors.push(OTHER_ERROR);
+    errors
 }
 
 fn component_name(resource: &str, variant: Variant) -> String {
@@ -74,6 +174,12 @@ fn operation_object(operation: &Operation) -> Value {
             response_examples,
         );
     }
+    let mut responses = Map::new();
+    responses.insert(operation.status.code.to_string(), response);
+    for error in errors_of(operation) {
+        let reference = format!("#/components/responses/{}", error.name);
+        responses.insert(error.status.to_string(), json!({ "$ref": reference }));
+    }
     json!({
         "operationId": operation.id,
         "summary": operation.title,
@@ -83,7 +189,7 @@ fn operation_object(operation: &Operation) -> Value {
             "required": true,
             "content": media(component_ref(&operation.resource, Variant::Request), request_examples),
         },
-        "responses": { operation.status.code.to_string(): response },
+        "responses": responses,
         "x-source": operation.spans.request_line.to_string(),
     })
 }
