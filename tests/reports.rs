@@ -65,7 +65,7 @@ fn results(cases: Vec<CaseResult>) -> RunResults {
 }
 
 fn rendered(results: &RunResults, file: &str) -> String {
-    report::render(results)
+    report::render(std::path::Path::new("report"), results)
         .unwrap()
         .into_iter()
         .find(|(name, _)| *name == file)
@@ -233,7 +233,11 @@ fn reproductions_use_the_token_variable_and_replay_the_request() {
         vec![error(Check::StatusCode, "status", "x")],
         "",
     )]);
-    let commands = report::reproduction(&r.run, &r.cases.to_vec().unwrap()[0]);
+    let commands = report::reproduction(
+        &r.run,
+        &r.cases.to_vec().unwrap()[0],
+        std::path::Path::new("report/results.json"),
+    );
     assert_eq!(
         commands[0],
         "curl -sS -i -X PATCH 'http://127.0.0.1:1/beta/widgets/w1' -H \"Authorization: Bearer $GRAPH_TOKEN\" --data-raw '{\"label\":\"x\"}'"
