@@ -11,7 +11,7 @@ use super::junit::exchange_text;
 use super::repro::reproduction;
 use crate::results::{CaseResult, RunResults, Verdict};
 use minijinja::value::Serde;
-use minijinja::{AutoEscape, Environment, Value, context};
+use minijinja::{AutoEscape, Environment, HtmlEscape, Value, context};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -90,10 +90,7 @@ fn render(
 ) -> Result<String, ReportError> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
-    env.add_filter("shorten", |text: String| {
-        super::shorten(&text, VALUE_SHOWN).into_owned()
-    });
-    env.add_global("value_shown", VALUE_SHOWN);
+    env.add_filter("value", value);
     env.add_template("report.html", TEMPLATE).map_err(fail)?;
     let template = env.get_template("report.html").map_err(fail)?;
     let checks = &results.cases.tally().checks;
@@ -122,6 +119,21 @@ fn render(
             operations => Value::from(Serde(&operations(results, listed))),
         })
         .map_err(fail)
+}
+
+/// Shows a message or value, escaped: whole when short, otherwise its first
+/// [`VALUE_SHOWN`] characters with the whole of it in a `<details>` one click away.
+fn value(text: String) -> Value {
+    let shown = super::shorten(&text, VALUE_SHOWN);
+    if shown.len() == text.len() {
+        return Value::from_safe_string(HtmlEscape(&text).to_string());
+    }
+    Value::from_safe_string(format!(
+        "{}<details class=\"full\"><summary>show all {} characters</summary>{}</details>",
+        HtmlEscape(&shown),
+        text.chars().count(),
+        HtmlEscape(&text)
+    ))
 }
 
 fn fail(error: minijinja::Error) -> ReportError {
