@@ -79,20 +79,50 @@ proptest! {
     }
 }
 
-#[test]
-fn a_root_cause_is_described_by_its_case_with_the_smallest_id() {
-    let cases = vec![
-        case("update-a", 7, Some((Check::Echo, "a"))),
-        case("update-a", 2, Some((Check::Echo, "a"))),
-        case("update-a", 9, Some((Check::Echo, "a"))),
+/// A case of `update-a` numbered `n` failing `echo` on `a` with `message`.
+fn failing_with(n: u32, message: &str) -> CaseResult {
+    let findings = vec![Finding::new(
+        Check::Echo,
+        false,
+        "a",
+        message,
+        Some("w.md:3:1".into()),
+    )];
+    CaseResult {
+        findings,
+        ..case("update-a", n, Some((Check::Echo, "a")))
+    }
+}
+
+#[rstest]
+#[case::shortest_last(&[1, 2, 3])]
+#[case::shortest_first(&[3, 2, 1])]
+#[case::shortest_between(&[2, 3, 1])]
+fn root_cause_is_described_by_its_shortest_occurrence(#[case] order: &[usize]) {
+    let payload = "x".repeat(4096);
+    let occurrences = [
+        failing_with(
+            1,
+            &format!("`a` was sent as \"{payload}\" but came back as \"y\""),
+        ),
+        failing_with(7, "`a` was sent as \"\" but came back as \"y\""),
+        failing_with(4, "`a` was sent as \"\" but came back as \"z\""),
     ];
+    let cases = order.iter().map(|&k| occurrences[k - 1].clone()).collect();
     let results = RunResults::from_vec(info(), cases).unwrap();
     let [cause] = results.findings.as_slice() else {
         panic!("{:?}", results.findings)
     };
-    assert_eq!(cause.first_case, "update-a/valid/002");
-    assert_eq!(cause.message, "a broken in update-a/valid/002");
+    assert_eq!(
+        (cause.first_case.as_str(), cause.message.as_str()),
+        (
+            "update-a/valid/004",
+            "`a` was sent as \"\" but came back as \"z\""
+        ),
+        "the shortest message; of two equally short, the smaller id"
+    );
     assert_eq!(cause.occurrences, 3);
+    assert_eq!(cause.rule.as_deref(), Some("w.md:3:1"));
 }
 
 #[test]
