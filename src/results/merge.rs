@@ -94,9 +94,12 @@ fn parse_partition(label: &str) -> Option<(u32, u32)> {
     (1..=n).contains(&k).then_some((k, n))
 }
 
+/// A setting of a run, by name, and how to show it.
+type Setting = (&'static str, fn(&RunInfo) -> String);
+
 /// Checks that `other` was run with the settings of `first`.
 fn same_run(first: &RunInfo, other: &RunInfo) -> Result<(), MergeError> {
-    let settings: [(&'static str, fn(&RunInfo) -> String); 7] = [
+    let settings: [Setting; 7] = [
         ("tool version", |r| r.version.clone()),
         ("suite", |r| {
             if r.suite.is_empty() {
