@@ -771,3 +771,72 @@ fn every_report_counts_passed_the_same_way_as_the_console() {
         3
     );
 }
+
+#[test]
+fn values_are_shortened_with_an_ellipsis() {
+    assert_eq!(report::shorten("abcdef", 6), "abcdef");
+    assert_eq!(report::shorten("abcdefg", 6), "abcde\u{2026}");
+    assert_eq!(report::shorten("ééééééé", 3), "éé\u{2026}");
+}
+
+/// Writes `results` as a results.json in `dir/name` and returns its path.
+fn results_file(dir: &std::path::Path, name: &str, results: &RunResults) -> std::path::PathBuf {
+    let out = dir.join(name);
+    report::write(&out, results).unwrap();
+    out.join("results.json")
+}
+
+#[rstest]
+#[case::same_partition_twice("same-partition", "partition 1/2 is given twice")]
+#[case::different_seeds("different-seeds", "with seed 8")]
+#[case::accept_entry_without_filter("accept-everything", "would accept every failure")]
+#[case::schema_version_99("schema-99", "version 99")]
+fn the_cli_refuses_with_exit_2(#[case] what: &str, #[case] says: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let one = results_file(dir.path(), "p1", &partition("1/2", "a/valid/001", same));
+    let mut args: Vec<std::ffi::OsString> = vec!["report".into()];
+    match what {
+        "same-partition" => {
+            let again = results_file(
+                dir.path(),
+                "p1-again",
+                &partition("1/2", "a/valid/002", same),
+            );
+            args.extend(["merge".into(), one.into(), again.into()]);
+        }
+        "different-seeds" => {
+            let two = results_file(
+                dir.path(),
+                "p2",
+                &partition("2/2", "a/valid/002", |r| r.seed = 8),
+            );
+            args.extend(["merge".into(), one.into(), two.into()]);
+        }
+        "accept-everything" => {
+            let accept = dir.path().join("accept.toml");
+            std::fs::write(
+                &accept,
+                "[[accept]]\nreason = \"all of it\"\nexpires = \"2999-01-01\"\n",
+            )
+            .unwrap();
+            args.extend(["--accept".into(), accept.into(), one.into()]);
+        }
+        _ => {
+            let text = std::fs::read_to_string(&one).unwrap();
+            std::fs::write(
+                &one,
+                text.replacen("\"schema_version\": 1", "\"schema_version\": 99", 1),
+            )
+            .unwrap();
+            args.push(one.into());
+        }
+    }
+    args.extend(["--report-dir".into(), dir.path().join("out").into()]);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_graph-conformance"))
+        .args(&args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(says), "{stderr}");
+}

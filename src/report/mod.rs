@@ -1,5 +1,5 @@
-//! Reports: pure functions of a run's results (plus its baseline comparison), written
-//! atomically to the report directory. One shape feeds every sink: results.json (the
+//! Reports: pure functions of a run's results (plus its baseline comparison), written to
+//! the report directory as one unit (all four or none; see `unit`). One shape feeds every sink: results.json (the
 //! record), junit.xml (CI), report.html (people), summary.md (CI job summaries and PR
 //! comments). Every failing case carries a reproduction.
 
