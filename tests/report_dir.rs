@@ -114,14 +114,8 @@ fn reports_are_written_as_one_unit(#[case] failing: &str) {
     );
     assert_eq!(
         names(dir.path()),
-        [
-            report::LOCK_FILE,
-            "junit.xml",
-            "report.html",
-            "results.json",
-            "summary.md"
-        ],
-        "no temporary file behind"
+        ["junit.xml", "report.html", "results.json", "summary.md"],
+        "no temporary file behind, nor the lock"
     );
     report::write(dir.path(), &run(3)).unwrap();
     assert_eq!(
@@ -135,7 +129,7 @@ fn reports_are_written_as_one_unit(#[case] failing: &str) {
 fn a_second_writer_waits_for_the_first() {
     let dir = tempfile::tempdir().unwrap();
     report::write(dir.path(), &run(1)).unwrap();
-    let held = std::fs::File::open(dir.path().join(report::LOCK_FILE)).unwrap();
+    let held = std::fs::File::create(dir.path().join(report::LOCK_FILE)).unwrap();
     held.lock().unwrap();
     let path = dir.path().to_path_buf();
     let writer = std::thread::spawn(move || report::write(&path, &run(2)).map(|_| ()));
@@ -151,6 +145,10 @@ fn a_second_writer_waits_for_the_first() {
         seeds(dir.path()),
         [Some(2); 4],
         "then all four of the second"
+    );
+    assert!(
+        !dir.path().join(report::LOCK_FILE).exists(),
+        "the lock file goes with the writer"
     );
 }
 

@@ -2,7 +2,8 @@
 //! not at all, and never mixed with another run's.
 //!
 //! A writer takes an exclusive lock on `DIR/.graph-conformance.lock` (waiting for another
-//! writer up to [`LOCK_WAIT`]), removes what an earlier crash left behind, writes every file
+//! writer up to [`LOCK_WAIT`]; the holder removes the file when it is done, and a writer that
+//! locked a file removed meanwhile locks the new one), removes what an earlier crash left behind, writes every file
 //! into a fresh staging directory inside `DIR` (its name unpredictable, created with
 //! `mkdir`, files in it created exclusively), then renames each file into place. A failure
 //! before the renames leaves the previous reports untouched and removes the staging
@@ -29,10 +30,20 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(60);
 /// A report directory being written: locked, with its staging directory.
 pub struct ReportDir {
     dir: PathBuf,
-    /// Declared before the lock, so that it is removed before the lock is released.
-    staging: tempfile::TempDir,
+    /// Removed (with whatever is left in it) before the lock is released.
+    staging: Option<tempfile::TempDir>,
     written: Vec<&'static str>,
     _lock: File,
+}
+
+impl Drop for ReportDir {
+    /// Removes the staging directory, then the lock file, while the lock is still held.
+    fn drop(&mut self) {
+        drop(self.staging.take());
+        // Windows cannot remove a file that is open; there the lock file stays.
+        #[cfg(unix)]
+        let _ = std::fs::remove_file(self.dir.join(LOCK_FILE));
+    }
 }
 
 impl ReportDir {
@@ -50,7 +61,7 @@ impl ReportDir {
             })?;
         Ok(ReportDir {
             dir: dir.to_path_buf(),
-            staging,
+            staging: Some(staging),
             written: Vec::new(),
             _lock: lock,
         })
@@ -69,15 +80,20 @@ impl ReportDir {
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
-            .open(self.staging.path().join(name))
+            .open(self.staging_path().join(name))
             .map_err(fail)?;
         write(file).map_err(fail)?;
         self.written.push(name);
         Ok(())
     }
 
+    fn staging_path(&self) -> &Path {
+        self.staging.as_ref().map_or(&self.dir, |s| s.path())
+    }
+
     /// Renames every written file into place and returns their paths.
     pub fn commit(self) -> Result<Vec<PathBuf>, ReportError> {
+        // (Dropping `self` afterwards removes the staging directory and the lock file.)
         let targets: Vec<PathBuf> = self.written.iter().map(|n| self.dir.join(n)).collect();
         for target in &targets {
             let is_dir = std::fs::symlink_metadata(target).is_ok_and(|m| m.is_dir());
@@ -88,7 +104,7 @@ impl ReportDir {
             }
         }
         for (name, target) in self.written.iter().zip(&targets) {
-            std::fs::rename(self.staging.path().join(name), target).map_err(|source| {
+            std::fs::rename(self.staging_path().join(name), target).map_err(|source| {
                 ReportError::Replace {
                     path: target.clone(),
                     source,
@@ -123,13 +139,18 @@ fn create_dir(dir: &Path) -> Result<(), ReportError> {
 /// Takes the directory's lock, waiting up to [`LOCK_WAIT`] for another writer.
 fn lock(dir: &Path) -> Result<File, ReportError> {
     let path = dir.join(LOCK_FILE);
-    let file = open_lock_file(&path).map_err(|source| ReportError::Lock {
-        path: path.clone(),
-        source,
-    })?;
+    let open = || {
+        open_lock_file(&path).map_err(|source| ReportError::Lock {
+            path: path.clone(),
+            source,
+        })
+    };
+    let mut file = open()?;
     let started = Instant::now();
     loop {
         match file.try_lock() {
+            // The writer it waited for removed that file: lock the one there now.
+            Ok(()) if !is_the_file_at(&file, &path) => file = open()?,
             Ok(()) => return Ok(file),
             Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
                 std::thread::sleep(Duration::from_millis(50));
@@ -144,6 +165,23 @@ fn lock(dir: &Path) -> Result<File, ReportError> {
                 return Err(ReportError::Lock { path, source });
             }
         }
+    }
+}
+
+/// Tells whether `file` is the file at `path` (and not one removed since it was opened).
+fn is_the_file_at(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::symlink_metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
     }
 }
 
