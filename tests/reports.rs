@@ -840,3 +840,19 @@ fn the_cli_refuses_with_exit_2(#[case] what: &str, #[case] says: &str) {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains(says), "{stderr}");
 }
+
+#[tokio::test]
+async fn the_suite_fingerprint_tells_suites_apart_and_is_recorded() {
+    use graph_conformance::results::suite_fingerprint;
+    let suite = common::suite();
+    assert_eq!(suite_fingerprint(&suite), suite_fingerprint(&suite.clone()));
+    let mut fewer = (*suite).clone();
+    fewer.cases.pop();
+    assert_ne!(suite_fingerprint(&suite), suite_fingerprint(&fewer));
+    let mock = common::mock(&suite).await;
+    let run =
+        graph_conformance::run::run(&suite, &common::options(&mock.base_url(), 1), &mut |_| {})
+            .await
+            .unwrap();
+    assert_eq!(run.run.suite, suite_fingerprint(&suite));
+}
