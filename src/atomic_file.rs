@@ -1,8 +1,15 @@
 //! Files that are never seen half-written: content goes to a temporary file beside the
 //! target, which is then renamed over it. A crash or a kill leaves the previous file intact.
+//!
+//! The temporary file has an unpredictable name and is created exclusively (`O_EXCL`: it
+//! never opens, follows or truncates something already there, a planted symbolic link
+//! included); the rename replaces the target name itself, never what a link there points to.
 
 use std::io::Write;
 use std::path::Path;
+
+/// The prefix of every temporary file this tool creates beside a target.
+pub const TEMPORARY_PREFIX: &str = ".graph-conformance-tmp-";
 
 /// Writes `content` to a temporary file beside `path`, then renames it over `path`, so a
 /// reader never sees a half-written file and a killed process leaves the old file intact.
@@ -22,16 +29,11 @@ pub fn write_atomically_with(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::File::create(&temp)
-        .and_then(|mut file| write(&mut file))
-        .and_then(|()| std::fs::rename(&temp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+    let mut temp = tempfile::Builder::new()
+        .prefix(TEMPORARY_PREFIX)
+        .suffix(".tmp")
+        .tempfile_in(parent)?;
+    write(temp.as_file_mut())?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }

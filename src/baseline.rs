@@ -5,7 +5,7 @@
 //! id is the same payload, so the same failure matches across runs.
 
 use crate::checks::Check;
-use crate::results::RunResults;
+use crate::results::{RunResults, SCHEMA_VERSION};
 use crate::run::matches_pattern;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -86,6 +86,16 @@ impl Acceptance {
             })
     }
 
+    /// Tells whether the entry names no operation, no check and no case but wildcards: it
+    /// would accept every failure.
+    fn accepts_everything(&self) -> bool {
+        self.operation.is_none()
+            && self.check.is_none()
+            && self.case.as_deref().is_none_or(|p| {
+                p.is_empty() || p.contains('*') && p.chars().all(|c| matches!(c, '*' | '?'))
+            })
+    }
+
     fn expired(&self, today: &str) -> bool {
         today > self.expires.as_str()
     }
@@ -111,41 +121,87 @@ pub struct AcceptFile {
 /// Why a baseline or acceptance file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Unreadable {
         path: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("{path} is not a results.json file: {message}")]
-    NotResults { path: String, message: String },
+    #[error("{path} is not a results.json file")]
+    NotResults {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error(
-        "{path} is not an accepted-failures file (TOML [[accept]] or JSON {{\"accept\": [...]}}): {message}"
+        "{path} has results format version {found}; this graph-conformance reads version {supported} (re-run, or render it with the version that wrote it)"
     )]
-    NotAcceptFile { path: String, message: String },
+    UnsupportedVersion {
+        path: String,
+        found: u64,
+        supported: u32,
+    },
+    #[error(
+        "{path} is not an accepted-failures file (TOML [[accept]] or JSON {{\"accept\": [...]}})"
+    )]
+    NotAcceptFile {
+        path: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("{path}: entry {index} expires {expires:?}, not a YYYY-MM-DD date")]
     BadDate {
         path: String,
         index: usize,
         expires: String,
     },
+    #[error(
+        "{path}: entry {index} has no operation, no check and no case (or only wildcards), so it would accept every failure; expected at least one of operation, check or case to say what it accepts"
+    )]
+    AcceptsEverything { path: String, index: usize },
 }
 
-/// Reads a results.json to compare with.
+/// The version a results file declares, read on its own (whatever else the file holds).
+#[derive(Deserialize)]
+struct Version {
+    schema_version: Option<u64>,
+}
+
+/// Reads a results.json to compare with, render or replay. A file of another format version
+/// is refused: its fields may mean something else.
 pub fn load_results(path: &Path) -> Result<RunResults, BaselineError> {
     let shown = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|source| BaselineError::Unreadable {
-        path: shown.clone(),
-        source,
-    })?;
-    let reader = std::io::BufReader::with_capacity(256 * 1024, file);
-    serde_json::from_reader(reader).map_err(|e| BaselineError::NotResults {
-        path: shown,
-        message: e.to_string(),
-    })
+    let open = || {
+        std::fs::File::open(path)
+            .map(|file| std::io::BufReader::with_capacity(256 * 1024, file))
+            .map_err(|source| BaselineError::Unreadable {
+                path: shown.clone(),
+                source,
+            })
+    };
+    let parsed: Result<RunResults, _> = serde_json::from_reader(open()?);
+    let version = match &parsed {
+        Ok(results) => Some(u64::from(results.schema_version)),
+        Err(_) => serde_json::from_reader::<_, Version>(open()?)
+            .ok()
+            .and_then(|v| v.schema_version),
+    };
+    match version {
+        Some(found) if found != u64::from(SCHEMA_VERSION) => {
+            Err(BaselineError::UnsupportedVersion {
+                path: shown,
+                found,
+                supported: SCHEMA_VERSION,
+            })
+        }
+        _ => parsed.map_err(|source| BaselineError::NotResults {
+            path: shown,
+            source,
+        }),
+    }
 }
 
-/// Reads an accepted-failures file, TOML or JSON.
+/// Reads an accepted-failures file, TOML or JSON. Every entry must say what it accepts.
 pub fn load_accept_file(path: &Path) -> Result<AcceptFile, BaselineError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Unreadable {
@@ -153,13 +209,13 @@ pub fn load_accept_file(path: &Path) -> Result<AcceptFile, BaselineError> {
         source,
     })?;
     let parsed: AcceptFile = if text.trim_start().starts_with('{') {
-        serde_json::from_str(&text).map_err(|e| e.to_string())
+        serde_json::from_str(&text).map_err(|e| Box::new(e) as Box<_>)
     } else {
-        toml::from_str(&text).map_err(|e| e.to_string())
+        toml::from_str(&text).map_err(|e| Box::new(e) as Box<_>)
     }
-    .map_err(|message| BaselineError::NotAcceptFile {
+    .map_err(|source| BaselineError::NotAcceptFile {
         path: shown.clone(),
-        message,
+        source,
     })?;
     for (index, entry) in parsed.accept.iter().enumerate() {
         if !is_date(&entry.expires) {
@@ -167,6 +223,12 @@ pub fn load_accept_file(path: &Path) -> Result<AcceptFile, BaselineError> {
                 path: shown,
                 index: index + 1,
                 expires: entry.expires.clone(),
+            });
+        }
+        if entry.accepts_everything() {
+            return Err(BaselineError::AcceptsEverything {
+                path: shown,
+                index: index + 1,
             });
         }
     }

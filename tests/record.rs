@@ -79,20 +79,50 @@ proptest! {
     }
 }
 
-#[test]
-fn a_root_cause_is_described_by_its_case_with_the_smallest_id() {
-    let cases = vec![
-        case("update-a", 7, Some((Check::Echo, "a"))),
-        case("update-a", 2, Some((Check::Echo, "a"))),
-        case("update-a", 9, Some((Check::Echo, "a"))),
+/// A case of `update-a` numbered `n` failing `echo` on `a` with `message`.
+fn failing_with(n: u32, message: &str) -> CaseResult {
+    let findings = vec![Finding::new(
+        Check::Echo,
+        false,
+        "a",
+        message,
+        Some("w.md:3:1".into()),
+    )];
+    CaseResult {
+        findings,
+        ..case("update-a", n, Some((Check::Echo, "a")))
+    }
+}
+
+#[rstest]
+#[case::shortest_last(&[1, 2, 3])]
+#[case::shortest_first(&[3, 2, 1])]
+#[case::shortest_between(&[2, 3, 1])]
+fn root_cause_is_described_by_its_shortest_occurrence(#[case] order: &[usize]) {
+    let payload = "x".repeat(4096);
+    let occurrences = [
+        failing_with(
+            1,
+            &format!("`a` was sent as \"{payload}\" but came back as \"y\""),
+        ),
+        failing_with(7, "`a` was sent as \"\" but came back as \"y\""),
+        failing_with(4, "`a` was sent as \"\" but came back as \"z\""),
     ];
+    let cases = order.iter().map(|&k| occurrences[k - 1].clone()).collect();
     let results = RunResults::from_vec(info(), cases).unwrap();
     let [cause] = results.findings.as_slice() else {
         panic!("{:?}", results.findings)
     };
-    assert_eq!(cause.first_case, "update-a/valid/002");
-    assert_eq!(cause.message, "a broken in update-a/valid/002");
+    assert_eq!(
+        (cause.first_case.as_str(), cause.message.as_str()),
+        (
+            "update-a/valid/004",
+            "`a` was sent as \"\" but came back as \"z\""
+        ),
+        "the shortest message; of two equally short, the smaller id"
+    );
     assert_eq!(cause.occurrences, 3);
+    assert_eq!(cause.rule.as_deref(), Some("w.md:3:1"));
 }
 
 #[test]
@@ -140,10 +170,13 @@ fn results_json_holds_each_case_whole_on_one_line() {
     let cases: Vec<CaseResult> = (0..20)
         .map(|n| case("create-b", n, (n % 3 == 0).then_some((Check::Echo, "a"))))
         .collect();
-    let text = report::render(&RunResults::from_vec(info(), cases).unwrap())
-        .unwrap()
-        .remove(0)
-        .1;
+    let text = report::render(
+        std::path::Path::new("report"),
+        &RunResults::from_vec(info(), cases).unwrap(),
+    )
+    .unwrap()
+    .remove(0)
+    .1;
     for n in 0..20 {
         let id = format!("\"id\":\"create-b/valid/{n:03}\"");
         let lines: Vec<&str> = text.lines().filter(|l| l.contains(&id)).collect();
@@ -173,7 +206,10 @@ fn report_html_lists_a_bounded_number_of_cases_per_operation(
         .collect();
     let results = RunResults::from_vec(info(), cases).unwrap();
     assert_eq!(results.totals.failed, failing);
-    let html = report::render(&results).unwrap().remove(2).1;
+    let html = report::render(std::path::Path::new("report"), &results)
+        .unwrap()
+        .remove(2)
+        .1;
     let rows = html.matches("<tr class=\"case\"").count();
     assert_eq!(rows, failing.min(report::HTML_CASES_SHOWN));
     let note = format!("{more} more cases that did not simply pass are in results.json");
@@ -184,7 +220,10 @@ fn report_html_lists_a_bounded_number_of_cases_per_operation(
 fn an_empty_run_has_an_empty_record() {
     let results = RunResults::from_vec(info(), Vec::new()).unwrap();
     assert!(results.cases.is_empty());
-    let text = report::render(&results).unwrap().remove(0).1;
+    let text = report::render(std::path::Path::new("report"), &results)
+        .unwrap()
+        .remove(0)
+        .1;
     let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(parsed["cases"], serde_json::json!([]));
     assert_eq!(results.totals.cases, 0);
@@ -201,7 +240,10 @@ fn junit_groups_interleaved_cases_by_operation_and_survives_control_characters()
         cases.push(case(op, n, failure));
     }
     let results = RunResults::from_vec(info(), cases).unwrap();
-    let xml = report::render(&results).unwrap().remove(1).1;
+    let xml = report::render(std::path::Path::new("report"), &results)
+        .unwrap()
+        .remove(1)
+        .1;
     let parsed = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes())).unwrap();
     assert_eq!(parsed.tests, 30);
     assert_eq!(parsed.failures, results.totals.failed as u64);

@@ -3,21 +3,27 @@
 //! (the first [`CASES_SHOWN`] of each, the rest counted and left to results.json), expandable
 //! to their request, response and reproduction, filtered by check and severity.
 //! minijinja renders it with HTML auto-escaping on: whatever a server answered is text.
+//! Long values never widen the page: every cell wraps anywhere, and a value longer than
+//! [`VALUE_SHOWN`] characters is shown shortened, the whole of it one click away.
 
 use super::ReportError;
 use super::junit::exchange_text;
 use super::repro::reproduction;
 use crate::results::{CaseResult, RunResults, Verdict};
 use minijinja::value::Serde;
-use minijinja::{AutoEscape, Environment, Value, context};
+use minijinja::{AutoEscape, Environment, HtmlEscape, Value, context};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 const TEMPLATE: &str = include_str!("report.html.j2");
 
 /// The most cases that did not simply pass listed per operation: a page of a run where every
 /// case failed would otherwise grow with the run (results.json has every case).
 pub const CASES_SHOWN: usize = 200;
+
+/// The most characters of a message or value shown before "show all".
+pub const VALUE_SHOWN: usize = 240;
 
 #[derive(Serialize)]
 struct OperationView<'a> {
@@ -46,12 +52,21 @@ struct CaseView {
 }
 
 /// Builds report.html as the cases stream past, keeping only the cases it lists.
-#[derive(Default)]
 pub struct Builder {
     listed: BTreeMap<String, Vec<CaseView>>,
+    /// The results.json the reproductions replay from.
+    results_file: PathBuf,
 }
 
 impl Builder {
+    /// Starts a page whose reproductions replay from `results_file`.
+    pub fn new(results_file: &Path) -> Builder {
+        Builder {
+            listed: BTreeMap::new(),
+            results_file: results_file.to_path_buf(),
+        }
+    }
+
     /// Keeps `case` when it did not simply pass and its operation has room.
     pub fn case(&mut self, results: &RunResults, case: &CaseResult) {
         if case.verdict == Verdict::Passed {
@@ -59,7 +74,7 @@ impl Builder {
         }
         let listed = self.listed.entry(case.operation.clone()).or_default();
         if listed.len() < CASES_SHOWN {
-            listed.push(case_view(results, case));
+            listed.push(case_view(results, case, &self.results_file));
         }
     }
 
@@ -75,9 +90,9 @@ fn render(
 ) -> Result<String, ReportError> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
-    env.add_template("report.html", TEMPLATE)
-        .map_err(|e| fail(&e))?;
-    let template = env.get_template("report.html").map_err(|e| fail(&e))?;
+    env.add_filter("value", value);
+    env.add_template("report.html", TEMPLATE).map_err(fail)?;
+    let template = env.get_template("report.html").map_err(fail)?;
     let checks = &results.cases.tally().checks;
     let accepted: Vec<_> = results
         .accepted
@@ -97,27 +112,32 @@ fn render(
             run => Value::from(Serde(&results.run)),
             totals => Value::from(Serde(&results.totals)),
             duration => format!("{:.2}s", results.run.duration_ms / 1000.0),
-            findings => Value::from(Serde(&errors_first(results))),
+            findings => Value::from(Serde(&super::root_causes(results))),
             checks => Value::from(Serde(&checks)),
             baseline => baseline,
             accepted => accepted,
             operations => Value::from(Serde(&operations(results, listed))),
         })
-        .map_err(|e| fail(&e))
+        .map_err(fail)
 }
 
-/// Orders root causes errors first, then by operation and check.
-fn errors_first(results: &RunResults) -> Vec<&crate::results::RootCause> {
-    let mut causes: Vec<_> = results.findings.iter().collect();
-    causes.sort_by_key(|c| (c.severity, &c.operation, c.check, &c.key));
-    causes
-}
-
-fn fail(error: &minijinja::Error) -> ReportError {
-    ReportError::Render {
-        file: "report.html",
-        message: error.to_string(),
+/// Shows a message or value, escaped: whole when short, otherwise its first
+/// [`VALUE_SHOWN`] characters with the whole of it in a `<details>` one click away.
+fn value(text: String) -> Value {
+    let shown = super::shorten(&text, VALUE_SHOWN);
+    if shown.len() == text.len() {
+        return Value::from_safe_string(HtmlEscape(&text).to_string());
     }
+    Value::from_safe_string(format!(
+        "{}<details class=\"full\"><summary>show all {} characters</summary>{}</details>",
+        HtmlEscape(&shown),
+        text.chars().count(),
+        HtmlEscape(&text)
+    ))
+}
+
+fn fail(error: minijinja::Error) -> ReportError {
+    ReportError::Template(error)
 }
 
 fn operations<'a>(
@@ -143,7 +163,7 @@ fn operations<'a>(
         .collect()
 }
 
-fn case_view(results: &RunResults, case: &CaseResult) -> CaseView {
+fn case_view(results: &RunResults, case: &CaseResult, results_file: &Path) -> CaseView {
     CaseView {
         id: case.id.clone(),
         kind: case.kind,
@@ -154,7 +174,7 @@ fn case_view(results: &RunResults, case: &CaseResult) -> CaseView {
         severities: case.findings.iter().map(|f| f.severity.as_str()).collect(),
         exchanges: case.exchanges.iter().map(exchange_text).collect(),
         reproduce: if case.verdict == Verdict::Failed {
-            reproduction(&results.run, case)
+            reproduction(&results.run, case, results_file)
         } else {
             Vec::new()
         },

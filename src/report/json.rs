@@ -8,6 +8,7 @@ use crate::baseline::{AcceptedFailure, BaselineDiff, HistoryRun};
 use crate::results::{CaseResult, RootCause, RunInfo, RunResults, Totals, Verdict};
 use serde::Serialize;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 #[derive(Serialize)]
 struct Head<'a> {
@@ -39,11 +40,16 @@ struct CaseRecord<'a> {
 pub struct Writer<W: Write> {
     out: W,
     cases: usize,
+    results_file: PathBuf,
 }
 
 impl<W: Write> Writer<W> {
     /// Writes everything before the cases.
-    pub fn start(results: &RunResults, mut out: W) -> std::io::Result<Writer<W>> {
+    pub fn start(
+        results: &RunResults,
+        results_file: &Path,
+        mut out: W,
+    ) -> std::io::Result<Writer<W>> {
         let head = Head {
             schema_version: results.schema_version,
             run: &results.run,
@@ -51,14 +57,19 @@ impl<W: Write> Writer<W> {
         let text = serde_json::to_vec_pretty(&head)?;
         out.write_all(text.strip_suffix(b"\n}").unwrap_or(&text))?;
         out.write_all(b",\n  \"cases\": [")?;
-        Ok(Writer { out, cases: 0 })
+        Ok(Writer {
+            out,
+            cases: 0,
+            results_file: results_file.to_path_buf(),
+        })
     }
 
     /// Writes one case, on a line of its own.
     pub fn case(&mut self, results: &RunResults, case: &CaseResult) -> std::io::Result<()> {
         let record = CaseRecord {
             case,
-            reproduce: (case.verdict == Verdict::Failed).then(|| reproduction(&results.run, case)),
+            reproduce: (case.verdict == Verdict::Failed)
+                .then(|| reproduction(&results.run, case, &self.results_file)),
         };
         let separator: &[u8] = if self.cases == 0 {
             b"\n    "

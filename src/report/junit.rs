@@ -16,6 +16,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 /// The most of a body shown in a failure.
 const BODY_PREVIEW: usize = 4096;
@@ -28,17 +29,20 @@ pub struct Builder {
     places: BTreeMap<String, Vec<(u64, u32)>>,
     scratch: Vec<u8>,
     error: Option<std::io::Error>,
+    /// The results.json the reproductions replay from.
+    results_file: PathBuf,
 }
 
 impl Builder {
     /// Creates the temporary file the testcases go to.
-    pub fn new() -> std::io::Result<Builder> {
+    pub fn new(results_file: &Path) -> std::io::Result<Builder> {
         Ok(Builder {
             testcases: BufWriter::with_capacity(64 * 1024, tempfile::tempfile()?),
             written: 0,
             places: BTreeMap::new(),
             scratch: Vec::new(),
             error: None,
+            results_file: results_file.to_path_buf(),
         })
     }
 
@@ -48,8 +52,13 @@ impl Builder {
             return;
         }
         self.scratch.clear();
-        let rendered = test_case(results, case, &mut Writer::new(&mut self.scratch))
-            .and_then(|()| Ok(self.testcases.write_all(&self.scratch)?));
+        let rendered = test_case(
+            results,
+            case,
+            &self.results_file,
+            &mut Writer::new(&mut self.scratch),
+        )
+        .and_then(|()| Ok(self.testcases.write_all(&self.scratch)?));
         match rendered {
             Ok(()) => {
                 let length = u32::try_from(self.scratch.len()).unwrap_or(u32::MAX);
@@ -174,6 +183,7 @@ fn properties(results: &RunResults, xml: &mut Writer<impl Write>) -> quick_xml::
 fn test_case(
     results: &RunResults,
     case: &CaseResult,
+    results_file: &Path,
     xml: &mut Writer<impl Write>,
 ) -> quick_xml::Result<()> {
     let mut start = BytesStart::new("testcase");
@@ -203,7 +213,7 @@ fn test_case(
                 failure.push_attribute(("message", xml_text(&message).as_ref()));
                 failure.push_attribute(("type", first.check.code()));
             }
-            Some((failure, Some(failure_text(results, case))))
+            Some((failure, Some(failure_text(results, case, results_file))))
         }
     };
     if body.is_none() && warnings.is_empty() {
@@ -247,7 +257,7 @@ fn xml_text(text: &str) -> Cow<'_, str> {
     )
 }
 
-fn failure_text(results: &RunResults, case: &CaseResult) -> String {
+fn failure_text(results: &RunResults, case: &CaseResult, results_file: &Path) -> String {
     let mut text = String::new();
     for f in &case.findings {
         let rule = f
@@ -266,7 +276,7 @@ fn failure_text(results: &RunResults, case: &CaseResult) -> String {
         text.push_str(&exchange_text(exchange));
     }
     text.push_str("\nReproduce with:\n");
-    for command in reproduction(&results.run, case) {
+    for command in reproduction(&results.run, case, results_file) {
         text.push_str(&format!("  {command}\n"));
     }
     text

@@ -1,6 +1,11 @@
 //! summary.md: for a CI job summary or a PR comment: totals, new failures first, the root
 //! causes grouped by check, a compact table per operation; no links; never over its size
 //! limit, however many findings (rows past the limit are counted, not shown).
+//!
+//! It is pasted where markdown is live (GitHub job summaries, PR comments), so every string
+//! that is not one of its own fixed words (messages quoting server values, keys, operation
+//! and case ids, URLs, reasons, dates) goes through [`inert`]: one code span each, on one
+//! line, which no markdown or HTML inside can break out of.
 
 use crate::checks::Check;
 use crate::results::RunResults;
@@ -23,13 +28,13 @@ pub fn render(results: &RunResults, limit: usize) -> String {
         t.failed
     ));
     doc.line(&format!(
-        "{} cases ({} with warnings, {} skipped), {} requests in {:.2}s against `{}`; seed `{}`; {} failing root causes, {} warnings.\n",
+        "{} cases ({} with warnings, {} skipped), {} requests in {:.2}s against {}; seed `{}`; {} failing root causes, {} warnings.\n",
         t.cases,
         t.warned,
         t.skipped,
         t.requests,
         results.run.duration_ms / 1000.0,
-        results.run.base_url,
+        inert(&results.run.base_url, Place::Text),
         results.run.seed,
         t.errors,
         t.warnings
@@ -66,17 +71,48 @@ impl Doc {
     }
 }
 
-fn cell(text: &str) -> String {
+/// Where an inert string goes: running text, or a table cell (where a pipe ends the cell).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Text,
+    Cell,
+}
+
+/// Makes `text` inert markdown: one code span, on one line, fenced with more backticks than
+/// any run of them inside, so that no image, link, autolink, HTML tag, `@mention`, `#123`
+/// reference or emphasis in it is live; in a table cell, pipes are escaped (GitHub takes
+/// `\|` as a pipe inside a code span of a table, and any other pipe as the end of the cell).
+pub fn inert(text: &str, place: Place) -> String {
     let flat: String = text
         .chars()
-        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
-    let flat = flat.replace('|', "\\|");
-    if flat.chars().count() <= CELL {
-        return flat;
+    if flat.is_empty() {
+        return "(empty)".to_string();
     }
-    let cut: String = flat.chars().take(CELL).collect();
-    format!("{cut}...")
+    let longest_run = flat.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest_run + 1);
+    let pad = if flat.starts_with(['`', ' ']) || flat.ends_with(['`', ' ']) {
+        " "
+    } else {
+        ""
+    };
+    let content = match place {
+        Place::Text => flat,
+        Place::Cell => flat.replace('|', "\\|"),
+    };
+    format!("{fence}{pad}{content}{pad}{fence}")
+}
+
+/// Makes `text` an inert table cell, shortened to [`CELL`] characters.
+fn cell(text: &str) -> String {
+    inert(&super::shorten(text, CELL), Place::Cell)
 }
 
 fn baseline(doc: &mut Doc, results: &RunResults) {
@@ -85,7 +121,7 @@ fn baseline(doc: &mut Doc, results: &RunResults) {
     };
     doc.line(&format!(
         "## Since the baseline ({})\n\n**{} new**, {} still failing, {} fixed.\n",
-        diff.baseline_started,
+        inert(&diff.baseline_started, Place::Text),
         diff.new.len(),
         diff.still_failing.len(),
         diff.fixed.len()
@@ -95,9 +131,9 @@ fn baseline(doc: &mut Doc, results: &RunResults) {
         for f in &diff.new {
             let flaky = if f.flaky { " (flaky)" } else { "" };
             doc.line(&format!(
-                "| `{}`{flaky} | `{}` | {} |",
-                f.key.case,
-                f.key.check,
+                "| {}{flaky} | `{}` | {} |",
+                cell(&f.key.case),
+                f.key.check.code(),
                 cell(&f.message)
             ));
         }
@@ -106,7 +142,11 @@ fn baseline(doc: &mut Doc, results: &RunResults) {
     if !diff.fixed.is_empty() {
         doc.line("### Fixed\n\n| case | check |\n|---|---|");
         for f in &diff.fixed {
-            doc.line(&format!("| `{}` | `{}` |", f.key.case, f.key.check));
+            doc.line(&format!(
+                "| {} | `{}` |",
+                cell(&f.key.case),
+                f.key.check.code()
+            ));
         }
         doc.line("");
     }
@@ -119,14 +159,14 @@ fn accepted(doc: &mut Doc, results: &RunResults) {
     doc.line("## Accepted failures\n\n| case | check | reason | expires |\n|---|---|---|---|");
     for a in &results.accepted {
         let expires = if a.expired {
-            format!("**expired {}**", a.expires)
+            format!("**expired** {}", cell(&a.expires))
         } else {
-            a.expires.clone()
+            cell(&a.expires)
         };
         doc.line(&format!(
-            "| `{}` | `{}` | {} | {expires} |",
-            a.key.case,
-            a.key.check,
+            "| {} | `{}` | {} | {expires} |",
+            cell(&a.key.case),
+            a.key.check.code(),
             cell(&a.reason)
         ));
     }
@@ -156,12 +196,12 @@ fn by_check(doc: &mut Doc, results: &RunResults) {
         doc.line("| operation | about | severity | message | page rule | cases |\n|---|---|---|---|---|---|");
         for c in causes {
             doc.line(&format!(
-                "| `{}` | `{}` | {} | {} | {} | {} |",
-                c.operation,
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&c.operation),
                 cell(&c.key),
                 c.severity.as_str(),
                 cell(&c.message),
-                c.rule.as_deref().unwrap_or("convention"),
+                c.rule.as_deref().map_or("convention".to_string(), cell),
                 c.occurrences
             ));
         }
@@ -171,10 +211,12 @@ fn by_check(doc: &mut Doc, results: &RunResults) {
 
 fn operations(doc: &mut Doc, results: &RunResults) {
     let counts = &results.cases.tally().operations;
-    doc.line("## Operations\n\n| operation | passed | failed | warned | skipped |\n|---|---|---|---|---|");
+    doc.line("## Operations\n\n| operation | passed | of them with warnings | failed | skipped |\n|---|---|---|---|---|");
     for (op, [passed, failed, warned, skipped]) in counts {
         doc.line(&format!(
-            "| `{op}` | {passed} | {failed} | {warned} | {skipped} |"
+            "| {} | {} | {warned} | {failed} | {skipped} |",
+            cell(op),
+            passed + warned
         ));
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::results::{CaseResult, Exchange, RunInfo};
 use crate::run::REDACTED;
+use std::path::Path;
 
 /// Quotes a string for a POSIX shell.
 fn quote(s: &str) -> String {
@@ -36,9 +37,20 @@ pub fn curl_command(exchange: &Exchange) -> String {
     parts.join(" ")
 }
 
+/// Quotes a string for a POSIX shell when it needs quoting.
+fn quote_if_needed(s: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:=@%,".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s.to_string()
+    } else {
+        quote(s)
+    }
+}
+
 /// Returns the commands that reproduce a failing case: with the embedded mock, first the
-/// command that serves it on the same port (and the same faults).
-pub fn reproduction(run: &RunInfo, case: &CaseResult) -> Vec<String> {
+/// command that serves it on the same port (and the same faults); last, the `replay` of the
+/// case from `results_file`, the results.json this run writes.
+pub fn reproduction(run: &RunInfo, case: &CaseResult, results_file: &Path) -> Vec<String> {
     let mut commands = Vec::new();
     if run.embedded_mock {
         let port = run
@@ -56,8 +68,9 @@ pub fn reproduction(run: &RunInfo, case: &CaseResult) -> Vec<String> {
     }
     commands.extend(case.exchanges.iter().map(curl_command));
     commands.push(format!(
-        "graph-conformance replay {} --results report/results.json",
-        quote(&case.id)
+        "graph-conformance replay {} --results {}",
+        quote(&case.id),
+        quote_if_needed(&results_file.to_string_lossy())
     ));
     commands
 }

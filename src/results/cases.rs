@@ -24,7 +24,8 @@ use std::sync::Arc;
 pub struct Tally {
     /// Cases, verdicts and requests (root-cause counts are filled by [`Tally::totals`]).
     counts: Totals,
-    /// One root cause per (operation, check, key), described by its case with the smallest id.
+    /// One root cause per (operation, check, key), described by its shortest occurrence (the
+    /// shortest message; of equally short ones, the case with the smallest id).
     causes: BTreeMap<(String, Check, String), RootCause>,
     /// Every error finding of a failed case, with its message (for the baseline comparison).
     pub failures: BTreeMap<FailureKey, String>,
@@ -78,7 +79,7 @@ impl Tally {
                 occurrences: 0,
             });
             cause.occurrences += 1;
-            if first_here && case.id < cause.first_case {
+            if first_here && describes_better(&f.message, &case.id, cause) {
                 cause.severity = f.severity;
                 cause.convention = f.convention;
                 cause.message.clone_from(&f.message);
@@ -88,7 +89,8 @@ impl Tally {
         }
     }
 
-    /// Returns the root causes, by operation, check and key.
+    /// Returns the root causes, by operation, check and key: each with its check, operation,
+    /// property (`key`), page rule (`rule`: page, line and column) and count (`occurrences`).
     pub fn root_causes(&self) -> Vec<RootCause> {
         self.causes.values().cloned().collect()
     }
@@ -102,6 +104,14 @@ impl Tally {
             ..self.counts.clone()
         }
     }
+}
+
+/// Tells whether a finding with `message` in case `id` describes a root cause better than
+/// the occurrence that describes it now: a shorter message does (a root cause reads best by
+/// its smallest example, not a 4 KiB payload), and of equally long ones the smaller case id,
+/// so the description does not depend on the order cases finish in.
+fn describes_better(message: &str, id: &str, cause: &RootCause) -> bool {
+    (message.len(), id) < (cause.message.len(), cause.first_case.as_str())
 }
 
 /// The cases of a run, on disk, and their tally. Cloning shares the file.

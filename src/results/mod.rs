@@ -7,8 +7,10 @@ use crate::diagnostic::Severity;
 use serde::{Deserialize, Serialize};
 
 mod cases;
+mod merge;
 
 pub use cases::{CaseIter, Cases, CasesWriter, Tally};
+pub use merge::MergeError;
 
 /// The version of the `results.json` format; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -135,6 +137,9 @@ pub struct RootCause {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// The case that describes the root cause: its shortest occurrence (the shortest
+    /// message; of equally short ones, the smallest case id). The name is kept from when
+    /// it was the case with the smallest id.
     pub first_case: String,
     pub occurrences: u32,
 }
@@ -178,6 +183,42 @@ pub struct RunInfo {
     /// `K/N` when this run is one partition of a split run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<String>,
+    /// The fingerprint of the suite that ran (see [`suite_fingerprint`]); empty in records
+    /// written before it was recorded.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub suite: String,
+}
+
+/// Returns the fingerprint of a suite: a hash (FNV-1a, 64 bits) of its schema documents and
+/// case files, so that runs of different suites can be told apart (`report merge`).
+pub fn suite_fingerprint(suite: &crate::suite::Suite) -> String {
+    let mut hash = Fnv::default();
+    // Serializing values and case files cannot fail (no maps with non-string keys).
+    let _ = serde_json::to_writer(&mut hash, &suite.schemas);
+    let _ = serde_json::to_writer(&mut hash, &suite.cases);
+    format!("fnv1a64:{:016x}", hash.0)
+}
+
+/// A 64-bit FNV-1a hash fed as a writer.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::io::Write for Fnv {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The whole record of a run. Its cases are on disk (see [`Cases`]).
@@ -220,26 +261,40 @@ impl RunResults {
     }
 
     /// Joins the results of the partitions of one run (`--partition K/N`) into one record:
-    /// every case once (partition by partition), root causes and totals recounted.
-    pub fn merge(parts: Vec<RunResults>) -> std::io::Result<Option<RunResults>> {
+    /// every case once (partition by partition), root causes and totals recounted. The parts
+    /// must be every partition of one split, each once, of runs with the same settings
+    /// (version, suite, seed, cases per operation, `--only`, strictness, endpoint).
+    pub fn merge(parts: Vec<RunResults>) -> Result<Option<RunResults>, MergeError> {
         let Some(first) = parts.first() else {
             return Ok(None);
         };
+        merge::check_partitions(&parts)?;
         let mut run = first.run.clone();
-        let mut writer = CasesWriter::new()?;
-        let mut seen = std::collections::HashSet::new();
+        let mut writer = CasesWriter::new().map_err(MergeError::Record)?;
+        let mut seen = std::collections::HashMap::new();
         for part in &parts {
+            let label = part.run.partition.clone().unwrap_or_default();
             run.started = run.started.min(part.run.started.clone());
             run.duration_ms = run.duration_ms.max(part.run.duration_ms);
-            for case in part.cases.iter()? {
-                let case = case?;
-                if seen.insert(case.id.clone()) {
-                    writer.push(&case);
+            let read = |e| MergeError::Read {
+                partition: label.clone(),
+                source: e,
+            };
+            for case in part.cases.iter().map_err(read)? {
+                let case = case.map_err(read)?;
+                if let Some(earlier) = seen.insert(case.id.clone(), label.clone()) {
+                    return Err(MergeError::CaseTwice {
+                        case: case.id,
+                        first: earlier,
+                        second: label,
+                    });
                 }
+                writer.push(&case);
             }
         }
         run.partition = None;
-        Ok(Some(RunResults::new(run, writer.finish()?)))
+        let cases = writer.finish().map_err(MergeError::Record)?;
+        Ok(Some(RunResults::new(run, cases)))
     }
 
     /// Tells whether any check failed (the run's exit code is then 1).

@@ -209,6 +209,7 @@ pub async fn run(
         ids: options.ids.keys().cloned().collect(),
         token_sent: client.has_token(),
         partition: options.partition.map(|(k, n)| format!("{k}/{n}")),
+        suite: crate::results::suite_fingerprint(suite),
     };
     Ok(RunResults::new(info, cases))
 }
