@@ -187,7 +187,7 @@ impl Console {
     /// were 401 and no token was given.
     pub fn summary(&self, results: &RunResults) {
         if !self.options.quiet {
-            root_causes(&results.findings);
+            root_causes(&crate::report::root_causes(results));
         }
         let t = &results.totals;
         out(&format!("{} passed, {} failed", t.passed + t.warned, t.failed));
@@ -241,9 +241,10 @@ fn progress_bar(total: usize) -> ProgressBar {
 
 /// Prints the root causes of error severity, one line each: check, operation, what it is
 /// about, the page line of the rule, and how many findings share it.
-fn root_causes(causes: &[RootCause]) {
+fn root_causes(causes: &[&RootCause]) {
     let failing: Vec<&RootCause> = causes
         .iter()
+        .copied()
         .filter(|c| c.severity == crate::diagnostic::Severity::Error)
         .collect();
     if failing.is_empty() {
@@ -254,7 +255,7 @@ fn root_causes(causes: &[RootCause]) {
         let about = if cause.key.is_empty() {
             String::new()
         } else {
-            format!(" {}", shorten_value(&cause.key, VALUE_SHOWN))
+            format!(" {}", shorten_to(&cause.key, VALUE_SHOWN))
         };
         let rule = cause
             .rule
@@ -283,7 +284,7 @@ pub fn shorten(message: &str) -> String {
         shown.push_str(&rest[..=start]);
         let inner = &rest[start + 1..];
         let end = closing_quote(inner, quote).unwrap_or(inner.len());
-        shown.push_str(&shorten_value(&inner[..end], VALUE_SHOWN));
+        shown.push_str(&shorten_to(&inner[..end], VALUE_SHOWN));
         rest = &inner[end..];
         if let Some(close) = rest.chars().next() {
             shown.push(close);
@@ -291,7 +292,11 @@ pub fn shorten(message: &str) -> String {
         }
     }
     shown.push_str(rest);
-    shorten_value(&shown, MESSAGE_SHOWN)
+    shorten_to(&shown, MESSAGE_SHOWN)
+}
+
+fn shorten_to(value: &str, max: usize) -> String {
+    crate::report::shorten(value, max).into_owned()
 }
 
 /// Returns the byte offset of the quote closing a value (a backslash escapes a `"`).
@@ -305,14 +310,6 @@ fn closing_quote(inner: &str, quote: char) -> Option<usize> {
         }
     }
     None
-}
-
-/// Cuts `value` to at most `max` characters, the last of them an ellipsis.
-pub fn shorten_value(value: &str, max: usize) -> String {
-    match value.char_indices().nth(max.saturating_sub(1)) {
-        Some((cut, _)) if value.chars().count() > max => format!("{}…", &value[..cut]),
-        _ => value.to_string(),
-    }
 }
 
 #[cfg(test)]

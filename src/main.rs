@@ -370,7 +370,7 @@ async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
         Ok(gate) => gate,
         Err(e) => return fail(&e),
     };
-    if let Err(e) = check_writable(&args.report_dir) {
+    if let Err(e) = report::check_writable(&args.report_dir) {
         return fail(&e);
     }
     let options = RunOptions {
@@ -624,7 +624,7 @@ fn rerender(args: &ReportArgs, look: ConsoleOptions) -> Outcome {
     let Some(results) = results else {
         return Outcome::UsageError;
     };
-    if let Err(e) = check_writable(&args.report_dir) {
+    if let Err(e) = report::check_writable(&args.report_dir) {
         return fail(&e);
     }
     conclude(results, &gate, &args.report_dir, &Console::new(0, look))
@@ -806,27 +806,6 @@ async fn serve_mock(args: MockArgs) -> Outcome {
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;
     Outcome::Success
-}
-
-fn check_writable(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| {
-        std::io::Error::new(
-            e.kind(),
-            format!("cannot create the report directory {}: {e}", dir.display()),
-        )
-    })?;
-    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
-    std::fs::write(&probe, b"").map_err(|e| {
-        std::io::Error::new(
-            e.kind(),
-            format!(
-                "cannot write to the report directory {}: {e}",
-                dir.display()
-            ),
-        )
-    })?;
-    let _ = std::fs::remove_file(probe);
-    Ok(())
 }
 
 /// Checks `--base-url` (the URL is never repeated: it may hold credentials).
