@@ -14,6 +14,7 @@ pub mod docs;
 pub mod emit;
 pub mod format;
 pub mod generate;
+pub mod input_file;
 pub mod mock;
 pub mod model;
 pub mod report;

@@ -178,6 +178,9 @@ pub struct RunInfo {
     /// `K/N` when this run is one partition of a split run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<String>,
+    /// Cases the `--max-time` deadline left unstarted: counted, not recorded one by one.
+    #[serde(default)]
+    pub not_started: usize,
 }
 
 /// The whole record of a run. Its cases are on disk (see [`Cases`]).

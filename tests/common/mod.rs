@@ -92,5 +92,6 @@ pub fn run_info() -> graph_conformance::results::RunInfo {
         ids: Vec::new(),
         token_sent: true,
         partition: None,
+        not_started: 0,
     }
 }
