@@ -76,8 +76,11 @@ pub struct Received {
 pub enum NoAnswer {
     /// The server did not answer (connect, timeout, a broken body): a finding against it.
     Transport,
-    /// The run's `--max-time` deadline came first: the request was cut off or never sent.
+    /// The run's `--max-time` deadline cut the request off while it was in flight.
     CutOff,
+    /// The deadline came (or no `--rate-limit` slot is left before it) before the request
+    /// could be sent: nothing was sent.
+    NotSent,
 }
 
 /// Why the client could not be built.
@@ -148,8 +151,19 @@ impl Client {
         self.token.is_some()
     }
 
-    /// Tells whether the run's deadline has passed.
+    /// Tells whether no request can start before the run's deadline any more: it has passed,
+    /// or the next `--rate-limit` slot comes at or after it.
     pub fn past_deadline(&self) -> bool {
+        let Some(deadline) = self.limits.deadline else {
+            return false;
+        };
+        let paced = self.limits.rate_limit.is_some_and(|r| r > 0.0);
+        self.deadline_passed()
+            || (paced && *self.next_slot.lock().unwrap_or_else(|e| e.into_inner()) >= deadline)
+    }
+
+    /// Tells whether the run's deadline has passed.
+    fn deadline_passed(&self) -> bool {
         self.limits.deadline.is_some_and(|d| Instant::now() >= d)
     }
 
@@ -261,11 +275,11 @@ impl Client {
         // never closed, so acquiring cannot fail; a permit is held for one attempt only (not
         // across a retry's wait)
         let permit = self.before_deadline(self.in_flight.acquire()).await;
-        if permit.is_none() || !self.pace().await || self.past_deadline() {
+        if permit.is_none() || !self.pace().await || self.deadline_passed() {
             let error = "not sent: the --max-time deadline had passed".to_string();
             return (
                 exchange(recorded, None, Some(error), 0.0),
-                Err(NoAnswer::CutOff),
+                Err(NoAnswer::NotSent),
             );
         }
         let started = Instant::now();
@@ -273,7 +287,7 @@ impl Client {
         let outcome = match tokio::time::timeout(budget, self.receive(request)).await {
             Ok(Ok(answered)) => Ok(answered),
             Ok(Err(error)) => Err((error, NoAnswer::Transport)),
-            Err(_) if self.past_deadline() => Err((
+            Err(_) if self.deadline_passed() => Err((
                 format!(
                     "cut off by the --max-time deadline after {:.1}s",
                     budget.as_secs_f64()

@@ -53,6 +53,9 @@ struct Attempt {
     schema_failed: BTreeSet<String>,
     /// The run's deadline cut the request off: nothing is known of the server's answer.
     cut_off: bool,
+    /// The request left (false when the deadline came before it could be sent: its
+    /// exchange is then not recorded).
+    sent: bool,
 }
 
 impl Attempt {
@@ -276,7 +279,9 @@ impl Runner<'_> {
         let cut_off = attempts.iter().any(|a| a.cut_off);
         for attempt in attempts {
             findings.extend(attempt.findings);
-            exchanges.push(attempt.exchange);
+            if attempt.sent {
+                exchanges.push(attempt.exchange);
+            }
         }
         if cut_off {
             // nothing is known of how the server would have answered: no verdict on it
@@ -372,6 +377,7 @@ impl Runner<'_> {
             body: verdict.body,
             schema_failed: verdict.schema_failed,
             cut_off: false,
+            sent: true,
         }
     }
 
@@ -795,6 +801,7 @@ impl Runner<'_> {
             body: None,
             schema_failed: BTreeSet::new(),
             cut_off: false,
+            sent: true,
         };
         Some(self.result(id, plan, CaseKind::Convention, started, vec![attempt], None))
     }
@@ -841,6 +848,7 @@ impl Runner<'_> {
             body: None,
             schema_failed: BTreeSet::new(),
             cut_off: false,
+            sent: true,
         };
         Some(self.result(id.to_string(), plan, kind, started, vec![attempt], None))
     }
@@ -860,12 +868,13 @@ fn answer(received: &Received) -> Answer<'_> {
 fn unanswered(exchange: Exchange, why: NoAnswer, plan: &OperationPlan, strict: bool) -> Attempt {
     match why {
         NoAnswer::Transport => transport_failure(exchange, plan, strict),
-        NoAnswer::CutOff => Attempt {
+        NoAnswer::CutOff | NoAnswer::NotSent => Attempt {
             exchange,
             findings: Vec::new(),
             body: None,
             schema_failed: BTreeSet::new(),
             cut_off: true,
+            sent: why == NoAnswer::CutOff,
         },
     }
 }
@@ -888,6 +897,7 @@ fn transport_failure(exchange: Exchange, plan: &OperationPlan, strict: bool) -> 
         body: None,
         schema_failed: BTreeSet::new(),
         cut_off: false,
+        sent: true,
     }
 }
 
