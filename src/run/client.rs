@@ -560,3 +560,76 @@ pub fn is_secret_header(name: &str) -> bool {
         .iter()
         .any(|s| name.contains(s))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    /// 2015-10-21T07:28:00Z, the RFC's example date.
+    const RFC_EXAMPLE: u64 = 1_445_412_480;
+
+    fn at(epoch: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(epoch)
+    }
+
+    #[rstest]
+    #[case::delta_seconds("120", RFC_EXAMPLE, Some(120))]
+    #[case::an_http_date_ahead("Wed, 21 Oct 2015 07:28:00 GMT", RFC_EXAMPLE - 90, Some(90))]
+    #[case::an_http_date_now("Wed, 21 Oct 2015 07:28:00 GMT", RFC_EXAMPLE, Some(0))]
+    #[case::an_http_date_in_the_past_means_no_wait("Wed, 21 Oct 2015 07:28:00 GMT", RFC_EXAMPLE + 3600, Some(0))]
+    #[case::a_leap_day("Thu, 29 Feb 2024 00:00:00 GMT", 1_709_164_800 - 5, Some(5))]
+    #[case::spaces_around(" 7 ", RFC_EXAMPLE, Some(7))]
+    #[case::not_gmt("Wed, 21 Oct 2015 07:28:00 UTC", RFC_EXAMPLE, None)]
+    #[case::no_weekday("21 Oct 2015 07:28:00 GMT", RFC_EXAMPLE, None)]
+    #[case::day_32("Wed, 32 Oct 2015 07:28:00 GMT", RFC_EXAMPLE, None)]
+    #[case::february_30("Mon, 30 Feb 2015 07:28:00 GMT", RFC_EXAMPLE, None)]
+    #[case::hour_24("Wed, 21 Oct 2015 24:00:00 GMT", RFC_EXAMPLE, None)]
+    #[case::an_unknown_month("Wed, 21 Okt 2015 07:28:00 GMT", RFC_EXAMPLE, None)]
+    #[case::negative_seconds("-5", RFC_EXAMPLE, None)]
+    #[case::empty("", RFC_EXAMPLE, None)]
+    fn retry_after_is_delta_seconds_or_an_imf_fixdate(
+        #[case] value: &str,
+        #[case] now: u64,
+        #[case] expected: Option<u64>,
+    ) {
+        assert_eq!(
+            retry_after(value, at(now)),
+            expected.map(Duration::from_secs)
+        );
+    }
+
+    #[rstest]
+    #[case::a_million_per_second(1e6, Duration::from_micros(1))]
+    #[case::one_per_1000_s(0.001, Duration::from_secs(1000))]
+    #[case::one_in_1e300_s(1e-300, Duration::MAX)]
+    #[case::the_smallest_subnormal_rate(5e-324, Duration::MAX)]
+    #[case::an_infinite_rate(f64::INFINITY, Duration::ZERO)]
+    fn rate_spacing_saturates_instead_of_panicking(#[case] rate: f64, #[case] spacing: Duration) {
+        assert_eq!(slot_interval(rate), spacing);
+        let now = Instant::now();
+        assert!(later(now, slot_interval(rate)) >= now);
+    }
+
+    #[rstest]
+    #[case::the_root_itself("http://h:1/beta", "http://h:1/beta", true)]
+    #[case::a_path_under_it("http://h:1/beta", "http://h:1/beta/a/b", true)]
+    #[case::dot_dot_climbs_out("http://h:1/beta", "http://h:1/beta/../x", false)]
+    #[case::encoded_dot_dot_climbs_out(
+        "http://h:1/beta",
+        "http://h:1/beta/a/%2E%2E/%2e%2e/x",
+        false
+    )]
+    #[case::a_sibling_with_the_root_as_prefix("http://h:1/beta", "http://h:1/betax/a", false)]
+    #[case::a_query("http://h:1/beta?q=1", "http://h:1/beta?q=1/a", false)]
+    #[case::a_fragment("http://h:1/beta#f", "http://h:1/beta#f/a", false)]
+    #[case::another_host("http://h:1/beta", "http://h:1@evil/beta/a", false)]
+    fn only_urls_under_the_service_root_are_sent(
+        #[case] base: &str,
+        #[case] url: &str,
+        #[case] sent: bool,
+    ) {
+        assert_eq!(under_root(base, url), sent);
+    }
+}
