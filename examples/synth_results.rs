@@ -89,6 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ids: Vec::new(),
         token_sent: true,
         partition: None,
+        not_started: 0,
     };
     let results = RunResults::new(info, writer.finish()?);
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);

@@ -34,6 +34,9 @@ pub fn default_concurrency() -> usize {
 /// Generated valid payloads per operation when `--cases` is not given.
 pub const DEFAULT_CASES: u32 = 20;
 
+/// Tells whether a case id is wanted (`--only`, `replay`'s exact id, `--partition`).
+pub type CaseFilter<'a> = Box<dyn Fn(&str) -> bool + 'a>;
+
 /// How to run a suite.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -104,7 +107,7 @@ impl RunOptions {
 impl RunOptions {
     /// Returns the filter of case ids (`--only`, `replay`'s exact id, `--partition`), or
     /// `None` when every case is wanted.
-    pub fn filter(&self) -> Option<Box<dyn Fn(&str) -> bool + '_>> {
+    pub fn filter(&self) -> Option<CaseFilter<'_>> {
         let filtered = self.only.is_some() || self.exact.is_some() || self.partition.is_some();
         filtered.then(|| Box::new(|id: &str| self.wants(id)) as Box<dyn Fn(&str) -> bool>)
     }
