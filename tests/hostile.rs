@@ -1053,6 +1053,21 @@ async fn max_time_bounds_the_run() {
     mock.shutdown().await;
 }
 
+/// A `--max-time` beyond what the clock can hold is no deadline, not a panic.
+#[rstest]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_time_beyond_the_clock_is_no_deadline() {
+    let server = serve(Behaviour::Valid {
+        delay: Duration::ZERO,
+    })
+    .await;
+    let options = options(&server.base, CASE, Setup::new().max_time(Duration::MAX));
+    let (outcome, _) = timed_run(&options).await;
+    let results = outcome.unwrap();
+    assert_eq!(results.run.not_started, 0);
+    assert_eq!(only_exchange(&results).response.unwrap().status, 200);
+}
+
 /// A request the deadline cuts off is not the server's failure: the case is skipped with
 /// the reason, and the run does not fail.
 #[rstest]

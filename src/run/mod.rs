@@ -178,7 +178,8 @@ pub async fn run(
         timeout: options.timeout,
         max_body: options.max_body,
         retries: options.retries,
-        deadline: options.max_time.map(|t| started + t),
+        // a deadline beyond what an Instant holds is no deadline (never a panic)
+        deadline: options.max_time.and_then(|t| started.checked_add(t)),
         rate_limit: options.rate_limit,
         in_flight: options.concurrency.max(1),
         ..client::Limits::default()
