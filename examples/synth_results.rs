@@ -90,6 +90,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         token_sent: true,
         partition: None,
         suite: String::new(),
+        not_started: 0,
     };
     let results = RunResults::new(info, writer.finish()?);
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);

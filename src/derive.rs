@@ -3,6 +3,7 @@
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::docs::{Page, read_page};
+use crate::input_file::{InputFileError, PAGE_LIMIT, read_bounded};
 use crate::model::{Operation, OperationSpans, Property, Resource, Span};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,12 +50,14 @@ impl Derivation {
 /// Why pages could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Unreadable {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    File(#[from] InputFileError),
     #[error("{path} holds no .md or .txt page")]
     NoPages { path: PathBuf },
 }
@@ -69,10 +72,7 @@ pub fn collect_pages(paths: &[PathBuf]) -> Result<Vec<PageSource>, InputError> {
     files
         .iter()
         .map(|file| {
-            let bytes = std::fs::read(file).map_err(|source| InputError::Unreadable {
-                path: file.clone(),
-                source,
-            })?;
+            let bytes = read_bounded(file, PAGE_LIMIT, "page")?;
             let name = file.file_name().map_or_else(
                 || file.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
@@ -97,8 +97,10 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>, InputError> {
         .map_err(unreadable)?
         .filter_map(Result::ok)
         .map(|e| e.path())
+        // every `.md`/`.txt` entry but a directory: a FIFO or a device among them is refused
+        // when read, not skipped in silence
         .filter(|p| {
-            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "txt"))
+            !p.is_dir() && matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "txt"))
         })
         .collect();
     files.sort();
@@ -141,6 +143,24 @@ struct Merger {
 
 impl Merger {
     fn add(&mut self, page: Page) {
+        if let Some(other) = self.case_twin(&page.resource) {
+            let msg = format!(
+                "resource `{}` differs from `{}` (documented at {}) only in letter case: their files would collide on a case-insensitive file system; this page is not used",
+                page.resource,
+                other.name,
+                other
+                    .spans
+                    .first()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            );
+            self.diagnostics.push(Diagnostic::new(
+                Code::NameCollision,
+                page.request_line.clone(),
+                msg,
+            ));
+            return;
+        }
         let id = format!("{}-{}", page.kind.verb(), page.resource);
         if let Some(other) = self.operations.get(&id) {
             let msg = format!(
@@ -176,6 +196,13 @@ impl Merger {
             },
         };
         self.operations.insert(id, operation);
+    }
+
+    /// Returns the resource whose name equals `name` but for letter case (`Widget`, `widget`).
+    fn case_twin(&self, name: &str) -> Option<&Resource> {
+        self.resources
+            .values()
+            .find(|r| r.name != name && r.name.eq_ignore_ascii_case(name))
     }
 
     /// Merges the page's table into its resource; false when they conflict.

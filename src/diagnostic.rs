@@ -39,6 +39,8 @@ pub enum Code {
     ExampleMalformed,
     PropertyConflict,
     DuplicateOperation,
+    UnsafePath,
+    NameCollision,
     // warnings
     ExampleEnum,
     ExampleType,
@@ -68,6 +70,8 @@ impl Code {
             Code::ExampleMalformed => "example-malformed",
             Code::PropertyConflict => "property-conflict",
             Code::DuplicateOperation => "duplicate-operation",
+            Code::UnsafePath => "unsafe-path",
+            Code::NameCollision => "name-collision",
             Code::ExampleEnum => "example-enum",
             Code::ExampleType => "example-type",
             Code::ExampleFormat => "example-format",
@@ -94,7 +98,9 @@ impl Code {
             | Code::ExampleNotJson
             | Code::ExampleMalformed
             | Code::PropertyConflict
-            | Code::DuplicateOperation => Severity::Error,
+            | Code::DuplicateOperation
+            | Code::UnsafePath
+            | Code::NameCollision => Severity::Error,
             Code::Skipped => Severity::Note,
             _ => Severity::Warning,
         }

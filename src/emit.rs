@@ -7,6 +7,7 @@
 use crate::atomic_file::write_atomically;
 use crate::case::CaseFile;
 use crate::derive::Derivation;
+use crate::input_file::{SUITE_FILE_LIMIT, read_bounded};
 use crate::schema::{openapi_document, resource_document};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -40,7 +41,7 @@ impl std::fmt::Display for Drift {
 
 /// Why the suite files could not be written or compared.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot {action} {path}: {source}")]
+#[error("cannot {action} {path}")]
 pub struct EmitError {
     action: &'static str,
     path: PathBuf,
@@ -82,7 +83,7 @@ impl SuiteFiles {
     pub fn write(&self, dir: &Path) -> Result<(), EmitError> {
         for (relative, content) in &self.files {
             let path = dir.join(relative);
-            if std::fs::read_to_string(&path).ok().as_deref() == Some(content.as_str()) {
+            if read_existing(&path).as_deref() == Some(content.as_str()) {
                 continue;
             }
             write_atomically(&path, content).map_err(|source| EmitError {
@@ -105,13 +106,13 @@ impl SuiteFiles {
     pub fn check(&self, dir: &Path) -> Result<Vec<Drift>, EmitError> {
         let mut drift = Vec::new();
         for (relative, content) in &self.files {
-            match std::fs::read_to_string(dir.join(relative)) {
-                Ok(existing) if existing == *content => {}
-                Ok(existing) => drift.push(Drift::Changed {
+            match read_existing(&dir.join(relative)) {
+                Some(existing) if existing == *content => {}
+                Some(existing) => drift.push(Drift::Changed {
                     path: relative.clone(),
                     diff: short_diff(&existing, content),
                 }),
-                Err(_) => drift.push(Drift::Added {
+                None => drift.push(Drift::Added {
                     path: relative.clone(),
                 }),
             }
@@ -148,6 +149,13 @@ impl SuiteFiles {
         stale.sort();
         Ok(stale)
     }
+}
+
+/// Reads a suite file already on disk, bounded as suite files are (a symlink to a device or
+/// a FIFO planted in the output directory is not read); `None` when there is none to read.
+fn read_existing(path: &Path) -> Option<String> {
+    let bytes = read_bounded(path, SUITE_FILE_LIMIT, "suite file").ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Serializes with 2-space indentation and a trailing newline.

@@ -17,6 +17,7 @@ pub mod emit;
 pub mod endpoint;
 pub mod format;
 pub mod generate;
+pub mod input_file;
 pub mod mock;
 pub mod model;
 pub mod report;

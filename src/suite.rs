@@ -5,6 +5,7 @@
 //! (registered under their `$id`), and formats (`date-time`, `uuid`, `date`) are asserted.
 
 use crate::case::CaseFile;
+use crate::input_file::{InputFileError, SUITE_FILE_LIMIT, read_bounded};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,12 +20,14 @@ pub struct Suite {
 /// Why a suite could not be loaded or a schema not compiled.
 #[derive(Debug, thiserror::Error)]
 pub enum SuiteError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Unreadable {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    File(#[from] InputFileError),
     #[error("{file} is not a valid suite file at {pointer}: {message}")]
     Invalid {
         file: String,
@@ -52,13 +55,14 @@ impl Suite {
                 if !name.ends_with(".json") {
                     continue;
                 }
-                let text = std::fs::read_to_string(entry.path()).map_err(|source| {
-                    SuiteError::Unreadable {
-                        path: entry.path(),
-                        source,
-                    }
+                let file = format!("{owned}/{name}");
+                let bytes = read_bounded(&entry.path(), SUITE_FILE_LIMIT, "suite file")?;
+                let text = String::from_utf8(bytes).map_err(|_| SuiteError::Invalid {
+                    file: file.clone(),
+                    pointer: "/".into(),
+                    message: "the file is not UTF-8".into(),
                 })?;
-                files.insert(format!("{owned}/{name}"), text);
+                files.insert(file, text);
             }
         }
         Suite::from_files(&files)
@@ -67,15 +71,35 @@ impl Suite {
     /// Builds a suite from file contents keyed by `schemas/<name>.json` and `cases/<name>.json`.
     pub fn from_files(files: &BTreeMap<String, String>) -> Result<Suite, SuiteError> {
         let mut suite = Suite::default();
+        let mut case_files = Vec::new();
         for (path, text) in files {
             if let Some(name) = path.strip_prefix("schemas/") {
                 let value: Value = parse(path, text)?;
                 check_schema(path, &value)?;
                 suite.schemas.insert(name.to_string(), value);
             } else if path.starts_with("cases/") {
-                suite.cases.push(parse(path, text)?);
+                let case: CaseFile = parse(path, text)?;
+                check_path(path, &case.path)?;
+                case_files.push((path.clone(), case));
             }
         }
+        for (name, document) in &suite.schemas {
+            // the documents validators are compiled from: those with an `$id` (not openapi.json)
+            if document.get("$id").is_some() {
+                suite.check_refs(&format!("schemas/{name}"), document)?;
+            }
+        }
+        for (path, case) in &case_files {
+            for (pointer, reference) in [
+                ("/request_schema", &case.request_schema),
+                ("/response_schema", &case.response_schema),
+            ] {
+                if !suite.resolves(reference, None) {
+                    return Err(dangling(path, pointer, reference));
+                }
+            }
+        }
+        suite.cases = case_files.into_iter().map(|(_, case)| case).collect();
         suite.cases.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(suite)
     }
@@ -110,6 +134,142 @@ impl Suite {
             .should_validate_formats(true)
             .build(&root)
             .map_err(|e| fail(e.to_string()))
+    }
+}
+
+impl Suite {
+    /// Checks that every `$ref` of `document` (the suite file `file`) points at a schema of
+    /// the suite, naming the pointer of the first that does not.
+    fn check_refs(&self, file: &str, document: &Value) -> Result<(), SuiteError> {
+        let base = document.get("$id").and_then(Value::as_str);
+        let mut refs = Vec::new();
+        schema_refs(document, String::new(), &mut refs);
+        match refs.into_iter().find(|(_, r)| !self.resolves(r, base)) {
+            Some((pointer, reference)) => Err(dangling(file, &pointer, reference)),
+            None => Ok(()),
+        }
+    }
+
+    /// Tells whether `reference` (relative to the document `$id` `base`) names a schema of
+    /// the suite: a document by `$id`, then a JSON pointer or `$anchor` inside it.
+    fn resolves(&self, reference: &str, base: Option<&str>) -> bool {
+        let (uri, fragment) = reference.split_once('#').unwrap_or((reference, ""));
+        let id = if uri.is_empty() {
+            base.map(str::to_string)
+        } else {
+            match base.and_then(|b| reqwest::Url::parse(b).ok()) {
+                Some(base) => base.join(uri).ok().map(|u| u.to_string()),
+                None => Some(uri.to_string()),
+            }
+        };
+        let Some(document) = id.and_then(|id| {
+            self.schemas
+                .values()
+                .find(|doc| doc.get("$id").and_then(Value::as_str) == Some(id.as_str()))
+        }) else {
+            return false;
+        };
+        if fragment.is_empty() {
+            return true;
+        }
+        if fragment.starts_with('/') {
+            let pointer = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy();
+            return document.pointer(&pointer).is_some();
+        }
+        has_anchor(document, fragment)
+    }
+}
+
+/// The error for a `$ref` of `file` at `pointer` that names no schema of the suite.
+fn dangling(file: &str, pointer: &str, reference: &str) -> SuiteError {
+    SuiteError::Invalid {
+        file: file.to_string(),
+        pointer: pointer.to_string(),
+        message: format!("`{reference}` points at no schema of the suite (a dangling $ref)"),
+    }
+}
+
+/// Collects the `$ref`s of a schema with the JSON pointers where they stand; values that are
+/// data, not schemas (`const`, `enum`, `default`, `examples`), are not searched.
+fn schema_refs<'v>(schema: &'v Value, at: String, out: &mut Vec<(String, &'v str)>) {
+    let escape = |key: &str| key.replace('~', "~0").replace('/', "~1");
+    match schema {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let here = format!("{at}/{}", escape(key));
+                match (key.as_str(), child) {
+                    ("$ref", Value::String(reference)) => out.push((here, reference)),
+                    ("const" | "enum" | "default" | "examples", _) => {}
+                    (
+                        "properties" | "patternProperties" | "$defs" | "definitions"
+                        | "dependentSchemas",
+                        Value::Object(named),
+                    ) => {
+                        for (name, sub) in named {
+                            schema_refs(sub, format!("{here}/{}", escape(name)), out);
+                        }
+                    }
+                    _ => schema_refs(child, here, out),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                schema_refs(item, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Tells whether a schema document declares `$anchor: name` anywhere.
+fn has_anchor(schema: &Value, name: &str) -> bool {
+    match schema {
+        Value::Object(map) => {
+            map.get("$anchor").and_then(Value::as_str) == Some(name)
+                || map.values().any(|v| has_anchor(v, name))
+        }
+        Value::Array(items) => items.iter().any(|v| has_anchor(v, name)),
+        _ => false,
+    }
+}
+
+/// Names what makes a path template unsafe to send under a service root, if anything: it
+/// must start with `/`, and hold no `?`, `#`, empty segment (`//`) or dot segment (`.`,
+/// `..`, percent-encoded or not), which an HTTP client would resolve outside the operation
+/// (or the service root).
+pub fn path_template_problem(template: &str) -> Option<&'static str> {
+    if !template.starts_with('/') {
+        return Some("it does not start with `/`");
+    }
+    if template.contains(['?', '#']) {
+        return Some("it holds a `?` or `#`");
+    }
+    if template == "/" {
+        return None;
+    }
+    let segments = template[1..].split('/');
+    for segment in segments {
+        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+        if segment.is_empty() {
+            return Some("it has an empty segment (`//` or a trailing `/`)");
+        }
+        if decoded == "." || decoded == ".." {
+            return Some("it has a `.` or `..` segment, which would resolve outside the operation");
+        }
+    }
+    None
+}
+
+/// Checks a case file's path template.
+fn check_path(file: &str, template: &str) -> Result<(), SuiteError> {
+    match path_template_problem(template) {
+        Some(problem) => Err(SuiteError::Invalid {
+            file: file.to_string(),
+            pointer: "/path".into(),
+            message: format!("the path `{template}` cannot be sent: {problem}"),
+        }),
+        None => Ok(()),
     }
 }
 

@@ -69,6 +69,8 @@ enum Behaviour {
     Redirect { status: u16, to: Option<String> },
     /// 429 with `Retry-After` to the first PATCH, then valid 200s.
     TooManyRequestsOnce,
+    /// 429 with `Retry-After: <HTTP date>` to the first PATCH, then valid 200s.
+    TooManyRequestsOnceUntil(String),
     /// 503 with `Retry-After: retry_after` to every PATCH.
     Unavailable { retry_after: u64 },
     /// Reflects the `Authorization` header it received: in a 401's `WWW-Authenticate` header
@@ -403,6 +405,14 @@ async fn answer(
             Ok(true)
         }
         Behaviour::TooManyRequestsOnce => valid(socket, request, shared).await,
+        Behaviour::TooManyRequestsOnceUntil(date) if patch == 0 => {
+            let headers = [JSON, ("retry-after", date.as_str())];
+            let body = br#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#;
+            let reply = reply("429 Too Many Requests", &headers, body);
+            socket.write_all(&reply).await?;
+            Ok(true)
+        }
+        Behaviour::TooManyRequestsOnceUntil(_) => valid(socket, request, shared).await,
         Behaviour::Unavailable { retry_after } => {
             let retry_after = retry_after.to_string();
             let headers = [JSON, ("retry-after", retry_after.as_str())];
@@ -963,11 +973,11 @@ async fn status_code_a_redirect_to_another_origin_is_not_followed(#[case] status
     );
 }
 
-/// `--max-time`: cases not started by the deadline are skipped with a reason, and no request
-/// outlives it.
+/// `--max-time`: cases not started by the deadline are counted, not recorded, and no
+/// request outlives it.
 #[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn max_time_skips_the_cases_not_started_by_the_deadline() {
+async fn max_time_counts_the_cases_not_started_by_the_deadline() {
     let server = serve(Behaviour::Valid {
         delay: Duration::from_millis(700),
     })
@@ -985,31 +995,192 @@ async fn max_time_skips_the_cases_not_started_by_the_deadline() {
     assert_within(elapsed, bound(&options));
     assert_no_token(&results);
     let planned = planned_cases(&common::suite(), &options).unwrap();
-    assert_eq!(results.cases.len(), planned, "every case is recorded");
+    assert_eq!(
+        results.cases.len() + results.run.not_started,
+        planned,
+        "every case is recorded or counted"
+    );
+    assert!(
+        results.run.not_started > planned / 2,
+        "most cases were not started"
+    );
     let cases = results.cases.to_vec().unwrap();
     assert_eq!(cases[0].id, CASE);
     assert_eq!(cases[0].verdict, Verdict::Passed);
-    let first_skipped = cases
-        .iter()
-        .position(|c| c.verdict == Verdict::Skipped)
-        .expect("the deadline left cases unstarted");
-    assert!(first_skipped < planned - 5, "most cases were skipped");
-    for case in &cases[first_skipped..] {
-        assert_eq!(case.verdict, Verdict::Skipped, "{}", case.id);
-        assert!(case.exchanges.is_empty(), "{}", case.id);
+    for case in cases.iter().filter(|c| c.verdict == Verdict::Skipped) {
         let reason = case.skipped_reason.as_deref().unwrap_or_default();
         assert!(reason.contains("--max-time"), "{}: {reason}", case.id);
     }
-    let started = cases[..first_skipped]
-        .iter()
-        .flat_map(|c| &c.exchanges)
-        .count();
-    let answered = server
+    let sent = server
         .requests()
         .iter()
         .filter(|r| r.starts_with("PATCH "))
         .count();
-    assert_eq!(started, answered, "every request sent is recorded");
+    let recorded_answers = cases
+        .iter()
+        .flat_map(|c| &c.exchanges)
+        .filter(|e| e.response.is_some())
+        .count();
+    assert!(recorded_answers <= sent, "every answer recorded was sent");
+}
+
+/// A million cases under a 2 s deadline end within a few seconds, and the record holds the
+/// cases that ran, not a skipped entry for each of the rest.
+#[rstest]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_time_bounds_the_run() {
+    let suite = common::suite();
+    let mock = common::mock(&suite).await;
+    let options = RunOptions {
+        cases: 1_000_000,
+        max_time: Some(Duration::from_secs(2)),
+        ..common::options(&mock.base_url(), 1_000_000)
+    };
+    let started = Instant::now();
+    let results = run(&suite, &options, &mut |_| {}).await.unwrap();
+    let elapsed = started.elapsed();
+    assert_within(elapsed, Duration::from_secs(8));
+    let planned = planned_cases(&suite, &options).unwrap();
+    assert!(planned > 5_000_000, "{planned}");
+    assert_eq!(results.cases.len() + results.run.not_started, planned);
+    assert!(
+        results.cases.len() < 100_000,
+        "{} cases recorded",
+        results.cases.len()
+    );
+    let json = serde_json::to_value(&results.run).unwrap();
+    assert_eq!(json["not_started"], results.run.not_started);
+    mock.shutdown().await;
+}
+
+/// A `--max-time` beyond what the clock can hold is no deadline, not a panic.
+#[rstest]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_time_beyond_the_clock_is_no_deadline() {
+    let server = serve(Behaviour::Valid {
+        delay: Duration::ZERO,
+    })
+    .await;
+    let options = options(&server.base, CASE, Setup::new().max_time(Duration::MAX));
+    let (outcome, _) = timed_run(&options).await;
+    let results = outcome.unwrap();
+    assert_eq!(results.run.not_started, 0);
+    assert_eq!(only_exchange(&results).response.unwrap().status, 200);
+}
+
+/// A request the deadline cuts off is not the server's failure: the case is skipped with
+/// the reason, and the run does not fail.
+#[rstest]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_time_a_request_cut_off_by_the_deadline_is_skipped_not_failed() {
+    let server = serve(Behaviour::Valid {
+        delay: Duration::from_secs(3),
+    })
+    .await;
+    let options = RunOptions {
+        timeout: Duration::from_secs(10),
+        ..options(
+            &server.base,
+            CASE,
+            Setup::new().max_time(Duration::from_secs(1)),
+        )
+    };
+    let (outcome, elapsed) = timed_run(&options).await;
+    let results = outcome.unwrap();
+    assert_within(elapsed, Duration::from_secs(3));
+    let cases = results.cases.to_vec().unwrap();
+    let [case] = cases.as_slice() else {
+        panic!("one case expected: {cases:#?}");
+    };
+    assert_eq!(case.verdict, Verdict::Skipped, "{case:#?}");
+    assert!(case.findings.is_empty(), "{:#?}", case.findings);
+    assert_eq!(
+        case.skipped_reason.as_deref(),
+        Some("cut off by the --max-time deadline")
+    );
+    assert!(
+        !results.failed(),
+        "the run does not fail on a cut-off request"
+    );
+}
+
+/// `--rate-limit` pacing never outlasts `--max-time`, and no rate the library is given makes
+/// its Duration arithmetic panic.
+#[rstest]
+#[case::one_request_in_20_s(0.05)]
+#[case::one_request_in_11_days(0.000_001)]
+#[case::one_request_in_1e300_s(1e-300)]
+#[case::the_smallest_positive_rate(f64::MIN_POSITIVE)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_pacing_never_outlasts_the_deadline(#[case] rate: f64) {
+    let server = serve(Behaviour::Valid {
+        delay: Duration::ZERO,
+    })
+    .await;
+    let options = RunOptions {
+        cases: 5,
+        rate_limit: Some(rate),
+        ..options(
+            &server.base,
+            "update-ndesConnector/*",
+            Setup::new().max_time(Duration::from_secs(3)),
+        )
+    };
+    let (outcome, elapsed) = timed_run(&options).await;
+    let results = outcome.unwrap();
+    assert_within(elapsed, Duration::from_secs(5));
+    assert!(!results.failed(), "{:#?}", results.findings);
+    let planned = planned_cases(&common::suite(), &options).unwrap();
+    assert_eq!(results.cases.len() + results.run.not_started, planned);
+    assert!(results.run.not_started > 0);
+}
+
+/// `Retry-After` as an HTTP date is honoured: a date ahead is waited for (up to it), a date
+/// in the past means no wait.
+#[rstest]
+#[case::a_date_3_s_ahead_is_waited_for(3, Duration::from_millis(1900), Duration::from_secs(4))]
+#[case::a_date_in_the_past_is_not_waited_for(-3600, Duration::ZERO, Duration::from_millis(800))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transport_a_retry_after_http_date_is_honoured(
+    #[case] ahead: i64,
+    #[case] at_least: Duration,
+    #[case] at_most: Duration,
+) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let date = imf_fixdate(i64::try_from(now).unwrap() + ahead);
+    let server = serve(Behaviour::TooManyRequestsOnceUntil(date)).await;
+    let options = options(&server.base, CASE, Setup::new().retries(1));
+    let (outcome, _) = timed_run(&options).await;
+    let results = outcome.unwrap();
+    let exchange = only_exchange(&results);
+    assert_eq!(exchange.retries, 1, "{exchange:#?}");
+    let waited = Duration::from_secs_f64(exchange.duration_ms / 1000.0);
+    assert!(
+        waited >= at_least && waited < at_most,
+        "waited {waited:?}, expected {at_least:?} to {at_most:?}"
+    );
+}
+
+/// Formats seconds since the epoch as an IMF-fixdate (`Wed, 21 Oct 2015 07:28:00 GMT`).
+fn imf_fixdate(epoch: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = epoch.div_euclid(86_400);
+    let secs = epoch.rem_euclid(86_400);
+    let (y, m, d) = graph_conformance::format::civil_from_days(days);
+    format!(
+        "{}, {d:02} {} {y:04} {:02}:{:02}:{:02} GMT",
+        DAYS[usize::try_from(days.rem_euclid(7)).unwrap()],
+        MONTHS[usize::try_from(m - 1).unwrap()],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 /// A server that keeps every connection open (keep-alive, never closing) and answers slowly

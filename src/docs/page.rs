@@ -94,6 +94,14 @@ impl Reader<'_> {
         let (title, title_span) = self.title(&blocks);
         let (method, target, request_line) = self.request_line(&placed)?;
         let path = http::relative_path(&target);
+        if let Some(problem) = crate::suite::path_template_problem(&path) {
+            self.report(
+                Code::UnsafePath,
+                request_line,
+                format!("the request path `{path}` cannot be tested: {problem}"),
+            );
+            return None;
+        }
         let table = find_property_table(&placed);
         let kind = self.classify(
             method,

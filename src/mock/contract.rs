@@ -7,7 +7,7 @@
 
 use super::template::Template;
 use crate::model::{Method, OperationKind};
-use crate::suite::Suite;
+use crate::suite::{Suite, SuiteError};
 use jsonschema::Validator;
 use serde_json::{Map, Value, json};
 
@@ -94,18 +94,21 @@ pub(crate) struct Contract {
 }
 
 impl Contract {
-    /// Compiles every case file of `suite`: its resource, request validator and routes.
-    pub fn compile(suite: &Suite) -> Result<Contract, String> {
+    /// Compiles every case file of `suite`: its resource, request validator and routes;
+    /// `Err` names the operation that cannot be served and why.
+    pub fn compile(suite: &Suite) -> Result<Contract, (String, SuiteError)> {
         let mut contract = Contract {
             operations: Vec::new(),
             resources: Vec::new(),
             routes: Vec::new(),
         };
         for case in &suite.cases {
-            let resource = contract.resource_index(suite, &case.resource, &case.response_schema)?;
+            let resource = contract
+                .resource_index(suite, &case.resource, &case.response_schema)
+                .map_err(|e| (case.id.clone(), e))?;
             let request = suite
                 .validator(&case.request_schema)
-                .map_err(|e| format!("{}: {e}", case.id))?;
+                .map_err(|e| (case.id.clone(), e))?;
             contract.operations.push(Operation {
                 kind: case.kind,
                 method: case.method,
@@ -218,7 +221,7 @@ impl Contract {
         suite: &Suite,
         name: &str,
         reference: &str,
-    ) -> Result<usize, String> {
+    ) -> Result<usize, SuiteError> {
         if let Some(index) = self.resources.iter().position(|r| r.reference == reference) {
             return Ok(index);
         }
@@ -248,10 +251,12 @@ impl Operation {
 }
 
 impl Resource {
-    fn compile(suite: &Suite, name: &str, reference: &str) -> Result<Resource, String> {
-        let schema = resolve(suite, reference)
-            .ok_or_else(|| format!("`{reference}` does not resolve in the suite"))?;
-        let validator = suite.validator(reference).map_err(|e| e.to_string())?;
+    fn compile(suite: &Suite, name: &str, reference: &str) -> Result<Resource, SuiteError> {
+        let schema = resolve(suite, reference).ok_or_else(|| SuiteError::Schema {
+            reference: reference.to_string(),
+            message: "it does not resolve in the suite".to_string(),
+        })?;
+        let validator = suite.validator(reference)?;
         let mut resource = Resource {
             name: name.to_string(),
             properties: Vec::new(),

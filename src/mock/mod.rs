@@ -15,4 +15,4 @@ mod store;
 mod template;
 
 pub use fault::{FAULT_HEADER, Fault, FaultSet, UnknownFault};
-pub use server::{MockConfig, MockServer};
+pub use server::{MockConfig, MockError, MockServer};

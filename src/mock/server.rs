@@ -5,7 +5,7 @@ use super::contract::Contract;
 use super::fault::{FAULT_HEADER, Fault, FaultSet};
 use super::handler::{Request, Shared};
 use super::store::{Ids, Store};
-use crate::suite::Suite;
+use crate::suite::{Suite, SuiteError};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -18,6 +18,39 @@ use tokio::task::JoinHandle;
 
 /// The largest request body the mock reads (larger ones get axum's plain 413).
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Why a mock could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum MockError {
+    /// The suite cannot be served (a schema that does not compile, a `$ref` that points
+    /// nowhere): the suite is at fault, not the address.
+    #[error("the suite is invalid: operation `{operation}` cannot be served")]
+    InvalidSuite {
+        operation: String,
+        #[source]
+        source: SuiteError,
+    },
+    #[error("cannot listen on {addr}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot start the mock's runtime")]
+    Runtime(#[source] std::io::Error),
+}
+
+impl From<MockError> for std::io::Error {
+    /// Carries a [`MockError`] where an `io::Error` is expected (`InvalidData` when the
+    /// suite is at fault); `get_ref` downcasts back to it.
+    fn from(error: MockError) -> Self {
+        let kind = match &error {
+            MockError::InvalidSuite { .. } => std::io::ErrorKind::InvalidData,
+            MockError::Listen { source, .. } | MockError::Runtime(source) => source.kind(),
+        };
+        std::io::Error::new(kind, error)
+    }
+}
 
 /// How a [`MockServer`] behaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,15 +89,19 @@ enum Serving {
 impl MockServer {
     /// Binds `addr` (e.g. 127.0.0.1:0) and serves `suite` in a spawned tokio task.
     ///
-    /// Fails when the address cannot be bound or a schema of the suite does not compile
-    /// (`InvalidData`).
+    /// Fails when the suite cannot be served ([`MockError::InvalidSuite`], checked first)
+    /// or the address cannot be bound.
     pub async fn start(
         suite: Arc<Suite>,
         config: MockConfig,
         addr: SocketAddr,
-    ) -> std::io::Result<MockServer> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        let (addr, base_url, stop, served) = serve(&suite, &config, listener)?;
+    ) -> Result<MockServer, MockError> {
+        let contract = compile(&suite)?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| MockError::Listen { addr, source })?;
+        let (addr, base_url, stop, served) = serve(&suite, contract, &config, listener)
+            .map_err(|source| MockError::Listen { addr, source })?;
         Ok(MockServer {
             addr,
             base_url,
@@ -76,24 +113,40 @@ impl MockServer {
     /// Like [`MockServer::start`], but serves on a thread of its own with its own
     /// single-threaded runtime, so that a client in the same process (`run` without
     /// `--base-url`) and the mock each keep a core instead of contending for one runtime.
+    ///
+    /// Fails as [`MockServer::start`] does; the error is a [`MockError`] carried in an
+    /// `io::Error` (`InvalidData` when the suite is at fault). The suite is compiled before
+    /// the runtime exists, and a runtime that cannot be used is shut down in the background:
+    /// called from async code, a failure is an error, never a panic.
     pub fn start_on_own_thread(
         suite: Arc<Suite>,
         config: MockConfig,
         addr: SocketAddr,
     ) -> std::io::Result<MockServer> {
+        let contract = compile(&suite)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
-            .build()?;
-        let listener = std::net::TcpListener::bind(addr)?;
-        listener.set_nonblocking(true)?;
-        let listener = {
-            let _entered = runtime.enter();
-            tokio::net::TcpListener::from_std(listener)?
+            .build()
+            .map_err(MockError::Runtime)?;
+        let listen = |source| MockError::Listen { addr, source };
+        let bound = std::net::TcpListener::bind(addr)
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .and_then(|listener| {
+                let _entered = runtime.enter();
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                serve(&suite, contract, &config, listener)
+            });
+        let (addr, base_url, stop, served) = match bound {
+            Ok(served) => served,
+            Err(source) => {
+                runtime.shutdown_background();
+                return Err(listen(source).into());
+            }
         };
-        let (addr, base_url, stop, served) = serve(&suite, &config, listener)?;
         let thread = std::thread::Builder::new()
             .name("mock".to_string())
-            .spawn(move || runtime.block_on(served))?;
+            .spawn(move || runtime.block_on(served))
+            .map_err(MockError::Runtime)?;
         Ok(MockServer {
             addr,
             base_url,
@@ -146,15 +199,19 @@ type Served = (
     std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
 );
 
-/// Compiles the suite's contract and prepares serving `listener`; fails when a schema of the
-/// suite does not compile (`InvalidData`).
+/// Compiles the suite's contract for serving.
+fn compile(suite: &Suite) -> Result<Contract, MockError> {
+    Contract::compile(suite)
+        .map_err(|(operation, source)| MockError::InvalidSuite { operation, source })
+}
+
+/// Prepares serving `contract` on `listener`.
 fn serve(
     suite: &Suite,
+    contract: Contract,
     config: &MockConfig,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<Served> {
-    let contract = Contract::compile(suite)
-        .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))?;
     let store = Store::preload(&contract, suite);
     let addr = listener.local_addr()?;
     let prefix = normalise_prefix(&config.prefix);

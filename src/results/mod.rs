@@ -187,6 +187,9 @@ pub struct RunInfo {
     /// written before it was recorded.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub suite: String,
+    /// Cases the `--max-time` deadline left unstarted: counted, not recorded one by one.
+    #[serde(default)]
+    pub not_started: usize,
 }
 
 /// Returns the fingerprint of a suite: a hash (FNV-1a, 64 bits) of its schema documents and

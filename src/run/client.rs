@@ -71,6 +71,18 @@ pub struct Received {
     pub cap: usize,
 }
 
+/// Why a request got no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoAnswer {
+    /// The server did not answer (connect, timeout, a broken body): a finding against it.
+    Transport,
+    /// The run's `--max-time` deadline cut the request off while it was in flight.
+    CutOff,
+    /// The deadline came (or no `--rate-limit` slot is left before it) before the request
+    /// could be sent: nothing was sent.
+    NotSent,
+}
+
 /// Why the client could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -139,8 +151,19 @@ impl Client {
         self.token.is_some()
     }
 
-    /// Tells whether the run's deadline has passed.
+    /// Tells whether no request can start before the run's deadline any more: it has passed,
+    /// or the next `--rate-limit` slot comes at or after it.
     pub fn past_deadline(&self) -> bool {
+        let Some(deadline) = self.limits.deadline else {
+            return false;
+        };
+        let paced = self.limits.rate_limit.is_some_and(|r| r > 0.0);
+        self.deadline_passed()
+            || (paced && *self.next_slot.lock().unwrap_or_else(|e| e.into_inner()) >= deadline)
+    }
+
+    /// Tells whether the run's deadline has passed.
+    fn deadline_passed(&self) -> bool {
         self.limits.deadline.is_some_and(|d| Instant::now() >= d)
     }
 
@@ -156,15 +179,17 @@ impl Client {
         }
     }
 
-    /// Sends `outgoing` and records the exchange; `Received` is `None` on a transport error.
-    /// A 429 or 503 is retried (at most `retries` times) after its `Retry-After`.
-    pub async fn send(&self, outgoing: &Outgoing) -> (Exchange, Option<Received>) {
+    /// Sends `outgoing` and records the exchange; `Err` tells why no answer came (the
+    /// exchange's error says it in words). A 429 or 503 is retried (at most `retries` times)
+    /// after its `Retry-After`, when the wait ends before the deadline.
+    pub async fn send(&self, outgoing: &Outgoing) -> (Exchange, Result<Received, NoAnswer>) {
         let started = Instant::now();
         let mut retries = 0;
         loop {
             let (mut exchange, received) = self.send_once(outgoing).await;
             let wait = received
                 .as_ref()
+                .ok()
                 .and_then(|r| self.retry_wait(r, &exchange, retries));
             match wait {
                 Some(wait) => {
@@ -180,7 +205,9 @@ impl Client {
         }
     }
 
-    /// Returns how long to wait before retrying a 429 or 503, if a retry is allowed.
+    /// Returns how long to wait before retrying a 429 or 503, if a retry is allowed: its
+    /// `Retry-After` (seconds or an HTTP date; 1 s when absent or unreadable) up to
+    /// `max_retry_wait`, and only when the wait ends before the deadline.
     fn retry_wait(&self, received: &Received, exchange: &Exchange, done: u32) -> Option<Duration> {
         if !matches!(received.status, 429 | 503) || done >= self.limits.retries {
             return None;
@@ -191,56 +218,99 @@ impl Client {
             .headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("retry-after"))
-            .and_then(|(_, v)| v.trim().parse::<u64>().ok());
-        let wait = Duration::from_secs(header.unwrap_or(1)).min(self.limits.max_retry_wait);
+            .and_then(|(_, v)| retry_after(v, std::time::SystemTime::now()));
+        let wait = header
+            .unwrap_or(Duration::from_secs(1))
+            .min(self.limits.max_retry_wait);
         let fits = self
             .limits
             .deadline
-            .is_none_or(|d| Instant::now() + wait < d);
+            .is_none_or(|d| Instant::now().checked_add(wait).is_some_and(|end| end < d));
         fits.then_some(wait)
     }
 
     /// Waits for this request's slot under `--rate-limit`: slots are spaced `1/rate` apart,
-    /// shared by every concurrent runner, so the rate never exceeds the limit.
-    async fn pace(&self) {
+    /// shared by every concurrent runner, so the rate never exceeds the limit. Returns
+    /// `false`, at once, when the slot would come at or after the deadline (the request is
+    /// then not sent).
+    async fn pace(&self) -> bool {
         let Some(rate) = self.limits.rate_limit.filter(|r| *r > 0.0) else {
-            return;
+            return true;
         };
-        let interval = Duration::from_secs_f64(1.0 / rate);
+        let interval = slot_interval(rate);
         let slot = {
             let mut next = self.next_slot.lock().unwrap_or_else(|e| e.into_inner());
             let slot = (*next).max(Instant::now());
-            *next = slot + interval;
+            if self.limits.deadline.is_some_and(|d| slot >= d) {
+                return false;
+            }
+            *next = later(slot, interval);
             slot
         };
         tokio::time::sleep_until(slot.into()).await;
+        true
     }
 
-    async fn send_once(&self, outgoing: &Outgoing) -> (Exchange, Option<Received>) {
-        // never closed, so acquiring cannot fail; a permit is held for one attempt only (not
-        // across a retry's wait)
-        let _permit = self.in_flight.acquire().await.ok();
-        self.pace().await;
+    /// Runs `wait` until it completes or the deadline passes (`None`).
+    async fn before_deadline<T>(&self, wait: impl std::future::Future<Output = T>) -> Option<T> {
+        match self.limits.deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline.into(), wait).await.ok(),
+            None => Some(wait.await),
+        }
+    }
+
+    async fn send_once(&self, outgoing: &Outgoing) -> (Exchange, Result<Received, NoAnswer>) {
         let url = format!("{}{}", self.base, outgoing.path);
         let (request, recorded) = self.build(outgoing, &url);
+        if !under_root(&self.base, &url) {
+            let error = format!(
+                "not sent: {url} does not stay under the service root {}",
+                self.base
+            );
+            return (
+                exchange(recorded, None, Some(error), 0.0),
+                Err(NoAnswer::Transport),
+            );
+        }
+        // never closed, so acquiring cannot fail; a permit is held for one attempt only (not
+        // across a retry's wait)
+        let permit = self.before_deadline(self.in_flight.acquire()).await;
+        if permit.is_none() || !self.pace().await || self.deadline_passed() {
+            let error = "not sent: the --max-time deadline had passed".to_string();
+            return (
+                exchange(recorded, None, Some(error), 0.0),
+                Err(NoAnswer::NotSent),
+            );
+        }
         let started = Instant::now();
         let budget = self.budget();
         let outcome = match tokio::time::timeout(budget, self.receive(request)).await {
-            Ok(outcome) => outcome,
-            Err(_) => Err(format!(
-                "timed out: no complete response within {:.1}s",
-                budget.as_secs_f64()
+            Ok(Ok(answered)) => Ok(answered),
+            Ok(Err(error)) => Err((error, NoAnswer::Transport)),
+            Err(_) if self.deadline_passed() => Err((
+                format!(
+                    "cut off by the --max-time deadline after {:.1}s",
+                    budget.as_secs_f64()
+                ),
+                NoAnswer::CutOff,
+            )),
+            Err(_) => Err((
+                format!(
+                    "timed out: no complete response within {:.1}s",
+                    budget.as_secs_f64()
+                ),
+                NoAnswer::Transport,
             )),
         };
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         match outcome {
             Ok((response, received)) => (
                 exchange(recorded, Some(response), None, duration_ms),
-                Some(received),
+                Ok(received),
             ),
-            Err(error) => (
+            Err((error, why)) => (
                 exchange(recorded, None, Some(self.scrub(&error)), duration_ms),
-                None,
+                Err(why),
             ),
         }
     }
@@ -351,6 +421,95 @@ impl Client {
     }
 }
 
+/// Returns the spacing of requests at `rate` per second, saturating (a rate of 1e-300 gives
+/// `Duration::MAX`, not a panic).
+fn slot_interval(rate: f64) -> Duration {
+    Duration::try_from_secs_f64(1.0 / rate).unwrap_or(Duration::MAX)
+}
+
+/// Returns `instant + by`, saturating at a century ahead (an `Instant` cannot hold more).
+fn later(instant: Instant, by: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    instant
+        .checked_add(by.min(CENTURY))
+        .or_else(|| instant.checked_add(Duration::from_secs(24 * 3600)))
+        .unwrap_or(instant)
+}
+
+/// Tells whether `url` (the base joined with a resolved path) still names something under
+/// the service root `base` once parsed as an HTTP client parses it: same origin, a path
+/// under the base path, no query or fragment. Dot segments (`..`, `%2E%2E`) are resolved by
+/// the parser, so a path that climbs out of the root is caught here.
+fn under_root(base: &str, url: &str) -> bool {
+    let (Ok(root), Ok(target)) = (reqwest::Url::parse(base), reqwest::Url::parse(url)) else {
+        return false;
+    };
+    let root_path = root.path().trim_end_matches('/');
+    let path = target.path();
+    let in_path = path == root_path
+        || path
+            .strip_prefix(root_path)
+            .is_some_and(|rest| rest.starts_with('/'));
+    root.origin() == target.origin()
+        && in_path
+        && target.query().is_none()
+        && target.fragment().is_none()
+        && target.username().is_empty()
+        && target.password().is_none()
+}
+
+/// Reads a `Retry-After` value: delta-seconds, or an HTTP date (IMF-fixdate,
+/// `Wed, 21 Oct 2015 07:28:00 GMT`) turned into the time left until it (zero when past).
+pub fn retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = imf_fixdate(value)?;
+    let now = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    Some(Duration::from_secs(
+        u64::try_from(at.saturating_sub(now)).unwrap_or(0),
+    ))
+}
+
+/// Parses an IMF-fixdate (RFC 9110, 5.6.7) into seconds since the Unix epoch.
+fn imf_fixdate(value: &str) -> Option<i64> {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let parts: Vec<&str> = value.split(' ').collect();
+    let [weekday, day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let weekday = weekday.strip_suffix(',')?;
+    let number = |text: &str, len: usize| {
+        (text.len() == len && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse::<i64>().ok())
+            .flatten()
+    };
+    let (day, year) = (number(day, 2)?, number(year, 4)?);
+    let month = MONTHS.iter().position(|m| m == month)? + 1;
+    let clock: Vec<&str> = time.split(':').collect();
+    let [h, m, s] = clock.as_slice() else {
+        return None;
+    };
+    let (h, m, s) = (number(h, 2)?, number(m, 2)?, number(s, 2)?);
+    let month = i64::try_from(month).ok()?;
+    let in_month = i64::from(crate::format::days_in_month(
+        u32::try_from(year).ok()?,
+        u32::try_from(month).ok()?,
+    ));
+    if !(1..=in_month).contains(&day) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    DAYS.contains(&weekday).then_some(())?;
+    let days = crate::format::days_from_civil(year, month, day);
+    Some(days * 86_400 + h * 3600 + m * 60 + s)
+}
+
 fn exchange(
     request: RecordedRequest,
     response: Option<RecordedResponse>,
@@ -400,4 +559,77 @@ pub fn is_secret_header(name: &str) -> bool {
     ["auth", "cookie", "token", "secret", "key", "password"]
         .iter()
         .any(|s| name.contains(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    /// 2015-10-21T07:28:00Z, the RFC's example date.
+    const RFC_EXAMPLE: u64 = 1_445_412_480;
+
+    fn at(epoch: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(epoch)
+    }
+
+    #[rstest]
+    #[case::delta_seconds("120", RFC_EXAMPLE, Some(120))]
+    #[case::an_http_date_ahead("Wed, 21 Oct 2015 07:28:00 GMT", RFC_EXAMPLE - 90, Some(90))]
+    #[case::an_http_date_now("Wed, 21 Oct 2015 07:28:00 GMT", RFC_EXAMPLE, Some(0))]
+    #[case::an_http_date_in_the_past_means_no_wait("Wed, 21 Oct 2015 07:28:00 GMT", RFC_EXAMPLE + 3600, Some(0))]
+    #[case::a_leap_day("Thu, 29 Feb 2024 00:00:00 GMT", 1_709_164_800 - 5, Some(5))]
+    #[case::spaces_around(" 7 ", RFC_EXAMPLE, Some(7))]
+    #[case::not_gmt("Wed, 21 Oct 2015 07:28:00 UTC", RFC_EXAMPLE, None)]
+    #[case::no_weekday("21 Oct 2015 07:28:00 GMT", RFC_EXAMPLE, None)]
+    #[case::day_32("Wed, 32 Oct 2015 07:28:00 GMT", RFC_EXAMPLE, None)]
+    #[case::february_30("Mon, 30 Feb 2015 07:28:00 GMT", RFC_EXAMPLE, None)]
+    #[case::hour_24("Wed, 21 Oct 2015 24:00:00 GMT", RFC_EXAMPLE, None)]
+    #[case::an_unknown_month("Wed, 21 Okt 2015 07:28:00 GMT", RFC_EXAMPLE, None)]
+    #[case::negative_seconds("-5", RFC_EXAMPLE, None)]
+    #[case::empty("", RFC_EXAMPLE, None)]
+    fn retry_after_is_delta_seconds_or_an_imf_fixdate(
+        #[case] value: &str,
+        #[case] now: u64,
+        #[case] expected: Option<u64>,
+    ) {
+        assert_eq!(
+            retry_after(value, at(now)),
+            expected.map(Duration::from_secs)
+        );
+    }
+
+    #[rstest]
+    #[case::a_million_per_second(1e6, Duration::from_micros(1))]
+    #[case::one_per_1000_s(0.001, Duration::from_secs(1000))]
+    #[case::one_in_1e300_s(1e-300, Duration::MAX)]
+    #[case::the_smallest_subnormal_rate(5e-324, Duration::MAX)]
+    #[case::an_infinite_rate(f64::INFINITY, Duration::ZERO)]
+    fn rate_spacing_saturates_instead_of_panicking(#[case] rate: f64, #[case] spacing: Duration) {
+        assert_eq!(slot_interval(rate), spacing);
+        let now = Instant::now();
+        assert!(later(now, slot_interval(rate)) >= now);
+    }
+
+    #[rstest]
+    #[case::the_root_itself("http://h:1/beta", "http://h:1/beta", true)]
+    #[case::a_path_under_it("http://h:1/beta", "http://h:1/beta/a/b", true)]
+    #[case::dot_dot_climbs_out("http://h:1/beta", "http://h:1/beta/../x", false)]
+    #[case::encoded_dot_dot_climbs_out(
+        "http://h:1/beta",
+        "http://h:1/beta/a/%2E%2E/%2e%2e/x",
+        false
+    )]
+    #[case::a_sibling_with_the_root_as_prefix("http://h:1/beta", "http://h:1/betax/a", false)]
+    #[case::a_query("http://h:1/beta?q=1", "http://h:1/beta?q=1/a", false)]
+    #[case::a_fragment("http://h:1/beta#f", "http://h:1/beta#f/a", false)]
+    #[case::another_host("http://h:1/beta", "http://h:1@evil/beta/a", false)]
+    fn only_urls_under_the_service_root_are_sent(
+        #[case] base: &str,
+        #[case] url: &str,
+        #[case] sent: bool,
+    ) {
+        assert_eq!(under_root(base, url), sent);
+    }
 }

@@ -9,7 +9,7 @@ mod client;
 mod plan;
 mod runner;
 
-pub use client::{Client, ClientError, Limits, REDACTED, is_secret_header};
+pub use client::{Client, ClientError, Limits, NoAnswer, REDACTED, is_secret_header, retry_after};
 pub use plan::{matches_pattern, partition_of, stream_seed};
 pub use runner::repair;
 
@@ -33,6 +33,9 @@ pub fn default_concurrency() -> usize {
 }
 /// Generated valid payloads per operation when `--cases` is not given.
 pub const DEFAULT_CASES: u32 = 20;
+
+/// Tells whether a case id is wanted (`--only`, `replay`'s exact id, `--partition`).
+pub type CaseFilter<'a> = Box<dyn Fn(&str) -> bool + 'a>;
 
 /// How to run a suite.
 #[derive(Debug, Clone)]
@@ -105,6 +108,13 @@ impl RunOptions {
 }
 
 impl RunOptions {
+    /// Returns the filter of case ids (`--only`, `replay`'s exact id, `--partition`), or
+    /// `None` when every case is wanted.
+    pub fn filter(&self) -> Option<CaseFilter<'_>> {
+        let filtered = self.only.is_some() || self.exact.is_some() || self.partition.is_some();
+        filtered.then(|| Box::new(|id: &str| self.wants(id)) as Box<dyn Fn(&str) -> bool>)
+    }
+
     /// Tells whether the case `id` is to run under `--only` (and `replay`'s exact id).
     pub fn wants(&self, id: &str) -> bool {
         self.only
@@ -119,13 +129,11 @@ impl RunOptions {
 
 /// Counts the cases a run of `suite` under `options` will have (for a progress bar).
 pub fn planned_cases(suite: &Suite, options: &RunOptions) -> Result<usize, SuiteError> {
-    let mut total = 0;
+    let mut total = 0usize;
+    let filter = options.filter();
     for case in plan::order(suite) {
         let plan = plan::OperationPlan::new(suite, case)?;
-        total += plan::case_ids(&plan, options.cases)
-            .iter()
-            .filter(|id| options.wants(id))
-            .count();
+        total = total.saturating_add(plan::count_cases(&plan, options.cases, filter.as_deref()));
     }
     Ok(total)
 }
@@ -141,6 +149,10 @@ pub enum RunError {
     Record(#[source] std::io::Error),
     #[error("cannot reach {url}: {cause}; {}", unreachable_hint(cause))]
     Unreachable { url: String, cause: String },
+    #[error(
+        "--id {name}={value:?} cannot be sent: an id stands as one path segment, and URL parsers resolve an empty, `.` or `..` segment (even percent-encoded) to another resource"
+    )]
+    UnsafeId { name: String, value: String },
 }
 
 /// What to check when the endpoint cannot be reached: the certificate when TLS failed, the
@@ -165,13 +177,24 @@ pub async fn run(
     options: &RunOptions,
     on_case: &mut dyn FnMut(&CaseResult),
 ) -> Result<RunResults, RunError> {
+    if let Some((name, value)) = options
+        .ids
+        .iter()
+        .find(|(_, value)| !plan::is_segment_value(value))
+    {
+        return Err(RunError::UnsafeId {
+            name: name.clone(),
+            value: value.clone(),
+        });
+    }
     let started_at = crate::format::now_utc();
     let started = Instant::now();
     let limits = client::Limits {
         timeout: options.timeout,
         max_body: options.max_body,
         retries: options.retries,
-        deadline: options.max_time.map(|t| started + t),
+        // a deadline beyond what an Instant holds is no deadline (never a panic)
+        deadline: options.max_time.and_then(|t| started.checked_add(t)),
         rate_limit: options.rate_limit,
         in_flight: options.concurrency.max(1),
         ..client::Limits::default()
@@ -192,7 +215,7 @@ pub async fn run(
         on_case(case);
         writer.push(case);
     };
-    run_chains(suite, options, &client, &plans, &mut record).await;
+    let not_started = run_chains(suite, options, &client, &plans, &mut record).await;
     let cases = writer.finish().map_err(RunError::Record)?;
     let info = RunInfo {
         tool: env!("CARGO_PKG_NAME").to_string(),
@@ -210,22 +233,25 @@ pub async fn run(
         token_sent: client.has_token(),
         partition: options.partition.map(|(k, n)| format!("{k}/{n}")),
         suite: crate::results::suite_fingerprint(suite),
+        not_started,
     };
     Ok(RunResults::new(info, cases))
 }
 
-/// Runs the chains of operations, `options.concurrency` of them at once, each in order.
+/// Runs the chains of operations, `options.concurrency` of them at once, each in order;
+/// returns how many cases the deadline left unstarted.
 async fn run_chains(
     suite: &Suite,
     options: &RunOptions,
     client: &Client,
     plans: &[plan::OperationPlan<'_>],
     record: &mut dyn FnMut(&CaseResult),
-) {
+) -> usize {
     let shared = runner::Shared {
         created: RefCell::new(BTreeMap::new()),
         seen_ids: RefCell::new(documented_ids(suite)),
         on_case: RefCell::new(record),
+        not_started: std::cell::Cell::new(0),
     };
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -249,6 +275,7 @@ async fn run_chains(
         .buffer_unordered(options.concurrency.max(1))
         .collect::<()>()
         .await;
+    shared.not_started.get()
 }
 
 /// Sends one request to the service root: any HTTP answer means the endpoint is reachable.
@@ -261,8 +288,8 @@ async fn preflight(client: &Client) -> Result<(), RunError> {
     };
     let (exchange, received) = client.send(&probe).await;
     match received {
-        Some(_) => Ok(()),
-        None => Err(RunError::Unreachable {
+        Ok(_) => Ok(()),
+        Err(_) => Err(RunError::Unreachable {
             url: client.base().to_string(),
             cause: exchange.error.unwrap_or_default(),
         }),

@@ -37,11 +37,51 @@ impl<'s> OperationPlan<'s> {
     }
 }
 
-/// Lists the ids of the cases an operation has, in the order they run, so `--only` can
-/// leave out an operation before any request is sent and a progress bar knows its length.
-pub fn case_ids(plan: &OperationPlan, cases: u32) -> Vec<String> {
+/// Tells whether an operation has a case `keep` wants, listing ids only until one is found.
+pub fn any_case(plan: &OperationPlan, cases: u32, keep: &dyn Fn(&str) -> bool) -> bool {
+    let (before, after) = fixed_case_ids(plan);
+    before.iter().chain(&after).any(|id| keep(id))
+        || valid_case_ids(&plan.case.id, 1, cases).any(|id| keep(&id))
+}
+
+/// Counts the cases of an operation that `filter` keeps (every one when there is no
+/// filter: then counted without listing them, so a million generated cases cost nothing).
+pub fn count_cases(
+    plan: &OperationPlan,
+    cases: u32,
+    filter: Option<&dyn Fn(&str) -> bool>,
+) -> usize {
+    let (before, after) = fixed_case_ids(plan);
+    let fixed = before.iter().chain(&after);
+    match filter {
+        None => fixed
+            .count()
+            .saturating_add(count_valid(&plan.case.id, 1, cases, None)),
+        Some(keep) => {
+            fixed.filter(|id| keep(id)).count() + count_valid(&plan.case.id, 1, cases, filter)
+        }
+    }
+}
+
+/// Counts the generated valid cases `from..=to` of operation `op` that `filter` keeps.
+pub fn count_valid(op: &str, from: u32, to: u32, filter: Option<&dyn Fn(&str) -> bool>) -> usize {
+    match filter {
+        None if from > to => 0,
+        None => usize::try_from(to - from).map_or(usize::MAX, |n| n.saturating_add(1)),
+        Some(keep) => valid_case_ids(op, from, to).filter(|id| keep(id)).count(),
+    }
+}
+
+/// Lists the ids of the generated valid cases `from..=to` of operation `op`.
+pub fn valid_case_ids(op: &str, from: u32, to: u32) -> impl Iterator<Item = String> + '_ {
+    (from..=to).map(move |n| format!("{op}/valid/{n:03}"))
+}
+
+/// Lists the ids of an operation's cases that run before its generated valid cases
+/// (examples, merge) and after them (boundaries, conventions, invalid payloads).
+fn fixed_case_ids(plan: &OperationPlan) -> (Vec<String>, Vec<String>) {
     let op = &plan.case.id;
-    let mut ids = Vec::new();
+    let mut before = Vec::new();
     for (i, example) in plan.case.examples.iter().enumerate() {
         if example
             .request
@@ -49,32 +89,30 @@ pub fn case_ids(plan: &OperationPlan, cases: u32) -> Vec<String> {
             .as_ref()
             .is_some_and(serde_json::Value::is_object)
         {
-            ids.push(format!("{op}/example-{}", i + 1));
+            before.push(format!("{op}/example-{}", i + 1));
             if example.contradicts_page() {
-                ids.push(format!("{op}/example-{}-as-written", i + 1));
+                before.push(format!("{op}/example-{}-as-written", i + 1));
             }
         }
     }
     if !plan.is_create() && plan.model.generated_fields().count() >= 2 {
-        ids.push(format!("{op}/merge"));
+        before.push(format!("{op}/merge"));
     }
-    ids.extend((1..=cases).map(|n| format!("{op}/valid/{n:03}")));
-    ids.extend(
-        crate::generate::boundary_payloads(&plan.model)
-            .into_iter()
-            .map(|p| format!("{op}/boundary/{}", p.name)),
-    );
-    ids.push(format!("{op}/convention/no-token"));
+    let mut after: Vec<String> = crate::generate::boundary_payloads(&plan.model)
+        .into_iter()
+        .map(|p| format!("{op}/boundary/{}", p.name))
+        .collect();
+    after.push(format!("{op}/convention/no-token"));
     if !plan.is_create() && last_placeholder(&plan.case.path).is_some() {
-        ids.push(format!("{op}/convention/unknown-id"));
+        after.push(format!("{op}/convention/unknown-id"));
     }
-    ids.push(format!("{op}/convention/unknown-property"));
-    ids.extend(
+    after.push(format!("{op}/convention/unknown-property"));
+    after.extend(
         crate::generate::invalid_payloads(&plan.model, None)
             .into_iter()
             .map(|p| format!("{op}/invalid/{}", p.name)),
     );
-    ids
+    (before, after)
 }
 
 /// Groups plans into chains: the operations on one resource, in plan order (a create before
@@ -129,8 +167,35 @@ pub fn last_placeholder(template: &str) -> Option<&str> {
     Some(&template[start + 1..end])
 }
 
-/// Fills a path template; `Err` names the first placeholder without a value.
-pub fn resolve(template: &str, values: &BTreeMap<String, String>) -> Result<String, String> {
+/// Why a path template could not be filled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unresolved {
+    /// No value for this placeholder.
+    Missing(String),
+    /// The value cannot stand as a path segment: empty, or `.`/`..`, which every URL parser
+    /// resolves (percent-encoded as `%2E` too) and so would address another resource.
+    Unsafe { name: String, value: String },
+}
+
+impl std::fmt::Display for Unresolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unresolved::Missing(name) => {
+                write!(f, "no value for `{{{name}}}`: pass --id {name}=VALUE")
+            }
+            Unresolved::Unsafe { name, value } => write!(
+                f,
+                "the id {value:?} for `{{{name}}}` cannot stand in a URL path: URL parsers \
+                 resolve `.` and `..` segments (even percent-encoded), so the request would \
+                 go to another resource"
+            ),
+        }
+    }
+}
+
+/// Fills a path template, each value percent-encoded as one path segment; `Err` names the
+/// first placeholder without a usable value.
+pub fn resolve(template: &str, values: &BTreeMap<String, String>) -> Result<String, Unresolved> {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
     while let Some(start) = rest.find('{') {
@@ -138,13 +203,27 @@ pub fn resolve(template: &str, values: &BTreeMap<String, String>) -> Result<Stri
             break;
         };
         let name = &rest[start + 1..start + len];
-        let value = values.get(name).ok_or_else(|| name.to_string())?;
+        let value = values
+            .get(name)
+            .ok_or_else(|| Unresolved::Missing(name.to_string()))?;
+        if !is_segment_value(value) {
+            return Err(Unresolved::Unsafe {
+                name: name.to_string(),
+                value: value.clone(),
+            });
+        }
         out.push_str(&rest[..start]);
         out.push_str(&encode_segment(value));
         rest = &rest[start + len + 1..];
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// Tells whether `value` can be sent as one path segment and arrive as itself: not empty
+/// (`/a//b`), not `.` or `..` (resolved away by the URL parser, encoded or not).
+pub fn is_segment_value(value: &str) -> bool {
+    !matches!(value, "" | "." | "..")
 }
 
 /// Percent-encodes what may not stand in a path segment.
@@ -226,9 +305,40 @@ mod tests {
         let mut values = BTreeMap::new();
         values.insert("aId".to_string(), "x y/z".to_string());
         assert_eq!(resolve("/a/{aId}", &values), Ok("/a/x%20y%2Fz".to_string()));
-        assert_eq!(resolve("/a/{aId}/b/{bId}", &values), Err("bId".to_string()));
+        assert_eq!(
+            resolve("/a/{aId}/b/{bId}", &values),
+            Err(Unresolved::Missing("bId".to_string()))
+        );
         assert_eq!(collection_of("/a/b/{bId}"), Some("/a/b"));
         assert_eq!(collection_of("/a/b"), None);
+    }
+
+    #[rstest::rstest]
+    #[case::a_slash("a/b", "a%2Fb")]
+    #[case::a_question_mark("a?b", "a%3Fb")]
+    #[case::a_hash("a#b", "a%23b")]
+    #[case::a_percent("%2E%2E", "%252E%252E")]
+    #[case::a_backslash("..\\x", "..%5Cx")]
+    #[case::three_dots("...", "...")]
+    #[case::a_dot_inside("a.b", "a.b")]
+    fn ids_are_percent_encoded_as_one_path_segment(#[case] id: &str, #[case] sent: &str) {
+        let values = BTreeMap::from([("aId".to_string(), id.to_string())]);
+        assert_eq!(resolve("/a/{aId}", &values), Ok(format!("/a/{sent}")));
+    }
+
+    #[rstest::rstest]
+    #[case::dot_dot("..")]
+    #[case::dot(".")]
+    #[case::empty("")]
+    fn ids_that_cannot_be_a_path_segment_are_refused(#[case] id: &str) {
+        let values = BTreeMap::from([("aId".to_string(), id.to_string())]);
+        assert_eq!(
+            resolve("/a/{aId}", &values),
+            Err(Unresolved::Unsafe {
+                name: "aId".to_string(),
+                value: id.to_string()
+            })
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! payloads), checking every answer and shrinking failing generated payloads.
 
 use super::RunOptions;
-use super::client::{Client, Outgoing, Received};
+use super::client::{Client, NoAnswer, Outgoing, Received};
 use super::plan::{self, OperationPlan};
 use crate::checks::{self, Answer, Check, Expected, Finding};
 use crate::generate::{
@@ -14,7 +14,7 @@ use futures::StreamExt;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
@@ -42,12 +42,20 @@ struct Rejection<'a> {
 /// The most requests spent shrinking one failing payload.
 const MAX_SHRINK_STEPS: u32 = 64;
 
+/// The reason recorded for a case whose request the deadline cut off.
+const CUT_OFF: &str = "cut off by the --max-time deadline";
+
 /// One request and everything the checks made of it.
 struct Attempt {
     exchange: Exchange,
     findings: Vec<Finding>,
     body: Option<Value>,
     schema_failed: BTreeSet<String>,
+    /// The run's deadline cut the request off: nothing is known of the server's answer.
+    cut_off: bool,
+    /// The request left (false when the deadline came before it could be sent: its
+    /// exchange is then not recorded).
+    sent: bool,
 }
 
 impl Attempt {
@@ -86,20 +94,31 @@ pub struct Shared<'a> {
     pub seen_ids: RefCell<BTreeSet<String>>,
     /// Told of every case as it finishes (the run's record and its progress).
     pub on_case: RefCell<&'a mut dyn FnMut(&CaseResult)>,
+    /// Cases not started because the run's deadline had passed: counted, not recorded.
+    pub not_started: Cell<usize>,
 }
 
 impl Runner<'_> {
     /// Runs every case of one operation.
     pub async fn run_operation(&self, plan: &OperationPlan<'_>) {
         let op = plan.case;
-        if !self.case_ids(plan).iter().any(|id| self.wanted(id)) {
+        if !plan::any_case(plan, self.options.cases, &|id| self.wanted(id)) {
+            return;
+        }
+        if self.client.past_deadline() {
+            let filter = self.options.filter();
+            let count = plan::count_cases(plan, self.options.cases, filter.as_deref());
+            self.count_not_started(count);
             return;
         }
         let (path, documented) = match self.path_for(plan) {
             Ok(found) => found,
-            Err(name) => {
-                let reason = format!("no value for `{{{name}}}`: pass --id {name}=VALUE");
-                self.skip(&format!("{}/unresolved", op.id), &op.id, reason);
+            Err(unresolved) => {
+                self.skip(
+                    &format!("{}/unresolved", op.id),
+                    &op.id,
+                    unresolved.to_string(),
+                );
                 return;
             }
         };
@@ -156,7 +175,7 @@ impl Runner<'_> {
     /// Resolves the operation's path: `--id` values first, then an id this run created in
     /// the collection, then the documented example's id. The flag tells that the documented
     /// id was used (the server may not hold that object: it is a fixture, not the contract).
-    fn path_for(&self, plan: &OperationPlan) -> Result<(String, bool), String> {
+    fn path_for(&self, plan: &OperationPlan) -> Result<(String, bool), plan::Unresolved> {
         let op = plan.case;
         let mut values = self.options.ids.clone();
         let mut documented = false;
@@ -179,28 +198,26 @@ impl Runner<'_> {
     /// answered 404.
     async fn target_missing(&self, plan: &OperationPlan<'_>, path: &str) -> bool {
         let (_, received) = self.send(plan, path, Some("{}".to_string()), true).await;
-        received.is_some_and(|r| r.status == 404)
-    }
-
-    fn case_ids(&self, plan: &OperationPlan) -> Vec<String> {
-        plan::case_ids(plan, self.options.cases)
+        received.is_ok_and(|r| r.status == 404)
     }
 
     /// Tells whether case `id` runs now: `--only` wants it and the run's deadline has not
-    /// passed (a case left out by the deadline is recorded as skipped).
-    fn should_run(&self, operation: &str, id: &str) -> bool {
+    /// passed (a case left out by the deadline is counted in [`Shared::not_started`], not
+    /// recorded).
+    fn should_run(&self, id: &str) -> bool {
         if !self.wanted(id) {
             return false;
         }
         if self.client.past_deadline() {
-            self.skip(
-                id,
-                operation,
-                "not started: the run's --max-time deadline had passed".to_string(),
-            );
+            self.count_not_started(1);
             return false;
         }
         true
+    }
+
+    fn count_not_started(&self, count: usize) {
+        let counted = &self.shared.not_started;
+        counted.set(counted.get().saturating_add(count));
     }
 
     fn wanted(&self, id: &str) -> bool {
@@ -259,16 +276,27 @@ impl Runner<'_> {
     ) -> CaseResult {
         let mut findings = Vec::new();
         let mut exchanges = Vec::new();
+        let cut_off = attempts.iter().any(|a| a.cut_off);
         for attempt in attempts {
             findings.extend(attempt.findings);
-            exchanges.push(attempt.exchange);
+            if attempt.sent {
+                exchanges.push(attempt.exchange);
+            }
+        }
+        if cut_off {
+            // nothing is known of how the server would have answered: no verdict on it
+            findings.clear();
         }
         CaseResult {
             id,
             operation: plan.case.id.clone(),
             kind,
-            verdict: CaseResult::verdict_of(&findings),
-            skipped_reason: None,
+            verdict: if cut_off {
+                Verdict::Skipped
+            } else {
+                CaseResult::verdict_of(&findings)
+            },
+            skipped_reason: cut_off.then(|| CUT_OFF.to_string()),
             exchanges,
             findings,
             shrink,
@@ -282,7 +310,7 @@ impl Runner<'_> {
         path: &str,
         body: Option<String>,
         authorized: bool,
-    ) -> (Exchange, Option<Received>) {
+    ) -> (Exchange, Result<Received, NoAnswer>) {
         let method = reqwest::Method::from_bytes(plan.case.method.as_str().as_bytes())
             .unwrap_or(reqwest::Method::PATCH);
         let outgoing = Outgoing {
@@ -305,8 +333,9 @@ impl Runner<'_> {
         let text = Value::Object(body.clone()).to_string();
         let (exchange, received) = self.send(plan, path, Some(text), true).await;
         let strict = self.options.strict;
-        let Some(received) = received else {
-            return transport_failure(exchange, plan, strict);
+        let received = match received {
+            Ok(received) => received,
+            Err(why) => return unanswered(exchange, why, plan, strict),
         };
         let expected = Expected {
             status: &plan.case.status,
@@ -347,6 +376,8 @@ impl Runner<'_> {
             findings,
             body: verdict.body,
             schema_failed: verdict.schema_failed,
+            cut_off: false,
+            sent: true,
         }
     }
 
@@ -377,7 +408,7 @@ impl Runner<'_> {
                 continue;
             };
             let id = format!("{}/example-{}", plan.case.id, i + 1);
-            if self.should_run(&plan.case.id, &id) {
+            if self.should_run(&id) {
                 let started = Instant::now();
                 let repaired = repair(&plan.model, body);
                 let attempt = self.exercise(plan, path, &repaired).await;
@@ -414,7 +445,7 @@ impl Runner<'_> {
     async fn merge(&self, plan: &OperationPlan<'_>, path: &str) {
         let id = format!("{}/merge", plan.case.id);
         let fields: Vec<_> = plan.model.generated_fields().collect();
-        if fields.len() < 2 || !self.should_run(&plan.case.id, &id) {
+        if fields.len() < 2 || !self.should_run(&id) {
             return;
         }
         let started = Instant::now();
@@ -493,14 +524,24 @@ impl Runner<'_> {
             1
         };
         let mut numbers = 1..=self.options.cases;
-        loop {
+        let mut ended = false;
+        while !ended {
             let mut drawn = Vec::new();
             for n in numbers.by_ref() {
+                if self.client.past_deadline() {
+                    // nothing more is generated: the rest is counted
+                    let filter = self.options.filter();
+                    let rest =
+                        plan::count_valid(&plan.case.id, n, self.options.cases, filter.as_deref());
+                    self.count_not_started(rest);
+                    ended = true;
+                    break;
+                }
                 let id = format!("{}/valid/{n:03}", plan.case.id);
                 let Ok(tree) = strategy.new_tree(&mut runner) else {
                     continue;
                 };
-                if self.should_run(&plan.case.id, &id) {
+                if self.should_run(&id) {
                     drawn.push((id, tree));
                 }
                 if drawn.len() == window {
@@ -600,7 +641,7 @@ impl Runner<'_> {
                     payload,
                 )
             })
-            .filter(|(id, _)| self.should_run(&plan.case.id, id))
+            .filter(|(id, _)| self.should_run(id))
             .map(|(id, payload)| async move {
                 let started = Instant::now();
                 let attempt = self.exercise(plan, path, &typed(plan, payload.body)).await;
@@ -631,6 +672,10 @@ impl Runner<'_> {
             let attempt = self
                 .exercise(plan, path, &typed(plan, tree.current()))
                 .await;
+            if attempt.cut_off {
+                // the deadline ends shrinking; the smallest failure found so far stands
+                break;
+            }
             if attempt.fails_with(check) {
                 best = attempt;
                 more = tree.simplify();
@@ -703,7 +748,7 @@ impl Runner<'_> {
         id: String,
         convention: Convention,
     ) -> Option<CaseResult> {
-        if !self.should_run(&plan.case.id, &id) {
+        if !self.should_run(&id) {
             return None;
         }
         let started = Instant::now();
@@ -717,16 +762,26 @@ impl Runner<'_> {
             )
             .await;
         let findings = match &received {
-            None => transport_failure(exchange.clone(), plan, strict).findings,
-            Some(r) if r.status >= 500 => {
+            Err(why) => {
+                let attempt = unanswered(exchange, *why, plan, strict);
+                return Some(self.result(
+                    id,
+                    plan,
+                    CaseKind::Convention,
+                    started,
+                    vec![attempt],
+                    None,
+                ));
+            }
+            Ok(r) if r.status >= 500 => {
                 vec![server_error(r.status, convention.what, plan, strict)]
             }
-            Some(r) if (convention.accepts)(r.status) => {
+            Ok(r) if (convention.accepts)(r.status) => {
                 checks::error_shape(r.status, &r.body, strict)
                     .into_iter()
                     .collect()
             }
-            Some(r) => {
+            Ok(r) => {
                 let msg = format!(
                     "{} got {}, not {}",
                     convention.what, r.status, convention.expected
@@ -745,6 +800,8 @@ impl Runner<'_> {
             findings,
             body: None,
             schema_failed: BTreeSet::new(),
+            cut_off: false,
+            sent: true,
         };
         Some(self.result(id, plan, CaseKind::Convention, started, vec![attempt], None))
     }
@@ -764,15 +821,18 @@ impl Runner<'_> {
             key,
             rule,
         } = rejection;
-        if !self.should_run(&plan.case.id, id) {
+        if !self.should_run(id) {
             return None;
         }
         let started = Instant::now();
         let strict = self.options.strict;
         let (exchange, received) = self.send(plan, path, Some(body.to_string()), true).await;
         let findings = match &received {
-            None => transport_failure(exchange.clone(), plan, strict).findings,
-            Some(r) => {
+            Err(why) => {
+                let attempt = unanswered(exchange, *why, plan, strict);
+                return Some(self.result(id.to_string(), plan, kind, started, vec![attempt], None));
+            }
+            Ok(r) => {
                 let answer = answer(r);
                 match checks::check_rejected(answer, what, key, rule, strict) {
                     Some(finding) => vec![finding],
@@ -787,6 +847,8 @@ impl Runner<'_> {
             findings,
             body: None,
             schema_failed: BTreeSet::new(),
+            cut_off: false,
+            sent: true,
         };
         Some(self.result(id.to_string(), plan, kind, started, vec![attempt], None))
     }
@@ -798,6 +860,22 @@ fn answer(received: &Received) -> Answer<'_> {
         content_type: received.content_type.as_deref(),
         body: &received.body,
         truncated_at: received.truncated.then_some(received.cap),
+    }
+}
+
+/// The attempt of a request that got no answer: a transport failure of the server, or a
+/// request the deadline cut off (no finding: the case is skipped).
+fn unanswered(exchange: Exchange, why: NoAnswer, plan: &OperationPlan, strict: bool) -> Attempt {
+    match why {
+        NoAnswer::Transport => transport_failure(exchange, plan, strict),
+        NoAnswer::CutOff | NoAnswer::NotSent => Attempt {
+            exchange,
+            findings: Vec::new(),
+            body: None,
+            schema_failed: BTreeSet::new(),
+            cut_off: true,
+            sent: why == NoAnswer::CutOff,
+        },
     }
 }
 
@@ -818,6 +896,8 @@ fn transport_failure(exchange: Exchange, plan: &OperationPlan, strict: bool) -> 
         findings: vec![finding],
         body: None,
         schema_failed: BTreeSet::new(),
+        cut_off: false,
+        sent: true,
     }
 }
 

@@ -93,5 +93,6 @@ pub fn run_info() -> graph_conformance::results::RunInfo {
         token_sent: true,
         partition: None,
         suite: String::new(),
+        not_started: 0,
     }
 }
