@@ -82,7 +82,12 @@ pub struct Console {
     color: bool,
     answers: usize,
     unauthorized: usize,
+    /// Skipped cases by reason: each reason is printed a few times, the rest counted.
+    skips: std::collections::BTreeMap<String, usize>,
 }
+
+/// How many cases one skip reason is printed for; the rest are counted in the summary.
+const SKIPS_SHOWN: usize = 3;
 
 impl Console {
     /// A console for a run of `planned` cases.
@@ -96,6 +101,7 @@ impl Console {
             color: options.color.enabled(std::io::stdout().is_terminal()),
             answers: 0,
             unauthorized: 0,
+            skips: std::collections::BTreeMap::new(),
         }
     }
 
@@ -130,12 +136,18 @@ impl Console {
         match case.verdict {
             Verdict::Failed => self.failed(case),
             Verdict::Warned => self.warned(case),
-            Verdict::Skipped => self.line(&format!(
-                "SKIP {} {}",
-                case.id,
-                case.skipped_reason.as_deref().unwrap_or_default()
-            )),
+            Verdict::Skipped => self.skipped(case),
             Verdict::Passed => {}
+        }
+    }
+
+    fn skipped(&mut self, case: &CaseResult) {
+        let reason = case.skipped_reason.clone().unwrap_or_default();
+        let seen = self.skips.entry(reason).or_default();
+        *seen += 1;
+        if *seen <= SKIPS_SHOWN {
+            let reason = case.skipped_reason.as_deref().unwrap_or_default();
+            self.line(&format!("SKIP {} {reason}", case.id));
         }
     }
 
@@ -214,6 +226,20 @@ impl Console {
             results.run.duration_ms / 1000.0,
             results.run.seed
         ));
+        for (reason, count) in &self.skips {
+            if *count > SKIPS_SHOWN && !self.options.quiet {
+                out(&format!(
+                    "SKIP {} more cases: {reason}",
+                    count - SKIPS_SHOWN
+                ));
+            }
+        }
+        if results.run.not_started > 0 {
+            out(&format!(
+                "{} cases not started: deadline (--max-time)",
+                results.run.not_started
+            ));
+        }
         if let Some(hint) = self.unauthorized_hint() {
             err(&hint);
         }

@@ -795,10 +795,7 @@ async fn serve_mock(args: MockArgs) -> Outcome {
         match MockServer::start(suite, config, SocketAddr::from(([127, 0, 0, 1], args.port))).await
         {
             Ok(server) => server,
-            Err(e) => {
-                console::err(&format!("error: cannot listen on 127.0.0.1:{}: {e}", args.port));
-                return Outcome::UsageError;
-            }
+            Err(e) => return fail(&e),
         };
     console::err(&format!("serving the reference mock at {} (Ctrl-C stops it)",
         server.base_url()

@@ -580,6 +580,17 @@ fn merge_joins_every_partition_of_one_run_each_on_its_own_embedded_mock() {
     assert_eq!(merged.run.partition, None);
 }
 
+#[test]
+fn merge_adds_up_the_cases_every_partition_left_unstarted() {
+    let merged = RunResults::merge(vec![
+        partition("1/2", "a/valid/001", |r| r.not_started = 3),
+        partition("2/2", "a/valid/002", |r| r.not_started = 4),
+    ])
+    .unwrap()
+    .unwrap();
+    assert_eq!(merged.run.not_started, 7);
+}
+
 #[rstest]
 #[case::no_filter("", true)]
 #[case::only_a_wildcard_case("case = \"*\"\n", true)]

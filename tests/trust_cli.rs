@@ -394,3 +394,20 @@ fn a_progress_bar_keeps_case_lines_on_stdout() {
     assert!(written.contains("passed,"), "{written}");
     assert!(!written.contains("cases\r"), "no progress bar in the log: {written:?}");
 }
+
+#[test]
+fn cases_left_by_the_deadline_are_one_line_not_one_each() {
+    let report = tempfile::tempdir().unwrap();
+    let output = run(&["--cases", "1000000", "--max-time", "2"], report.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.ends_with("cases not started: deadline (--max-time)"))
+        .unwrap_or_else(|| panic!("a line counting them: {stdout}"));
+    let count: u64 = line.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(count > 1_000_000, "{line}");
+    assert!(
+        stdout.matches("SKIP").count() <= 4,
+        "no line per case cut off: {stdout}"
+    );
+}

@@ -273,6 +273,7 @@ impl RunResults {
         };
         merge::check_partitions(&parts)?;
         let mut run = first.run.clone();
+        run.not_started = parts.iter().map(|p| p.run.not_started).sum();
         let mut writer = CasesWriter::new().map_err(MergeError::Record)?;
         let mut seen = std::collections::HashMap::new();
         for part in &parts {
