@@ -31,6 +31,8 @@ fn exchange(status: u16, body: &str) -> Exchange {
             body_bytes: body.len(),
             body_cap: 65536,
             truncated: false,
+            headers_dropped: 0,
+            headers_truncated: false,
         }),
         error: None,
         retries: 0,

@@ -55,6 +55,11 @@ pub struct RunOptions {
     pub strict: bool,
     /// Extra headers sent with every request.
     pub headers: Vec<(String, String)>,
+    /// Headers (by name, any case) whose values are secrets like the token
+    /// (`--secret-header NAME`): recorded as `[REDACTED]` and scrubbed from what a server
+    /// sends. Headers whose names say so (`Authorization`, `X-Api-Key`, `Cookie`...) are
+    /// secret without being named here.
+    pub secret_headers: Vec<String>,
     /// Per-request timeout.
     pub timeout: Duration,
     /// The deadline of the whole run; cases not started by then are skipped.
@@ -89,6 +94,7 @@ impl RunOptions {
             ids: BTreeMap::new(),
             strict: false,
             headers: Vec::new(),
+            secret_headers: Vec::new(),
             timeout: Duration::from_secs(30),
             max_time: None,
             max_body: client::Limits::default().max_body,
@@ -165,6 +171,7 @@ pub async fn run(
         &options.base_url,
         options.token.clone(),
         &options.headers,
+        &options.secret_headers,
         limits,
     )?;
     preflight(&client).await?;
