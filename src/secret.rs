@@ -49,12 +49,11 @@ struct Secret {
     whole_only: bool,
 }
 
-/// One byte string that reveals a secret.
+/// One byte string that reveals a secret, matched whatever its ASCII case (a header name
+/// comes back lowercased, and a lowercased base64 text is still worth little guessing).
 #[derive(Clone)]
 struct Form {
     bytes: Vec<u8>,
-    /// Matched whatever the ASCII case (the secret as written; not its base64 forms).
-    fold: bool,
 }
 
 /// Text after [`Secrets::scrub_cut`]: scrubbed, and cut when it was longer than the cap.
@@ -92,13 +91,12 @@ impl Secrets {
         let whole_only = !is_protected(value);
         let mut forms = vec![Form {
             bytes: value.as_bytes().to_vec(),
-            fold: true,
         }];
         if !whole_only {
             forms.extend(
                 base64_forms(value.as_bytes())
                     .into_iter()
-                    .map(|bytes| Form { bytes, fold: false }),
+                    .map(|bytes| Form { bytes }),
             );
         }
         self.secrets.push(Secret { forms, whole_only });
@@ -220,7 +218,7 @@ fn find_all(text: &[u8], form: &Form, whole_only: bool, found: &mut Vec<(usize, 
     let mut start = 0;
     while start < text.len() {
         let byte = text[start];
-        let may_start = same_byte(byte, first, form.fold) || (!whole_only && is_escape(byte));
+        let may_start = same_byte(byte, first) || (!whole_only && is_escape(byte));
         let stop = if may_start {
             if whole_only {
                 literal_at(text, start, form)
@@ -244,12 +242,8 @@ fn is_escape(byte: u8) -> bool {
     byte == b'%' || byte == b'\\'
 }
 
-fn same_byte(a: u8, b: u8, fold: bool) -> bool {
-    if fold {
-        a.eq_ignore_ascii_case(&b)
-    } else {
-        a == b
-    }
+fn same_byte(a: u8, b: u8) -> bool {
+    a.eq_ignore_ascii_case(&b)
 }
 
 /// Returns where `form` ends if it stands at `start` as written.
@@ -259,7 +253,7 @@ fn literal_at(text: &[u8], start: usize, form: &Form) -> Option<usize> {
     candidate
         .iter()
         .zip(&form.bytes)
-        .all(|(a, b)| same_byte(*a, *b, form.fold))
+        .all(|(a, b)| same_byte(*a, *b))
         .then_some(stop)
 }
 
@@ -268,26 +262,26 @@ fn literal_at(text: &[u8], start: usize, form: &Form) -> Option<usize> {
 fn encoded_at(text: &[u8], start: usize, form: &Form) -> Option<usize> {
     let mut at = start;
     for &want in &form.bytes {
-        at = byte_at(text, at, want, form.fold)?;
+        at = byte_at(text, at, want)?;
     }
     Some(at)
 }
 
 /// Returns where one byte `want` ends if it stands at `at`, in any form `encoded_at` takes.
-fn byte_at(text: &[u8], at: usize, want: u8, fold: bool) -> Option<usize> {
+fn byte_at(text: &[u8], at: usize, want: u8) -> Option<usize> {
     let got = *text.get(at)?;
-    if same_byte(got, want, fold) {
+    if same_byte(got, want) {
         return Some(at + 1);
     }
     match got {
         b'%' => {
             let decoded = hex(text.get(at + 1..at + 3)?)?;
-            same_byte(u8::try_from(decoded).ok()?, want, fold).then_some(at + 3)
+            same_byte(u8::try_from(decoded).ok()?, want).then_some(at + 3)
         }
         b'\\' => match *text.get(at + 1)? {
             b'u' => {
                 let decoded = hex(text.get(at + 2..at + 6)?)?;
-                same_byte(u8::try_from(decoded).ok()?, want, fold).then_some(at + 6)
+                same_byte(u8::try_from(decoded).ok()?, want).then_some(at + 6)
             }
             escaped @ (b'"' | b'\\' | b'/') => (escaped == want).then_some(at + 2),
             _ => None,
@@ -339,6 +333,7 @@ mod tests {
     #[case::base64_unpadded(STANDARD_NO_PAD.encode(TOKEN))]
     #[case::base64url(URL_SAFE.encode(TOKEN))]
     #[case::base64url_unpadded(URL_SAFE_NO_PAD.encode(TOKEN))]
+    #[case::base64_lowercased(STANDARD.encode(TOKEN).to_ascii_lowercase())]
     #[case::base64_of_the_bearer_header(STANDARD.encode(format!("Bearer {TOKEN}")))]
     #[case::base64_inside_longer_text_at_offset_1(STANDARD.encode(format!("a{TOKEN}b")))]
     #[case::base64_inside_longer_text_at_offset_2(URL_SAFE.encode(format!("ab{TOKEN}c")))]

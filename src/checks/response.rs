@@ -285,3 +285,114 @@ fn property_rule(schema: &Value, property: &str) -> Option<String> {
         .as_str()
         .map(str::to_string)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Span;
+    use rstest::rstest;
+    use serde_json::json;
+
+    const TOKEN: &str = "reflected-token-0123456789";
+
+    fn status(code: u16) -> Status {
+        Status {
+            code,
+            reason: "OK".into(),
+            span: Span::new("widget.md", 12, 1),
+        }
+    }
+
+    fn answer(status: u16, body: &[u8]) -> Answer<'_> {
+        Answer {
+            status,
+            content_type: Some("application/json"),
+            body,
+            truncated_at: None,
+        }
+    }
+
+    fn success_findings(answer: Answer, schema: &Value) -> Vec<Finding> {
+        let validator = jsonschema::validator_for(schema).unwrap();
+        let secrets = Secrets::new([TOKEN]);
+        let expected = Expected {
+            status: &status(200),
+            validator: &validator,
+            schema,
+            strict: false,
+            secrets: &secrets,
+        };
+        check_success(answer, &expected).findings
+    }
+
+    #[rstest]
+    #[case::a_5xx_is_a_server_error(503, Check::ServerError)]
+    #[case::a_599_is_a_server_error(599, Check::ServerError)]
+    #[case::a_status_beyond_599_is_a_status_failure(999, Check::StatusCode)]
+    #[case::a_600_is_a_status_failure(600, Check::StatusCode)]
+    fn a_success_answer_is_judged_by_its_status_class(#[case] code: u16, #[case] check: Check) {
+        let findings = success_findings(answer(code, b"{}"), &json!({}));
+        let checks: Vec<Check> = findings.iter().map(|f| f.check).collect();
+        assert_eq!(checks, [check]);
+    }
+
+    #[test]
+    fn a_status_beyond_599_is_named_invalid() {
+        let findings = success_findings(answer(999, b"{}"), &json!({}));
+        assert!(
+            findings[0]
+                .message
+                .contains("999, which is not a valid HTTP status"),
+            "{}",
+            findings[0].message
+        );
+    }
+
+    #[rstest]
+    #[case::a_5xx_is_a_server_error(500, Check::ServerError)]
+    #[case::a_status_beyond_599_is_not_a_rejection(999, Check::InvalidRejected)]
+    fn a_rejection_answer_is_judged_by_its_status_class(#[case] code: u16, #[case] check: Check) {
+        let finding = check_rejected(answer(code, b""), "a bad body", "x", None, false).unwrap();
+        assert_eq!(finding.check, check);
+        if code == 999 {
+            assert!(finding.message.contains("not a valid HTTP status"));
+        }
+    }
+
+    #[rstest]
+    #[case::at_the_cut(70)]
+    #[case::long_before_the_cut(10)]
+    fn a_quoted_value_is_scrubbed_before_it_is_cut(#[case] at: usize) {
+        let value = format!("{}{TOKEN}{}", "a".repeat(at), "b".repeat(200));
+        let body = serde_json::to_vec(&json!({ "displayName": value })).unwrap();
+        let schema = json!({"properties": {"displayName": {"maxLength": 5}}});
+        let findings = success_findings(answer(200, &body), &schema);
+        let [finding] = findings.as_slice() else {
+            panic!("{findings:#?}");
+        };
+        assert_eq!(finding.check, Check::ResponseSchema);
+        assert!(
+            finding.message.contains("[REDACTED]"),
+            "{}",
+            finding.message
+        );
+        assert!(
+            !finding.message.contains(&TOKEN[..4]),
+            "{}",
+            finding.message
+        );
+    }
+
+    #[test]
+    fn a_reflected_content_type_is_quoted_scrubbed() {
+        let body = b"{}";
+        let content_type = format!("text/{TOKEN}");
+        let answer = Answer {
+            content_type: Some(&content_type),
+            ..answer(200, body)
+        };
+        let findings = success_findings(answer, &json!({}));
+        assert!(findings.iter().all(|f| !f.message.contains(TOKEN)));
+        assert!(findings.iter().any(|f| f.check == Check::ContentType));
+    }
+}
