@@ -39,6 +39,8 @@ pub fn short_token_warning(token: &str) -> Option<String> {
 #[derive(Clone, Default)]
 pub struct Secrets {
     secrets: Vec<Secret>,
+    /// The most text bytes one match can span.
+    reach: usize,
 }
 
 /// One secret: the byte strings that reveal it.
@@ -53,6 +55,7 @@ struct Secret {
 /// comes back lowercased, and a lowercased base64 text is still worth little guessing).
 #[derive(Clone)]
 struct Form {
+    /// ASCII-lowercased.
     bytes: Vec<u8>,
 }
 
@@ -89,16 +92,18 @@ impl Secrets {
             return;
         }
         let whole_only = !is_protected(value);
-        let mut forms = vec![Form {
-            bytes: value.as_bytes().to_vec(),
-        }];
+        let mut forms = vec![value.as_bytes().to_vec()];
         if !whole_only {
-            forms.extend(
-                base64_forms(value.as_bytes())
-                    .into_iter()
-                    .map(|bytes| Form { bytes }),
-            );
+            forms.extend(base64_forms(value.as_bytes()));
         }
+        let forms: Vec<Form> = forms
+            .into_iter()
+            .map(|bytes| Form {
+                bytes: bytes.to_ascii_lowercase(),
+            })
+            .collect();
+        let longest = forms.iter().map(|f| f.bytes.len()).max().unwrap_or(0);
+        self.reach = self.reach.max(longest * 6);
         self.secrets.push(Secret { forms, whole_only });
     }
 
@@ -154,20 +159,26 @@ impl Secrets {
     /// Returns the most text bytes one match can span (each byte may be escaped as
     /// `\u00XX`): how far past a cut the text must be read to scrub what the cut keeps.
     pub fn reach(&self) -> usize {
-        self.secrets
-            .iter()
-            .flat_map(|s| &s.forms)
-            .map(|f| f.bytes.len() * 6)
-            .max()
-            .unwrap_or(0)
+        self.reach
     }
 
-    /// Returns the byte ranges of `text` that reveal a secret, sorted and merged.
+    /// Returns the byte ranges of `text` that reveal a secret, sorted and merged. Text
+    /// without `%` or `\` is searched for each form as written (the fast path); other text
+    /// byte by byte, each byte as written or escaped.
     fn matches(&self, text: &[u8]) -> Vec<(usize, usize)> {
         let mut found = Vec::new();
+        if self.secrets.is_empty() {
+            return found;
+        }
+        let escaped = text.iter().copied().any(is_escape);
+        let lowered = text.to_ascii_lowercase();
         for secret in &self.secrets {
             for form in &secret.forms {
-                find_all(text, form, secret.whole_only, &mut found);
+                if secret.whole_only || !escaped {
+                    find_literal(text, &lowered, form, secret.whole_only, &mut found);
+                } else {
+                    find_encoded(text, form, &mut found);
+                }
             }
         }
         found.sort_unstable();
@@ -210,30 +221,54 @@ fn base64_forms(secret: &[u8]) -> Vec<Vec<u8>> {
     forms
 }
 
-/// Pushes the ranges of `text` where `form` stands (whole, when `whole_only`).
-fn find_all(text: &[u8], form: &Form, whole_only: bool, found: &mut Vec<(usize, usize)>) {
+/// Pushes the ranges of `text` where `form` stands as written, whatever the case (whole, when
+/// `whole_only`); `lowered` is `text` in lowercase.
+fn find_literal(
+    text: &[u8],
+    lowered: &[u8],
+    form: &Form,
+    whole_only: bool,
+    found: &mut Vec<(usize, usize)>,
+) {
+    let needle = form.bytes.as_slice();
+    let Some(&first) = needle.first() else {
+        return;
+    };
+    let mut from = 0;
+    while let Some(offset) = lowered
+        .get(from..)
+        .and_then(|rest| rest.iter().position(|b| *b == first))
+    {
+        let start = from + offset;
+        let stop = start + needle.len();
+        if lowered.get(start..stop) == Some(needle)
+            && (!whole_only || stands_whole(text, start, stop))
+        {
+            found.push((start, stop));
+            from = stop;
+        } else {
+            from = start + 1;
+        }
+    }
+}
+
+/// Pushes the ranges of `text` where `form` stands, each byte as written or escaped.
+fn find_encoded(text: &[u8], form: &Form, found: &mut Vec<(usize, usize)>) {
     let Some(&first) = form.bytes.first() else {
         return;
     };
     let mut start = 0;
     while start < text.len() {
         let byte = text[start];
-        let may_start = same_byte(byte, first) || (!whole_only && is_escape(byte));
-        let stop = if may_start {
-            if whole_only {
-                literal_at(text, start, form)
-            } else {
-                encoded_at(text, start, form)
-            }
-        } else {
-            None
-        };
+        let stop = (same_byte(byte, first) || is_escape(byte))
+            .then(|| encoded_at(text, start, form))
+            .flatten();
         match stop {
-            Some(stop) if !whole_only || stands_whole(text, start, stop) => {
+            Some(stop) => {
                 found.push((start, stop));
                 start = stop;
             }
-            _ => start += 1,
+            None => start += 1,
         }
     }
 }
@@ -244,17 +279,6 @@ fn is_escape(byte: u8) -> bool {
 
 fn same_byte(a: u8, b: u8) -> bool {
     a.eq_ignore_ascii_case(&b)
-}
-
-/// Returns where `form` ends if it stands at `start` as written.
-fn literal_at(text: &[u8], start: usize, form: &Form) -> Option<usize> {
-    let stop = start.checked_add(form.bytes.len())?;
-    let candidate = text.get(start..stop)?;
-    candidate
-        .iter()
-        .zip(&form.bytes)
-        .all(|(a, b)| same_byte(*a, *b))
-        .then_some(stop)
 }
 
 /// Returns where `form` ends if it stands at `start`, each byte as written, percent-encoded
