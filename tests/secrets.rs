@@ -716,3 +716,32 @@ async fn a_status_beyond_599_is_not_a_server_error(#[case] only: &str, #[case] c
         );
     }
 }
+
+/// A secret too short to tell apart from ordinary text is named in a warning, once.
+#[rstest]
+#[case::a_short_token(Some("x"), vec![], vec![], &["the token is shorter than 8 characters: it is not protected in reports"])]
+#[case::a_long_token(Some(TOKEN), vec![], vec![], &[])]
+#[case::a_short_secret_header(None, vec![(API_KEY_HEADER, "k1")], vec![], &["`X-Api-Key` is shorter than 8"])]
+#[case::a_short_marked_header(None, vec![(TENANT_HEADER, "t1")], vec!["x-tenant"], &["`X-Tenant` is shorter than 8"])]
+#[case::a_short_plain_header(None, vec![(PLAIN_HEADER, "p1")], vec![], &[])]
+fn a_short_secret_is_named_in_a_warning(
+    #[case] token: Option<&str>,
+    #[case] headers: Vec<(&str, &str)>,
+    #[case] secret_headers: Vec<&str>,
+    #[case] expected: &[&str],
+) {
+    let options = RunOptions {
+        token: token.map(SecretString::from),
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        secret_headers: secret_headers.iter().map(|s| s.to_string()).collect(),
+        ..RunOptions::new("http://127.0.0.1:9/beta")
+    };
+    let warnings = options.secret_warnings();
+    assert_eq!(warnings.len(), expected.len(), "{warnings:#?}");
+    for (warning, fragment) in warnings.iter().zip(expected) {
+        assert!(warning.contains(fragment), "{warning}");
+    }
+}

@@ -130,20 +130,18 @@ impl Client {
             .user_agent(concat!("graph-conformance/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(ClientError::Build)?;
-        let secret = |name: &str| {
-            is_secret_header(name) || secret_headers.iter().any(|s| s.eq_ignore_ascii_case(name))
-        };
-        let headers: Vec<HeaderPair> = headers
-            .iter()
-            .map(|(n, v)| header_pair(n, v, secret(n)))
-            .collect::<Result<_, _>>()?;
+        let secret = |name: &str| is_secret(name, secret_headers);
         let token = token.as_ref().map(ExposeSecret::expose_secret);
         let authorization = token.map(authorization).transpose()?;
         let secret_values = headers
             .iter()
-            .filter(|(_, v)| v.is_sensitive())
-            .filter_map(|(_, v)| v.to_str().ok());
+            .filter(|(n, _)| secret(n))
+            .map(|(_, v)| v.as_str());
         let secrets = Secrets::new(token.into_iter().chain(secret_values));
+        let headers: Vec<HeaderPair> = headers
+            .iter()
+            .map(|(n, v)| header_pair(n, v, secret(n)))
+            .collect::<Result<_, _>>()?;
         let permits = limits
             .in_flight
             .clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
@@ -466,6 +464,37 @@ fn describe_error(error: reqwest::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+/// Tells whether the header `name` is secret: its name says so, or `--secret-header` named it.
+fn is_secret(name: &str, secret_headers: &[String]) -> bool {
+    is_secret_header(name) || secret_headers.iter().any(|s| s.eq_ignore_ascii_case(name))
+}
+
+/// Returns a warning for each secret too short to be told apart from ordinary text, which
+/// reports therefore do not protect (to print once, before the run).
+pub fn unprotected_secrets(
+    token: Option<&SecretString>,
+    headers: &[(String, String)],
+    secret_headers: &[String],
+) -> Vec<String> {
+    let token = token
+        .and_then(|t| crate::secret::short_token_warning(t.expose_secret()))
+        .into_iter();
+    let headers = headers
+        .iter()
+        .filter(|(name, value)| {
+            is_secret(name, secret_headers)
+                && !value.is_empty()
+                && !crate::secret::is_protected(value)
+        })
+        .map(|(name, _)| {
+            format!(
+                "the value of the secret header `{name}` is shorter than {} characters: it is not protected in reports",
+                crate::secret::MIN_PROTECTED_SECRET_LEN
+            )
+        });
+    token.chain(headers).collect()
 }
 
 /// Tells whether a header's value must never be recorded.

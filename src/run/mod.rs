@@ -9,7 +9,10 @@ mod client;
 mod plan;
 mod runner;
 
-pub use client::{Client, ClientError, Limits, REDACTED, is_secret_header};
+pub use client::{
+    Client, ClientError, HEADER_NAME_CAP, HEADER_VALUE_CAP, Limits, MAX_RECORDED_HEADERS, REDACTED,
+    is_secret_header, unprotected_secrets,
+};
 pub use plan::{matches_pattern, partition_of, stream_seed};
 pub use runner::repair;
 
@@ -108,6 +111,12 @@ impl RunOptions {
 }
 
 impl RunOptions {
+    /// Returns a warning for each of the run's secrets too short to be protected in reports
+    /// (the CLI prints each once, before the run).
+    pub fn secret_warnings(&self) -> Vec<String> {
+        unprotected_secrets(self.token.as_ref(), &self.headers, &self.secret_headers)
+    }
+
     /// Tells whether the case `id` is to run under `--only` (and `replay`'s exact id).
     pub fn wants(&self, id: &str) -> bool {
         self.only
