@@ -66,7 +66,7 @@ impl Request {
     }
 }
 
-/// Answers one PATCH (every other request gets a Graph 404).
+/// Answers one PATCH or POST (every GET gets a Graph 404).
 type Responder = dyn Fn(&Request) -> Vec<u8> + Send + Sync;
 
 /// A running server and the requests it received.
@@ -100,7 +100,7 @@ async fn connection(
     let mut buf = Vec::new();
     while let Some(request) = read_request(&mut socket, &mut buf).await {
         log.lock().unwrap().push(request.clone());
-        let reply = if request.method == "PATCH" {
+        let reply = if request.method != "GET" {
             responder(&request)
         } else {
             let body = json!({"error": {"code": "ResourceNotFound", "message": "not found"}});
@@ -744,4 +744,35 @@ fn a_short_secret_is_named_in_a_warning(
     for (warning, fragment) in warnings.iter().zip(expected) {
         assert!(warning.contains(fragment), "{warning}");
     }
+}
+
+/// An id a server returns that holds a secret is never put in a URL: the update that would
+/// have used the created id uses the documented one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_created_id_that_holds_a_secret_is_never_put_in_a_url() {
+    let server = serve(|request| {
+        let mut body = echo(request);
+        if request.method == "POST" {
+            body["id"] = json!(format!("id-{}", Secret::Token.received(request)));
+            return reply("201 Created", &[JSON], body.to_string().as_bytes());
+        }
+        reply("200 OK", &[JSON], body.to_string().as_bytes())
+    })
+    .await;
+    let options = RunOptions {
+        only: Some("ndesConnector/example-1".into()),
+        ids: BTreeMap::new(),
+        ..options(&server.base)
+    };
+    let results = run(&common::suite(), &options, &mut |_| {}).await.unwrap();
+    let cases = results.cases.to_vec().unwrap();
+    assert!(
+        cases
+            .iter()
+            .any(|c| c.id == CASE && !c.exchanges.is_empty()),
+        "{cases:#?}"
+    );
+    let received = server.received.lock().unwrap();
+    assert!(received.iter().all(|r| !r.target.contains(TOKEN)));
+    assert_no_secret_in(&reports(&results));
 }
