@@ -130,8 +130,17 @@ impl Secrets {
         let mut out = String::with_capacity(end.min(text.len()));
         let mut at = 0;
         for (start, stop) in self.matches(&text.as_bytes()[..window]) {
+            // a match starts and ends on character boundaries; widened should one ever not
+            let (start, stop) = (
+                text.floor_char_boundary(start),
+                text.ceil_char_boundary(stop),
+            );
             if start >= end {
                 break;
+            }
+            if start < at {
+                at = at.max(stop);
+                continue;
             }
             out.push_str(&text[at..start]);
             out.push_str(REDACTED);
@@ -381,6 +390,15 @@ mod tests {
         let cut = secrets().scrub_cut(&text, 80);
         assert!(cut.cut);
         assert!(!cut.text.contains(&TOKEN[..3]), "{}", cut.text);
+    }
+
+    #[rstest]
+    #[case::as_sent("é pässwörd-geheim é".to_string())]
+    #[case::percent_encoded(format!("é {} é", percent("pässwörd-geheim")))]
+    #[case::base64(format!("é {} é", STANDARD.encode("pässwörd-geheim")))]
+    fn a_secret_with_non_ascii_characters_is_scrubbed(#[case] text: String) {
+        let scrubbed = Secrets::new(["pässwörd-geheim"]).scrub(&text);
+        assert_eq!(scrubbed, "é [REDACTED] é");
     }
 
     #[test]
