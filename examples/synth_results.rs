@@ -63,6 +63,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         body_bytes: body.len(),
                         body_cap: 65536,
                         truncated: false,
+                        headers_dropped: 0,
+                        headers_truncated: false,
                     }),
                     error: None,
                     retries: 0,

@@ -24,4 +24,5 @@ pub mod report;
 pub mod results;
 pub mod run;
 pub mod schema;
+pub mod secret;
 pub mod suite;

@@ -31,6 +31,8 @@ fn exchange(status: u16, body: &str) -> Exchange {
             body_bytes: body.len(),
             body_cap: 65536,
             truncated: false,
+            headers_dropped: 0,
+            headers_truncated: false,
         }),
         error: None,
         retries: 0,
@@ -115,6 +117,7 @@ fn a_5xx_is_reported_once_not_also_as_a_schema_failure() {
         validator: &validator,
         schema: &schema,
         strict: false,
+        secrets: &graph_conformance::secret::Secrets::default(),
     };
     let verdict = graph_conformance::checks::check_success(answer, &expected);
     let checks: Vec<Check> = verdict.findings.iter().map(|f| f.check).collect();

@@ -2,10 +2,15 @@
 //! `--strict`), always labelled as conventions.
 
 use super::{Check, Finding};
+use crate::secret::Secrets;
 use serde_json::Value;
 
-/// Checks that a 4xx body is `{"error": {"code": string, "message": string}}`.
-pub fn error_shape(status: u16, body: &[u8], strict: bool) -> Option<Finding> {
+/// The most bytes of a body an error-shape finding quotes.
+const PREVIEW_CAP: usize = 120;
+
+/// Checks that a 4xx body is `{"error": {"code": string, "message": string}}`; the body is
+/// quoted scrubbed of `secrets`, then cut.
+pub fn error_shape(status: u16, body: &[u8], strict: bool, secrets: &Secrets) -> Option<Finding> {
     let value: Option<Value> = serde_json::from_slice(body).ok();
     let error = value.as_ref().and_then(|v| v.get("error"));
     let shaped = error.is_some_and(|e| {
@@ -13,7 +18,8 @@ pub fn error_shape(status: u16, body: &[u8], strict: bool) -> Option<Finding> {
             && e.get("message").is_some_and(Value::is_string)
     });
     (!shaped).then(|| {
-        let preview = String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned();
+        let window = body.len().min(PREVIEW_CAP.saturating_add(secrets.reach()));
+        let preview = secrets.quote(&String::from_utf8_lossy(&body[..window]), PREVIEW_CAP);
         Finding::new(
             Check::ErrorShape,
             strict,

@@ -8,5 +8,8 @@ mod values;
 
 pub use check::{Check, Finding};
 pub use conventions::{error_shape, odata_type_present};
-pub use response::{Answer, Expected, SuccessVerdict, check_rejected, check_success};
+pub use response::{
+    Answer, Expected, QUOTE_CAP, SuccessVerdict, check_rejected, check_success, check_valid_status,
+    describe_status, is_server_error, is_valid_status,
+};
 pub use values::{echo_mismatches, json_kind, same_value};

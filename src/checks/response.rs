@@ -3,6 +3,7 @@
 
 use super::{Check, Finding};
 use crate::model::Status;
+use crate::secret::Secrets;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -23,6 +24,49 @@ pub struct Expected<'a> {
     /// The response schema (`$defs/response`), read for the `x-source` of each property.
     pub schema: &'a Value,
     pub strict: bool,
+    /// The run's secrets, scrubbed from every server value a message quotes.
+    pub secrets: &'a Secrets,
+}
+
+/// The most bytes of a server value a message quotes.
+pub const QUOTE_CAP: usize = 80;
+
+/// Tells whether `status` is an HTTP status at all (RFC 9110: three digits, 100 to 599).
+pub fn is_valid_status(status: u16) -> bool {
+    (100..=599).contains(&status)
+}
+
+/// Tells whether `status` is a server error (5xx); a status beyond 599 is not one.
+pub fn is_server_error(status: u16) -> bool {
+    (500..=599).contains(&status)
+}
+
+/// Checks that an answer's status is an HTTP status at all: a 999 answers nothing, whatever
+/// was expected (a `status-code` failure, never a `server-error`).
+pub fn check_valid_status(
+    status: u16,
+    what: &str,
+    strict: bool,
+    rule: Option<String>,
+) -> Option<Finding> {
+    (!is_valid_status(status)).then(|| {
+        Finding::new(
+            Check::StatusCode,
+            strict,
+            "status",
+            format!("the server answered {} to {what}", describe_status(status)),
+            rule,
+        )
+    })
+}
+
+/// Describes a status as a message quotes it: a status outside 100-599 says it is invalid.
+pub fn describe_status(status: u16) -> String {
+    if is_valid_status(status) {
+        status.to_string()
+    } else {
+        format!("{status}, which is not a valid HTTP status (100-599)")
+    }
 }
 
 /// The outcome of checking a success answer.
@@ -40,7 +84,7 @@ pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
     let mut verdict = SuccessVerdict::default();
     let status_rule = Some(expected.status.span.to_string());
     let strict = expected.strict;
-    if answer.status >= 500 {
+    if is_server_error(answer.status) {
         let msg = format!(
             "the server answered {} to a request the page says succeeds with {}",
             answer.status,
@@ -59,7 +103,7 @@ pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
         let msg = format!(
             "expected {}, got {}",
             describe(expected.status),
-            answer.status
+            describe_status(answer.status)
         );
         verdict.findings.push(Finding::new(
             Check::StatusCode,
@@ -74,10 +118,13 @@ pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
         return verdict;
     }
     if !is_json_media_type(answer.content_type) {
-        let msg = format!(
-            "Content-Type is {:?}, not application/json",
-            answer.content_type.unwrap_or("(none)")
-        );
+        let msg = match answer.content_type {
+            Some(content_type) => format!(
+                "Content-Type is {:?}, not application/json",
+                expected.secrets.quote(content_type, QUOTE_CAP)
+            ),
+            None => "the response has no Content-Type, not application/json".to_string(),
+        };
         verdict.findings.push(Finding::new(
             Check::ContentType,
             strict,
@@ -118,7 +165,7 @@ pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
             return verdict;
         }
     };
-    for (property, message) in schema_errors(expected.validator, &body) {
+    for (property, message) in schema_errors(expected.validator, &body, expected.secrets) {
         let rule = property_rule(expected.schema, &property).or_else(|| status_rule.clone());
         verdict.findings.push(Finding::new(
             Check::ResponseSchema,
@@ -143,7 +190,7 @@ pub fn check_rejected(
 ) -> Option<Finding> {
     match answer.status {
         400..=499 => None,
-        500..=599 => Some(Finding::new(
+        status if is_server_error(status) => Some(Finding::new(
             Check::ServerError,
             strict,
             "5xx",
@@ -157,7 +204,10 @@ pub fn check_rejected(
             Check::InvalidRejected,
             strict,
             key,
-            format!("the server answered {status} to {what}; a 4xx was expected"),
+            format!(
+                "the server answered {} to {what}; a 4xx was expected",
+                describe_status(status)
+            ),
             rule,
         )),
     }
@@ -178,10 +228,15 @@ pub fn is_json_media_type(content_type: Option<&str>) -> bool {
 }
 
 /// Groups schema errors by the top-level property they concern, one message per property.
-fn schema_errors(validator: &jsonschema::Validator, body: &Value) -> Vec<(String, String)> {
+/// The server's value is quoted once, scrubbed of secrets and then cut.
+fn schema_errors(
+    validator: &jsonschema::Validator,
+    body: &Value,
+    secrets: &Secrets,
+) -> Vec<(String, String)> {
     let mut by_property: Vec<(String, String)> = Vec::new();
     for error in validator.iter_errors(body) {
-        let path = error.instance_path().to_string();
+        let path = secrets.scrub(&error.instance_path().to_string());
         let property = match error.kind() {
             jsonschema::error::ValidationErrorKind::Required { property } => {
                 property.as_str().unwrap_or_default().to_string()
@@ -196,15 +251,24 @@ fn schema_errors(validator: &jsonschema::Validator, body: &Value) -> Vec<(String
         } else {
             format!("`{path}`")
         };
-        let got = error.instance().to_string();
-        let got = if got.len() > 80 {
-            format!("{}...", &got[..got.floor_char_boundary(80)])
-        } else {
-            got
-        };
-        by_property.push((property, format!("{shown}: {error} (got {got})")));
+        let got = secrets.quote(&error.instance().to_string(), QUOTE_CAP);
+        let rule = violated_rule(&error, secrets);
+        by_property.push((property, format!("{shown}: {rule} (got {got})")));
     }
     by_property
+}
+
+/// Describes what a value broke, without the value (the message quotes it once, cut): only
+/// the errors that list the server's property names quote server text, scrubbed.
+fn violated_rule(error: &jsonschema::ValidationError, secrets: &Secrets) -> String {
+    use jsonschema::error::ValidationErrorKind as Kind;
+    let masked = error.masked_with("the value").to_string();
+    match error.kind() {
+        Kind::AdditionalProperties { .. }
+        | Kind::UnevaluatedProperties { .. }
+        | Kind::PropertyNames { .. } => secrets.scrub(&masked),
+        _ => masked,
+    }
 }
 
 fn top_level(pointer: &str) -> String {
@@ -220,4 +284,115 @@ fn property_rule(schema: &Value, property: &str) -> Option<String> {
     schema["properties"][property]["x-source"]
         .as_str()
         .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Span;
+    use rstest::rstest;
+    use serde_json::json;
+
+    const TOKEN: &str = "reflected-token-0123456789";
+
+    fn status(code: u16) -> Status {
+        Status {
+            code,
+            reason: "OK".into(),
+            span: Span::new("widget.md", 12, 1),
+        }
+    }
+
+    fn answer(status: u16, body: &[u8]) -> Answer<'_> {
+        Answer {
+            status,
+            content_type: Some("application/json"),
+            body,
+            truncated_at: None,
+        }
+    }
+
+    fn success_findings(answer: Answer, schema: &Value) -> Vec<Finding> {
+        let validator = jsonschema::validator_for(schema).unwrap();
+        let secrets = Secrets::new([TOKEN]);
+        let expected = Expected {
+            status: &status(200),
+            validator: &validator,
+            schema,
+            strict: false,
+            secrets: &secrets,
+        };
+        check_success(answer, &expected).findings
+    }
+
+    #[rstest]
+    #[case::a_5xx_is_a_server_error(503, Check::ServerError)]
+    #[case::a_599_is_a_server_error(599, Check::ServerError)]
+    #[case::a_status_beyond_599_is_a_status_failure(999, Check::StatusCode)]
+    #[case::a_600_is_a_status_failure(600, Check::StatusCode)]
+    fn a_success_answer_is_judged_by_its_status_class(#[case] code: u16, #[case] check: Check) {
+        let findings = success_findings(answer(code, b"{}"), &json!({}));
+        let checks: Vec<Check> = findings.iter().map(|f| f.check).collect();
+        assert_eq!(checks, [check]);
+    }
+
+    #[test]
+    fn a_status_beyond_599_is_named_invalid() {
+        let findings = success_findings(answer(999, b"{}"), &json!({}));
+        assert!(
+            findings[0]
+                .message
+                .contains("999, which is not a valid HTTP status"),
+            "{}",
+            findings[0].message
+        );
+    }
+
+    #[rstest]
+    #[case::a_5xx_is_a_server_error(500, Check::ServerError)]
+    #[case::a_status_beyond_599_is_not_a_rejection(999, Check::InvalidRejected)]
+    fn a_rejection_answer_is_judged_by_its_status_class(#[case] code: u16, #[case] check: Check) {
+        let finding = check_rejected(answer(code, b""), "a bad body", "x", None, false).unwrap();
+        assert_eq!(finding.check, check);
+        if code == 999 {
+            assert!(finding.message.contains("not a valid HTTP status"));
+        }
+    }
+
+    #[rstest]
+    #[case::at_the_cut(70)]
+    #[case::long_before_the_cut(10)]
+    fn a_quoted_value_is_scrubbed_before_it_is_cut(#[case] at: usize) {
+        let value = format!("{}{TOKEN}{}", "a".repeat(at), "b".repeat(200));
+        let body = serde_json::to_vec(&json!({ "displayName": value })).unwrap();
+        let schema = json!({"properties": {"displayName": {"maxLength": 5}}});
+        let findings = success_findings(answer(200, &body), &schema);
+        let [finding] = findings.as_slice() else {
+            panic!("{findings:#?}");
+        };
+        assert_eq!(finding.check, Check::ResponseSchema);
+        assert!(
+            finding.message.contains("[REDACTED]"),
+            "{}",
+            finding.message
+        );
+        assert!(
+            !finding.message.contains(&TOKEN[..4]),
+            "{}",
+            finding.message
+        );
+    }
+
+    #[test]
+    fn a_reflected_content_type_is_quoted_scrubbed() {
+        let body = b"{}";
+        let content_type = format!("text/{TOKEN}");
+        let answer = Answer {
+            content_type: Some(&content_type),
+            ..answer(200, body)
+        };
+        let findings = success_findings(answer, &json!({}));
+        assert!(findings.iter().all(|f| !f.message.contains(TOKEN)));
+        assert!(findings.iter().any(|f| f.check == Check::ContentType));
+    }
 }

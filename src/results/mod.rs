@@ -37,6 +37,16 @@ pub struct RecordedResponse {
     /// The cap applied to `body`; `truncated` when the body was longer.
     pub body_cap: usize,
     pub truncated: bool,
+    /// Headers left out of `headers` by the cap on their count.
+    #[serde(default, skip_serializing_if = "is_zero_usize")]
+    pub headers_dropped: usize,
+    /// Some header was left out, or its name or value cut, by the caps on headers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub headers_truncated: bool,
+}
+
+fn is_zero_usize(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One request and what came back (a response, or the transport error).

@@ -1,4 +1,5 @@
-//! The HTTP client: sends one request, records it (secrets redacted) and what came back.
+//! The HTTP client: sends one request, records it (secrets redacted) and what came back
+//! (scrubbed of every secret, then capped).
 //!
 //! Built for servers suspected of being wrong: redirects are not followed (a 3xx is an answer
 //! like any other, and the bearer token never travels to another origin); bodies are read up
@@ -8,6 +9,7 @@
 //! exchange's error, never raised.
 
 use crate::results::{Exchange, RecordedRequest, RecordedResponse};
+use crate::secret::Secrets;
 use secrecy::{ExposeSecret, SecretString};
 use std::time::{Duration, Instant};
 
@@ -15,6 +17,13 @@ use std::time::{Duration, Instant};
 pub const RECORD_CAP: usize = 64 * 1024;
 /// The value that stands for the token in every record.
 pub const REDACTED: &str = "Bearer [REDACTED]";
+/// The most response headers recorded; the headers the tool reads (`Content-Type`,
+/// `Retry-After`) are recorded whatever their place.
+pub const MAX_RECORDED_HEADERS: usize = 64;
+/// The most bytes of a response header's name recorded.
+pub const HEADER_NAME_CAP: usize = 256;
+/// The most bytes of a response header's value recorded.
+pub const HEADER_VALUE_CAP: usize = 1024;
 
 /// How long, how much and how often the client waits.
 #[derive(Debug, Clone, Copy)]
@@ -86,18 +95,25 @@ pub enum NoAnswer {
 /// Why the client could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("cannot build the HTTP client: {0}")]
+    #[error("cannot build the HTTP client")]
     Build(#[source] reqwest::Error),
     #[error("the header `{0}` is not a valid HTTP header")]
     Header(String),
+    #[error("the token is empty: give a non-empty token (GRAPH_TOKEN or --token)")]
+    EmptyToken,
+    #[error("the token cannot be sent in an HTTP header: it holds a character such as CR or LF")]
+    Token,
 }
 
 /// Sends requests to one service root with one token.
 pub struct Client {
     http: reqwest::Client,
     base: String,
-    token: Option<SecretString>,
+    /// `Bearer <token>`, marked sensitive.
+    authorization: Option<reqwest::header::HeaderValue>,
     headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
+    /// The token and every secret header value, scrubbed from what the server sends.
+    secrets: Secrets,
     limits: Limits,
     /// When the next request may start, under `--rate-limit`.
     next_slot: std::sync::Mutex<Instant>,
@@ -109,11 +125,14 @@ pub struct Client {
 type HeaderPair = (reqwest::header::HeaderName, reqwest::header::HeaderValue);
 
 impl Client {
-    /// Builds a client for `base` (the service root, version included).
+    /// Builds a client for `base` (the service root, version included). The values of the
+    /// headers named in `secret_headers` (any case), and of every header
+    /// [`is_secret_header`] names, are secrets like the token.
     pub fn new(
         base: &str,
         token: Option<SecretString>,
         headers: &[(String, String)],
+        secret_headers: &[String],
         limits: Limits,
     ) -> Result<Client, ClientError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -123,9 +142,17 @@ impl Client {
             .user_agent(concat!("graph-conformance/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(ClientError::Build)?;
-        let headers = headers
+        let secret = |name: &str| is_secret(name, secret_headers);
+        let token = token.as_ref().map(ExposeSecret::expose_secret);
+        let authorization = token.map(authorization).transpose()?;
+        let secret_values = headers
             .iter()
-            .map(|(n, v)| header_pair(n, v))
+            .filter(|(n, _)| secret(n))
+            .map(|(_, v)| v.as_str());
+        let secrets = Secrets::new(token.into_iter().chain(secret_values));
+        let headers: Vec<HeaderPair> = headers
+            .iter()
+            .map(|(n, v)| header_pair(n, v, secret(n)))
             .collect::<Result<_, _>>()?;
         let permits = limits
             .in_flight
@@ -133,8 +160,9 @@ impl Client {
         Ok(Client {
             http,
             base: base.trim_end_matches('/').to_string(),
-            token,
+            authorization,
             headers,
+            secrets,
             limits,
             next_slot: std::sync::Mutex::new(Instant::now()),
             in_flight: tokio::sync::Semaphore::new(permits),
@@ -148,7 +176,12 @@ impl Client {
 
     /// Tells whether a token is configured.
     pub fn has_token(&self) -> bool {
-        self.token.is_some()
+        self.authorization.is_some()
+    }
+
+    /// Returns the run's secrets, for the checks that quote what a server sent.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 
     /// Tells whether no request can start before the run's deadline any more: it has passed,
@@ -322,23 +355,17 @@ impl Client {
             .header(reqwest::header::ACCEPT, "application/json");
         let mut recorded_headers = vec![("Accept".to_string(), "application/json".to_string())];
         if outgoing.authorized
-            && let Some(token) = &self.token
+            && let Some(value) = &self.authorization
         {
-            let mut value = reqwest::header::HeaderValue::from_str(&format!(
-                "Bearer {}",
-                token.expose_secret()
-            ))
-            .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("Bearer invalid"));
-            value.set_sensitive(true);
-            request = request.header(reqwest::header::AUTHORIZATION, value);
+            request = request.header(reqwest::header::AUTHORIZATION, value.clone());
             recorded_headers.push(("Authorization".to_string(), REDACTED.to_string()));
         }
         for (name, value) in &self.headers {
             request = request.header(name.clone(), value.clone());
             let shown = if value.is_sensitive() {
-                "[REDACTED]".to_string()
+                crate::secret::REDACTED.to_string()
             } else {
-                value.to_str().unwrap_or("?").to_string()
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
             };
             recorded_headers.push((name.to_string(), shown));
         }
@@ -361,18 +388,9 @@ impl Client {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<(RecordedResponse, Received), String> {
-        let mut response = request.send().await.map_err(|e| describe_error(&e))?;
+        let mut response = request.send().await.map_err(describe_error)?;
         let status = response.status().as_u16();
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = RecordedHeaders::of(response.headers(), &self.secrets);
         let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
@@ -380,7 +398,7 @@ impl Client {
         let cap = self.limits.max_body;
         let mut body = Vec::new();
         let mut total = 0usize;
-        while let Some(chunk) = response.chunk().await.map_err(|e| describe_error(&e))? {
+        while let Some(chunk) = response.chunk().await.map_err(describe_error)? {
             total += chunk.len();
             let room = cap.saturating_sub(body.len());
             body.extend_from_slice(&chunk[..chunk.len().min(room)]);
@@ -389,14 +407,16 @@ impl Client {
             }
         }
         let truncated = total > cap;
-        let shown = &body[..body.len().min(RECORD_CAP)];
+        let record_cap = RECORD_CAP.min(cap);
         let recorded = RecordedResponse {
             status,
-            headers,
-            body: String::from_utf8_lossy(shown).into_owned(),
+            headers: headers.kept,
+            body: self.recorded_body(&body, record_cap),
             body_bytes: total,
-            body_cap: RECORD_CAP.min(cap),
-            truncated: total > RECORD_CAP.min(cap),
+            body_cap: record_cap,
+            truncated: total > record_cap,
+            headers_dropped: headers.dropped,
+            headers_truncated: headers.truncated,
         };
         Ok((
             recorded,
@@ -410,14 +430,51 @@ impl Client {
         ))
     }
 
-    /// Removes the token from a message, should any layer ever echo it.
+    /// Returns the first `cap` bytes of a body as text, scrubbed before the cut (so a secret
+    /// across the cut leaves no prefix behind).
+    fn recorded_body(&self, body: &[u8], cap: usize) -> String {
+        let window = body.len().min(cap.saturating_add(self.secrets.reach()));
+        let text = String::from_utf8_lossy(&body[..window]);
+        self.secrets.scrub_cut(&text, cap).text
+    }
+
+    /// Removes every secret from server-controlled text (a transport error, say).
     pub fn scrub(&self, message: &str) -> String {
-        match &self.token {
-            Some(token) if !token.expose_secret().is_empty() => {
-                message.replace(token.expose_secret(), "[REDACTED]")
+        self.secrets.scrub(message)
+    }
+}
+
+/// The response headers as recorded: scrubbed, then capped in count and size.
+struct RecordedHeaders {
+    kept: Vec<(String, String)>,
+    /// Headers left out by the cap on their count.
+    dropped: usize,
+    /// Some header was left out or cut.
+    truncated: bool,
+}
+
+impl RecordedHeaders {
+    fn of(headers: &reqwest::header::HeaderMap, secrets: &Secrets) -> RecordedHeaders {
+        let mut recorded = RecordedHeaders {
+            kept: Vec::new(),
+            dropped: 0,
+            truncated: false,
+        };
+        for (name, value) in headers {
+            let read_by_the_tool =
+                *name == reqwest::header::CONTENT_TYPE || *name == reqwest::header::RETRY_AFTER;
+            if recorded.kept.len() >= MAX_RECORDED_HEADERS && !read_by_the_tool {
+                recorded.dropped += 1;
+                recorded.truncated = true;
+                continue;
             }
-            _ => message.to_string(),
+            let name = secrets.scrub_cut(name.as_str(), HEADER_NAME_CAP);
+            let value =
+                secrets.scrub_cut(&String::from_utf8_lossy(value.as_bytes()), HEADER_VALUE_CAP);
+            recorded.truncated |= name.cut || value.cut;
+            recorded.kept.push((name.text, value.text));
         }
+        recorded
     }
 }
 
@@ -525,16 +582,31 @@ fn exchange(
     }
 }
 
-fn header_pair(name: &str, value: &str) -> Result<HeaderPair, ClientError> {
+fn header_pair(name: &str, value: &str, secret: bool) -> Result<HeaderPair, ClientError> {
     let n = reqwest::header::HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| ClientError::Header(name.to_string()))?;
     let mut v = reqwest::header::HeaderValue::from_str(value)
         .map_err(|_| ClientError::Header(name.to_string()))?;
-    v.set_sensitive(is_secret_header(name));
+    v.set_sensitive(secret);
     Ok((n, v))
 }
 
-fn describe_error(error: &reqwest::Error) -> String {
+/// Returns the `Authorization` value for `token`, marked sensitive; an empty token, or one
+/// no HTTP header can carry (CR, LF), is an error rather than a request that lies.
+fn authorization(token: &str) -> Result<reqwest::header::HeaderValue, ClientError> {
+    if token.trim().is_empty() {
+        return Err(ClientError::EmptyToken);
+    }
+    let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+        .map_err(|_| ClientError::Token)?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// Describes why a request got no response, without its URL (the record holds it, and it is
+/// the tool's own text, which is never scrubbed).
+fn describe_error(error: reqwest::Error) -> String {
+    let error = error.without_url();
     let kind = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {
@@ -545,12 +617,43 @@ fn describe_error(error: &reqwest::Error) -> String {
         "the request failed"
     };
     let mut message = format!("{kind}: {error}");
-    let mut source = std::error::Error::source(error);
+    let mut source = std::error::Error::source(&error);
     while let Some(cause) = source {
         message.push_str(&format!(": {cause}"));
         source = cause.source();
     }
     message
+}
+
+/// Tells whether the header `name` is secret: its name says so, or `--secret-header` named it.
+fn is_secret(name: &str, secret_headers: &[String]) -> bool {
+    is_secret_header(name) || secret_headers.iter().any(|s| s.eq_ignore_ascii_case(name))
+}
+
+/// Returns a warning for each secret too short to be told apart from ordinary text, which
+/// reports therefore do not protect (to print once, before the run).
+pub fn unprotected_secrets(
+    token: Option<&SecretString>,
+    headers: &[(String, String)],
+    secret_headers: &[String],
+) -> Vec<String> {
+    let token = token
+        .and_then(|t| crate::secret::short_token_warning(t.expose_secret()))
+        .into_iter();
+    let headers = headers
+        .iter()
+        .filter(|(name, value)| {
+            is_secret(name, secret_headers)
+                && !value.is_empty()
+                && !crate::secret::is_protected(value)
+        })
+        .map(|(name, _)| {
+            format!(
+                "the value of the secret header `{name}` is shorter than {} characters: it is not protected in reports",
+                crate::secret::MIN_PROTECTED_SECRET_LEN
+            )
+        });
+    token.chain(headers).collect()
 }
 
 /// Tells whether a header's value must never be recorded.

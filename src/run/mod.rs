@@ -9,7 +9,10 @@ mod client;
 mod plan;
 mod runner;
 
-pub use client::{Client, ClientError, Limits, NoAnswer, REDACTED, is_secret_header, retry_after};
+pub use client::{
+    Client, ClientError, HEADER_NAME_CAP, HEADER_VALUE_CAP, Limits, MAX_RECORDED_HEADERS, NoAnswer,
+    REDACTED, is_secret_header, retry_after, unprotected_secrets,
+};
 pub use plan::{matches_pattern, partition_of, stream_seed};
 pub use runner::repair;
 
@@ -58,7 +61,10 @@ pub struct RunOptions {
     pub strict: bool,
     /// Extra headers sent with every request.
     pub headers: Vec<(String, String)>,
-    /// Headers whose values are secret (`--secret-header`), besides the usual names.
+    /// Headers (by name, any case) whose values are secrets like the token
+    /// (`--secret-header NAME`): recorded as `[REDACTED]` and scrubbed from what a server
+    /// sends. Headers whose names say so (`Authorization`, `X-Api-Key`, `Cookie`...) are
+    /// secret without being named here.
     pub secret_headers: Vec<String>,
     /// Per-request timeout.
     pub timeout: Duration,
@@ -113,6 +119,12 @@ impl RunOptions {
     pub fn filter(&self) -> Option<CaseFilter<'_>> {
         let filtered = self.only.is_some() || self.exact.is_some() || self.partition.is_some();
         filtered.then(|| Box::new(|id: &str| self.wants(id)) as Box<dyn Fn(&str) -> bool>)
+    }
+
+    /// Returns a warning for each of the run's secrets too short to be protected in reports
+    /// (the CLI prints each once, before the run).
+    pub fn secret_warnings(&self) -> Vec<String> {
+        unprotected_secrets(self.token.as_ref(), &self.headers, &self.secret_headers)
     }
 
     /// Tells whether the case `id` is to run under `--only` (and `replay`'s exact id).
@@ -203,6 +215,7 @@ pub async fn run(
         &options.base_url,
         options.token.clone(),
         &options.headers,
+        &options.secret_headers,
         limits,
     )?;
     preflight(&client).await?;

@@ -10,6 +10,7 @@ use crate::generate::{
     FieldKind, PayloadModel, body_strategy, boundary_payloads, invalid_payloads, value_strategy,
 };
 use crate::results::{CaseKind, CaseResult, Exchange, Shrink, Verdict};
+use crate::secret::Secrets;
 use futures::StreamExt;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -224,30 +225,17 @@ impl Runner<'_> {
         self.options.wants(id)
     }
 
-    /// Records a finished case: the one edge where everything a server sent is scrubbed of
-    /// the token (a server may reflect it in a header, a body or a value the checks quote).
-    fn record(&self, mut result: CaseResult) {
-        self.scrub(&mut result);
+    /// Records a finished case. It is already free of secrets: the client scrubbed what the
+    /// server sent (body, headers, transport error) before capping it, and every finding
+    /// scrubbed the server values it quotes where it quotes them (see [`Runner::quote`]).
+    /// What the tool sent (bodies, URLs, its own words) is never rewritten.
+    fn record(&self, result: CaseResult) {
         (self.shared.on_case.borrow_mut())(&result);
     }
 
-    fn scrub(&self, case: &mut CaseResult) {
-        let scrub = |text: &mut String| *text = self.client.scrub(text);
-        for exchange in &mut case.exchanges {
-            exchange.request.body.as_mut().map(scrub);
-            exchange.error.as_mut().map(scrub);
-            if let Some(response) = &mut exchange.response {
-                scrub(&mut response.body);
-                response
-                    .headers
-                    .iter_mut()
-                    .for_each(|(_, value)| scrub(value));
-            }
-        }
-        case.findings.iter_mut().for_each(|f| scrub(&mut f.message));
-        if let Some(shrink) = &mut case.shrink {
-            scrub(&mut shrink.original_body);
-        }
+    /// Returns a server value as a message quotes it: scrubbed of every secret.
+    fn quote(&self, value: &impl std::fmt::Display) -> String {
+        self.client.secrets().scrub(&value.to_string())
     }
 
     fn skip(&self, id: &str, operation: &str, reason: String) {
@@ -342,6 +330,7 @@ impl Runner<'_> {
             validator: &plan.response_validator,
             schema: &plan.response_schema,
             strict,
+            secrets: self.client.secrets(),
         };
         let verdict = checks::check_success(answer(&received), &expected);
         let mut findings = verdict.findings;
@@ -354,6 +343,7 @@ impl Runner<'_> {
             for (name, sent, got) in
                 checks::echo_mismatches(body, response, &verdict.schema_failed, is_date)
             {
+                let got = self.quote(&got);
                 let msg = format!("`{name}` was sent as {sent} but the response has {got}");
                 findings.push(Finding::new(
                     Check::Echo,
@@ -365,7 +355,13 @@ impl Runner<'_> {
             }
             findings.extend(checks::odata_type_present(response, strict));
             if !plan.is_create() && !verdict.schema_failed.contains("id") {
-                findings.extend(same_object(plan, path, response, strict));
+                findings.extend(same_object(
+                    plan,
+                    path,
+                    response,
+                    strict,
+                    self.client.secrets(),
+                ));
             }
             if plan.is_create() && !verdict.schema_failed.contains("id") {
                 findings.extend(self.new_id(plan, response));
@@ -384,6 +380,10 @@ impl Runner<'_> {
     fn new_id(&self, plan: &OperationPlan, response: &Value) -> Option<Finding> {
         let id = response.get("id").and_then(Value::as_str)?.to_string();
         let fresh = self.shared.seen_ids.borrow_mut().insert(id.clone());
+        if fresh && self.client.secrets().reveals(&id) {
+            // never put in a URL (the record and the reproductions would hold the secret)
+            return None;
+        }
         if fresh {
             self.shared
                 .created
@@ -392,7 +392,10 @@ impl Runner<'_> {
                 .or_insert(id);
             return None;
         }
-        let msg = format!("the create returned id {id:?}, which an earlier object already has");
+        let msg = format!(
+            "the create returned id {:?}, which an earlier object already has",
+            self.quote(&id)
+        );
         Some(Finding::new(
             Check::NewId,
             self.options.strict,
@@ -495,6 +498,7 @@ impl Runner<'_> {
             };
             let second_keys: Vec<&str> = second.keys().map(String::as_str).collect();
             for (name, sent, got) in checks::echo_mismatches(&kept, response, &skip, is_date) {
+                let got = self.quote(&got);
                 let msg = format!(
                     "after a second PATCH of {second_keys:?}, `{name}` is {got}; the first PATCH set it to {sent} (PATCH must merge, not replace)"
                 );
@@ -773,11 +777,16 @@ impl Runner<'_> {
                     None,
                 ));
             }
-            Ok(r) if r.status >= 500 => {
+            Ok(r) if checks::is_server_error(r.status) => {
                 vec![server_error(r.status, convention.what, plan, strict)]
             }
+            Ok(r) if !checks::is_valid_status(r.status) => {
+                checks::check_valid_status(r.status, convention.what, strict, None)
+                    .into_iter()
+                    .collect()
+            }
             Ok(r) if (convention.accepts)(r.status) => {
-                checks::error_shape(r.status, &r.body, strict)
+                checks::error_shape(r.status, &r.body, strict, self.client.secrets())
                     .into_iter()
                     .collect()
             }
@@ -836,7 +845,7 @@ impl Runner<'_> {
                 let answer = answer(r);
                 match checks::check_rejected(answer, what, key, rule, strict) {
                     Some(finding) => vec![finding],
-                    None => checks::error_shape(r.status, &r.body, strict)
+                    None => checks::error_shape(r.status, &r.body, strict, self.client.secrets())
                         .into_iter()
                         .collect(),
                 }
@@ -932,12 +941,16 @@ fn same_object(
     path: &str,
     response: &Value,
     strict: bool,
+    secrets: &Secrets,
 ) -> Option<Finding> {
     plan::last_placeholder(&plan.case.path).filter(|_| plan.case.path.ends_with('}'))?;
     let target = path.rsplit('/').next()?;
     let id = response.get("id")?.as_str()?;
     (!plan::encode_segment(id).eq_ignore_ascii_case(target)).then(|| {
-        let msg = format!("the update of {target:?} answered with the object {id:?}");
+        let msg = format!(
+            "the update of {target:?} answered with the object {:?}",
+            secrets.scrub(id)
+        );
         Finding::new(
             Check::Echo,
             strict,
