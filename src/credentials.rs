@@ -7,10 +7,6 @@ use secrecy::SecretString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// The shortest token that reports can tell apart from ordinary text (and so scrub wherever
-/// it appears); a shorter one is scrubbed only where it stands as a whole word.
-pub const PROTECTED_LENGTH: usize = 8;
-
 /// The most bytes read from a token file (tokens are a few KiB).
 pub const TOKEN_FILE_LIMIT: u64 = 64 * 1024;
 

@@ -69,7 +69,7 @@ mod tests {
     #[case::fragment("http://127.0.0.1:8080/beta#x", BaseUrlError::Fragment)]
     #[case::port_out_of_range("http://127.0.0.1:99999/beta", BaseUrlError::Port)]
     #[case::not_http("ftp://127.0.0.1/beta", BaseUrlError::NotHttp)]
-    #[case::no_host("http:///beta", BaseUrlError::Host)]
+    #[case::no_host("http://:8080/beta", BaseUrlError::Host)]
     fn a_base_url_that_would_mislead_is_refused(#[case] given: &str, #[case] error: BaseUrlError) {
         assert_eq!(parse_base_url(given), Err(error));
     }

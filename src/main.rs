@@ -19,7 +19,7 @@ use graph_conformance::run::{
     DEFAULT_CASES, DEFAULT_SEED, RunOptions, default_concurrency, planned_cases, run,
 };
 use graph_conformance::suite::Suite;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -264,7 +264,7 @@ fn completions(shell: clap_complete::Shell) -> Outcome {
 }
 
 /// Returns the token to send, from --token-file, --token or GRAPH_TOKEN, warning when it
-/// was given where others can see it or is too short to be told apart from other text.
+/// was given where others can see it.
 fn token(args: &TokenArgs) -> Result<Option<SecretString>, credentials::TokenError> {
     let environment = std::env::var_os("GRAPH_TOKEN");
     let sources = TokenSources {
@@ -279,12 +279,6 @@ fn token(args: &TokenArgs) -> Result<Option<SecretString>, credentials::TokenErr
         console::err(
             "warning: --token is visible to every user of this machine (ps, /proc): prefer GRAPH_TOKEN or --token-file",
         );
-    }
-    if token.expose_secret().chars().count() < credentials::PROTECTED_LENGTH {
-        console::err(&format!(
-            "warning: the token is shorter than {} characters: it cannot be told apart from ordinary text, so reports hide it only where it stands as a whole word; it is not protected",
-            credentials::PROTECTED_LENGTH
-        ));
     }
     Ok(Some(token))
 }
@@ -420,6 +414,9 @@ async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
         embedded_mock: mock.is_some(),
         ..options
     };
+    for warning in options.secret_warnings() {
+        console::err(&format!("warning: {warning}"));
+    }
     if !look.quiet {
         console::err(&format!(
             "running {} operations, {} generated cases each, seed {} (--seed to vary)",
