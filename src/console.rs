@@ -202,7 +202,11 @@ impl Console {
             root_causes(&crate::report::root_causes(results));
         }
         let t = &results.totals;
-        out(&format!("{} passed, {} failed", t.passed + t.warned, t.failed));
+        out(&format!(
+            "{} passed, {} failed",
+            t.passed + t.warned,
+            t.failed
+        ));
         let baseline = results
             .baseline
             .as_ref()

@@ -18,9 +18,13 @@ pub enum BaseUrlError {
         "credentials do not go in the URL (they would be sent as Basic auth instead of the bearer token, and written into every report): give the token in GRAPH_TOKEN or with --token-file, other secrets with --header and --secret-header"
     )]
     Credentials,
-    #[error("the service root cannot have a query (`?...`): the operations' paths are appended to it")]
+    #[error(
+        "the service root cannot have a query (`?...`): the operations' paths are appended to it"
+    )]
     Query,
-    #[error("the service root cannot have a fragment (`#...`): the operations' paths are appended to it")]
+    #[error(
+        "the service root cannot have a fragment (`#...`): the operations' paths are appended to it"
+    )]
     Fragment,
 }
 

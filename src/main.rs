@@ -349,7 +349,9 @@ async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
         Err(e) => return fail(&e),
     };
     if args.base_url.is_some() && !args.faults.is_empty() {
-        console::err("error: --fault only applies to the embedded mock; drop --base-url or --fault");
+        console::err(
+            "error: --fault only applies to the embedded mock; drop --base-url or --fault",
+        );
         return Outcome::UsageError;
     }
     if let Err(message) = check_ids(&suite, &args.ids) {
@@ -453,7 +455,10 @@ fn something_to_test(suite: &Suite, options: &RunOptions, planned: usize) -> Res
     if let Some((k, n)) = options.partition {
         filters.push(format!("--partition {k}/{n}"));
     }
-    let example = suite.cases.first().map_or("create-widget", |c| c.id.as_str());
+    let example = suite
+        .cases
+        .first()
+        .map_or("create-widget", |c| c.id.as_str());
     Err(format!(
         "{} keeps none of the suite's cases, so nothing would be tested; case ids look like {example}/example/0, {example}/invalid/*, {example}/*",
         filters.join(" with ")
@@ -467,7 +472,10 @@ fn check_ids(suite: &Suite, ids: &[(String, String)]) -> Result<(), String> {
         .iter()
         .flat_map(|c| placeholders_of(&c.path))
         .collect();
-    match ids.iter().find(|(name, _)| !placeholders.contains(name.as_str())) {
+    match ids
+        .iter()
+        .find(|(name, _)| !placeholders.contains(name.as_str()))
+    {
         None => Ok(()),
         Some((name, _)) => Err(format!(
             "--id {name}=...: no path of the suite has a {{{name}}} placeholder; the suite's placeholders are: {}",
@@ -568,7 +576,8 @@ fn conclude(mut results: RunResults, gate: &Gate, dir: &Path, console: &Console)
     };
     console.summary(&results);
     for expired in results.accepted.iter().filter(|a| a.expired) {
-        console::out(&format!("EXPIRED {} [{}]: accepted until {} ({}); the acceptance expired, so it fails again",
+        console::out(&format!(
+            "EXPIRED {} [{}]: accepted until {} ({}); the acceptance expired, so it fails again",
             expired.key.case, expired.key.check, expired.expires, expired.reason
         ));
     }
@@ -599,8 +608,9 @@ fn rerender(args: &ReportArgs, look: ConsoleOptions) -> Outcome {
         _ => (false, args.results.as_slice()),
     };
     if (merge && files.len() < 2) || (!merge && files.len() != 1) {
-        console::err(&format!("error: expected `report RESULTS.json` or `report merge A.json B.json ...` (two or more partitions)"
-        ));
+        console::err(
+            "error: expected `report RESULTS.json` or `report merge A.json B.json ...` (two or more partitions)",
+        );
         return Outcome::UsageError;
     }
     let mut parts = Vec::new();
@@ -750,7 +760,13 @@ fn near_cases(recorded: &RunResults, id: &str) -> String {
     let operation = id.split('/').next().unwrap_or_default();
     let mut near = Vec::new();
     let mut operations = BTreeSet::new();
-    for case in recorded.cases.iter().into_iter().flatten().map_while(Result::ok) {
+    for case in recorded
+        .cases
+        .iter()
+        .into_iter()
+        .flatten()
+        .map_while(Result::ok)
+    {
         if case.operation == operation && near.len() < 10 {
             near.push(case.id);
         }
@@ -776,7 +792,11 @@ async fn serve_mock(args: MockArgs) -> Outcome {
             } else {
                 "page"
             };
-            console::out(&format!("{:<24} {kind:<10} {}", fault.name(), fault.description()));
+            console::out(&format!(
+                "{:<24} {kind:<10} {}",
+                fault.name(),
+                fault.description()
+            ));
         }
         return Outcome::Success;
     }
@@ -794,7 +814,8 @@ async fn serve_mock(args: MockArgs) -> Outcome {
             Ok(server) => server,
             Err(e) => return fail(&e),
         };
-    console::err(&format!("serving the reference mock at {} (Ctrl-C stops it)",
+    console::err(&format!(
+        "serving the reference mock at {} (Ctrl-C stops it)",
         server.base_url()
     ));
     let _ = tokio::signal::ctrl_c().await;
@@ -847,7 +868,9 @@ fn parse_rate(value: &str) -> Result<f64, String> {
     let number = value.trim().trim_end_matches("/s");
     match number.parse::<f64>() {
         Ok(rate) if (MIN_RATE..=MAX_RATE).contains(&rate) => Ok(rate),
-        _ => Err("expected requests per second from 0.001 to 1000000, e.g. 50 or 50/s or 0.5".into()),
+        _ => {
+            Err("expected requests per second from 0.001 to 1000000, e.g. 50 or 50/s or 0.5".into())
+        }
     }
 }
 
@@ -925,7 +948,8 @@ fn run_derive(pages: &[PathBuf], out: &Path, check: bool) -> Outcome {
     if let Err(e) = files.write(out) {
         return fail(&e);
     }
-    console::err(&format!("{summary}; wrote {} files under {}",
+    console::err(&format!(
+        "{summary}; wrote {} files under {}",
         files.files.len(),
         out.display()
     ));
@@ -945,11 +969,13 @@ fn report_check(files: &SuiteFiles, out: &Path, summary: &str, errors: usize) ->
         console::err(&format!("{d}"));
     }
     if drift.is_empty() {
-        console::err(&format!("{summary}; schemas/ and cases/ under {} are up to date",
+        console::err(&format!(
+            "{summary}; schemas/ and cases/ under {} are up to date",
             out.display()
         ));
     } else {
-        console::err(&format!("{summary}; {} files under {} are out of date: run `graph-conformance derive` without --check to update them",
+        console::err(&format!(
+            "{summary}; {} files under {} are out of date: run `graph-conformance derive` without --check to update them",
             drift.len(),
             out.display()
         ));

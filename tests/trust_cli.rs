@@ -79,7 +79,10 @@ fn a_base_url_that_would_send_requests_elsewhere_exits_2(#[case] url: &str, #[ca
     let all = text(&output);
     assert_eq!(output.status.code(), Some(2), "{all}");
     assert!(all.contains(said), "{all}");
-    assert!(!all.contains("pa55w0rd"), "the password is never repeated: {all}");
+    assert!(
+        !all.contains("pa55w0rd"),
+        "the password is never repeated: {all}"
+    );
     assert!(
         std::fs::read_dir(report.path()).unwrap().next().is_none(),
         "nothing is written"
@@ -134,7 +137,10 @@ fn a_token_file_read_from_stdin_is_sent_and_never_shown() {
     let results = std::fs::read_to_string(report.path().join("results.json")).unwrap();
     assert!(results.contains("\"token_sent\":true") || results.contains("\"token_sent\": true"));
     assert!(!results.contains(token) && !all.contains(token));
-    assert!(!all.contains("visible to every user"), "no --token warning: {all}");
+    assert!(
+        !all.contains("visible to every user"),
+        "no --token warning: {all}"
+    );
 }
 
 #[test]
@@ -156,7 +162,10 @@ fn a_token_given_on_the_command_line_is_warned_about() {
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("--token is visible to every user"), "{stderr}");
+    assert!(
+        stderr.contains("--token is visible to every user"),
+        "{stderr}"
+    );
     assert!(stderr.contains("--token-file"), "{stderr}");
 }
 
@@ -165,7 +174,15 @@ fn a_short_token_is_warned_about_once() {
     let mock = Mock::start();
     let report = tempfile::tempdir().unwrap();
     let output = bin()
-        .args(["run", "--cases", "1", "--only", "create-*", "--base-url", &mock.url])
+        .args([
+            "run",
+            "--cases",
+            "1",
+            "--only",
+            "create-*",
+            "--base-url",
+            &mock.url,
+        ])
         .arg("--report-dir")
         .arg(report.path())
         .env("GRAPH_TOKEN", "t0k")
@@ -173,7 +190,11 @@ fn a_short_token_is_warned_about_once() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert_eq!(stderr.matches("shorter than 8 characters").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr.matches("shorter than 8 characters").count(),
+        1,
+        "{stderr}"
+    );
     assert!(stderr.contains("not protected"), "{stderr}");
 }
 
@@ -245,7 +266,14 @@ fn an_empty_suite_exits_2() {
 fn a_closed_stdout_stops_the_console_and_the_run_still_writes_its_reports() {
     let report = tempfile::tempdir().unwrap();
     let mut child = bin()
-        .args(["run", "--cases", "3", "--fault", "wrong-status", "--report-dir"])
+        .args([
+            "run",
+            "--cases",
+            "3",
+            "--fault",
+            "wrong-status",
+            "--report-dir",
+        ])
         .arg(report.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -256,7 +284,12 @@ fn a_closed_stdout_stops_the_console_and_the_run_still_writes_its_reports() {
     stdout.read_line(&mut first).unwrap();
     drop(stdout);
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -288,7 +321,10 @@ fn the_console_ends_with_the_root_causes() {
         .nth(1)
         .expect("a list of root causes");
     let line = list.lines().nth(1).expect("one line per root cause");
-    assert!(line.contains("[status-code]") && line.contains("finding"), "{line}");
+    assert!(
+        line.contains("[status-code]") && line.contains("finding"),
+        "{line}"
+    );
     assert!(
         stdout.lines().all(|l| l.chars().count() < 600),
         "no line quotes values in full"
@@ -302,7 +338,10 @@ fn most_answers_401_without_a_token_hint_how_to_give_one() {
     let output = run(&["--cases", "1", "--base-url", &mock.url], report.path());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("401 Unauthorized and no token was given"), "{stderr}");
+    assert!(
+        stderr.contains("401 Unauthorized and no token was given"),
+        "{stderr}"
+    );
     assert!(stderr.contains("GRAPH_TOKEN"), "{stderr}");
 }
 
@@ -346,7 +385,10 @@ fn quiet_prints_only_the_summary() {
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(!stdout.contains("FAIL "), "{stdout}");
-    assert!(stdout.contains("passed,") && stdout.contains("failed"), "{stdout}");
+    assert!(
+        stdout.contains("passed,") && stdout.contains("failed"),
+        "{stdout}"
+    );
 }
 
 #[rstest]
@@ -392,7 +434,10 @@ fn a_progress_bar_keeps_case_lines_on_stdout() {
     let written = std::fs::read_to_string(&log).unwrap();
     assert!(written.contains("FAIL "), "{written}");
     assert!(written.contains("passed,"), "{written}");
-    assert!(!written.contains("cases\r"), "no progress bar in the log: {written:?}");
+    assert!(
+        !written.contains("cases\r"),
+        "no progress bar in the log: {written:?}"
+    );
 }
 
 #[test]

@@ -339,7 +339,10 @@ mod tests {
         "the request failed: error sending request: received corrupt message of type InvalidContentType (tls)",
         "SSL_CERT_FILE"
     )]
-    #[case::refused("could not connect: tcp connect error: Connection refused (os error 111)", "is the server running")]
+    #[case::refused(
+        "could not connect: tcp connect error: Connection refused (os error 111)",
+        "is the server running"
+    )]
     fn an_unreachable_endpoint_says_what_to_check(#[case] cause: &str, #[case] hint: &str) {
         assert!(super::unreachable_hint(cause).contains(hint));
     }
