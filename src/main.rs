@@ -587,8 +587,8 @@ fn conclude(mut results: RunResults, gate: &Gate, dir: &Path, console: &Console)
     let t = &results.totals;
     if blocking.is_empty() && t.passed + t.warned + t.failed == 0 {
         console::err(&format!(
-            "error: no case ran ({} skipped), so nothing was tested: see the SKIP lines",
-            t.skipped
+            "error: no case ran, so nothing was tested: {} skipped (see the SKIP lines), {} not started by the --max-time deadline",
+            t.skipped, results.run.not_started
         ));
         Outcome::UsageError
     } else if blocking.is_empty() {

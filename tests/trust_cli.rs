@@ -456,3 +456,16 @@ fn cases_left_by_the_deadline_are_one_line_not_one_each() {
         "no line per case cut off: {stdout}"
     );
 }
+
+#[test]
+fn a_run_whose_deadline_left_every_case_unstarted_is_not_green() {
+    let report = tempfile::tempdir().unwrap();
+    let output = run(&["--rate-limit", "0.05", "--max-time", "3"], report.path());
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("no case ran, so nothing was tested"), "{all}");
+    assert!(
+        report.path().join("results.json").exists(),
+        "the reports are still written"
+    );
+}
