@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::wire::{NotHttp, Request, read_request, reply};
+
 use graph_conformance::checks::Check;
 use graph_conformance::results::{Exchange, RunResults, Verdict};
 use graph_conformance::run::{RunError, RunOptions, planned_cases, run};
@@ -156,23 +158,6 @@ async fn serve(behaviour: Behaviour) -> Server {
     }
 }
 
-/// One request as read off the wire.
-struct Request {
-    method: String,
-    target: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
 /// Serves one connection: requests one after another (keep-alive) until the client closes
 /// it or the behaviour ends it.
 async fn connection(mut socket: TcpStream, shared: Arc<Shared>) {
@@ -180,7 +165,7 @@ async fn connection(mut socket: TcpStream, shared: Arc<Shared>) {
     loop {
         let request = match read_request(&mut socket, &mut buf).await {
             Some(Ok(request)) => request,
-            Some(Err(())) => {
+            Some(Err(NotHttp)) => {
                 // Not HTTP (a TLS ClientHello, say): answer like a plain HTTP server does.
                 let reply = reply("400 Bad Request", &[("connection", "close")], b"");
                 let _ = socket.write_all(&reply).await;
@@ -206,65 +191,7 @@ async fn connection(mut socket: TcpStream, shared: Arc<Shared>) {
     }
 }
 
-/// Reads one request; `None` when the connection closed, `Err` when the bytes are not HTTP.
-async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Result<Request, ()>> {
-    let mut chunk = [0u8; 16 * 1024];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        if buf.first().is_some_and(|b| !b.is_ascii_uppercase()) {
-            return Some(Err(()));
-        }
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut request_line = lines.next().unwrap_or_default().split(' ');
-    let method = request_line.next().unwrap_or_default().to_string();
-    let target = request_line.next().unwrap_or_default().to_string();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let length = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0);
-    let end = head_end + 4 + length;
-    while buf.len() < end {
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let body = buf[head_end + 4..end].to_vec();
-    buf.drain(..end);
-    Some(Ok(Request {
-        method,
-        target,
-        headers,
-        body,
-    }))
-}
-
 /// A complete HTTP/1.1 response with a `Content-Length`.
-fn reply(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 {status}\r\n");
-    for (name, value) in headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
-    }
-    out.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
-    let mut out = out.into_bytes();
-    out.extend_from_slice(body);
-    out
-}
 
 const JSON: (&str, &str) = ("content-type", "application/json");
 

@@ -11,6 +11,8 @@
 
 mod common;
 
+use common::wire::{Request, read_request, reply};
+
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use graph_conformance::checks::Check;
@@ -23,7 +25,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 /// The bearer token (characters a header name may hold, so it can come back as one).
@@ -47,24 +49,6 @@ const HEADER_VALUE_CAP: usize = 1024;
 // ---------------------------------------------------------------------------------------
 // The server
 // ---------------------------------------------------------------------------------------
-
-/// One request as read off the wire.
-#[derive(Debug, Clone)]
-struct Request {
-    method: String,
-    target: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
 
 /// Answers one PATCH or POST (every GET gets a Graph 404).
 type Responder = dyn Fn(&Request) -> Vec<u8> + Send + Sync;
@@ -98,7 +82,7 @@ async fn connection(
     log: Arc<Mutex<Vec<Request>>>,
 ) {
     let mut buf = Vec::new();
-    while let Some(request) = read_request(&mut socket, &mut buf).await {
+    while let Some(Ok(request)) = read_request(&mut socket, &mut buf).await {
         log.lock().unwrap().push(request.clone());
         let reply = if request.method != "GET" {
             responder(&request)
@@ -112,62 +96,7 @@ async fn connection(
     }
 }
 
-async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Request> {
-    let mut chunk = [0u8; 16 * 1024];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut request_line = lines.next().unwrap_or_default().split(' ');
-    let method = request_line.next().unwrap_or_default().to_string();
-    let target = request_line.next().unwrap_or_default().to_string();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let length = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0);
-    let end = head_end + 4 + length;
-    while buf.len() < end {
-        let n = socket.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let body = buf[head_end + 4..end].to_vec();
-    buf.drain(..end);
-    Some(Request {
-        method,
-        target,
-        headers,
-        body,
-    })
-}
-
 const JSON: (&str, &str) = ("content-type", "application/json");
-
-fn reply(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 {status}\r\n");
-    for (name, value) in headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
-    }
-    out.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
-    let mut out = out.into_bytes();
-    out.extend_from_slice(body);
-    out
-}
 
 /// The documented ndesConnector with what was sent merged in: a valid 200 body.
 fn echo(request: &Request) -> Value {

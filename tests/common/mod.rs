@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod wire;
+
 use graph_conformance::mock::{FAULT_HEADER, Fault, MockConfig, MockServer};
 use graph_conformance::results::RunResults;
 use graph_conformance::run::{RunOptions, run};
