@@ -2,33 +2,11 @@
 //! 2 usage, configuration or an unreachable endpoint), the console, results.json, and a
 //! token that never appears in any output.
 
+mod common;
+
+use common::cli::{ServedMock, bin, run, text};
 use rstest::rstest;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_graph-conformance"))
-}
-
-fn run(args: &[&str], report: &Path) -> Output {
-    bin()
-        .arg("run")
-        .arg("--report-dir")
-        .arg(report)
-        .args(args)
-        .env_remove("GRAPH_TOKEN")
-        .output()
-        .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 #[test]
 fn without_a_base_url_the_embedded_mock_passes_and_results_json_is_written() {
@@ -351,20 +329,8 @@ fn replay_re_runs_one_case_and_prints_its_verdict() {
 
 #[test]
 fn mock_serves_the_suite_so_run_can_test_it_by_url() {
-    let mut mock = bin()
-        .args(["mock", "--port", "0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(mock.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("the mock prints its URL")
-        .to_string();
+    let mock = ServedMock::start();
+    let url = mock.url.clone();
     assert!(url.ends_with("/beta"), "{url}");
     let report = tempfile::tempdir().unwrap();
     let output = bin()
@@ -381,8 +347,7 @@ fn mock_serves_the_suite_so_run_can_test_it_by_url() {
         .arg(report.path())
         .output()
         .unwrap();
-    mock.kill().unwrap();
-    let _ = mock.wait();
+    drop(mock);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
 }
 

@@ -2,68 +2,14 @@
 //! and where they may go, runs that test nothing, a console that is closed or piped, and
 //! the flags users of cargo, nextest and hurl expect.
 
+mod common;
+
+use common::cli::{ServedMock, bin, run, text};
 use rstest::rstest;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-
-fn bin() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_graph-conformance"));
-    command.env_remove("GRAPH_TOKEN").env_remove("NO_COLOR");
-    command
-}
-
-fn run(args: &[&str], report: &Path) -> Output {
-    bin()
-        .arg("run")
-        .arg("--report-dir")
-        .arg(report)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-/// The reference mock served by the binary on a free port, and its service root.
-struct Mock {
-    child: Child,
-    url: String,
-}
-
-impl Mock {
-    fn start() -> Mock {
-        let mut child = bin()
-            .args(["mock", "--port", "0"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stderr.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .expect("the mock prints its URL")
-            .to_string();
-        Mock { child, url }
-    }
-}
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use std::process::{Command, Stdio};
 
 #[rstest]
 #[case::credentials_in_the_url(
@@ -108,7 +54,7 @@ fn a_token_that_cannot_be_sent_as_given_exits_2(#[case] token: &str, #[case] sai
 
 #[test]
 fn a_token_file_read_from_stdin_is_sent_and_never_shown() {
-    let mock = Mock::start();
+    let mock = ServedMock::start();
     let report = tempfile::tempdir().unwrap();
     let token = "stdin-token-7d1e44c0aa";
     let mut child = bin()
@@ -145,7 +91,7 @@ fn a_token_file_read_from_stdin_is_sent_and_never_shown() {
 
 #[test]
 fn a_token_given_on_the_command_line_is_warned_about() {
-    let mock = Mock::start();
+    let mock = ServedMock::start();
     let report = tempfile::tempdir().unwrap();
     let output = run(
         &[
@@ -171,7 +117,7 @@ fn a_token_given_on_the_command_line_is_warned_about() {
 
 #[test]
 fn a_short_token_is_warned_about_once() {
-    let mock = Mock::start();
+    let mock = ServedMock::start();
     let report = tempfile::tempdir().unwrap();
     let output = bin()
         .args([
@@ -333,7 +279,7 @@ fn the_console_ends_with_the_root_causes() {
 
 #[test]
 fn most_answers_401_without_a_token_hint_how_to_give_one() {
-    let mock = Mock::start();
+    let mock = ServedMock::start();
     let report = tempfile::tempdir().unwrap();
     let output = run(&["--cases", "1", "--base-url", &mock.url], report.path());
     let stderr = String::from_utf8_lossy(&output.stderr);

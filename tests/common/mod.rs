@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod wire;
 
 use graph_conformance::mock::{FAULT_HEADER, Fault, MockConfig, MockServer};
