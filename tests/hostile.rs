@@ -191,8 +191,6 @@ async fn connection(mut socket: TcpStream, shared: Arc<Shared>) {
     }
 }
 
-/// A complete HTTP/1.1 response with a `Content-Length`.
-
 const JSON: (&str, &str) = ("content-type", "application/json");
 
 fn not_found() -> Vec<u8> {
