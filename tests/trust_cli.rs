@@ -415,3 +415,43 @@ fn a_run_whose_deadline_left_every_case_unstarted_is_not_green() {
         "the reports are still written"
     );
 }
+
+/// Spawns `args` with stdout and stderr pipes closed before it prints anything.
+fn with_closed_console(args: &[&str]) -> std::process::ExitStatus {
+    let mut child = bin()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    child.wait().unwrap()
+}
+
+#[test]
+fn derive_and_report_survive_a_closed_console() {
+    let dir = tempfile::tempdir().unwrap();
+    let pages = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pages");
+    let out = dir.path().join("suite");
+    let derive = with_closed_console(&[
+        "derive",
+        pages.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(matches!(derive.code(), Some(0 | 1)), "{derive:?}");
+    assert!(out.join("cases").is_dir(), "derive wrote its files");
+    let first = dir.path().join("first");
+    let output = run(&["--cases", "2", "--fault", "wrong-status"], &first);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let again = dir.path().join("again");
+    let report = with_closed_console(&[
+        "report",
+        first.join("results.json").to_str().unwrap(),
+        "--report-dir",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(report.code(), Some(1), "{report:?}");
+    assert!(again.join("summary.md").exists(), "report wrote its files");
+}
