@@ -199,7 +199,21 @@ impl Console {
     /// were 401 and no token was given.
     pub fn summary(&self, results: &RunResults) {
         if !self.options.quiet {
+            for (reason, count) in &self.skips {
+                if *count > SKIPS_SHOWN {
+                    out(&format!(
+                        "SKIP {} more cases: {reason}",
+                        count - SKIPS_SHOWN
+                    ));
+                }
+            }
             root_causes(&crate::report::root_causes(results));
+        }
+        if results.run.not_started > 0 {
+            out(&format!(
+                "{} cases not started: deadline (--max-time)",
+                results.run.not_started
+            ));
         }
         let t = &results.totals;
         out(&format!(
@@ -230,20 +244,6 @@ impl Console {
             results.run.duration_ms / 1000.0,
             results.run.seed
         ));
-        for (reason, count) in &self.skips {
-            if *count > SKIPS_SHOWN && !self.options.quiet {
-                out(&format!(
-                    "SKIP {} more cases: {reason}",
-                    count - SKIPS_SHOWN
-                ));
-            }
-        }
-        if results.run.not_started > 0 {
-            out(&format!(
-                "{} cases not started: deadline (--max-time)",
-                results.run.not_started
-            ));
-        }
         if let Some(hint) = self.unauthorized_hint() {
             err(&hint);
         }
