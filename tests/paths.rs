@@ -14,7 +14,6 @@ use graph_conformance::suite::{Suite, SuiteError};
 use rstest::rstest;
 use secrecy::SecretString;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -245,15 +244,7 @@ async fn the_client_sends_nothing_outside_the_service_root(#[case] path: &str) {
 
 /// The committed suite's files, with `file` edited.
 fn committed_files_with(file: &str, from: &str, to: &str) -> BTreeMap<String, String> {
-    let mut files = BTreeMap::new();
-    for dir in ["schemas", "cases"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-        for entry in std::fs::read_dir(path).unwrap() {
-            let entry = entry.unwrap();
-            let name = format!("{dir}/{}", entry.file_name().to_string_lossy());
-            files.insert(name, std::fs::read_to_string(entry.path()).unwrap());
-        }
-    }
+    let mut files = common::committed_suite_files();
     let text = files.get_mut(file).unwrap();
     assert!(text.contains(from), "{file} has {from}");
     *text = text.replacen(from, to, 1);

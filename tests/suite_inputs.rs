@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::cli::{bin, text};
+
 use graph_conformance::derive::{InputError, collect_pages};
 use graph_conformance::input_file::{InputFileError, PAGE_LIMIT, SUITE_FILE_LIMIT};
 use graph_conformance::mock::{MockConfig, MockError, MockServer};
@@ -21,24 +23,10 @@ const BASE_PAGE: &str = include_str!("fixtures/mutation_base.md");
 const SCHEMA: &str = "schemas/ndesConnector.json";
 const ID: &str = "https://graph-conformance.invalid/schemas/ndesConnector.json";
 
-/// The committed suite's files by relative path.
-fn committed_files() -> BTreeMap<String, String> {
-    let mut files = BTreeMap::new();
-    for dir in ["schemas", "cases"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-        for entry in std::fs::read_dir(path).unwrap() {
-            let entry = entry.unwrap();
-            let name = format!("{dir}/{}", entry.file_name().to_string_lossy());
-            files.insert(name, std::fs::read_to_string(entry.path()).unwrap());
-        }
-    }
-    files
-}
-
 /// The committed suite's files with the ndesConnector response's `state` replaced by
 /// `schema`.
 fn with_state_schema(schema: &Value) -> BTreeMap<String, String> {
-    let mut files = committed_files();
+    let mut files = common::committed_suite_files();
     let mut document: Value = serde_json::from_str(&files[SCHEMA]).unwrap();
     document["$defs"]["response"]["properties"]["state"] = schema.clone();
     files.insert(
@@ -98,7 +86,7 @@ fn a_ref_that_resolves_or_is_data_is_accepted(#[case] state: Value) {
 
 #[test]
 fn a_case_file_naming_a_schema_that_is_not_there_is_refused() {
-    let mut files = committed_files();
+    let mut files = common::committed_suite_files();
     let case = "cases/update-ndesConnector.json";
     let text = files[case].replace(
         &format!("\"response_schema\": \"{ID}#/$defs/response\""),
@@ -110,18 +98,6 @@ fn a_case_file_naming_a_schema_that_is_not_there_is_refused() {
         matches!(&error, SuiteError::Invalid { file, pointer, .. } if file == case && pointer == "/response_schema"),
         "{error}"
     );
-}
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_graph-conformance"))
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// Runs `bin` with `args`, killed after 60 s (a mock that started would serve for ever).
@@ -299,7 +275,7 @@ fn a_page_that_is_not_a_regular_file_or_too_large_is_refused_naming_it(#[case] h
 fn a_suite_file_that_is_not_a_regular_file_or_too_large_is_refused_naming_it(
     #[case] hostile: Hostile,
 ) {
-    let suite = write_suite(&committed_files());
+    let suite = write_suite(&common::committed_suite_files());
     let file = suite.path().join("cases/zz-planted.json");
     hostile.plant(&file, SUITE_FILE_LIMIT);
     let dir = suite.path().to_path_buf();

@@ -99,3 +99,17 @@ pub fn run_info() -> graph_conformance::results::RunInfo {
         not_started: 0,
     }
 }
+
+/// The committed suite's files (`schemas/...`, `cases/...`) by relative path.
+pub fn committed_suite_files() -> std::collections::BTreeMap<String, String> {
+    let mut files = std::collections::BTreeMap::new();
+    for dir in ["schemas", "cases"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        for entry in std::fs::read_dir(path).unwrap() {
+            let entry = entry.unwrap();
+            let name = format!("{dir}/{}", entry.file_name().to_string_lossy());
+            files.insert(name, std::fs::read_to_string(entry.path()).unwrap());
+        }
+    }
+    files
+}
