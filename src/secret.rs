@@ -41,6 +41,16 @@ pub struct Secrets {
     secrets: Vec<Secret>,
     /// The most text bytes one match can span.
     reach: usize,
+    /// Every form of every secret in one automaton, matched in one pass whatever the ASCII
+    /// case (for text without escapes); `None` when there is no secret.
+    literal: Option<Literal>,
+}
+
+/// The automaton of every form, and for each of its patterns whether it must stand whole.
+#[derive(Clone)]
+struct Literal {
+    automaton: aho_corasick::AhoCorasick,
+    whole_only: Vec<bool>,
 }
 
 /// One secret: the byte strings that reveal it.
@@ -105,6 +115,25 @@ impl Secrets {
         let longest = forms.iter().map(|f| f.bytes.len()).max().unwrap_or(0);
         self.reach = self.reach.max(longest * 6);
         self.secrets.push(Secret { forms, whole_only });
+        self.literal = self.automaton();
+    }
+
+    /// Builds the automaton of every form (`None` if it cannot be built: the forms are then
+    /// searched one by one).
+    fn automaton(&self) -> Option<Literal> {
+        let (patterns, whole_only): (Vec<&[u8]>, Vec<bool>) = self
+            .secrets
+            .iter()
+            .flat_map(|s| s.forms.iter().map(|f| (f.bytes.as_slice(), s.whole_only)))
+            .unzip();
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(patterns)
+            .ok()?;
+        Some(Literal {
+            automaton,
+            whole_only,
+        })
     }
 
     /// Tells whether there is no secret at all.
@@ -180,15 +209,9 @@ impl Secrets {
             return found;
         }
         let escaped = text.iter().copied().any(is_escape);
-        let lowered = text.to_ascii_lowercase();
-        for secret in &self.secrets {
-            for form in &secret.forms {
-                if secret.whole_only || !escaped {
-                    find_literal(text, &lowered, form, secret.whole_only, &mut found);
-                } else {
-                    find_encoded(text, form, &mut found);
-                }
-            }
+        match &self.literal {
+            Some(literal) if !escaped => literal.find(text, &mut found),
+            _ => self.find_each(text, escaped, &mut found),
         }
         found.sort_unstable();
         let mut merged: Vec<(usize, usize)> = Vec::with_capacity(found.len());
@@ -199,6 +222,36 @@ impl Secrets {
             }
         }
         merged
+    }
+}
+
+impl Secrets {
+    /// Pushes the ranges where some form stands, searching the forms one by one (in text
+    /// with escapes, each byte may also stand escaped).
+    fn find_each(&self, text: &[u8], escaped: bool, found: &mut Vec<(usize, usize)>) {
+        let lowered = text.to_ascii_lowercase();
+        for secret in &self.secrets {
+            for form in &secret.forms {
+                if secret.whole_only || !escaped {
+                    find_literal(text, &lowered, form, secret.whole_only, found);
+                } else {
+                    find_encoded(text, form, found);
+                }
+            }
+        }
+    }
+}
+
+impl Literal {
+    /// Pushes the ranges where some form stands as written, whatever the case (whole, for a
+    /// short secret), in one pass over `text`.
+    fn find(&self, text: &[u8], found: &mut Vec<(usize, usize)>) {
+        for hit in self.automaton.find_overlapping_iter(text) {
+            let (start, stop) = (hit.start(), hit.end());
+            if !self.whole_only[hit.pattern().as_usize()] || stands_whole(text, start, stop) {
+                found.push((start, stop));
+            }
+        }
     }
 }
 

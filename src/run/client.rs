@@ -109,6 +109,8 @@ pub enum ClientError {
 pub struct Client {
     http: reqwest::Client,
     base: String,
+    /// The service root as parsed once (`None` if it is not a URL: nothing is then sent).
+    root: Option<reqwest::Url>,
     /// `Bearer <token>`, marked sensitive.
     authorization: Option<reqwest::header::HeaderValue>,
     headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
@@ -160,6 +162,7 @@ impl Client {
         Ok(Client {
             http,
             base: base.trim_end_matches('/').to_string(),
+            root: reqwest::Url::parse(base.trim_end_matches('/')).ok(),
             authorization,
             headers,
             secrets,
@@ -294,8 +297,13 @@ impl Client {
 
     async fn send_once(&self, outgoing: &Outgoing) -> (Exchange, Result<Received, NoAnswer>) {
         let url = format!("{}{}", self.base, outgoing.path);
-        let (request, recorded) = self.build(outgoing, &url);
-        if !under_root(&self.base, &url) {
+        let target = reqwest::Url::parse(&url).ok().filter(|target| {
+            self.root
+                .as_ref()
+                .is_some_and(|root| under_root(root, target))
+        });
+        let Some(target) = target else {
+            let (_, recorded) = self.build(outgoing, url.as_str(), &url);
             let error = format!(
                 "not sent: {url} does not stay under the service root {}",
                 self.base
@@ -304,7 +312,8 @@ impl Client {
                 exchange(recorded, None, Some(error), 0.0),
                 Err(NoAnswer::Transport),
             );
-        }
+        };
+        let (request, recorded) = self.build(outgoing, target, &url);
         // never closed, so acquiring cannot fail; a permit is held for one attempt only (not
         // across a retry's wait)
         let permit = self.before_deadline(self.in_flight.acquire()).await;
@@ -348,10 +357,15 @@ impl Client {
         }
     }
 
-    fn build(&self, outgoing: &Outgoing, url: &str) -> (reqwest::RequestBuilder, RecordedRequest) {
+    fn build(
+        &self,
+        outgoing: &Outgoing,
+        target: impl reqwest::IntoUrl,
+        url: &str,
+    ) -> (reqwest::RequestBuilder, RecordedRequest) {
         let mut request = self
             .http
-            .request(outgoing.method.clone(), url)
+            .request(outgoing.method.clone(), target)
             .header(reqwest::header::ACCEPT, "application/json");
         let mut recorded_headers = vec![("Accept".to_string(), "application/json".to_string())];
         if outgoing.authorized
@@ -493,14 +507,11 @@ fn later(instant: Instant, by: Duration) -> Instant {
         .unwrap_or(instant)
 }
 
-/// Tells whether `url` (the base joined with a resolved path) still names something under
-/// the service root `base` once parsed as an HTTP client parses it: same origin, a path
+/// Tells whether `target` (the base joined with a resolved path, parsed as the HTTP client
+/// parses it) still names something under the service root `root`: same origin, a path
 /// under the base path, no query or fragment. Dot segments (`..`, `%2E%2E`) are resolved by
 /// the parser, so a path that climbs out of the root is caught here.
-fn under_root(base: &str, url: &str) -> bool {
-    let (Ok(root), Ok(target)) = (reqwest::Url::parse(base), reqwest::Url::parse(url)) else {
-        return false;
-    };
+fn under_root(root: &reqwest::Url, target: &reqwest::Url) -> bool {
     let root_path = root.path().trim_end_matches('/');
     let path = target.path();
     let in_path = path == root_path
@@ -733,6 +744,7 @@ mod tests {
         #[case] url: &str,
         #[case] sent: bool,
     ) {
-        assert_eq!(under_root(base, url), sent);
+        let (root, target) = (reqwest::Url::parse(base), reqwest::Url::parse(url));
+        assert_eq!(under_root(&root.unwrap(), &target.unwrap()), sent);
     }
 }
