@@ -84,6 +84,8 @@ pub struct Console {
     unauthorized: usize,
     /// Skipped cases by reason: each reason is printed a few times, the rest counted.
     skips: std::collections::BTreeMap<String, usize>,
+    /// The first reason a case of each operation was skipped for.
+    skip_reasons: std::collections::BTreeMap<String, String>,
 }
 
 /// How many cases one skip reason is printed for; the rest are counted in the summary.
@@ -102,6 +104,7 @@ impl Console {
             answers: 0,
             unauthorized: 0,
             skips: std::collections::BTreeMap::new(),
+            skip_reasons: std::collections::BTreeMap::new(),
         }
     }
 
@@ -143,6 +146,9 @@ impl Console {
 
     fn skipped(&mut self, case: &CaseResult) {
         let reason = case.skipped_reason.clone().unwrap_or_default();
+        self.skip_reasons
+            .entry(case.operation.clone())
+            .or_insert_with(|| reason.clone());
         let seen = self.skips.entry(reason).or_default();
         *seen += 1;
         if *seen <= SKIPS_SHOWN {
@@ -208,6 +214,16 @@ impl Console {
                 }
             }
             root_causes(&crate::report::root_causes(results));
+        }
+        for operation in results.skipped_operations() {
+            let reason = self
+                .skip_reasons
+                .get(operation)
+                .map_or("see results.json", String::as_str);
+            out(&format!(
+                "{} operation {operation}: nothing of it ran: {reason}",
+                self.tag("SKIPPED", "33")
+            ));
         }
         if results.run.not_started > 0 {
             out(&format!(

@@ -163,6 +163,9 @@ struct GateArgs {
     /// With a baseline, fail on `new` failures only (default) or on `all`.
     #[arg(long, value_name = "WHICH", default_value = "new", value_parser = ["new", "all"])]
     fail_on: String,
+    /// Exit 1 when an operation was skipped (nothing of it ran), as a nightly run should.
+    #[arg(long)]
+    fail_on_skip: bool,
 }
 
 #[derive(clap::Args)]
@@ -531,6 +534,7 @@ struct Gate {
     baseline: Option<RunResults>,
     accept: Option<AcceptFile>,
     fail_on: FailOn,
+    fail_on_skip: bool,
 }
 
 impl Gate {
@@ -546,6 +550,7 @@ impl Gate {
                 .as_deref()
                 .map(baseline::load_accept_file)
                 .transpose()?,
+            fail_on_skip: args.fail_on_skip,
             fail_on: if args.fail_on == "all" {
                 FailOn::All
             } else {
@@ -591,6 +596,12 @@ fn conclude(mut results: RunResults, gate: &Gate, dir: &Path, console: &Console)
             t.skipped, results.run.not_started
         ));
         Outcome::UsageError
+    } else if gate.fail_on_skip && !results.skipped_operations().is_empty() {
+        console::err(&format!(
+            "error: --fail-on-skip: {} operations were skipped (see the SKIPPED lines)",
+            results.skipped_operations().len()
+        ));
+        Outcome::Findings
     } else if blocking.is_empty() {
         Outcome::Success
     } else {

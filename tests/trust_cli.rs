@@ -455,3 +455,45 @@ fn derive_and_report_survive_a_closed_console() {
     assert_eq!(report.code(), Some(1), "{report:?}");
     assert!(again.join("summary.md").exists(), "report wrote its files");
 }
+
+/// The committed suite with one operation moved under a placeholder no example fills, so
+/// that operation is skipped and the others run.
+fn suite_with_an_unresolvable_operation() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in common::committed_suite_files() {
+        let text = if name == "cases/update-connector.json" {
+            text.replacen(
+                "\"path\": \"/connectors/{connectorsId}\"",
+                "\"path\": \"/tenants/{tenantId}/connectors/{connectorsId}\"",
+                1,
+            )
+        } else {
+            text
+        };
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+#[rstest]
+#[case::skips_are_loud_but_pass_by_default(&[], 0)]
+#[case::fail_on_skip_fails_the_run(&["--fail-on-skip"], 1)]
+fn a_skipped_operation_is_named_with_its_reason_and_the_flag_that_fixes_it(
+    #[case] extra: &[&str],
+    #[case] exit: i32,
+) {
+    let suite = suite_with_an_unresolvable_operation();
+    let report = tempfile::tempdir().unwrap();
+    let mut args = vec!["--cases", "1", "--suite", suite.path().to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let output = run(&args, report.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(exit), "{}", text(&output));
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("SKIPPED operation update-connector"))
+        .unwrap_or_else(|| panic!("a line for the skipped operation: {stdout}"));
+    assert!(line.contains("--id tenantId=VALUE"), "{line}");
+}

@@ -311,6 +311,20 @@ impl RunResults {
         Ok(Some(RunResults::new(run, cases)))
     }
 
+    /// Returns the operations none of whose cases ran: every case recorded for them was
+    /// skipped (no value for a placeholder, a missing example object, the deadline).
+    pub fn skipped_operations(&self) -> Vec<&str> {
+        self.cases
+            .tally()
+            .operations
+            .iter()
+            .filter(|(_, [passed, failed, warned, skipped])| {
+                passed + failed + warned == 0 && *skipped > 0
+            })
+            .map(|(operation, _)| operation.as_str())
+            .collect()
+    }
+
     /// Tells whether any check failed (the run's exit code is then 1).
     pub fn failed(&self) -> bool {
         self.totals.failed > 0
