@@ -473,7 +473,7 @@ fn check_ids(suite: &Suite, ids: &[(String, String)]) -> Result<(), String> {
     let placeholders: BTreeSet<&str> = suite
         .cases
         .iter()
-        .flat_map(|c| placeholders_of(&c.path))
+        .flat_map(|c| graph_conformance::run::placeholders(&c.path))
         .collect();
     match ids
         .iter()
@@ -485,13 +485,6 @@ fn check_ids(suite: &Suite, ids: &[(String, String)]) -> Result<(), String> {
             placeholders.into_iter().collect::<Vec<_>>().join(", ")
         )),
     }
-}
-
-/// Returns the `{placeholder}` names of a path template.
-fn placeholders_of(path: &str) -> impl Iterator<Item = &str> {
-    path.split('{')
-        .skip(1)
-        .filter_map(|part| part.split_once('}').map(|(name, _)| name))
 }
 
 /// The token sent to the embedded mock when none is given (the mock requires one).

@@ -13,7 +13,7 @@ pub use client::{
     Client, ClientError, HEADER_NAME_CAP, HEADER_VALUE_CAP, Limits, MAX_RECORDED_HEADERS, NoAnswer,
     REDACTED, is_secret_header, retry_after, unprotected_secrets,
 };
-pub use plan::{matches_pattern, partition_of, stream_seed};
+pub use plan::{matches_pattern, partition_of, placeholders, stream_seed};
 pub use runner::repair;
 
 use crate::results::{CaseResult, CasesWriter, RunInfo, RunResults};

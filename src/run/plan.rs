@@ -162,9 +162,7 @@ pub fn collection_of(template: &str) -> Option<&str> {
 
 /// Returns the last `{placeholder}` name of a template.
 pub fn last_placeholder(template: &str) -> Option<&str> {
-    let start = template.rfind('{')?;
-    let end = template[start..].find('}')? + start;
-    Some(&template[start + 1..end])
+    placeholders(template).last().copied()
 }
 
 /// Why a path template could not be filled.
@@ -195,6 +193,20 @@ impl std::fmt::Display for Unresolved {
 
 /// Fills a path template, each value percent-encoded as one path segment; `Err` names the
 /// first placeholder without a usable value.
+/// Returns the `{placeholder}` names of a template, in order.
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        names.push(&rest[start + 1..start + len]);
+        rest = &rest[start + len + 1..];
+    }
+    names
+}
+
 pub fn resolve(template: &str, values: &BTreeMap<String, String>) -> Result<String, Unresolved> {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
@@ -311,6 +323,20 @@ mod tests {
         );
         assert_eq!(collection_of("/a/b/{bId}"), Some("/a/b"));
         assert_eq!(collection_of("/a/b"), None);
+    }
+
+    #[rstest::rstest]
+    #[case::none("/a/b", &[], None)]
+    #[case::one("/a/{aId}", &["aId"], Some("aId"))]
+    #[case::two_in_order("/a/{aId}/b/{bId}", &["aId", "bId"], Some("bId"))]
+    #[case::an_unclosed_brace_ends_them("/a/{aId}/b/{b", &["aId"], Some("aId"))]
+    fn placeholders_are_read_by_the_one_template_reader(
+        #[case] template: &str,
+        #[case] names: &[&str],
+        #[case] last: Option<&str>,
+    ) {
+        assert_eq!(placeholders(template), names);
+        assert_eq!(last_placeholder(template), last);
     }
 
     #[rstest::rstest]
