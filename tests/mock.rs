@@ -916,7 +916,12 @@ async fn the_fault_breaks_its_one_behaviour_only_when_selected(#[case] fault: Fa
         Fault::PatchResetsUnsent => {
             let faithful = patch(&mock, NDES_ITEM, json!({ "displayName": "One" }), None).await;
             let before = object(&faithful.json());
-            let faulted = patch(&mock, NDES_ITEM, json!({ "displayName": "Two" }), Some(fault));
+            let faulted = patch(
+                &mock,
+                NDES_ITEM,
+                json!({ "displayName": "Two" }),
+                Some(fault),
+            );
             let after = object(&faulted.await.json());
             let changed: Vec<&String> = before
                 .keys()
@@ -924,7 +929,11 @@ async fn the_fault_breaks_its_one_behaviour_only_when_selected(#[case] fault: Fa
                 .collect();
             assert_eq!(changed.len(), 1, "one unsent property is reset: {after:?}");
             assert_eq!(after["displayName"], "Two", "what was sent is stored");
-            assert_eq!(mock.get_json(NDES_ITEM).await, Value::Object(after), "stored");
+            assert_eq!(
+                mock.get_json(NDES_ITEM).await,
+                Value::Object(after),
+                "stored"
+            );
         }
         Fault::AcceptInvalidEnum => {
             let body = json!({ "state": "bogus" });
