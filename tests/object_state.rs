@@ -10,6 +10,7 @@ use graph_conformance::mock::{FAULT_HEADER, Fault};
 use graph_conformance::results::{RunResults, Verdict};
 use graph_conformance::run::run;
 use rstest::rstest;
+use serde_json::Value;
 use std::net::SocketAddr;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -196,4 +197,34 @@ async fn a_server_that_refuses_an_empty_patch_passes_and_no_operation_is_skipped
             operation.id
         );
     }
+}
+
+/// The first update of an object this run created is held to what the create answered: a
+/// value only the create set, and the update was not sent, must still be there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_update_of_a_created_object_keeps_what_the_create_set() {
+    let mut flagged = 0;
+    for seed in 1..=12 {
+        let only = Some("ndesConnector/valid/001");
+        let results = run_seed(seed, only, Some(Fault::PatchResetsUnsent)).await;
+        let cases = results.cases.to_vec().unwrap();
+        let body = |id: &str| -> Value {
+            let case = cases.iter().find(|c| c.id == id).unwrap();
+            let sent = case.exchanges[0].request.body.as_deref().unwrap_or("{}");
+            serde_json::from_str(sent).unwrap()
+        };
+        let created = body("create-ndesConnector/valid/001");
+        let updated = body("update-ndesConnector/valid/001");
+        for finding in results.findings.iter().filter(|f| f.check == Check::Merge) {
+            let set = &created[&finding.key];
+            assert!(updated.get(&finding.key).is_none(), "{}", finding.message);
+            assert!(
+                finding.message.contains(&format!("it was {set}")),
+                "seed {seed}: {}",
+                finding.message
+            );
+            flagged += 1;
+        }
+    }
+    assert!(flagged > 0, "no seed flagged the reset of a created value");
 }
