@@ -685,11 +685,11 @@ async fn shutdown_stops_serving() {
 #[test]
 fn every_fault_has_a_unique_name_that_parses_back_and_a_description() {
     let all = Fault::all();
-    assert_eq!(all.len(), 31);
+    assert_eq!(all.len(), 32);
     let mut names: Vec<&str> = all.iter().map(|f| f.name()).collect();
     names.sort();
     names.dedup();
-    assert_eq!(names.len(), 31);
+    assert_eq!(names.len(), 32);
     for fault in all {
         assert_eq!(Fault::parse(fault.name()), Some(*fault));
         assert!(!fault.description().is_empty());
@@ -792,6 +792,7 @@ async fn patch(mock: &Mock, path: &str, body: Value, fault: Option<Fault>) -> Re
 #[case::id_as_number(Fault::IdAsNumber)]
 #[case::patch_ignored(Fault::PatchIgnored)]
 #[case::patch_replaces(Fault::PatchReplaces)]
+#[case::patch_resets_unsent(Fault::PatchResetsUnsent)]
 #[case::accept_invalid_enum(Fault::AcceptInvalidEnum)]
 #[case::accept_invalid_date(Fault::AcceptInvalidDate)]
 #[case::accept_wrong_type(Fault::AcceptWrongType)]
@@ -911,6 +912,28 @@ async fn the_fault_breaks_its_one_behaviour_only_when_selected(#[case] fault: Fa
             expected.insert("lastConnectionDateTime".into(), Value::Null);
             assert_eq!(object(&faulted), expected);
             assert_eq!(mock.get_json(NDES_ITEM).await, faulted, "stored");
+        }
+        Fault::PatchResetsUnsent => {
+            let faithful = patch(&mock, NDES_ITEM, json!({ "displayName": "One" }), None).await;
+            let before = object(&faithful.json());
+            let faulted = patch(
+                &mock,
+                NDES_ITEM,
+                json!({ "displayName": "Two" }),
+                Some(fault),
+            );
+            let after = object(&faulted.await.json());
+            let changed: Vec<&String> = before
+                .keys()
+                .filter(|k| *k != "displayName" && before[*k] != after[*k])
+                .collect();
+            assert_eq!(changed.len(), 1, "one unsent property is reset: {after:?}");
+            assert_eq!(after["displayName"], "Two", "what was sent is stored");
+            assert_eq!(
+                mock.get_json(NDES_ITEM).await,
+                Value::Object(after),
+                "stored"
+            );
         }
         Fault::AcceptInvalidEnum => {
             let body = json!({ "state": "bogus" });

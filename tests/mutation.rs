@@ -37,6 +37,7 @@ async fn faithful_mock_passes_with_no_error_and_no_warning() {
 #[case::id_as_number("id-as-number", Check::ResponseSchema)]
 #[case::patch_ignored("patch-ignored", Check::Echo)]
 #[case::patch_replaces("patch-replaces", Check::Merge)]
+#[case::patch_resets_unsent("patch-resets-unsent", Check::Merge)]
 #[case::accept_invalid_enum("accept-invalid-enum", Check::InvalidRejected)]
 #[case::accept_invalid_date("accept-invalid-date", Check::InvalidRejected)]
 #[case::accept_wrong_type("accept-wrong-type", Check::InvalidRejected)]

@@ -199,7 +199,7 @@ fn with_a_baseline_only_new_failures_fail_the_run() {
         text(&same)
     );
     assert!(
-        text(&same).contains("0 new, 4 still failing, 0 fixed"),
+        text(&same).contains("0 new, 23 still failing, 0 fixed"),
         "{}",
         text(&same)
     );
@@ -243,7 +243,7 @@ fn with_a_baseline_only_new_failures_fail_the_run() {
     assert_eq!(fixed.status.code(), Some(0));
     let summary = std::fs::read_to_string(dir.path().join("fixed/summary.md")).unwrap();
     assert!(
-        summary.contains("**0 new**, 0 still failing, 4 fixed"),
+        summary.contains("**0 new**, 0 still failing, 23 fixed"),
         "{summary}"
     );
 }

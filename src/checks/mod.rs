@@ -3,11 +3,13 @@
 
 mod check;
 mod conventions;
+mod kept;
 mod response;
 mod values;
 
 pub use check::{Check, Finding};
 pub use conventions::{error_shape, odata_type_present};
+pub use kept::unkept_values;
 pub use response::{
     Answer, Expected, QUOTE_CAP, SuccessVerdict, check_rejected, check_success, check_valid_status,
     describe_status, is_server_error, is_valid_status,

@@ -22,6 +22,7 @@ pub enum Fault {
     IdAsNumber,
     PatchIgnored,
     PatchReplaces,
+    PatchResetsUnsent,
     AcceptInvalidEnum,
     AcceptInvalidDate,
     AcceptWrongType,
@@ -43,7 +44,7 @@ pub enum Fault {
     NoOdataType,
 }
 
-const ALL: [Fault; 31] = [
+const ALL: [Fault; 32] = [
     Fault::WrongStatus,
     Fault::MissingProperty,
     Fault::EnumOutOfSet,
@@ -56,6 +57,7 @@ const ALL: [Fault; 31] = [
     Fault::IdAsNumber,
     Fault::PatchIgnored,
     Fault::PatchReplaces,
+    Fault::PatchResetsUnsent,
     Fault::AcceptInvalidEnum,
     Fault::AcceptInvalidDate,
     Fault::AcceptWrongType,
@@ -98,6 +100,7 @@ impl Fault {
             Fault::IdAsNumber => "id-as-number",
             Fault::PatchIgnored => "patch-ignored",
             Fault::PatchReplaces => "patch-replaces",
+            Fault::PatchResetsUnsent => "patch-resets-unsent",
             Fault::AcceptInvalidEnum => "accept-invalid-enum",
             Fault::AcceptInvalidDate => "accept-invalid-date",
             Fault::AcceptWrongType => "accept-wrong-type",
@@ -147,6 +150,9 @@ impl Fault {
             Fault::PatchIgnored => "PATCH answers success but stores nothing",
             Fault::PatchReplaces => {
                 "PATCH replaces the object: properties not sent are reset to their defaults"
+            }
+            Fault::PatchResetsUnsent => {
+                "PATCH resets one property it was not sent (the first writable one off its default) to its default"
             }
             Fault::AcceptInvalidEnum => {
                 "request validation accepts values outside an enum (stored and echoed)"
@@ -204,8 +210,8 @@ impl Fault {
         )
     }
 
-    fn bit(self) -> u32 {
-        1 << (self as u32)
+    fn bit(self) -> u64 {
+        1 << (self as u64)
     }
 }
 
@@ -263,7 +269,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// A set of active faults.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FaultSet(u32);
+pub struct FaultSet(u64);
 
 impl FaultSet {
     /// Builds the set holding `faults`.

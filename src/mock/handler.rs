@@ -197,6 +197,9 @@ impl Shared {
                     .to_string();
                 object = resource.defaults(&id);
             }
+            if faults.has(Fault::PatchResetsUnsent) {
+                reset_one_unsent(operation, resource, &mut object, &sent);
+            }
             merge(
                 resource,
                 &mut object,
@@ -314,5 +317,29 @@ fn merge(
             continue;
         }
         object.insert(name, value);
+    }
+}
+
+/// Resets to its default the first property of `resource` that the PATCH did not send, that
+/// the operation's request accepts, and whose stored value is not its default
+/// ([`Fault::PatchResetsUnsent`]).
+fn reset_one_unsent(
+    operation: &Operation,
+    resource: &Resource,
+    object: &mut Map<String, Value>,
+    sent: &Map<String, Value>,
+) {
+    let reset = resource.properties.iter().find(|p| {
+        !p.key
+            && !sent.contains_key(&p.name)
+            && object.get(&p.name).is_some_and(|stored| {
+                *stored != p.default
+                    && operation
+                        .request
+                        .is_valid(&serde_json::json!({ p.name.clone(): stored }))
+            })
+    });
+    if let Some(property) = reset {
+        object.insert(property.name.clone(), property.default.clone());
     }
 }

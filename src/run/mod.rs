@@ -8,6 +8,7 @@
 mod client;
 mod plan;
 mod runner;
+mod state;
 
 pub use client::{
     Client, ClientError, HEADER_NAME_CAP, HEADER_VALUE_CAP, Limits, MAX_RECORDED_HEADERS, NoAnswer,
@@ -262,6 +263,7 @@ async fn run_chains(
 ) -> usize {
     let shared = runner::Shared {
         created: RefCell::new(BTreeMap::new()),
+        objects: RefCell::default(),
         seen_ids: RefCell::new(documented_ids(suite)),
         on_case: RefCell::new(record),
         not_started: std::cell::Cell::new(0),

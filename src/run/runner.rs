@@ -5,6 +5,7 @@
 use super::RunOptions;
 use super::client::{Client, NoAnswer, Outgoing, Received};
 use super::plan::{self, OperationPlan};
+use super::state::{self, ObjectStates, Source};
 use crate::checks::{self, Answer, Check, Expected, Finding};
 use crate::generate::{
     FieldKind, PayloadModel, body_strategy, boundary_payloads, invalid_payloads, value_strategy,
@@ -50,8 +51,6 @@ const CUT_OFF: &str = "cut off by the --max-time deadline";
 struct Attempt {
     exchange: Exchange,
     findings: Vec<Finding>,
-    body: Option<Value>,
-    schema_failed: BTreeSet<String>,
     /// The run's deadline cut the request off: nothing is known of the server's answer.
     cut_off: bool,
     /// The request left (false when the deadline came before it could be sent: its
@@ -91,6 +90,8 @@ pub struct Shared<'a> {
     /// Ids created by POSTs in this run, by collection path template and resource (a
     /// collection may hold several types: an update of one type needs an object of it).
     pub created: RefCell<BTreeMap<(String, String), String>>,
+    /// The expected state of the objects the run's updates change.
+    pub objects: RefCell<ObjectStates>,
     /// Every id seen so far (documented and created), for the new-id check.
     pub seen_ids: RefCell<BTreeSet<String>>,
     /// Told of every case as it finishes (the run's record and its progress).
@@ -170,7 +171,9 @@ impl Runner<'_> {
             .buffered(self.options.concurrency.max(1))
             .collect()
             .await;
-        finished.into_iter().flatten().for_each(|r| self.record(r));
+        let finished: Vec<CaseResult> = finished.into_iter().flatten().collect();
+        self.unfollowed(path, &finished.iter().collect::<Vec<_>>());
+        finished.into_iter().for_each(|r| self.record(r));
     }
 
     /// Resolves the operation's path: `--id` values first, then an id this run created in
@@ -195,8 +198,11 @@ impl Runner<'_> {
         plan::resolve(&op.path, &values).map(|path| (path, documented))
     }
 
-    /// Tells whether the object at `path` is absent: an empty PATCH (which changes nothing)
-    /// answered 404.
+    /// Tells whether the documented example object at `path` is absent. The suite documents
+    /// no read of an object, so the probe is an empty PATCH (which changes nothing): only a
+    /// 404 says the object is missing. A success says it is there, and any other answer cannot
+    /// tell (a faithful server may refuse a PATCH of nothing with 400), so the operation runs
+    /// and its own cases judge the server.
     async fn target_missing(&self, plan: &OperationPlan<'_>, path: &str) -> bool {
         let (_, received) = self.send(plan, path, Some("{}".to_string()), true).await;
         received.is_ok_and(|r| r.status == 404)
@@ -323,8 +329,27 @@ impl Runner<'_> {
         let strict = self.options.strict;
         let received = match received {
             Ok(received) => received,
-            Err(why) => return unanswered(exchange, why, plan, strict),
+            Err(why) => {
+                if !plan.is_create() {
+                    self.follow_update(plan, path, body, None, &BTreeSet::new(), false);
+                }
+                return unanswered(exchange, why, plan, strict);
+            }
         };
+        if !plan.is_create() && refused_empty_patch(body, received.status) {
+            let findings = checks::error_shape(
+                received.status,
+                &received.body,
+                strict,
+                self.client.secrets(),
+            );
+            return Attempt {
+                exchange,
+                findings: findings.into_iter().collect(),
+                cut_off: false,
+                sent: true,
+            };
+        }
         let expected = Expected {
             status: &plan.case.status,
             validator: &plan.response_validator,
@@ -334,15 +359,14 @@ impl Runner<'_> {
         };
         let verdict = checks::check_success(answer(&received), &expected);
         let mut findings = verdict.findings;
+        // the answer states the object truly when it echoes all that was sent (one root cause)
+        let mut faithful = !body.keys().any(|k| verdict.schema_failed.contains(k));
         if let Some(response) = &verdict.body {
-            let is_date = |name: &str| {
-                plan.model
-                    .field(name)
-                    .is_some_and(|f| is_date_kind(&f.kind))
-            };
-            for (name, sent, got) in
-                checks::echo_mismatches(body, response, &verdict.schema_failed, is_date)
-            {
+            let is_date = |name: &str| is_date_field(plan, name);
+            let mismatches =
+                checks::echo_mismatches(body, response, &verdict.schema_failed, is_date);
+            faithful &= mismatches.is_empty();
+            for (name, sent, got) in mismatches {
                 let got = self.quote(&got);
                 let msg = format!("`{name}` was sent as {sent} but the response has {got}");
                 findings.push(Finding::new(
@@ -355,23 +379,23 @@ impl Runner<'_> {
             }
             findings.extend(checks::odata_type_present(response, strict));
             if !plan.is_create() && !verdict.schema_failed.contains("id") {
-                findings.extend(same_object(
-                    plan,
-                    path,
-                    response,
-                    strict,
-                    self.client.secrets(),
-                ));
+                let other = same_object(plan, path, response, strict, self.client.secrets());
+                faithful &= other.is_none();
+                findings.extend(other);
             }
             if plan.is_create() && !verdict.schema_failed.contains("id") {
                 findings.extend(self.new_id(plan, response));
+                self.remember_create(plan, body, response, &verdict.schema_failed);
             }
+        }
+        if !plan.is_create() {
+            let response = verdict.body.as_ref();
+            let skip = &verdict.schema_failed;
+            findings.extend(self.follow_update(plan, path, body, response, skip, faithful));
         }
         Attempt {
             exchange,
             findings,
-            body: verdict.body,
-            schema_failed: verdict.schema_failed,
             cut_off: false,
             sent: true,
         }
@@ -403,6 +427,99 @@ impl Runner<'_> {
             msg,
             Some(plan.case.status.span.to_string()),
         ))
+    }
+
+    /// Records what the create of the object later updates use answered, as its state.
+    fn remember_create(
+        &self,
+        plan: &OperationPlan,
+        sent: &Map<String, Value>,
+        response: &Value,
+        skip: &BTreeSet<String>,
+    ) {
+        let Some(id) = response.get("id").and_then(Value::as_str) else {
+            return;
+        };
+        let key = (plan.case.path.clone(), plan.case.resource.clone());
+        if self.shared.created.borrow().get(&key).map(String::as_str) != Some(id) {
+            return;
+        }
+        let answer = state::answered_state(sent, response, skip, |n| is_date_field(plan, n));
+        self.shared.objects.borrow_mut().created(id, answer);
+    }
+
+    /// Follows an update of the object at `path` in its expected state and, when the answer
+    /// is `faithful` to what was sent, checks that every property the update was not sent
+    /// kept its value (a PATCH changes only what it is sent).
+    fn follow_update(
+        &self,
+        plan: &OperationPlan,
+        path: &str,
+        sent: &Map<String, Value>,
+        response: Option<&Value>,
+        skip: &BTreeSet<String>,
+        faithful: bool,
+    ) -> Vec<Finding> {
+        let is_date = |name: &str| is_date_field(plan, name);
+        let id = self.created_id_of(plan, path);
+        let mut objects = self.shared.objects.borrow_mut();
+        let expected = objects
+            .expected(path, id.as_deref(), |n| plan.model.field(n).is_some())
+            .clone();
+        let unkept = match response {
+            Some(response) if faithful => {
+                let values = expected.iter().map(|(name, known)| (name, &known.value));
+                checks::unkept_values(values, sent, response, skip, is_date)
+            }
+            _ => Vec::new(),
+        };
+        let changed: BTreeSet<String> = unkept.iter().map(|(name, _, _)| name.clone()).collect();
+        objects.updated(path, sent, response, &changed, is_date);
+        drop(objects);
+        let sent_names: Vec<&str> = sent
+            .keys()
+            .filter(|k| !k.starts_with('@'))
+            .map(String::as_str)
+            .collect();
+        unkept
+            .into_iter()
+            .map(|(name, want, got)| {
+                let want = match expected.get(&name).map(|k| k.source) {
+                    Some(Source::Answered) => self.quote(&want),
+                    _ => want.to_string(),
+                };
+                let msg = format!(
+                    "`{name}` was not sent, but after a PATCH of {sent_names:?} it is {}; it was {want} (a PATCH changes only what it is sent)",
+                    self.quote(&got)
+                );
+                let rule = Some(plan.case.source.spans.request_line.to_string());
+                Finding::new(Check::Merge, self.options.strict, name, msg, rule)
+            })
+            .collect()
+    }
+
+    /// Returns the id of the object at `path` when this run created it.
+    fn created_id_of(&self, plan: &OperationPlan, path: &str) -> Option<String> {
+        let collection = plan::collection_of(&plan.case.path)?;
+        let key = (collection.to_string(), plan.case.resource.clone());
+        let id = self.shared.created.borrow().get(&key).cloned()?;
+        let target = path.rsplit('/').next()?;
+        plan::encode_segment(&id)
+            .eq_ignore_ascii_case(target)
+            .then_some(id)
+    }
+
+    /// Makes the state of the object at `path` unknown when a case the state model does not
+    /// follow (one that must be rejected) got anything but a 4xx: it may have changed it.
+    fn unfollowed(&self, path: &str, results: &[&CaseResult]) {
+        let refused = |e: &Exchange| {
+            e.response
+                .as_ref()
+                .is_some_and(|r| (400..500).contains(&r.status))
+        };
+        if !results.iter().flat_map(|r| &r.exchanges).all(refused) {
+            self.shared.objects.borrow_mut().forget(path);
+        }
     }
 
     async fn examples(&self, plan: &OperationPlan<'_>, path: &str) {
@@ -439,6 +556,7 @@ impl Runner<'_> {
                     rule,
                 };
                 if let Some(result) = self.reject(plan, path, as_written).await {
+                    self.unfollowed(path, &[&result]);
                     self.record(result);
                 }
             }
@@ -470,47 +588,9 @@ impl Runner<'_> {
         let half = values.len().div_ceil(2);
         let first: Map<String, Value> = values[..half].iter().cloned().collect();
         let second: Map<String, Value> = values[half..].iter().cloned().collect();
+        // the second PATCH's answer must keep what the first set (checked as every update is)
         let one = self.exercise(plan, path, &first).await;
-        let mut two = self.exercise(plan, path, &second).await;
-        let echoed: Vec<&String> = first
-            .keys()
-            .filter(|k| {
-                !one.schema_failed.contains(*k)
-                    && !one
-                        .findings
-                        .iter()
-                        .any(|f| f.check == Check::Echo && &f.key == *k)
-            })
-            .collect();
-        if one.first_error().is_none()
-            && let Some(response) = &two.body
-        {
-            let skip: BTreeSet<String> = two.schema_failed.clone();
-            let kept: Map<String, Value> = first
-                .iter()
-                .filter(|(k, _)| echoed.contains(k))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            let is_date = |name: &str| {
-                plan.model
-                    .field(name)
-                    .is_some_and(|f| is_date_kind(&f.kind))
-            };
-            let second_keys: Vec<&str> = second.keys().map(String::as_str).collect();
-            for (name, sent, got) in checks::echo_mismatches(&kept, response, &skip, is_date) {
-                let got = self.quote(&got);
-                let msg = format!(
-                    "after a second PATCH of {second_keys:?}, `{name}` is {got}; the first PATCH set it to {sent} (PATCH must merge, not replace)"
-                );
-                two.findings.push(Finding::new(
-                    Check::Merge,
-                    self.options.strict,
-                    name,
-                    msg,
-                    Some(plan.case.source.spans.request_line.to_string()),
-                ));
-            }
-        }
+        let two = self.exercise(plan, path, &second).await;
         self.record(self.result(id, plan, CaseKind::Merge, started, vec![one, two], None));
     }
 
@@ -807,8 +887,6 @@ impl Runner<'_> {
         let attempt = Attempt {
             exchange,
             findings,
-            body: None,
-            schema_failed: BTreeSet::new(),
             cut_off: false,
             sent: true,
         };
@@ -854,8 +932,6 @@ impl Runner<'_> {
         let attempt = Attempt {
             exchange,
             findings,
-            body: None,
-            schema_failed: BTreeSet::new(),
             cut_off: false,
             sent: true,
         };
@@ -880,8 +956,6 @@ fn unanswered(exchange: Exchange, why: NoAnswer, plan: &OperationPlan, strict: b
         NoAnswer::CutOff | NoAnswer::NotSent => Attempt {
             exchange,
             findings: Vec::new(),
-            body: None,
-            schema_failed: BTreeSet::new(),
             cut_off: true,
             sent: why == NoAnswer::CutOff,
         },
@@ -903,8 +977,6 @@ fn transport_failure(exchange: Exchange, plan: &OperationPlan, strict: bool) -> 
     Attempt {
         exchange,
         findings: vec![finding],
-        body: None,
-        schema_failed: BTreeSet::new(),
         cut_off: false,
         sent: true,
     }
@@ -959,6 +1031,19 @@ fn same_object(
             Some(plan.case.status.span.to_string()),
         )
     })
+}
+
+fn is_date_field(plan: &OperationPlan, name: &str) -> bool {
+    plan.model
+        .field(name)
+        .is_some_and(|f| is_date_kind(&f.kind))
+}
+
+/// Tells whether an update sent nothing to change (annotations at most) and the server refused
+/// it with a 4xx other than 404: pages do not say whether a PATCH of nothing is an error, and
+/// faithful servers differ. (A 404 still says the object is not there.)
+fn refused_empty_patch(body: &Map<String, Value>, status: u16) -> bool {
+    body.keys().all(|k| k.starts_with('@')) && (400..500).contains(&status) && status != 404
 }
 
 fn is_date_kind(kind: &FieldKind) -> bool {
