@@ -169,7 +169,11 @@ fn near_misses(members: &[String]) -> Vec<(&'static str, &'static str, String)> 
             "a member with a trailing space",
             format!("{first} "),
         ),
-        ("enum-prefixed", "a member with a prefix", format!("x{first}")),
+        (
+            "enum-prefixed",
+            "a member with a prefix",
+            format!("x{first}"),
+        ),
         ("enum-empty", "the empty string", String::new()),
     ];
     candidates

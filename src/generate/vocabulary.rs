@@ -253,6 +253,9 @@ mod tests {
             }
         });
         collect_enums(&schema, &mut enums);
-        assert_eq!(enums.into_iter().collect::<Vec<_>>(), vec![strings(&["x", "y"])]);
+        assert_eq!(
+            enums.into_iter().collect::<Vec<_>>(),
+            vec![strings(&["x", "y"])]
+        );
     }
 }

@@ -27,6 +27,11 @@ pub enum Fault {
     AcceptWrongType,
     AcceptNonObject,
     AcceptBrokenJson,
+    CreateTypedOnly201,
+    EnumAcceptsForeignMember,
+    ArrayAcceptedAsString,
+    NullBodyAccepted,
+    ForeignOdataTypeAccepted,
     ErrorOnNonAscii,
     ErrorOnLongString,
     SwapValues,
@@ -43,7 +48,7 @@ pub enum Fault {
     NoOdataType,
 }
 
-const ALL: [Fault; 31] = [
+const ALL: [Fault; 36] = [
     Fault::WrongStatus,
     Fault::MissingProperty,
     Fault::EnumOutOfSet,
@@ -61,6 +66,11 @@ const ALL: [Fault; 31] = [
     Fault::AcceptWrongType,
     Fault::AcceptNonObject,
     Fault::AcceptBrokenJson,
+    Fault::CreateTypedOnly201,
+    Fault::EnumAcceptsForeignMember,
+    Fault::ArrayAcceptedAsString,
+    Fault::NullBodyAccepted,
+    Fault::ForeignOdataTypeAccepted,
     Fault::ErrorOnNonAscii,
     Fault::ErrorOnLongString,
     Fault::SwapValues,
@@ -103,6 +113,11 @@ impl Fault {
             Fault::AcceptWrongType => "accept-wrong-type",
             Fault::AcceptNonObject => "accept-non-object",
             Fault::AcceptBrokenJson => "accept-broken-json",
+            Fault::CreateTypedOnly201 => "create-201-only-typed",
+            Fault::EnumAcceptsForeignMember => "enum-accepts-foreign-member",
+            Fault::ArrayAcceptedAsString => "array-accepted-as-string",
+            Fault::NullBodyAccepted => "null-body-accepted",
+            Fault::ForeignOdataTypeAccepted => "foreign-odata-type-accepted",
             Fault::ErrorOnNonAscii => "error-on-non-ascii",
             Fault::ErrorOnLongString => "error-on-long-string",
             Fault::SwapValues => "swap-values",
@@ -161,6 +176,19 @@ impl Fault {
                 "a JSON body that is not an object gets the success status and the current object"
             }
             Fault::AcceptBrokenJson => "a body that is not valid JSON is treated as {}",
+            Fault::CreateTypedOnly201 => {
+                "a create answers its documented 201 only when the body carries @odata.type, 200 otherwise"
+            }
+            Fault::EnumAcceptsForeignMember => {
+                "request validation accepts, for an enum, the members of the suite's other enums (stored and echoed)"
+            }
+            Fault::ArrayAcceptedAsString => {
+                "request validation accepts an array of strings where a String belongs (its first item is stored)"
+            }
+            Fault::NullBodyAccepted => "a JSON null body is treated as {}",
+            Fault::ForeignOdataTypeAccepted => {
+                "request validation accepts the @odata.type of another resource of the suite"
+            }
             Fault::ErrorOnNonAscii => {
                 "a request body with a non-ASCII character in a string gets 500"
             }
@@ -204,7 +232,7 @@ impl Fault {
         )
     }
 
-    fn bit(self) -> u32 {
+    fn bit(self) -> u64 {
         1 << (self as u32)
     }
 }
@@ -263,7 +291,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// A set of active faults.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FaultSet(u32);
+pub struct FaultSet(u64);
 
 impl FaultSet {
     /// Builds the set holding `faults`.
