@@ -685,11 +685,11 @@ async fn shutdown_stops_serving() {
 #[test]
 fn every_fault_has_a_unique_name_that_parses_back_and_a_description() {
     let all = Fault::all();
-    assert_eq!(all.len(), 31);
+    assert!(all.len() >= 36);
     let mut names: Vec<&str> = all.iter().map(|f| f.name()).collect();
     names.sort();
     names.dedup();
-    assert_eq!(names.len(), 31);
+    assert_eq!(names.len(), all.len());
     for fault in all {
         assert_eq!(Fault::parse(fault.name()), Some(*fault));
         assert!(!fault.description().is_empty());

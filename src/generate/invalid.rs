@@ -121,11 +121,10 @@ pub fn invalid_payloads(
             rule: table_rule.clone(),
         });
         for foreign in &neighbours.foreign_types {
-            let short = foreign
-                .trim_start_matches('#')
-                .trim_start_matches("microsoft.graph.");
             out.push(InvalidPayload {
-                name: format!("foreign-odata-type-{short}"),
+                // a digest, not the type's name: `--only <resource>` must not pick the
+                // cases of other operations
+                name: format!("foreign-odata-type-{:08x}", fnv1a(foreign)),
                 what: format!("the `@odata.type` of another resource of the suite, {foreign}"),
                 body: json!({ "@odata.type": foreign }).to_string(),
                 key: "@odata.type".into(),
@@ -182,11 +181,29 @@ fn near_misses(members: &[String]) -> Vec<(&'static str, &'static str, String)> 
         .collect()
 }
 
+/// Digests a string in 32 bits (FNV-1a): a stable, short case-id suffix.
+fn fnv1a(text: &str) -> u32 {
+    text.bytes().fold(0x811c_9dc5, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    })
+}
+
 fn swap_first_case(member: &str) -> String {
     let mut chars = member.chars();
     match chars.next() {
         Some(c) if c.is_lowercase() => c.to_uppercase().chain(chars).collect(),
         Some(c) => c.to_lowercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_are_fnv1a() {
+        assert_eq!(fnv1a(""), 0x811c_9dc5);
+        assert_eq!(fnv1a("a"), 0xe40c_292c);
     }
 }
