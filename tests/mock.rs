@@ -797,7 +797,7 @@ async fn patch(mock: &Mock, path: &str, body: Value, fault: Option<Fault>) -> Re
 #[case::accept_wrong_type(Fault::AcceptWrongType)]
 #[case::accept_non_object(Fault::AcceptNonObject)]
 #[case::accept_broken_json(Fault::AcceptBrokenJson)]
-#[case::create_201_only_typed(Fault::CreateTypedOnly201)]
+#[case::create_201_only_typed(Fault::Create201OnlyTyped)]
 #[case::enum_accepts_foreign_member(Fault::EnumAcceptsForeignMember)]
 #[case::array_accepted_as_string(Fault::ArrayAcceptedAsString)]
 #[case::null_body_accepted(Fault::NullBodyAccepted)]
@@ -995,7 +995,7 @@ async fn the_fault_breaks_its_one_behaviour_only_when_selected(#[case] fault: Fa
                 .await;
             assert_eq!(other.status, 400, "the other malformation is still refused");
         }
-        Fault::CreateTypedOnly201 => {
+        Fault::Create201OnlyTyped => {
             let typed = json!({ "@odata.type": "#microsoft.graph.ndesConnector" });
             let typed = mock
                 .call("POST", NDES)

@@ -8,6 +8,7 @@ use crate::model::OperationKind;
 use crate::suite::Suite;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The sentinel member of evolvable enums: accepted or not by any enum, never a foreign value.
 const SENTINEL: &str = "unknownFutureValue";
@@ -26,8 +27,9 @@ struct Home {
 /// Every enum and every resource type of a suite.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Vocabulary {
-    /// Each distinct string enum, as its sorted members.
-    enums: BTreeSet<Vec<String>>,
+    /// Each distinct string enum, as its sorted members (shared by every operation's
+    /// [`Neighbours`]).
+    enums: Arc<Vec<Vec<String>>>,
     homes: BTreeSet<Home>,
 }
 
@@ -35,7 +37,7 @@ pub struct Vocabulary {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Neighbours {
     /// Each string enum of the suite, as its members.
-    pub enums: Vec<Vec<String>>,
+    pub enums: Arc<Vec<Vec<String>>>,
     /// The `@odata.type` of the suite's resources that live in other collections, the most
     /// related (longest common ending with the operation's own type) first.
     pub foreign_types: Vec<String>,
@@ -65,7 +67,10 @@ impl Vocabulary {
                 collection: collection_shape(case),
             })
             .collect();
-        Vocabulary { enums, homes }
+        Vocabulary {
+            enums: Arc::new(enums.into_iter().collect()),
+            homes,
+        }
     }
 
     /// Returns what the rest of the suite tells about `case`.
@@ -95,7 +100,7 @@ impl Vocabulary {
         foreign.sort_by_key(|t| std::cmp::Reverse(common_ending(t, &own)));
         foreign.truncate(MAX_FOREIGN);
         Neighbours {
-            enums: self.enums.iter().cloned().collect(),
+            enums: Arc::clone(&self.enums),
             foreign_types: foreign,
             shared_collection: sharing.iter().any(|r| *r != case.resource),
         }
@@ -121,7 +126,7 @@ impl Neighbours {
     pub fn foreign_members(&self, members: &[String]) -> Vec<String> {
         let own = |m: &str| members.iter().any(|o| o.eq_ignore_ascii_case(m));
         let mut ranked: Vec<(usize, &String)> = Vec::new();
-        for other in &self.enums {
+        for other in self.enums.iter() {
             let shared = other.iter().filter(|m| own(m)).count();
             for member in other.iter().filter(|m| !own(m) && *m != SENTINEL) {
                 ranked.push((shared, member));
@@ -210,10 +215,12 @@ mod tests {
 
     fn neighbours(enums: &[&[&str]]) -> Neighbours {
         Neighbours {
-            enums: enums
-                .iter()
-                .map(|e| e.iter().map(|m| m.to_string()).collect())
-                .collect(),
+            enums: Arc::new(
+                enums
+                    .iter()
+                    .map(|e| e.iter().map(|m| m.to_string()).collect())
+                    .collect(),
+            ),
             ..Neighbours::default()
         }
     }

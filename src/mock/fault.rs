@@ -27,7 +27,7 @@ pub enum Fault {
     AcceptWrongType,
     AcceptNonObject,
     AcceptBrokenJson,
-    CreateTypedOnly201,
+    Create201OnlyTyped,
     EnumAcceptsForeignMember,
     ArrayAcceptedAsString,
     NullBodyAccepted,
@@ -66,7 +66,7 @@ const ALL: [Fault; 36] = [
     Fault::AcceptWrongType,
     Fault::AcceptNonObject,
     Fault::AcceptBrokenJson,
-    Fault::CreateTypedOnly201,
+    Fault::Create201OnlyTyped,
     Fault::EnumAcceptsForeignMember,
     Fault::ArrayAcceptedAsString,
     Fault::NullBodyAccepted,
@@ -113,7 +113,7 @@ impl Fault {
             Fault::AcceptWrongType => "accept-wrong-type",
             Fault::AcceptNonObject => "accept-non-object",
             Fault::AcceptBrokenJson => "accept-broken-json",
-            Fault::CreateTypedOnly201 => "create-201-only-typed",
+            Fault::Create201OnlyTyped => "create-201-only-typed",
             Fault::EnumAcceptsForeignMember => "enum-accepts-foreign-member",
             Fault::ArrayAcceptedAsString => "array-accepted-as-string",
             Fault::NullBodyAccepted => "null-body-accepted",
@@ -176,7 +176,7 @@ impl Fault {
                 "a JSON body that is not an object gets the success status and the current object"
             }
             Fault::AcceptBrokenJson => "a body that is not valid JSON is treated as {}",
-            Fault::CreateTypedOnly201 => {
+            Fault::Create201OnlyTyped => {
                 "a create answers its documented 201 only when the body carries @odata.type, 200 otherwise"
             }
             Fault::EnumAcceptsForeignMember => {

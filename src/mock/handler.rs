@@ -244,7 +244,7 @@ impl Shared {
         let mut outcome = success(operation, resource, address.collection, object);
         if let Outcome::Entity { status, .. } = &mut outcome
             && *status == 201
-            && faults.has(Fault::CreateTypedOnly201)
+            && faults.has(Fault::Create201OnlyTyped)
             && odata_type(body).is_none()
         {
             *status = 200;
