@@ -685,11 +685,11 @@ async fn shutdown_stops_serving() {
 #[test]
 fn every_fault_has_a_unique_name_that_parses_back_and_a_description() {
     let all = Fault::all();
-    assert_eq!(all.len(), 32);
+    assert!(all.len() >= 37);
     let mut names: Vec<&str> = all.iter().map(|f| f.name()).collect();
     names.sort();
     names.dedup();
-    assert_eq!(names.len(), 32);
+    assert_eq!(names.len(), all.len());
     for fault in all {
         assert_eq!(Fault::parse(fault.name()), Some(*fault));
         assert!(!fault.description().is_empty());
@@ -798,6 +798,11 @@ async fn patch(mock: &Mock, path: &str, body: Value, fault: Option<Fault>) -> Re
 #[case::accept_wrong_type(Fault::AcceptWrongType)]
 #[case::accept_non_object(Fault::AcceptNonObject)]
 #[case::accept_broken_json(Fault::AcceptBrokenJson)]
+#[case::create_201_only_typed(Fault::Create201OnlyTyped)]
+#[case::enum_accepts_foreign_member(Fault::EnumAcceptsForeignMember)]
+#[case::array_accepted_as_string(Fault::ArrayAcceptedAsString)]
+#[case::null_body_accepted(Fault::NullBodyAccepted)]
+#[case::foreign_odata_type_accepted(Fault::ForeignOdataTypeAccepted)]
 #[case::error_on_non_ascii(Fault::ErrorOnNonAscii)]
 #[case::error_on_long_string(Fault::ErrorOnLongString)]
 #[case::swap_values(Fault::SwapValues)]
@@ -1012,6 +1017,92 @@ async fn the_fault_breaks_its_one_behaviour_only_when_selected(#[case] fault: Fa
                 .send()
                 .await;
             assert_eq!(other.status, 400, "the other malformation is still refused");
+        }
+        Fault::Create201OnlyTyped => {
+            let typed = json!({ "@odata.type": "#microsoft.graph.ndesConnector" });
+            let typed = mock
+                .call("POST", NDES)
+                .json(typed)
+                .fault(fault)
+                .send()
+                .await;
+            assert_eq!(typed.status, 201, "{}", typed.text());
+            let untyped = mock.call("POST", NDES).json(json!({})).fault(fault).send();
+            let untyped = untyped.await;
+            assert_eq!(untyped.status, 200, "{}", untyped.text());
+            assert!(uuid_shaped(untyped.json()["id"].as_str().unwrap()));
+            let faithful = mock.call("POST", NDES).json(json!({})).send().await;
+            assert_eq!(faithful.status, 201);
+        }
+        Fault::EnumAcceptsForeignMember => {
+            // `error` is a member of the domain join connector's state, not of ndesConnector's
+            let body = json!({ "state": "error" });
+            let faithful = patch(&mock, NDES_ITEM, body.clone(), None).await;
+            faithful.assert_graph_error(400, "BadRequest");
+            let faulted = patch(&mock, NDES_ITEM, body, Some(fault)).await;
+            assert_eq!(faulted.status, 200, "{}", faulted.text());
+            assert_eq!(mock.get_json(NDES_ITEM).await["state"], "error", "stored");
+            for other in ["bogus", "error ", ""] {
+                let refused = patch(&mock, NDES_ITEM, json!({ "state": other }), Some(fault));
+                assert_eq!(refused.await.status, 400, "{other:?} is no member anywhere");
+            }
+        }
+        Fault::ArrayAcceptedAsString => {
+            let body = json!({ "displayName": ["Listed", "Second"] });
+            let faithful = patch(&mock, NDES_ITEM, body.clone(), None).await;
+            faithful.assert_graph_error(400, "BadRequest");
+            let faulted = patch(&mock, NDES_ITEM, body, Some(fault)).await;
+            assert_eq!(faulted.status, 200, "{}", faulted.text());
+            assert_eq!(faulted.json()["displayName"], "Listed", "the first item");
+            let number = patch(&mock, NDES_ITEM, json!({ "displayName": 5 }), Some(fault));
+            assert_eq!(
+                number.await.status,
+                400,
+                "other wrong types are still refused"
+            );
+            let enum_array = patch(
+                &mock,
+                NDES_ITEM,
+                json!({ "state": ["active"] }),
+                Some(fault),
+            );
+            assert_eq!(enum_array.await.status, 400, "only plain Strings");
+        }
+        Fault::NullBodyAccepted => {
+            let current = mock.get_json(NDES_ITEM).await;
+            let faithful = mock.call("PATCH", NDES_ITEM).body("null").send().await;
+            faithful.assert_graph_error(400, "BadRequest");
+            let faulted = mock.call("PATCH", NDES_ITEM).body("null").fault(fault);
+            let faulted = faulted.send().await;
+            assert_eq!(faulted.status, 200, "{}", faulted.text());
+            assert_eq!(faulted.json(), current, "the current object");
+            let other = mock.call("PATCH", NDES_ITEM).body("true").fault(fault);
+            assert_eq!(
+                other.send().await.status,
+                400,
+                "other non-objects are refused"
+            );
+        }
+        Fault::ForeignOdataTypeAccepted => {
+            let body = json!({ "@odata.type": "#microsoft.graph.connector" });
+            let faithful = patch(&mock, NDES_ITEM, body.clone(), None).await;
+            faithful.assert_graph_error(400, "BadRequest");
+            let faulted = patch(&mock, NDES_ITEM, body, Some(fault)).await;
+            assert_eq!(faulted.status, 200, "{}", faulted.text());
+            assert_eq!(
+                faulted.json()["@odata.type"],
+                "#microsoft.graph.ndesConnector"
+            );
+            let created = mock
+                .call("POST", NDES)
+                .json(json!({ "@odata.type": "#microsoft.graph.connector" }));
+            assert_eq!(created.fault(fault).send().await.status, 201);
+            let invented = json!({ "@odata.type": "#microsoft.graph.notARealType" });
+            let invented = patch(&mock, NDES_ITEM, invented, Some(fault)).await;
+            assert_eq!(
+                invented.status, 400,
+                "a type the suite does not know is refused"
+            );
         }
         Fault::ErrorOnNonAscii => {
             let body = json!({ "displayName": "Zoë's connector" });

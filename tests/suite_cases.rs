@@ -6,7 +6,7 @@
 mod common;
 
 use graph_conformance::case::CaseFile;
-use graph_conformance::generate::{PayloadModel, body_strategy, invalid_payloads};
+use graph_conformance::generate::{PayloadModel, Vocabulary, body_strategy, invalid_payloads};
 use graph_conformance::results::RunResults;
 use graph_conformance::run::{RunOptions, run};
 use proptest::prelude::*;
@@ -116,8 +116,10 @@ proptest! {
 
 #[test]
 fn invalid_payloads_break_the_request_schema_or_are_not_objects() {
-    for (id, model, validator) in MODELS.iter() {
-        let payloads = invalid_payloads(model, None);
+    let suite = common::suite();
+    let vocabulary = Vocabulary::of(&suite);
+    for (case, (id, model, validator)) in suite.cases.iter().zip(MODELS.iter()) {
+        let payloads = invalid_payloads(model, &vocabulary.neighbours(case), None);
         assert!(payloads.len() >= 5, "{id}");
         for payload in payloads {
             match serde_json::from_str::<serde_json::Value>(&payload.body) {

@@ -1,7 +1,7 @@
 //! Invalid payloads: what the page's contract forbids and every faithful server must reject
 //! with a 4xx. Each comes with the table row it breaks.
 
-use super::{FieldKind, PayloadModel};
+use super::{FieldKind, Neighbours, PayloadModel};
 use serde_json::{Value, json};
 
 /// One invalid request body and what it breaks.
@@ -19,8 +19,14 @@ pub struct InvalidPayload {
     pub rule: Option<String>,
 }
 
-/// Lists the invalid payloads for a request schema, in a fixed order.
-pub fn invalid_payloads(model: &PayloadModel, table_rule: Option<String>) -> Vec<InvalidPayload> {
+/// Lists the invalid payloads for a request schema, in a fixed order; `neighbours` offers
+/// the real values that belong elsewhere in the suite (other enums' members, other
+/// resources' types).
+pub fn invalid_payloads(
+    model: &PayloadModel,
+    neighbours: &Neighbours,
+    table_rule: Option<String>,
+) -> Vec<InvalidPayload> {
     let mut out = Vec::new();
     for field in &model.fields {
         let rule = field.source.clone();
@@ -50,6 +56,16 @@ pub fn invalid_payloads(model: &PayloadModel, table_rule: Option<String>) -> Vec
                         field.name
                     );
                     push("enum-wrong-case", what, json!(recased));
+                }
+                for member in neighbours.foreign_members(members) {
+                    let what = format!(
+                        "`{}` as \"{member}\", a member of another enum of the suite",
+                        field.name
+                    );
+                    push(&format!("other-enum-{member}"), what, json!(member));
+                }
+                for (suffix, what, value) in near_misses(members) {
+                    push(suffix, format!("`{}` as {what}", field.name), json!(value));
                 }
             }
             FieldKind::DateTime => {
@@ -87,6 +103,11 @@ pub fn invalid_payloads(model: &PayloadModel, table_rule: Option<String>) -> Vec
                     format!("an object for the String `{name}`"),
                     json!({"value": "x"}),
                 );
+                push(
+                    "array-for-string",
+                    format!("an array for the String `{name}`"),
+                    json!(["x"]),
+                );
             }
             _ => {}
         }
@@ -99,11 +120,24 @@ pub fn invalid_payloads(model: &PayloadModel, table_rule: Option<String>) -> Vec
             key: "@odata.type".into(),
             rule: table_rule.clone(),
         });
+        for foreign in &neighbours.foreign_types {
+            out.push(InvalidPayload {
+                // a digest, not the type's name: `--only <resource>` must not pick the
+                // cases of other operations
+                name: format!("foreign-odata-type-{:08x}", fnv1a(foreign)),
+                what: format!("the `@odata.type` of another resource of the suite, {foreign}"),
+                body: json!({ "@odata.type": foreign }).to_string(),
+                key: "@odata.type".into(),
+                rule: table_rule.clone(),
+            });
+        }
     }
     let body_cases = [
         ("array-body", "a JSON array as the body", "[]"),
         ("string-body", "a JSON string as the body", "\"text\""),
         ("number-body", "a JSON number as the body", "42"),
+        ("null-body", "a JSON `null` as the body", "null"),
+        ("boolean-body", "a JSON `true` as the body", "true"),
         (
             "broken-json",
             "a body that is not JSON",
@@ -122,11 +156,54 @@ pub fn invalid_payloads(model: &PayloadModel, table_rule: Option<String>) -> Vec
     out
 }
 
+/// Returns the near misses of an enum: a member with a trailing space, a member with a
+/// prefix, the empty string; each only when it is no member in any letter case.
+fn near_misses(members: &[String]) -> Vec<(&'static str, &'static str, String)> {
+    let Some(first) = members.iter().find(|m| *m != "unknownFutureValue") else {
+        return Vec::new();
+    };
+    let candidates = [
+        (
+            "enum-trailing-space",
+            "a member with a trailing space",
+            format!("{first} "),
+        ),
+        (
+            "enum-prefixed",
+            "a member with a prefix",
+            format!("x{first}"),
+        ),
+        ("enum-empty", "the empty string", String::new()),
+    ];
+    candidates
+        .into_iter()
+        .filter(|(_, _, value)| !members.iter().any(|m| m.eq_ignore_ascii_case(value)))
+        .collect()
+}
+
+/// Digests a string in 32 bits (FNV-1a): a stable, short case-id suffix.
+fn fnv1a(text: &str) -> u32 {
+    text.bytes().fold(0x811c_9dc5, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    })
+}
+
 fn swap_first_case(member: &str) -> String {
     let mut chars = member.chars();
     match chars.next() {
         Some(c) if c.is_lowercase() => c.to_uppercase().chain(chars).collect(),
         Some(c) => c.to_lowercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_are_fnv1a() {
+        assert_eq!(fnv1a(""), 0x811c_9dc5);
+        assert_eq!(fnv1a("a"), 0xe40c_292c);
     }
 }

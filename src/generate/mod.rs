@@ -6,9 +6,11 @@ mod boundary;
 mod field;
 mod invalid;
 mod valid;
+mod vocabulary;
 
 pub use boundary::{BoundaryPayload, boundary_payloads};
 pub use field::{Field, FieldKind, PayloadModel};
 pub use invalid::{InvalidPayload, invalid_payloads};
 pub(crate) use valid::guid;
 pub use valid::{body_strategy, date_time_core, printable_string, value_strategy};
+pub use vocabulary::{Neighbours, Vocabulary};

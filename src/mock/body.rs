@@ -2,7 +2,7 @@
 //! `accept-*` and `error-on-*` faults deciding what is overlooked or refused), and returned
 //! with their DateTimeOffsets normalised to UTC.
 
-use super::contract::{Operation, Resource};
+use super::contract::{Contract, Kind, Operation, Resource};
 use super::datetime::normalise;
 use super::fault::{Fault, FaultSet};
 use super::render::GraphError;
@@ -11,8 +11,10 @@ use jsonschema::{ValidationError, Validator};
 use serde_json::{Map, Value};
 
 /// Reads and validates a request body against the operation's request schema; returns the
-/// sent properties with DateTimeOffsets normalised to UTC.
+/// sent properties with DateTimeOffsets normalised to UTC. The `contract` knows the suite's
+/// vocabulary, which some faults overlook.
 pub(crate) fn read_body(
+    contract: &Contract,
     operation: &Operation,
     resource: &Resource,
     body: &[u8],
@@ -37,8 +39,9 @@ pub(crate) fn read_body(
     if faults.has(Fault::ErrorOnLongString) && any_string(&value, &|s| s.chars().count() > 1024) {
         return Err(internal());
     }
-    let object = match value {
+    let mut object = match value {
         Value::Object(object) => object,
+        Value::Null if faults.has(Fault::NullBodyAccepted) => Map::new(),
         _ if faults.has(Fault::AcceptNonObject) => Map::new(),
         other => {
             return Err(bad(format!(
@@ -47,8 +50,12 @@ pub(crate) fn read_body(
             )));
         }
     };
+    if faults.has(Fault::ArrayAcceptedAsString) {
+        first_items_for_strings(resource, &mut object);
+    }
     let instance = Value::Object(object);
-    if let Some(message) = first_error(&operation.request, &instance, faults) {
+    let excuses = Excuses { contract, faults };
+    if let Some(message) = first_error(&operation.request, &instance, &excuses) {
         return Err(bad(message));
     }
     let Value::Object(mut object) = instance else {
@@ -88,11 +95,34 @@ fn normalise_dates(
     Ok(())
 }
 
+/// Replaces each array of strings sent for a plain String property by its first item (the
+/// [`Fault::ArrayAcceptedAsString`] coercion).
+fn first_items_for_strings(resource: &Resource, object: &mut Map<String, Value>) {
+    for (name, value) in object.iter_mut() {
+        let text = resource
+            .property(name)
+            .is_some_and(|p| p.kind == Kind::Text);
+        if let Value::Array(items) = value
+            && text
+            && items.iter().all(Value::is_string)
+            && let Some(first) = items.first().cloned()
+        {
+            *value = first;
+        }
+    }
+}
+
+/// What the active faults make the validator overlook, and the suite they judge by.
+struct Excuses<'a> {
+    contract: &'a Contract,
+    faults: FaultSet,
+}
+
 /// Returns the first validation error the active faults do not excuse, as a message.
-fn first_error(validator: &Validator, instance: &Value, faults: FaultSet) -> Option<String> {
+fn first_error(validator: &Validator, instance: &Value, excuses: &Excuses) -> Option<String> {
     let error = validator
         .iter_errors(instance)
-        .find(|e| !excused(e, faults))?;
+        .find(|e| !excused(e, excuses))?;
     let path = error.instance_path().as_str();
     Some(if path.is_empty() {
         format!("Invalid request body: {error}.")
@@ -101,12 +131,23 @@ fn first_error(validator: &Validator, instance: &Value, faults: FaultSet) -> Opt
     })
 }
 
-/// Tells whether an `accept-*` fault makes the validator overlook `error`.
-fn excused(error: &ValidationError<'_>, faults: FaultSet) -> bool {
+/// Tells whether an `accept-*` (or `*-accepted`) fault makes the validator overlook `error`.
+fn excused(error: &ValidationError<'_>, excuses: &Excuses) -> bool {
+    let Excuses { contract, faults } = *excuses;
     let nested = !error.instance_path().is_empty();
+    let instance = error.instance().as_str();
     match error.kind() {
         ValidationErrorKind::Type { .. } => faults.has(Fault::AcceptWrongType) && nested,
-        ValidationErrorKind::Enum { .. } => faults.has(Fault::AcceptInvalidEnum),
+        ValidationErrorKind::Enum { .. } => {
+            faults.has(Fault::AcceptInvalidEnum)
+                || (faults.has(Fault::EnumAcceptsForeignMember)
+                    && instance.is_some_and(|v| contract.vocabulary.is_enum_member(v)))
+        }
+        ValidationErrorKind::Constant { .. } => {
+            faults.has(Fault::ForeignOdataTypeAccepted)
+                && error.instance_path().as_str() == "/@odata.type"
+                && instance.is_some_and(|t| contract.vocabulary.is_resource_type(t))
+        }
         ValidationErrorKind::Format { format } => {
             format == "date-time" && faults.has(Fault::AcceptInvalidDate)
         }
@@ -118,7 +159,7 @@ fn excused(error: &ValidationError<'_>, faults: FaultSet) -> bool {
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
             context
                 .iter()
-                .any(|branch| branch.iter().all(|e| excused(e, faults)))
+                .any(|branch| branch.iter().all(|e| excused(e, excuses)))
         }
         _ => false,
     }

@@ -6,6 +6,7 @@
 //! schema documents.
 
 use super::template::Template;
+use crate::generate::Vocabulary;
 use crate::model::{Method, OperationKind};
 use crate::suite::{Suite, SuiteError};
 use jsonschema::Validator;
@@ -91,6 +92,8 @@ pub(crate) struct Contract {
     pub operations: Vec<Operation>,
     pub resources: Vec<Resource>,
     pub routes: Vec<Route>,
+    /// The suite's enums and resource types (what some faults accept from elsewhere).
+    pub vocabulary: Vocabulary,
 }
 
 impl Contract {
@@ -101,6 +104,7 @@ impl Contract {
             operations: Vec::new(),
             resources: Vec::new(),
             routes: Vec::new(),
+            vocabulary: Vocabulary::of(suite),
         };
         for case in &suite.cases {
             let resource = contract

@@ -28,6 +28,11 @@ pub enum Fault {
     AcceptWrongType,
     AcceptNonObject,
     AcceptBrokenJson,
+    Create201OnlyTyped,
+    EnumAcceptsForeignMember,
+    ArrayAcceptedAsString,
+    NullBodyAccepted,
+    ForeignOdataTypeAccepted,
     ErrorOnNonAscii,
     ErrorOnLongString,
     SwapValues,
@@ -44,7 +49,7 @@ pub enum Fault {
     NoOdataType,
 }
 
-const ALL: [Fault; 32] = [
+const ALL: [Fault; 37] = [
     Fault::WrongStatus,
     Fault::MissingProperty,
     Fault::EnumOutOfSet,
@@ -63,6 +68,11 @@ const ALL: [Fault; 32] = [
     Fault::AcceptWrongType,
     Fault::AcceptNonObject,
     Fault::AcceptBrokenJson,
+    Fault::Create201OnlyTyped,
+    Fault::EnumAcceptsForeignMember,
+    Fault::ArrayAcceptedAsString,
+    Fault::NullBodyAccepted,
+    Fault::ForeignOdataTypeAccepted,
     Fault::ErrorOnNonAscii,
     Fault::ErrorOnLongString,
     Fault::SwapValues,
@@ -106,6 +116,11 @@ impl Fault {
             Fault::AcceptWrongType => "accept-wrong-type",
             Fault::AcceptNonObject => "accept-non-object",
             Fault::AcceptBrokenJson => "accept-broken-json",
+            Fault::Create201OnlyTyped => "create-201-only-typed",
+            Fault::EnumAcceptsForeignMember => "enum-accepts-foreign-member",
+            Fault::ArrayAcceptedAsString => "array-accepted-as-string",
+            Fault::NullBodyAccepted => "null-body-accepted",
+            Fault::ForeignOdataTypeAccepted => "foreign-odata-type-accepted",
             Fault::ErrorOnNonAscii => "error-on-non-ascii",
             Fault::ErrorOnLongString => "error-on-long-string",
             Fault::SwapValues => "swap-values",
@@ -167,6 +182,19 @@ impl Fault {
                 "a JSON body that is not an object gets the success status and the current object"
             }
             Fault::AcceptBrokenJson => "a body that is not valid JSON is treated as {}",
+            Fault::Create201OnlyTyped => {
+                "a create answers its documented 201 only when the body carries @odata.type, 200 otherwise"
+            }
+            Fault::EnumAcceptsForeignMember => {
+                "request validation accepts, for an enum, the members of the suite's other enums (stored and echoed)"
+            }
+            Fault::ArrayAcceptedAsString => {
+                "request validation accepts an array of strings where a String belongs (its first item is stored)"
+            }
+            Fault::NullBodyAccepted => "a JSON null body is treated as {}",
+            Fault::ForeignOdataTypeAccepted => {
+                "request validation accepts the @odata.type of another resource of the suite"
+            }
             Fault::ErrorOnNonAscii => {
                 "a request body with a non-ASCII character in a string gets 500"
             }

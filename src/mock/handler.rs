@@ -185,7 +185,7 @@ impl Shared {
         if stored.is_none() && !faults.has(Fault::UnknownIdUpsert) {
             return Err(unknown_item(resource, &address));
         }
-        let sent = read_body(operation, resource, body, faults)?;
+        let sent = read_body(&self.contract, operation, resource, body, faults)?;
         let mut object = stored.map_or_else(|| resource.defaults(&address.key), |s| s.object);
         if !faults.has(Fault::PatchIgnored) {
             if faults.has(Fault::PatchReplaces) {
@@ -230,7 +230,7 @@ impl Shared {
             .pick(candidates, None, odata_type(body).as_deref());
         let operation = &self.contract.operations[index];
         let resource = &self.contract.resources[operation.resource];
-        let sent = read_body(operation, resource, body, faults)?;
+        let sent = read_body(&self.contract, operation, resource, body, faults)?;
         let collection = operation.collection(values);
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
         let key = if faults.has(Fault::CreateReusesId) {
@@ -244,7 +244,15 @@ impl Shared {
         merge(resource, &mut object, sent, false);
         let address = Address { collection, key };
         store.put(&address, operation.resource, object.clone());
-        Ok(success(operation, resource, address.collection, object))
+        let mut outcome = success(operation, resource, address.collection, object);
+        if let Outcome::Entity { status, .. } = &mut outcome
+            && *status == 201
+            && faults.has(Fault::Create201OnlyTyped)
+            && odata_type(body).is_none()
+        {
+            *status = 200;
+        }
+        Ok(outcome)
     }
 }
 

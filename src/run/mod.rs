@@ -144,8 +144,7 @@ impl RunOptions {
 pub fn planned_cases(suite: &Suite, options: &RunOptions) -> Result<usize, SuiteError> {
     let mut total = 0usize;
     let filter = options.filter();
-    for case in plan::order(suite) {
-        let plan = plan::OperationPlan::new(suite, case)?;
+    for plan in plan::plans(suite)? {
         total = total.saturating_add(plan::count_cases(&plan, options.cases, filter.as_deref()));
     }
     Ok(total)
@@ -220,10 +219,7 @@ pub async fn run(
         limits,
     )?;
     preflight(&client).await?;
-    let plans = plan::order(suite)
-        .into_iter()
-        .map(|case| plan::OperationPlan::new(suite, case))
-        .collect::<Result<Vec<_>, _>>()?;
+    let plans = plan::plans(suite)?;
     let mut writer = CasesWriter::new().map_err(RunError::Record)?;
     let mut record = |case: &CaseResult| {
         on_case(case);

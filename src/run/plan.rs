@@ -3,7 +3,7 @@
 //! seeds, `--only` patterns).
 
 use crate::case::CaseFile;
-use crate::generate::PayloadModel;
+use crate::generate::{Neighbours, PayloadModel, Vocabulary};
 use crate::model::OperationKind;
 use crate::suite::{Suite, SuiteError};
 use serde_json::Value;
@@ -13,18 +13,25 @@ use std::collections::BTreeMap;
 pub struct OperationPlan<'s> {
     pub case: &'s CaseFile,
     pub model: PayloadModel,
+    /// What the rest of the suite tells about this operation.
+    pub neighbours: Neighbours,
     pub response_schema: Value,
     pub request_validator: jsonschema::Validator,
     pub response_validator: jsonschema::Validator,
 }
 
 impl<'s> OperationPlan<'s> {
-    /// Compiles the schemas of `case`.
-    pub fn new(suite: &Suite, case: &'s CaseFile) -> Result<OperationPlan<'s>, SuiteError> {
+    /// Compiles the schemas of `case`; `vocabulary` is the suite's.
+    pub fn new(
+        suite: &Suite,
+        vocabulary: &Vocabulary,
+        case: &'s CaseFile,
+    ) -> Result<OperationPlan<'s>, SuiteError> {
         let request_schema = schema_def(suite, &case.request_schema)?;
         Ok(OperationPlan {
             case,
             model: PayloadModel::from_request_schema(&request_schema),
+            neighbours: vocabulary.neighbours(case),
             response_schema: schema_def(suite, &case.response_schema)?,
             request_validator: suite.validator(&case.request_schema)?,
             response_validator: suite.validator(&case.response_schema)?,
@@ -35,7 +42,26 @@ impl<'s> OperationPlan<'s> {
     pub fn is_create(&self) -> bool {
         self.case.kind == OperationKind::Create
     }
+
+    /// Tells whether creates may leave `@odata.type` out: a create into a collection that
+    /// serves this one type of the suite (in a collection of several types an untyped
+    /// create may legitimately make the base type).
+    pub fn sends_untyped_creates(&self) -> bool {
+        self.is_create() && self.model.odata_type.is_some() && !self.neighbours.shared_collection
+    }
 }
+
+/// Compiles the plan of every operation of `suite`, in [`order`].
+pub fn plans(suite: &Suite) -> Result<Vec<OperationPlan<'_>>, SuiteError> {
+    let vocabulary = Vocabulary::of(suite);
+    order(suite)
+        .into_iter()
+        .map(|case| OperationPlan::new(suite, &vocabulary, case))
+        .collect()
+}
+
+/// The name of the boundary case of a create that leaves `@odata.type` out.
+pub const UNTYPED: &str = "untyped";
 
 /// Tells whether an operation has a case `keep` wants, listing ids only until one is found.
 pub fn any_case(plan: &OperationPlan, cases: u32, keep: &dyn Fn(&str) -> bool) -> bool {
@@ -102,13 +128,16 @@ fn fixed_case_ids(plan: &OperationPlan) -> (Vec<String>, Vec<String>) {
         .into_iter()
         .map(|p| format!("{op}/boundary/{}", p.name))
         .collect();
+    if plan.sends_untyped_creates() {
+        after.push(format!("{op}/boundary/{UNTYPED}"));
+    }
     after.push(format!("{op}/convention/no-token"));
     if !plan.is_create() && last_placeholder(&plan.case.path).is_some() {
         after.push(format!("{op}/convention/unknown-id"));
     }
     after.push(format!("{op}/convention/unknown-property"));
     after.extend(
-        crate::generate::invalid_payloads(&plan.model, None)
+        crate::generate::invalid_payloads(&plan.model, &plan.neighbours, None)
             .into_iter()
             .map(|p| format!("{op}/invalid/{}", p.name)),
     );

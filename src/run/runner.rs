@@ -153,7 +153,7 @@ impl Runner<'_> {
             pending.push(Box::pin(self.convention(plan, id, convention)));
         }
         let table = Some(plan.case.source.spans.property_table.to_string());
-        for payload in invalid_payloads(&plan.model, table) {
+        for payload in invalid_payloads(&plan.model, &plan.neighbours, table) {
             let id = format!("{}/invalid/{}", plan.case.id, payload.name);
             pending.push(Box::pin(async move {
                 let rejection = Rejection {
@@ -668,7 +668,7 @@ impl Runner<'_> {
         {
             return (started, None);
         }
-        let attempt = self.exercise(plan, path, &typed(plan, body)).await;
+        let attempt = self.exercise(plan, path, &generated(plan, body)).await;
         (started, Some(attempt))
     }
 
@@ -709,7 +709,9 @@ impl Runner<'_> {
         self.record(self.result(id, plan, CaseKind::Valid, started, vec![minimal], shrink));
     }
 
-    /// Sends each boundary payload; each must succeed like any valid payload.
+    /// Sends each boundary payload; each must succeed like any valid payload. A create into
+    /// a collection of one type also sends its first example without `@odata.type` (the
+    /// pages' own create examples carry it or not).
     /// (Side by side for a create, one at a time for an update, as generated payloads.)
     async fn boundaries(&self, plan: &OperationPlan<'_>, path: &str) {
         let window = if plan.is_create() {
@@ -717,18 +719,20 @@ impl Runner<'_> {
         } else {
             1
         };
-        let cases = boundary_payloads(&plan.model)
+        let mut payloads: Vec<(String, Map<String, Value>)> = boundary_payloads(&plan.model)
             .into_iter()
-            .map(|payload| {
-                (
-                    format!("{}/boundary/{}", plan.case.id, payload.name),
-                    payload,
-                )
-            })
+            .map(|payload| (payload.name, typed(plan, payload.body)))
+            .collect();
+        if plan.sends_untyped_creates() {
+            payloads.push((plan::UNTYPED.to_string(), untyped_example(plan)));
+        }
+        let cases = payloads
+            .into_iter()
+            .map(|(name, body)| (format!("{}/boundary/{name}", plan.case.id), body))
             .filter(|(id, _)| self.should_run(id))
-            .map(|(id, payload)| async move {
+            .map(|(id, body)| async move {
                 let started = Instant::now();
-                let attempt = self.exercise(plan, path, &typed(plan, payload.body)).await;
+                let attempt = self.exercise(plan, path, &body).await;
                 self.result(id, plan, CaseKind::Boundary, started, vec![attempt], None)
             });
         let finished: Vec<CaseResult> = futures::stream::iter(cases)
@@ -754,7 +758,7 @@ impl Runner<'_> {
         while more && steps < MAX_SHRINK_STEPS {
             steps += 1;
             let attempt = self
-                .exercise(plan, path, &typed(plan, tree.current()))
+                .exercise(plan, path, &generated(plan, tree.current()))
                 .await;
             if attempt.cut_off {
                 // the deadline ends shrinking; the smallest failure found so far stands
@@ -1006,6 +1010,25 @@ fn typed(plan: &OperationPlan, mut body: Map<String, Value>) -> Map<String, Valu
     body
 }
 
+/// Returns a generated body as it is sent: a create into a collection of one type keeps the
+/// generated choice of `@odata.type` (typed or not, both must succeed); any other create
+/// says its type, as [`typed`].
+fn generated(plan: &OperationPlan, body: Map<String, Value>) -> Map<String, Value> {
+    if plan.sends_untyped_creates() {
+        body
+    } else {
+        typed(plan, body)
+    }
+}
+
+/// Returns the first documented request body, repaired, without `@odata.type`; `{}` when
+/// there is none.
+fn untyped_example(plan: &OperationPlan) -> Map<String, Value> {
+    let mut body = first_example(plan);
+    body.remove("@odata.type");
+    body
+}
+
 /// Checks that an update answers with the object it was sent to: the response's `id` is the
 /// id in the request path (when the path ends with it).
 fn same_object(
@@ -1076,13 +1099,17 @@ fn documented_id(plan: &OperationPlan) -> Option<String> {
 
 /// Returns the first documented request body, repaired, as text; `{}` when there is none.
 fn first_example_body(plan: &OperationPlan) -> String {
+    Value::Object(first_example(plan)).to_string()
+}
+
+/// Returns the first documented request body, repaired; empty when there is none.
+fn first_example(plan: &OperationPlan) -> Map<String, Value> {
     let body = plan
         .case
         .examples
         .iter()
         .find_map(|e| e.request.body.as_ref()?.as_object());
-    let repaired = body.map(|b| repair(&plan.model, b)).unwrap_or_default();
-    Value::Object(repaired).to_string()
+    body.map(|b| repair(&plan.model, b)).unwrap_or_default()
 }
 
 /// Repairs a documented example so it agrees with its page: values that break the table are
