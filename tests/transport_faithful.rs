@@ -129,7 +129,7 @@ async fn connection(mut socket: TcpStream, state: Arc<State>) {
 async fn answer(state: &State, request: &Request) -> Vec<u8> {
     let n = state.requests.fetch_add(1, Ordering::SeqCst) + 1;
     if let Front::Throttle { every } = state.front
-        && n % every == 0
+        && n.is_multiple_of(every)
     {
         return throttled(n / every);
     }
@@ -138,8 +138,10 @@ async fn answer(state: &State, request: &Request) -> Vec<u8> {
         Front::Gzip { anyway } => anyway || accepts_gzip(request.header("accept-encoding")),
         _ => false,
     };
-    let mut headers: Vec<(&str, &str)> =
-        headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let mut headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
     if coded && !body.is_empty() {
         headers.push(("content-encoding", "gzip"));
         return reply(&status, &headers, &gzip(&body));
@@ -150,12 +152,16 @@ async fn answer(state: &State, request: &Request) -> Vec<u8> {
 /// The `k`-th throttling answer: 429 and 503 in turn, each with a Graph error body.
 fn throttled(k: usize) -> Vec<u8> {
     let json = ("content-type", "application/json");
-    if k % 2 == 0 {
+    if k.is_multiple_of(2) {
         let body = br#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#;
         reply("429 Too Many Requests", &[json, ("retry-after", "0")], body)
     } else {
         let body = br#"{"error":{"code":"ServiceUnavailable","message":"try later"}}"#;
-        reply("503 Service Unavailable", &[json, ("retry-after", "1")], body)
+        reply(
+            "503 Service Unavailable",
+            &[json, ("retry-after", "1")],
+            body,
+        )
     }
 }
 
@@ -179,7 +185,12 @@ async fn forward(state: &State, request: &Request) -> (String, Vec<(String, Stri
         .request(method, format!("{}{}", state.mock, request.target))
         .body(request.body.clone());
     for (name, value) in &request.headers {
-        let hop = ["connection", "content-length", "keep-alive", "accept-encoding"];
+        let hop = [
+            "connection",
+            "content-length",
+            "keep-alive",
+            "accept-encoding",
+        ];
         if !hop.iter().any(|h| name.eq_ignore_ascii_case(h)) {
             outgoing = outgoing.header(name.as_str(), value.as_str());
         }
@@ -352,13 +363,19 @@ async fn throttling_a_server_that_throttles_every_7th_request_passes(#[case] ret
             "{}: {reason}",
             case.id
         );
-        assert!(reason.contains(&format!("of {retries} retries")), "{reason}");
+        assert!(
+            reason.contains(&format!("of {retries} retries")),
+            "{reason}"
+        );
     }
     assert_eq!(results.run.throttled, skipped.len());
     if retries == 0 {
         assert!(!skipped.is_empty(), "every 7th request was throttled");
     } else {
-        let retried = cases.iter().flat_map(|c| &c.exchanges).any(|e| e.retries > 0);
+        let retried = cases
+            .iter()
+            .flat_map(|c| &c.exchanges)
+            .any(|e| e.retries > 0);
         assert!(retried, "the throttled requests were retried");
     }
 }

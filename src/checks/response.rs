@@ -440,7 +440,11 @@ mod tests {
                     panic!("{findings:#?}");
                 };
                 assert_eq!(finding.check, Check::ContentType);
-                assert!(finding.message.contains("Content-Encoding"), "{}", finding.message);
+                assert!(
+                    finding.message.contains("Content-Encoding"),
+                    "{}",
+                    finding.message
+                );
                 assert!(finding.message.contains(coding), "{}", finding.message);
             }
             None => assert!(findings.is_empty(), "{findings:#?}"),

@@ -282,8 +282,8 @@ impl Client {
         if done >= self.limits.retries {
             return None;
         }
-        let header = retry_after_header(exchange)
-            .and_then(|v| retry_after(v, std::time::SystemTime::now()));
+        let header =
+            retry_after_header(exchange).and_then(|v| retry_after(v, std::time::SystemTime::now()));
         let wait = header
             .unwrap_or(Duration::from_secs(1))
             .min(self.limits.max_retry_wait);
@@ -355,8 +355,8 @@ impl Client {
         }
         let started = Instant::now();
         let mut outcome = self.attempt(request).await;
-        let reconnected = self.limits.keep_alive
-            && matches!(&outcome, Err(failed) if failed.connection_lost);
+        let reconnected =
+            self.limits.keep_alive && matches!(&outcome, Err(failed) if failed.connection_lost);
         if reconnected {
             outcome = self.reconnect(outgoing, target, &url).await;
         }
@@ -368,7 +368,10 @@ impl Client {
             ),
             Err(failed) => {
                 let error = Some(self.scrub(&failed.message));
-                (exchange(recorded, None, error, duration_ms), Err(failed.why))
+                (
+                    exchange(recorded, None, error, duration_ms),
+                    Err(failed.why),
+                )
             }
         };
         recorded.reconnected = reconnected;

@@ -10,8 +10,9 @@ mod plan;
 mod runner;
 
 pub use client::{
-    ACCEPT_ENCODING, Client, ClientError, HEADER_NAME_CAP, HEADER_VALUE_CAP, Limits, MAX_RECORDED_HEADERS, NoAnswer,
-    REDACTED, is_secret_header, is_throttling, retry_after, unprotected_secrets,
+    ACCEPT_ENCODING, Client, ClientError, HEADER_NAME_CAP, HEADER_VALUE_CAP, Limits,
+    MAX_RECORDED_HEADERS, NoAnswer, REDACTED, is_secret_header, is_throttling, retry_after,
+    unprotected_secrets,
 };
 pub use plan::{matches_pattern, partition_of, stream_seed};
 pub use runner::{THROTTLED, is_throttled, repair};
