@@ -11,10 +11,11 @@ mod common;
 use common::wire::{Request, read_request, reply};
 
 use graph_conformance::checks::Check;
-use graph_conformance::mock::MockServer;
+use graph_conformance::mock::{MockConfig, MockServer, Transport};
 use graph_conformance::results::{CaseResult, RunResults, Verdict};
 use graph_conformance::run::{RunOptions, run};
 use rstest::rstest;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -426,4 +427,68 @@ async fn content_encoding_a_server_that_gzips_anyway_is_named() {
 #[case::the_check_value(b"123456789", 0xcbf4_3926)]
 fn crc32_is_the_gzip_one(#[case] data: &[u8], #[case] crc: u32) {
     assert_eq!(crc32(data), crc);
+}
+
+/// Starts the reference mock with a faithful transport variant.
+async fn mock_with(transport: Transport) -> MockServer {
+    MockServer::start_with(
+        common::suite(),
+        MockConfig::default(),
+        transport,
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .expect("the mock starts")
+}
+
+/// The reference mock's own idle-close variant (a request that arrives after 60 ms of idle
+/// closes its connection unanswered) passes with zero findings, at concurrency 1 and 16.
+#[rstest]
+#[case::at_concurrency_1(1)]
+#[case::at_concurrency_16(16)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transport_the_mock_closing_idle_connections_passes(#[case] concurrency: usize) {
+    let mock = mock_with(Transport {
+        idle_close: Some(Duration::from_millis(60)),
+        ..Transport::default()
+    })
+    .await;
+    let options = RunOptions {
+        rate_limit: Some(12.0),
+        ..options(&mock.base_url(), Some(OPERATION), concurrency)
+    };
+    let (results, cases) = run_against(&options).await;
+    assert_no_finding(&cases);
+    assert!(!results.failed());
+    let exchanges: Vec<_> = cases.iter().flat_map(|c| &c.exchanges).collect();
+    assert!(exchanges.iter().any(|e| e.reconnected));
+}
+
+/// The reference mock's own throttling variant (every 7th request 429 or 503, with
+/// `Retry-After`) passes: with `--retries 0` its throttled cases are skipped, not failed.
+#[rstest]
+#[case::with_the_default_retries(2)]
+#[case::with_no_retries(0)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_the_mock_throttling_every_7th_request_passes(#[case] retries: u32) {
+    let mock = mock_with(Transport {
+        throttle_every: Some(7),
+        ..Transport::default()
+    })
+    .await;
+    let options = RunOptions {
+        retries,
+        ..options(&mock.base_url(), None, 8)
+    };
+    let (results, cases) = run_against(&options).await;
+    assert_no_finding(&cases);
+    assert_eq!(results.totals.failed, 0);
+    let skipped = cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Skipped)
+        .count();
+    assert_eq!(results.run.throttled, skipped);
+    if retries == 0 {
+        assert!(skipped > 0, "every 7th request was throttled");
+    }
 }
