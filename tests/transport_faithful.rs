@@ -34,8 +34,8 @@ enum Front {
     /// answering (the idle close that crosses a request on the wire, made certain): with a
     /// FIN after reading the request, or (`reset`) a RST, the request left unread.
     IdleClose { idle: Duration, reset: bool },
-    /// Keeps connections alive and closes one that stays idle for `idle` (an idle timer),
-    /// never sending `Connection: close`.
+    /// Keeps connections alive and closes one that stays idle for `idle` after an answer (an
+    /// idle timer), never sending `Connection: close`.
     IdleTimer { idle: Duration },
     /// Answers every `every`-th request (the preflight included) 429 `Retry-After: 0` or 503
     /// `Retry-After: 1`, in turn, without forwarding it.
@@ -89,20 +89,23 @@ fn forwarder() -> reqwest::Client {
 /// Serves one kept-alive connection until the client closes it or the front does.
 async fn connection(mut socket: TcpStream, state: Arc<State>) {
     let mut buf = Vec::new();
-    let mut idle_since = Instant::now();
+    // since the last answer; a connection that has answered nothing yet is not idle
+    let mut idle_since: Option<Instant> = None;
+    let idle_for =
+        |since: Option<Instant>, idle: Duration| since.is_some_and(|t| t.elapsed() > idle);
     loop {
         if let Front::IdleClose { idle, reset: true } = state.front {
             // the request arrives and is left unread: closing then sends a RST
             if socket.readable().await.is_err() {
                 return;
             }
-            if idle_since.elapsed() > idle && buf.is_empty() {
+            if idle_for(idle_since, idle) && buf.is_empty() {
                 let _ = socket.set_zero_linger();
                 return;
             }
         }
         let request = match state.front {
-            Front::IdleTimer { idle } => {
+            Front::IdleTimer { idle } if idle_since.is_some() => {
                 match tokio::time::timeout(idle, read_request(&mut socket, &mut buf)).await {
                     Ok(request) => request,
                     Err(_) => return,
@@ -114,7 +117,7 @@ async fn connection(mut socket: TcpStream, state: Arc<State>) {
             return;
         };
         if let Front::IdleClose { idle, .. } = state.front
-            && idle_since.elapsed() > idle
+            && idle_for(idle_since, idle)
         {
             return;
         }
@@ -122,7 +125,7 @@ async fn connection(mut socket: TcpStream, state: Arc<State>) {
         if socket.write_all(&answer).await.is_err() {
             return;
         }
-        idle_since = Instant::now();
+        idle_since = Some(Instant::now());
     }
 }
 
