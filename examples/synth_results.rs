@@ -68,6 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }),
                     error: None,
                     retries: 0,
+                    reconnected: false,
                     duration_ms: 0.2,
                 }],
                 findings,
@@ -93,6 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         partition: None,
         suite: String::new(),
         not_started: 0,
+        throttled: 0,
     };
     let results = RunResults::new(info, writer.finish()?);
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);

@@ -73,8 +73,8 @@ enum Behaviour {
     TooManyRequestsOnce,
     /// 429 with `Retry-After: <HTTP date>` to the first PATCH, then valid 200s.
     TooManyRequestsOnceUntil(String),
-    /// 503 with `Retry-After: retry_after` to every PATCH.
-    Unavailable { retry_after: u64 },
+    /// 503 to every PATCH, with `Retry-After: retry_after` when given.
+    Unavailable { retry_after: Option<u64> },
     /// Reflects the `Authorization` header it received: in a 401's `WWW-Authenticate` header
     /// and error body, or (`in_echo`) as the `displayName` of a 200 echo.
     ReflectsToken { in_echo: bool },
@@ -339,8 +339,9 @@ async fn answer(
         }
         Behaviour::TooManyRequestsOnceUntil(_) => valid(socket, request, shared).await,
         Behaviour::Unavailable { retry_after } => {
-            let retry_after = retry_after.to_string();
-            let headers = [JSON, ("retry-after", retry_after.as_str())];
+            let retry_after = retry_after.map(|s| s.to_string());
+            let mut headers = vec![JSON];
+            headers.extend(retry_after.as_deref().map(|s| ("retry-after", s)));
             let body = br#"{"error":{"code":"ServiceUnavailable","message":"try later"}}"#;
             let reply = reply("503 Service Unavailable", &headers, body);
             socket.write_all(&reply).await?;
@@ -673,10 +674,10 @@ fn only_exchange(results: &RunResults) -> Exchange {
     Some((Check::JsonBody, "longer than the 65536-byte cap (--max-body)")),
     0
 )]
-#[case::json_body_a_gzip_bomb_is_never_decompressed(
+#[case::content_type_a_gzip_bomb_is_never_decompressed_and_its_coding_named(
     Behaviour::GzipBomb,
     Setup::new().max_body(4 * MIB),
-    Some((Check::JsonBody, "is not JSON")),
+    Some((Check::ContentType, "Content-Encoding is \"gzip\"")),
     0
 )]
 #[case::transport_a_connection_closed_mid_body(
@@ -727,15 +728,9 @@ fn only_exchange(results: &RunResults) -> Exchange {
     None,
     1
 )]
-#[case::server_error_a_503_that_never_ends_exhausts_the_retries(
-    Behaviour::Unavailable { retry_after: RETRY_AFTER },
+#[case::server_error_a_503_without_retry_after_is_not_retried(
+    Behaviour::Unavailable { retry_after: None },
     Setup::new().retries(2),
-    Some((Check::ServerError, "answered 503")),
-    2
-)]
-#[case::server_error_a_retry_after_beyond_the_deadline_is_not_waited_for(
-    Behaviour::Unavailable { retry_after: 3600 },
-    Setup::new().retries(2).max_time(Duration::from_secs(3)),
     Some((Check::ServerError, "answered 503")),
     0
 )]
@@ -996,6 +991,47 @@ async fn max_time_beyond_the_clock_is_no_deadline() {
 /// A request the deadline cuts off is not the server's failure: the case is skipped with
 /// the reason, and the run does not fail.
 #[rstest]
+/// Throttling is not a fault: a 503 with `Retry-After` still answered when the retries are
+/// used up (or whose wait ends after the deadline) skips the case, not fails it, and is
+/// counted as throttled.
+#[rstest]
+#[case::the_retries_used_up(RETRY_AFTER, Setup::new().retries(2), 2, "after 2 of 2 retries")]
+#[case::a_retry_after_beyond_the_deadline_is_not_waited_for(
+    3600,
+    Setup::new().retries(2).max_time(Duration::from_secs(3)),
+    0,
+    "ends after the --max-time deadline"
+)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_to_the_end_is_skipped_not_failed(
+    #[case] retry_after: u64,
+    #[case] setup: Setup,
+    #[case] retries: u32,
+    #[case] fragment: &str,
+) {
+    let server = serve(Behaviour::Unavailable {
+        retry_after: Some(retry_after),
+    })
+    .await;
+    let options = options(&server.base, CASE, setup);
+    let (outcome, elapsed) = timed_run(&options).await;
+    let results = outcome.unwrap();
+    assert_within(elapsed, bound(&options));
+    let exchange = only_exchange(&results);
+    assert_eq!(exchange.retries, retries, "{exchange:#?}");
+    let case = &results.cases.to_vec().unwrap()[0];
+    assert_eq!(case.verdict, Verdict::Skipped, "{case:#?}");
+    assert!(case.findings.is_empty(), "{:#?}", case.findings);
+    let reason = case.skipped_reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.starts_with("throttled: the server still answered 503 with Retry-After"),
+        "{reason}"
+    );
+    assert!(reason.contains(fragment), "{reason}");
+    assert_eq!(results.run.throttled, 1);
+    assert!(!results.failed(), "throttling does not fail the run");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_time_a_request_cut_off_by_the_deadline_is_skipped_not_failed() {
     let server = serve(Behaviour::Valid {

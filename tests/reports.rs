@@ -36,6 +36,7 @@ fn exchange(status: u16, body: &str) -> Exchange {
         }),
         error: None,
         retries: 0,
+        reconnected: false,
         duration_ms: 1.0,
     }
 }
@@ -109,6 +110,7 @@ fn a_5xx_is_reported_once_not_also_as_a_schema_failure() {
     let answer = graph_conformance::checks::Answer {
         status: 503,
         content_type: Some("text/html"),
+        content_encoding: None,
         body: b"<h1>down</h1>",
         truncated_at: None,
     };

@@ -1,5 +1,6 @@
 //! Checks on one answer: the root cause first (transport, 5xx, status), then the body
-//! (Content-Type, JSON, schema), so a failure is reported once, where it starts.
+//! (Content-Encoding, Content-Type, JSON, schema), so a failure is reported once, where it
+//! starts.
 
 use super::{Check, Finding};
 use crate::model::Status;
@@ -12,6 +13,8 @@ use std::collections::BTreeSet;
 pub struct Answer<'a> {
     pub status: u16,
     pub content_type: Option<&'a str>,
+    /// The `Content-Encoding` header, if any: the body is as it came, never decompressed.
+    pub content_encoding: Option<&'a str>,
     pub body: &'a [u8],
     /// The cap the body was cut at, when it was longer (`--max-body`).
     pub truncated_at: Option<usize>,
@@ -117,6 +120,20 @@ pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
     if expected.status.code == 204 {
         return verdict;
     }
+    if let Some(encoding) = answer.content_encoding.filter(|e| is_coded(e)) {
+        let msg = format!(
+            "Content-Encoding is {:?} although the request sent Accept-Encoding: identity: the body is coded, not the JSON the page states",
+            expected.secrets.quote(encoding, QUOTE_CAP)
+        );
+        verdict.findings.push(Finding::new(
+            Check::ContentType,
+            strict,
+            "content-encoding",
+            msg,
+            status_rule,
+        ));
+        return verdict;
+    }
     if !is_json_media_type(answer.content_type) {
         let msg = match answer.content_type {
             Some(content_type) => format!(
@@ -219,6 +236,15 @@ fn describe(status: &Status) -> String {
         .to_string()
 }
 
+/// Tells whether a `Content-Encoding` value applies a content coding (RFC 9110, 8.4): one
+/// other than `identity`.
+fn is_coded(content_encoding: &str) -> bool {
+    content_encoding
+        .split(',')
+        .map(str::trim)
+        .any(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("identity"))
+}
+
 /// Tells whether a Content-Type names `application/json`, whatever its parameters
 /// (`application/json; odata.metadata=minimal; charset=utf-8`).
 pub fn is_json_media_type(content_type: Option<&str>) -> bool {
@@ -307,6 +333,7 @@ mod tests {
         Answer {
             status,
             content_type: Some("application/json"),
+            content_encoding: None,
             body,
             truncated_at: None,
         }
@@ -381,6 +408,47 @@ mod tests {
             "{}",
             finding.message
         );
+    }
+
+    #[rstest]
+    #[case::gzip_is_named("gzip", Some("\"gzip\""))]
+    #[case::br_is_named("br", Some("\"br\""))]
+    #[case::a_coding_after_identity_is_named("identity, gzip", Some("gzip"))]
+    #[case::identity_is_the_body_as_sent("identity", None)]
+    #[case::identity_in_another_case_is_the_body_as_sent("Identity", None)]
+    fn a_content_coding_the_request_refused_is_named_not_blamed_on_the_json(
+        #[case] encoding: &str,
+        #[case] named: Option<&str>,
+    ) {
+        let body = [0x1f, 0x8b, 8, 0];
+        let answer = Answer {
+            content_encoding: Some(encoding),
+            ..answer(200, &body[..])
+        };
+        let answer = if named.is_none() {
+            Answer {
+                body: b"{}",
+                ..answer
+            }
+        } else {
+            answer
+        };
+        let findings = success_findings(answer, &json!({}));
+        match named {
+            Some(coding) => {
+                let [finding] = findings.as_slice() else {
+                    panic!("{findings:#?}");
+                };
+                assert_eq!(finding.check, Check::ContentType);
+                assert!(
+                    finding.message.contains("Content-Encoding"),
+                    "{}",
+                    finding.message
+                );
+                assert!(finding.message.contains(coding), "{}", finding.message);
+            }
+            None => assert!(findings.is_empty(), "{findings:#?}"),
+        }
     }
 
     #[test]

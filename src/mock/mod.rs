@@ -13,6 +13,8 @@ mod render;
 mod server;
 mod store;
 mod template;
+mod transport;
 
 pub use fault::{FAULT_HEADER, Fault, FaultSet, UnknownFault};
 pub use server::{MockConfig, MockError, MockServer};
+pub use transport::Transport;

@@ -5,13 +5,15 @@ use super::contract::Contract;
 use super::fault::{FAULT_HEADER, Fault, FaultSet};
 use super::handler::{Request, Shared};
 use super::store::{Ids, Store};
+use super::transport::{IdleClosingListener, Transport, throttled};
 use crate::suite::{Suite, SuiteError};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, Method, Uri, header};
-use axum::response::Response;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -96,11 +98,21 @@ impl MockServer {
         config: MockConfig,
         addr: SocketAddr,
     ) -> Result<MockServer, MockError> {
+        MockServer::start_with(suite, config, Transport::default(), addr).await
+    }
+
+    /// Like [`MockServer::start`], with a faithful transport variant ([`Transport`]).
+    pub async fn start_with(
+        suite: Arc<Suite>,
+        config: MockConfig,
+        transport: Transport,
+        addr: SocketAddr,
+    ) -> Result<MockServer, MockError> {
         let contract = compile(&suite)?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| MockError::Listen { addr, source })?;
-        let (addr, base_url, stop, served) = serve(&suite, contract, &config, listener)
+        let (addr, base_url, stop, served) = serve(&suite, contract, &config, transport, listener)
             .map_err(|source| MockError::Listen { addr, source })?;
         Ok(MockServer {
             addr,
@@ -134,7 +146,7 @@ impl MockServer {
             .and_then(|listener| {
                 let _entered = runtime.enter();
                 let listener = tokio::net::TcpListener::from_std(listener)?;
-                serve(&suite, contract, &config, listener)
+                serve(&suite, contract, &config, Transport::default(), listener)
             });
         let (addr, base_url, stop, served) = match bound {
             Ok(served) => served,
@@ -210,6 +222,7 @@ fn serve(
     suite: &Suite,
     contract: Contract,
     config: &MockConfig,
+    transport: Transport,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<Served> {
     let store = Store::preload(&contract, suite);
@@ -224,30 +237,80 @@ fn serve(
         prefix,
         base_url: base_url.clone(),
     });
+    let front = Arc::new(Front {
+        shared,
+        transport,
+        requests: AtomicU64::new(0),
+    });
     let router = Router::new()
         .fallback(handle)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(shared);
+        .with_state(front);
     let (stop, stopped) = oneshot::channel::<()>();
     let served = Box::pin(async move {
-        let served = axum::serve(listener, router).with_graceful_shutdown(async {
+        let shutdown = async {
             let _ = stopped.await;
-        });
-        if let Err(e) = served.await {
+        };
+        let served = match transport.idle_close {
+            Some(idle) => {
+                let listener = IdleClosingListener {
+                    inner: listener,
+                    idle,
+                };
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+            None => {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+        };
+        if let Err(e) = served {
             eprintln!("graph-conformance mock: {e}");
         }
     });
     Ok((addr, base_url, stop, served))
 }
 
-/// Hands one request to the shared handler.
+/// What the router serves: the handler's state, and the transport variant in front of it.
+struct Front {
+    shared: Arc<Shared>,
+    transport: Transport,
+    /// Requests received so far (for `throttle_every`).
+    requests: AtomicU64,
+}
+
+impl Front {
+    /// Returns the throttling answer this request gets, if it gets one.
+    fn throttle(&self) -> Option<Response> {
+        let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        let (status, _, retry_after, code) = throttled(self.transport.throttle_every, n)?;
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        let body = serde_json::json!({
+            "error": { "code": code, "message": "throttled: retry after the Retry-After" }
+        });
+        let headers = [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::RETRY_AFTER, retry_after),
+        ];
+        Some((status, headers, body.to_string()).into_response())
+    }
+}
+
+/// Hands one request to the shared handler (unless the transport throttles it).
 async fn handle(
-    State(shared): State<Arc<Shared>>,
+    State(front): State<Arc<Front>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Some(throttled) = front.throttle() {
+        return throttled;
+    }
+    let shared = &front.shared;
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let faults: Vec<&str> = headers
         .get_all(FAULT_HEADER)

@@ -92,6 +92,7 @@ mod tests {
             response: None,
             error: None,
             retries: 0,
+            reconnected: false,
             duration_ms: 0.0,
         };
         assert_eq!(

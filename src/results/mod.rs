@@ -57,9 +57,13 @@ pub struct Exchange {
     pub response: Option<RecordedResponse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// How many times a 429 or 503 answer was retried before this one.
+    /// How many times a throttling answer (429, 503) was retried before this one.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub retries: u32,
+    /// The request was sent again, once, on a fresh connection: its pooled connection closed
+    /// or was reset before any byte of the answer came.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reconnected: bool,
     pub duration_ms: f64,
 }
 
@@ -200,6 +204,10 @@ pub struct RunInfo {
     /// Cases the `--max-time` deadline left unstarted: counted, not recorded one by one.
     #[serde(default)]
     pub not_started: usize,
+    /// Cases skipped because the server was still throttling (429, 503) when the retries
+    /// were used up (each is also recorded, skipped, with the reason).
+    #[serde(default)]
+    pub throttled: usize,
 }
 
 /// Returns the fingerprint of a suite: a hash (FNV-1a, 64 bits) of its schema documents and
@@ -284,6 +292,7 @@ impl RunResults {
         merge::check_partitions(&parts)?;
         let mut run = first.run.clone();
         run.not_started = parts.iter().map(|p| p.run.not_started).sum();
+        run.throttled = parts.iter().map(|p| p.run.throttled).sum();
         let mut writer = CasesWriter::new().map_err(MergeError::Record)?;
         let mut seen = std::collections::HashMap::new();
         for part in &parts {

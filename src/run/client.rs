@@ -4,9 +4,10 @@
 //! Built for servers suspected of being wrong: redirects are not followed (a 3xx is an answer
 //! like any other, and the bearer token never travels to another origin); bodies are read up
 //! to a cap and never decompressed (a gzip bomb stays a small blob); every request has a
-//! timeout, and the run a deadline; 429 and 503 are retried a bounded number of times,
-//! honouring `Retry-After` up to a limit. A failure to get an answer is recorded as the
-//! exchange's error, never raised.
+//! timeout, and the run a deadline; throttling (a 429, or a 503 with `Retry-After`) is
+//! retried a bounded number of times, honouring `Retry-After` up to a limit, and a request
+//! whose pooled connection died before any byte of the answer is retried once on a fresh
+//! connection. A failure to get an answer is recorded as the exchange's error, never raised.
 
 use crate::results::{Exchange, RecordedRequest, RecordedResponse};
 use crate::secret::Secrets;
@@ -32,7 +33,7 @@ pub struct Limits {
     pub timeout: Duration,
     /// The most body bytes read; the rest is dropped and the response marked truncated.
     pub max_body: usize,
-    /// Retries of a 429 or 503 answer.
+    /// Retries of a throttling answer (a 429, or a 503 with `Retry-After`).
     pub retries: u32,
     /// The longest `Retry-After` honoured.
     pub max_retry_wait: Duration,
@@ -42,6 +43,9 @@ pub struct Limits {
     pub rate_limit: Option<f64>,
     /// The most requests in flight at once, over the whole run (`--concurrency`).
     pub in_flight: usize,
+    /// Connections are kept alive and reused (`false`: `--no-keep-alive`, a fresh connection
+    /// for every request).
+    pub keep_alive: bool,
 }
 
 impl Default for Limits {
@@ -54,6 +58,7 @@ impl Default for Limits {
             deadline: None,
             rate_limit: None,
             in_flight: tokio::sync::Semaphore::MAX_PERMITS,
+            keep_alive: true,
         }
     }
 }
@@ -74,6 +79,9 @@ pub struct Outgoing {
 pub struct Received {
     pub status: u16,
     pub content_type: Option<String>,
+    /// The `Content-Encoding` the server sent, if any (the body is as it came, never
+    /// decompressed).
+    pub content_encoding: Option<String>,
     pub body: Vec<u8>,
     /// The body was longer than the cap; `body` holds its first `cap` bytes.
     pub truncated: bool,
@@ -90,6 +98,23 @@ pub enum NoAnswer {
     /// The deadline came (or no `--rate-limit` slot is left before it) before the request
     /// could be sent: nothing was sent.
     NotSent,
+    /// The server was throttling (a 429, or a 503 with `Retry-After` or after a retry) when
+    /// the retries were used up: its answer says nothing of the request. The exchange holds
+    /// that answer.
+    Throttled,
+}
+
+/// The value of `Accept-Encoding` on every request: bodies are read as sent, never
+/// decompressed, so no content coding is accepted (RFC 9110, 12.5.3).
+pub const ACCEPT_ENCODING: &str = "identity";
+
+/// Why one attempt got no answer.
+struct Failed {
+    /// In words, as the exchange records it (scrubbed before it is).
+    message: String,
+    why: NoAnswer,
+    /// The connection closed or was reset before any byte of the answer arrived.
+    connection_lost: bool,
 }
 
 /// Why the client could not be built.
@@ -108,6 +133,9 @@ pub enum ClientError {
 /// Sends requests to one service root with one token.
 pub struct Client {
     http: reqwest::Client,
+    /// A client that never reuses a connection, for the one retry of a request whose pooled
+    /// connection died before any byte of the answer.
+    fresh: reqwest::Client,
     base: String,
     /// The service root as parsed once (`None` if it is not a URL: nothing is then sent).
     root: Option<reqwest::Url>,
@@ -138,12 +166,8 @@ impl Client {
         limits: Limits,
     ) -> Result<Client, ClientError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(limits.timeout)
-            .user_agent(concat!("graph-conformance/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(ClientError::Build)?;
+        let http = http_client(limits.timeout, limits.keep_alive)?;
+        let fresh = http_client(limits.timeout, false)?;
         let secret = |name: &str| is_secret(name, secret_headers);
         let token = token.as_ref().map(ExposeSecret::expose_secret);
         let authorization = token.map(authorization).transpose()?;
@@ -161,6 +185,7 @@ impl Client {
             .clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
         Ok(Client {
             http,
+            fresh,
             base: base.trim_end_matches('/').to_string(),
             root: reqwest::Url::parse(base.trim_end_matches('/')).ok(),
             authorization,
@@ -216,17 +241,21 @@ impl Client {
     }
 
     /// Sends `outgoing` and records the exchange; `Err` tells why no answer came (the
-    /// exchange's error says it in words). A 429 or 503 is retried (at most `retries` times)
-    /// after its `Retry-After`, when the wait ends before the deadline.
+    /// exchange's error says it in words). Throttling (a 429, or a 503 with `Retry-After`) is
+    /// retried (at most `retries` times) after its `Retry-After`, when the wait ends before
+    /// the deadline; a throttling answer that is left is [`NoAnswer::Throttled`]. A 503
+    /// without `Retry-After` to a request that was never retried is an answer (a 5xx).
     pub async fn send(&self, outgoing: &Outgoing) -> (Exchange, Result<Received, NoAnswer>) {
         let started = Instant::now();
         let mut retries = 0;
         loop {
             let (mut exchange, received) = self.send_once(outgoing).await;
-            let wait = received
+            let throttled = received
                 .as_ref()
-                .ok()
-                .and_then(|r| self.retry_wait(r, &exchange, retries));
+                .is_ok_and(|r| is_throttling(r.status, retry_after_header(&exchange), retries));
+            let wait = throttled
+                .then(|| self.retry_wait(&exchange, retries))
+                .flatten();
             match wait {
                 Some(wait) => {
                     tokio::time::sleep(wait).await;
@@ -235,26 +264,26 @@ impl Client {
                 None => {
                     exchange.retries = retries;
                     exchange.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+                    let received = if throttled {
+                        Err(NoAnswer::Throttled)
+                    } else {
+                        received
+                    };
                     return (exchange, received);
                 }
             }
         }
     }
 
-    /// Returns how long to wait before retrying a 429 or 503, if a retry is allowed: its
-    /// `Retry-After` (seconds or an HTTP date; 1 s when absent or unreadable) up to
+    /// Returns how long to wait before retrying a throttling answer, if a retry is allowed:
+    /// its `Retry-After` (seconds or an HTTP date; 1 s when absent or unreadable) up to
     /// `max_retry_wait`, and only when the wait ends before the deadline.
-    fn retry_wait(&self, received: &Received, exchange: &Exchange, done: u32) -> Option<Duration> {
-        if !matches!(received.status, 429 | 503) || done >= self.limits.retries {
+    fn retry_wait(&self, exchange: &Exchange, done: u32) -> Option<Duration> {
+        if done >= self.limits.retries {
             return None;
         }
-        let header = exchange
-            .response
-            .as_ref()?
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("retry-after"))
-            .and_then(|(_, v)| retry_after(v, std::time::SystemTime::now()));
+        let header =
+            retry_after_header(exchange).and_then(|v| retry_after(v, std::time::SystemTime::now()));
         let wait = header
             .unwrap_or(Duration::from_secs(1))
             .min(self.limits.max_retry_wait);
@@ -303,7 +332,7 @@ impl Client {
                 .is_some_and(|root| under_root(root, target))
         });
         let Some(target) = target else {
-            let (_, recorded) = self.build(outgoing, url.as_str(), &url);
+            let (_, recorded) = self.build(&self.http, outgoing, url.as_str(), &url);
             let error = format!(
                 "not sent: {url} does not stay under the service root {}",
                 self.base
@@ -313,7 +342,7 @@ impl Client {
                 Err(NoAnswer::Transport),
             );
         };
-        let (request, recorded) = self.build(outgoing, target, &url);
+        let (request, recorded) = self.build(&self.http, outgoing, target.clone(), &url);
         // never closed, so acquiring cannot fail; a permit is held for one attempt only (not
         // across a retry's wait)
         let permit = self.before_deadline(self.in_flight.acquire()).await;
@@ -325,49 +354,97 @@ impl Client {
             );
         }
         let started = Instant::now();
+        let mut outcome = self.attempt(request).await;
+        let reconnected =
+            self.limits.keep_alive && matches!(&outcome, Err(failed) if failed.connection_lost);
+        if reconnected {
+            outcome = self.reconnect(outgoing, target, &url).await;
+        }
+        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let (mut recorded, received) = match outcome {
+            Ok((response, received)) => (
+                exchange(recorded, Some(response), None, duration_ms),
+                Ok(received),
+            ),
+            Err(failed) => {
+                let error = Some(self.scrub(&failed.message));
+                (
+                    exchange(recorded, None, error, duration_ms),
+                    Err(failed.why),
+                )
+            }
+        };
+        recorded.reconnected = reconnected;
+        (recorded, received)
+    }
+
+    /// Sends the request again, once, on a fresh connection: its pooled connection died
+    /// before any byte of the answer, which says nothing of the server (an idle connection
+    /// the server closed as the request left, RFC 9112, 9.6). Nothing of the answer came,
+    /// so the server most likely never processed the request: resending is safe for every
+    /// method. When the deadline leaves no room for it, the request is cut off.
+    async fn reconnect(
+        &self,
+        outgoing: &Outgoing,
+        target: reqwest::Url,
+        url: &str,
+    ) -> Result<(RecordedResponse, Received), Failed> {
+        if !self.pace().await || self.deadline_passed() {
+            return Err(Failed {
+                message: "cut off by the --max-time deadline before the request could be resent on a fresh connection".to_string(),
+                why: NoAnswer::CutOff,
+                connection_lost: false,
+            });
+        }
+        let (request, _) = self.build(&self.fresh, outgoing, target, url);
+        self.attempt(request).await
+    }
+
+    /// Sends one request within the time left and reads its answer.
+    async fn attempt(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(RecordedResponse, Received), Failed> {
         let budget = self.budget();
-        let outcome = match tokio::time::timeout(budget, self.receive(request)).await {
-            Ok(Ok(answered)) => Ok(answered),
-            Ok(Err(error)) => Err((error, NoAnswer::Transport)),
-            Err(_) if self.deadline_passed() => Err((
+        let failed = |message: String, why| Failed {
+            message,
+            why,
+            connection_lost: false,
+        };
+        match tokio::time::timeout(budget, self.receive(request)).await {
+            Ok(outcome) => outcome,
+            Err(_) if self.deadline_passed() => Err(failed(
                 format!(
                     "cut off by the --max-time deadline after {:.1}s",
                     budget.as_secs_f64()
                 ),
                 NoAnswer::CutOff,
             )),
-            Err(_) => Err((
+            Err(_) => Err(failed(
                 format!(
                     "timed out: no complete response within {:.1}s",
                     budget.as_secs_f64()
                 ),
                 NoAnswer::Transport,
             )),
-        };
-        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        match outcome {
-            Ok((response, received)) => (
-                exchange(recorded, Some(response), None, duration_ms),
-                Ok(received),
-            ),
-            Err((error, why)) => (
-                exchange(recorded, None, Some(self.scrub(&error)), duration_ms),
-                Err(why),
-            ),
         }
     }
 
     fn build(
         &self,
+        http: &reqwest::Client,
         outgoing: &Outgoing,
         target: impl reqwest::IntoUrl,
         url: &str,
     ) -> (reqwest::RequestBuilder, RecordedRequest) {
-        let mut request = self
-            .http
+        let mut request = http
             .request(outgoing.method.clone(), target)
-            .header(reqwest::header::ACCEPT, "application/json");
-        let mut recorded_headers = vec![("Accept".to_string(), "application/json".to_string())];
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::ACCEPT_ENCODING, ACCEPT_ENCODING);
+        let mut recorded_headers = vec![
+            ("Accept".to_string(), "application/json".to_string()),
+            ("Accept-Encoding".to_string(), ACCEPT_ENCODING.to_string()),
+        ];
         if outgoing.authorized
             && let Some(value) = &self.authorization
         {
@@ -401,18 +478,31 @@ impl Client {
     async fn receive(
         &self,
         request: reqwest::RequestBuilder,
-    ) -> Result<(RecordedResponse, Received), String> {
-        let mut response = request.send().await.map_err(describe_error)?;
+    ) -> Result<(RecordedResponse, Received), Failed> {
+        let mut response = request.send().await.map_err(|error| Failed {
+            connection_lost: is_connection_lost(&error),
+            message: describe_error(error),
+            why: NoAnswer::Transport,
+        })?;
         let status = response.status().as_u16();
         let headers = RecordedHeaders::of(response.headers(), &self.secrets);
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let header_text = |name| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        };
+        let content_type = header_text(reqwest::header::CONTENT_TYPE);
+        let content_encoding = header_text(reqwest::header::CONTENT_ENCODING);
         let cap = self.limits.max_body;
         let mut body = Vec::new();
         let mut total = 0usize;
-        while let Some(chunk) = response.chunk().await.map_err(describe_error)? {
+        let broken = |error| Failed {
+            message: describe_error(error),
+            why: NoAnswer::Transport,
+            connection_lost: false,
+        };
+        while let Some(chunk) = response.chunk().await.map_err(broken)? {
             total += chunk.len();
             let room = cap.saturating_sub(body.len());
             body.extend_from_slice(&chunk[..chunk.len().min(room)]);
@@ -437,6 +527,7 @@ impl Client {
             Received {
                 status,
                 content_type,
+                content_encoding,
                 body,
                 truncated,
                 cap,
@@ -589,9 +680,80 @@ fn exchange(
         response,
         error,
         retries: 0,
+        reconnected: false,
         duration_ms,
     }
 }
+
+/// Builds the HTTP client: redirects are answers, and `keep_alive: false` keeps no idle
+/// connection (every request opens its own).
+fn http_client(timeout: Duration, keep_alive: bool) -> Result<reqwest::Client, ClientError> {
+    let builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(timeout)
+        .user_agent(concat!("graph-conformance/", env!("CARGO_PKG_VERSION")));
+    let builder = if keep_alive {
+        builder
+    } else {
+        builder.pool_max_idle_per_host(0)
+    };
+    builder.build().map_err(ClientError::Build)
+}
+
+/// Returns the `Retry-After` value of the exchange's answer, if it has one.
+fn retry_after_header(exchange: &Exchange) -> Option<&str> {
+    exchange
+        .response
+        .as_ref()?
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("retry-after"))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Tells whether an answer is throttling: a 429, or a 503 that says when to come back
+/// (`Retry-After`) or that follows a throttling answer already retried. A 503 without
+/// `Retry-After` to a first try is a server error, not throttling.
+pub fn is_throttling(status: u16, retry_after: Option<&str>, retried: u32) -> bool {
+    match status {
+        429 => true,
+        503 => retry_after.is_some() || retried > 0,
+        _ => false,
+    }
+}
+
+/// Tells whether a request failed because its connection closed or was reset before any
+/// byte of the answer came: no response head (the request itself failed, not its body), no
+/// timeout, no failure to connect, and a cause that is the connection's end (hyper's
+/// "connection closed before message completed", a reset, a broken pipe, an early EOF).
+fn is_connection_lost(error: &reqwest::Error) -> bool {
+    use std::io::ErrorKind;
+    if error.is_timeout() || error.is_connect() || error.is_body() || error.is_decode() {
+        return false;
+    }
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::UnexpectedEof
+            )
+        {
+            return true;
+        }
+        if cause.to_string() == INCOMPLETE_MESSAGE {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// How hyper describes a connection that closed before the answer was complete.
+const INCOMPLETE_MESSAGE: &str = "connection closed before message completed";
 
 fn header_pair(name: &str, value: &str, secret: bool) -> Result<HeaderPair, ClientError> {
     let n = reqwest::header::HeaderName::from_bytes(name.as_bytes())
@@ -712,6 +874,23 @@ mod tests {
             retry_after(value, at(now)),
             expected.map(Duration::from_secs)
         );
+    }
+
+    #[rstest]
+    #[case::a_429_is_throttling(429, None, 0, true)]
+    #[case::a_429_with_retry_after_is_throttling(429, Some("1"), 0, true)]
+    #[case::a_503_with_retry_after_is_throttling(503, Some("0"), 0, true)]
+    #[case::a_503_without_retry_after_to_a_first_try_is_a_server_error(503, None, 0, false)]
+    #[case::a_503_without_retry_after_after_a_throttling_retry_is_throttling(503, None, 1, true)]
+    #[case::a_500_with_retry_after_is_a_server_error(500, Some("1"), 0, false)]
+    #[case::a_200_is_an_answer(200, Some("1"), 1, false)]
+    fn throttling_is_a_429_or_a_503_that_says_when_to_come_back(
+        #[case] status: u16,
+        #[case] retry_after: Option<&str>,
+        #[case] retried: u32,
+        #[case] throttling: bool,
+    ) {
+        assert_eq!(is_throttling(status, retry_after, retried), throttling);
     }
 
     #[rstest]

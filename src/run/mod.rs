@@ -11,11 +11,12 @@ mod runner;
 mod state;
 
 pub use client::{
-    Client, ClientError, HEADER_NAME_CAP, HEADER_VALUE_CAP, Limits, MAX_RECORDED_HEADERS, NoAnswer,
-    REDACTED, is_secret_header, retry_after, unprotected_secrets,
+    ACCEPT_ENCODING, Client, ClientError, HEADER_NAME_CAP, HEADER_VALUE_CAP, Limits,
+    MAX_RECORDED_HEADERS, NoAnswer, REDACTED, is_secret_header, is_throttling, retry_after,
+    unprotected_secrets,
 };
 pub use plan::{matches_pattern, partition_of, placeholders, stream_seed};
-pub use runner::repair;
+pub use runner::{THROTTLED, is_throttled, repair};
 
 use crate::results::{CaseResult, CasesWriter, RunInfo, RunResults};
 use crate::suite::{Suite, SuiteError};
@@ -73,8 +74,12 @@ pub struct RunOptions {
     pub max_time: Option<Duration>,
     /// The most response body bytes read.
     pub max_body: usize,
-    /// Retries of a 429 or 503 answer (honouring `Retry-After`, up to 10 s).
+    /// Retries of a throttling answer, a 429 or a 503 with `Retry-After` (honouring
+    /// `Retry-After`, up to 10 s). A case still throttled after them is skipped, not failed.
     pub retries: u32,
+    /// Connections are kept alive and reused; `false` (`--no-keep-alive`) opens a fresh
+    /// connection for every request.
+    pub keep_alive: bool,
     /// The most requests in flight at once. Operation chains on different resources run
     /// side by side (those on one resource in order), and within an operation the cases
     /// that must be rejected run side by side.
@@ -106,6 +111,7 @@ impl RunOptions {
             max_time: None,
             max_body: client::Limits::default().max_body,
             retries: client::Limits::default().retries,
+            keep_alive: true,
             concurrency: default_concurrency(),
             rate_limit: None,
             embedded_mock: false,
@@ -209,6 +215,7 @@ pub async fn run(
         deadline: options.max_time.and_then(|t| started.checked_add(t)),
         rate_limit: options.rate_limit,
         in_flight: options.concurrency.max(1),
+        keep_alive: options.keep_alive,
         ..client::Limits::default()
     };
     let client = Client::new(
@@ -221,7 +228,9 @@ pub async fn run(
     preflight(&client).await?;
     let plans = plan::plans(suite)?;
     let mut writer = CasesWriter::new().map_err(RunError::Record)?;
+    let mut throttled = 0usize;
     let mut record = |case: &CaseResult| {
+        throttled += usize::from(runner::is_throttled(case));
         on_case(case);
         writer.push(case);
     };
@@ -244,6 +253,7 @@ pub async fn run(
         partition: options.partition.map(|(k, n)| format!("{k}/{n}")),
         suite: crate::results::suite_fingerprint(suite),
         not_started,
+        throttled,
     };
     Ok(RunResults::new(info, cases))
 }
@@ -289,7 +299,8 @@ async fn run_chains(
     shared.not_started.get()
 }
 
-/// Sends one request to the service root: any HTTP answer means the endpoint is reachable.
+/// Sends one request to the service root: any HTTP answer (throttling too) means the
+/// endpoint is reachable.
 async fn preflight(client: &Client) -> Result<(), RunError> {
     let probe = client::Outgoing {
         method: reqwest::Method::GET,
@@ -299,7 +310,7 @@ async fn preflight(client: &Client) -> Result<(), RunError> {
     };
     let (exchange, received) = client.send(&probe).await;
     match received {
-        Ok(_) => Ok(()),
+        Ok(_) | Err(NoAnswer::Throttled) => Ok(()),
         Err(_) => Err(RunError::Unreachable {
             url: client.base().to_string(),
             cause: exchange.error.unwrap_or_default(),

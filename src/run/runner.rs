@@ -271,6 +271,7 @@ impl Runner<'_> {
         let mut findings = Vec::new();
         let mut exchanges = Vec::new();
         let cut_off = attempts.iter().any(|a| a.cut_off);
+        let skipped_reason = cut_off.then(|| unjudged(&attempts, self.options.retries));
         for attempt in attempts {
             findings.extend(attempt.findings);
             if attempt.sent {
@@ -290,7 +291,7 @@ impl Runner<'_> {
             } else {
                 CaseResult::verdict_of(&findings)
             },
-            skipped_reason: cut_off.then(|| CUT_OFF.to_string()),
+            skipped_reason,
             exchanges,
             findings,
             shrink,
@@ -947,23 +948,68 @@ fn answer(received: &Received) -> Answer<'_> {
     Answer {
         status: received.status,
         content_type: received.content_type.as_deref(),
+        content_encoding: received.content_encoding.as_deref(),
         body: &received.body,
         truncated_at: received.truncated.then_some(received.cap),
     }
 }
 
 /// The attempt of a request that got no answer: a transport failure of the server, or a
-/// request the deadline cut off (no finding: the case is skipped).
+/// request the deadline cut off or the server throttled to the end (no finding: the case
+/// is skipped, see [`unjudged`]).
 fn unanswered(exchange: Exchange, why: NoAnswer, plan: &OperationPlan, strict: bool) -> Attempt {
     match why {
         NoAnswer::Transport => transport_failure(exchange, plan, strict),
-        NoAnswer::CutOff | NoAnswer::NotSent => Attempt {
+        NoAnswer::CutOff | NoAnswer::NotSent | NoAnswer::Throttled => Attempt {
             exchange,
             findings: Vec::new(),
             cut_off: true,
-            sent: why == NoAnswer::CutOff,
+            sent: why != NoAnswer::NotSent,
         },
     }
+}
+
+/// The start of the reason of a case skipped because the server was throttling.
+pub const THROTTLED: &str = "throttled";
+
+/// Tells whether a case was skipped because the server was throttling to the end.
+pub fn is_throttled(case: &CaseResult) -> bool {
+    case.verdict == Verdict::Skipped
+        && case
+            .skipped_reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with(&format!("{THROTTLED}:")))
+}
+
+/// Says why a case whose server answer is unknown was skipped: the server was still
+/// throttling when the `retries` were used up (its exchange holds that answer: throttling
+/// is not a fault), or the deadline cut a request off.
+fn unjudged(attempts: &[Attempt], retries: u32) -> String {
+    let throttled = attempts
+        .iter()
+        .filter(|a| a.cut_off)
+        .find_map(|a| Some((a.exchange.response.as_ref()?, a.exchange.retries)));
+    let Some((response, done)) = throttled else {
+        return CUT_OFF.to_string();
+    };
+    let retry_after = if response
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("retry-after"))
+    {
+        "with Retry-After"
+    } else {
+        "without Retry-After"
+    };
+    let left = if done < retries {
+        "; its Retry-After ends after the --max-time deadline".to_string()
+    } else {
+        String::new()
+    };
+    format!(
+        "{THROTTLED}: the server still answered {} {retry_after} after {done} of {retries} retries (--retries){left}",
+        response.status
+    )
 }
 
 fn transport_failure(exchange: Exchange, plan: &OperationPlan, strict: bool) -> Attempt {

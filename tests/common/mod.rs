@@ -97,6 +97,7 @@ pub fn run_info() -> graph_conformance::results::RunInfo {
         partition: None,
         suite: String::new(),
         not_started: 0,
+        throttled: 0,
     }
 }
 
