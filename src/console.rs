@@ -225,6 +225,12 @@ impl Console {
                 self.tag("SKIPPED", "33")
             ));
         }
+        if results.run.throttled > 0 {
+            out(&format!(
+                "{} cases skipped: throttled (429 or 503 still answered after --retries); raise --retries, or lower --rate-limit or --concurrency",
+                results.run.throttled
+            ));
+        }
         if results.run.not_started > 0 {
             out(&format!(
                 "{} cases not started: deadline (--max-time)",

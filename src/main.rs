@@ -130,9 +130,14 @@ struct RunArgs {
     /// The most response body read, in bytes (suffixes K, M: 512K, 16M); longer bodies are cut and reported.
     #[arg(long, value_name = "BYTES", default_value = "16M", value_parser = parse_size)]
     max_body: usize,
-    /// Retries of a 429 or 503 answer, honouring Retry-After up to 10 seconds.
+    /// Retries of a throttling answer (429, or 503 with Retry-After), honouring Retry-After up
+    /// to 10 seconds; a case still throttled after them is skipped, not failed.
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
     retries: u32,
+    /// Open a fresh connection for every request (no pooled connection is reused, so none
+    /// can be closed by the server while idle).
+    #[arg(long)]
+    no_keep_alive: bool,
     /// With the embedded mock only: inject a fault (repeatable; see `mock --list-faults`).
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
     faults: Vec<Fault>,
@@ -216,6 +221,13 @@ struct MockArgs {
     /// Serve another derived suite instead of the embedded one.
     #[arg(long, value_name = "DIR")]
     suite: Option<PathBuf>,
+    /// Faithful but unfriendly: close a kept-alive connection, unanswered and without
+    /// `Connection: close`, when a request arrives after this many idle milliseconds.
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    idle_close: Option<u64>,
+    /// Faithful but unfriendly: answer every N-th request 429 or 503 with Retry-After.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
+    throttle_every: Option<u32>,
 }
 
 /// The exit-code contract: 0 ok, 1 findings, 2 usage, configuration or reachability error.
@@ -385,6 +397,7 @@ async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
         max_time: args.max_time.map(Duration::from_secs),
         max_body: args.max_body,
         retries: args.retries,
+        keep_alive: !args.no_keep_alive,
         partition: args.partition,
         concurrency: usize::try_from(args.concurrency).unwrap_or_else(|_| default_concurrency()),
         rate_limit: args.rate_limit,
@@ -812,12 +825,15 @@ async fn serve_mock(args: MockArgs) -> Outcome {
         prefix: args.prefix,
         faults: args.faults,
     };
-    let server =
-        match MockServer::start(suite, config, SocketAddr::from(([127, 0, 0, 1], args.port))).await
-        {
-            Ok(server) => server,
-            Err(e) => return fail(&e),
-        };
+    let transport = graph_conformance::mock::Transport {
+        idle_close: args.idle_close.map(Duration::from_millis),
+        throttle_every: args.throttle_every,
+    };
+    let address = SocketAddr::from(([127, 0, 0, 1], args.port));
+    let server = match MockServer::start_with(suite, config, transport, address).await {
+        Ok(server) => server,
+        Err(e) => return fail(&e),
+    };
     console::err(&format!(
         "serving the reference mock at {} (Ctrl-C stops it)",
         server.base_url()

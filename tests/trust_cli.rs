@@ -497,3 +497,65 @@ fn a_skipped_operation_is_named_with_its_reason_and_the_flag_that_fixes_it(
         .unwrap_or_else(|| panic!("a line for the skipped operation: {stdout}"));
     assert!(line.contains("--id tenantId=VALUE"), "{line}");
 }
+
+#[rstest]
+#[case::retried_until_answered(&["--retries", "2"], false)]
+#[case::skipped_and_counted_when_retries_run_out(&["--retries", "0"], true)]
+fn a_mock_that_throttles_every_7th_request_gives_no_failure(
+    #[case] retries: &[&str],
+    #[case] counted: bool,
+) {
+    let mock = ServedMock::start_with(&["--throttle-every", "7"]);
+    let report = tempfile::tempdir().unwrap();
+    let mut args = vec!["--cases", "2", "--base-url", &mock.url];
+    args.extend_from_slice(retries);
+    let output = bin()
+        .arg("run")
+        .arg("--report-dir")
+        .arg(report.path())
+        .args(&args)
+        .env("GRAPH_TOKEN", "throttle-test-token-0123")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(stdout.contains("passed, 0 failed"), "{stdout}");
+    assert_eq!(
+        stdout.contains("cases skipped: throttled"),
+        counted,
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_mock_that_closes_idle_connections_unannounced_gives_no_failure_with_or_without_keep_alive() {
+    let mock = ServedMock::start_with(&["--idle-close", "20"]);
+    for extra in [&[][..], &["--no-keep-alive"][..]] {
+        let report = tempfile::tempdir().unwrap();
+        let mut args = vec![
+            "--cases",
+            "2",
+            "--concurrency",
+            "1",
+            "--rate-limit",
+            "40",
+            "--base-url",
+            &mock.url,
+        ];
+        args.extend_from_slice(extra);
+        let output = bin()
+            .arg("run")
+            .arg("--report-dir")
+            .arg(report.path())
+            .args(&args)
+            .env("GRAPH_TOKEN", "idle-test-token-0123")
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{extra:?}: {}",
+            text(&output)
+        );
+    }
+}

@@ -41,8 +41,14 @@ pub struct ServedMock {
 
 impl ServedMock {
     pub fn start() -> ServedMock {
+        ServedMock::start_with(&[])
+    }
+
+    /// Starts the mock with `extra` flags (`--throttle-every 7`, say).
+    pub fn start_with(extra: &[&str]) -> ServedMock {
         let mut child = bin()
             .args(["mock", "--port", "0"])
+            .args(extra)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
