@@ -8,7 +8,7 @@ mod invalid;
 mod valid;
 mod vocabulary;
 
-pub use boundary::{BoundaryPayload, boundary_payloads};
+pub use boundary::{Acceptance, BoundaryPayload, boundary_payloads};
 pub use field::{Field, FieldKind, PayloadModel};
 pub use invalid::{InvalidPayload, invalid_payloads};
 pub(crate) use valid::guid;

@@ -1,9 +1,12 @@
 //! Strategies for valid values: the core that every faithful Graph server accepts.
 //!
-//! DateTimeOffset: uppercase `T` and `Z`, offsets within ±14:00, seconds 00-59, years
-//! 0001-9999 (0002-9998 with an offset, so the UTC instant stays in range too), 0 to 7
-//! fraction digits. Strings: printable Unicode (no control, format or unassigned code
-//! points), empty, ASCII, non-ASCII and long ones up to 4 KiB. Integers within the type's
+//! DateTimeOffset: uppercase `T` and `Z`, offsets within ±12:00, seconds 00-59, years
+//! 1900-2100, 0 to 3 fraction digits. Strings: printable Unicode of the Basic Multilingual
+//! Plane (no control, format, unassigned or supplementary code points), empty, ASCII,
+//! non-ASCII and up to [`CORE_STRING_CHARS`] characters. The edges faithful servers differ
+//! on (longer strings, supplementary characters, 7 fraction digits, years 0001 and 9999,
+//! offsets of ±14:00) are never generated: they are the accept-or-reject boundary cases
+//! (see [`super::boundary`]). Integers within the type's
 //! range and within ±2^53 (exact in every JSON implementation); floating types as small
 //! integers (exact in single precision); enum members but the `unknownFutureValue` sentinel.
 
@@ -13,18 +16,22 @@ use serde_json::{Map, Value};
 
 const JSON_SAFE_INTEGER: i64 = 1 << 53;
 
-/// Generates printable Unicode strings: empty, ASCII, non-ASCII and long (up to 4 KiB).
+/// The longest string generated in valid payloads: every faithful server stores it whole.
+pub const CORE_STRING_CHARS: usize = 256;
+
+/// Generates printable strings of the core: empty, ASCII, non-ASCII of the Basic
+/// Multilingual Plane and longer ones, up to [`CORE_STRING_CHARS`] characters.
 ///
-/// A long string is a generated piece repeated to a generated length: proptest draws (and
-/// can shrink) every character of a regex string separately, which for 4 KiB would cost more
-/// than the request it is sent in; the piece keeps the variety, the length the size.
+/// A longer string is a generated piece repeated to a generated length: proptest draws (and
+/// can shrink) every character of a regex string separately; the piece keeps the variety,
+/// the length the size.
 pub fn printable_string() -> BoxedStrategy<String> {
     prop_oneof![
         1 => Just(String::new()),
         4 => "[a-zA-Z0-9 ._-]{1,24}",
-        3 => "\\PC{1,24}",
-        1 => repeated("[a-zA-Z0-9]{16}", 1025..=4096),
-        1 => repeated("\\PC{8,16}", 200..=400),
+        3 => "[\\PC&&[\\x{0}-\\x{FFFF}]]{1,24}",
+        1 => repeated("[a-zA-Z0-9]{16}", 100..=CORE_STRING_CHARS),
+        1 => repeated("[\\PC&&[\\x{0}-\\x{FFFF}]]{8,16}", 100..=CORE_STRING_CHARS),
     ]
     .boxed()
 }
@@ -33,9 +40,19 @@ pub fn printable_string() -> BoxedStrategy<String> {
 fn repeated(
     piece: &'static str,
     chars: std::ops::RangeInclusive<usize>,
-) -> impl Strategy<Value = String> {
+) -> BoxedStrategy<String> {
     (piece, chars).prop_map(|(piece, chars)| piece.chars().cycle().take(chars).collect())
+        .boxed()
 }
+
+/// The widest offset of a generated DateTimeOffset, in hours (±14:00 is an edge).
+const CORE_OFFSET_HOURS: u32 = 12;
+
+/// The years of generated DateTimeOffsets (0001 and 9999 are edges).
+const CORE_YEARS: std::ops::RangeInclusive<u32> = 1900..=2100;
+
+/// The most fraction digits of a generated DateTimeOffset (7, 100 ns, is an edge).
+const CORE_FRACTION_DIGITS: usize = 3;
 
 /// Generates DateTimeOffsets from the core every faithful server accepts.
 pub fn date_time_core() -> BoxedStrategy<String> {
@@ -43,18 +60,18 @@ pub fn date_time_core() -> BoxedStrategy<String> {
         Just(None),
         (
             any::<bool>(),
-            0u32..=14,
+            0u32..=CORE_OFFSET_HOURS,
             prop::sample::select(vec![0u32, 30, 45])
         )
             .prop_map(|(neg, h, m)| {
-                let m = if h == 14 { 0 } else { m };
+                let m = if h == CORE_OFFSET_HOURS { 0 } else { m };
                 // `-00:00` means "offset unknown" in RFC 3339: a grey zone, never generated
                 let neg = neg && (h, m) != (0, 0);
                 Some((if neg { '-' } else { '+' }, h, m))
             }),
     ];
-    let fraction = (0usize..=7, any::<u32>()).prop_map(|(digits, n)| {
-        let value = format!("{:07}", n % 10_000_000);
+    let fraction = (0usize..=CORE_FRACTION_DIGITS, any::<u32>()).prop_map(|(digits, n)| {
+        let value = format!("{:03}", n % 1_000);
         if digits == 0 {
             String::new()
         } else {
@@ -63,7 +80,7 @@ pub fn date_time_core() -> BoxedStrategy<String> {
     });
     (
         offset,
-        1u32..=9999,
+        CORE_YEARS,
         1u32..=12,
         1u32..=31,
         0u32..24,
@@ -72,11 +89,6 @@ pub fn date_time_core() -> BoxedStrategy<String> {
         fraction,
     )
         .prop_map(|(offset, year, month, day, h, m, s, fraction)| {
-            let year = if offset.is_some() {
-                year.clamp(2, 9998)
-            } else {
-                year
-            };
             let day = day.min(crate::format::days_in_month(year, month));
             let zone = match offset {
                 None => "Z".to_string(),
@@ -194,6 +206,46 @@ fn base64(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    /// Draws `n` values of `strategy` from a fixed seed.
+    fn draws(strategy: BoxedStrategy<String>, n: usize) -> Vec<String> {
+        let mut runner = TestRunner::new_with_rng(
+            Config::default(),
+            proptest::test_runner::TestRng::deterministic_rng(
+                proptest::test_runner::RngAlgorithm::ChaCha,
+            ),
+        );
+        (0..n)
+            .filter_map(|_| strategy.new_tree(&mut runner).ok())
+            .map(|tree| tree.current())
+            .collect()
+    }
+
+    #[test]
+    fn core_strings_are_short_printable_and_of_the_basic_plane() {
+        let strings = draws(printable_string(), 2000);
+        assert!(strings.iter().any(|s| s.chars().count() > 100));
+        assert!(strings.iter().any(|s| !s.is_ascii()));
+        for s in strings {
+            assert!(s.chars().count() <= CORE_STRING_CHARS, "{} chars", s.len());
+            assert!(s.chars().all(|c| !c.is_control() && u32::from(c) <= 0xFFFF), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn core_date_times_are_ordinary() {
+        for d in draws(date_time_core(), 2000) {
+            let year: u32 = d[..4].parse().unwrap_or_default();
+            assert!(CORE_YEARS.contains(&year), "{d}");
+            let zone = d.rfind(['Z', '+', '-']).unwrap_or_default();
+            let fraction = d[19..zone].trim_start_matches('.');
+            assert!(fraction.len() <= CORE_FRACTION_DIGITS, "{d}");
+            if let Some(hours) = d.get(zone + 1..zone + 3).and_then(|h| h.parse::<u32>().ok()) {
+                assert!(hours <= CORE_OFFSET_HOURS, "{d}");
+            }
+        }
+    }
 
     #[test]
     fn base64_pads() {

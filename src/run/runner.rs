@@ -8,7 +8,7 @@ use super::plan::{self, OperationPlan};
 use super::state::{self, ObjectStates, Source};
 use crate::checks::{self, Answer, Check, Expected, Finding};
 use crate::generate::{
-    FieldKind, PayloadModel, body_strategy, boundary_payloads, invalid_payloads, value_strategy,
+    Acceptance, FieldKind, PayloadModel, body_strategy, boundary_payloads, invalid_payloads, value_strategy,
 };
 use crate::results::{CaseKind, CaseResult, Exchange, Shrink, Verdict};
 use crate::secret::Secrets;
@@ -327,6 +327,45 @@ impl Runner<'_> {
     ) -> Attempt {
         let text = Value::Object(body.clone()).to_string();
         let (exchange, received) = self.send(plan, path, Some(text), true).await;
+        self.judge_success(plan, path, body, exchange, received)
+    }
+
+    /// Sends a body at an edge no page states: a 4xx is a fine answer (only its error body
+    /// is checked, as a convention); any other answer is judged as a success must be, so a
+    /// server that accepts must store the value exactly.
+    async fn accept_or_reject(
+        &self,
+        plan: &OperationPlan<'_>,
+        path: &str,
+        body: &Map<String, Value>,
+    ) -> Attempt {
+        let text = Value::Object(body.clone()).to_string();
+        let (exchange, received) = self.send(plan, path, Some(text), true).await;
+        match &received {
+            Ok(r) if (400..500).contains(&r.status) => {
+                let strict = self.options.strict;
+                let secrets = self.client.secrets();
+                let findings = checks::error_shape(r.status, &r.body, strict, secrets);
+                Attempt {
+                    exchange,
+                    findings: findings.into_iter().collect(),
+                    cut_off: false,
+                    sent: true,
+                }
+            }
+            _ => self.judge_success(plan, path, body, exchange, received),
+        }
+    }
+
+    /// Judges the answer to a body that must succeed.
+    fn judge_success(
+        &self,
+        plan: &OperationPlan<'_>,
+        path: &str,
+        body: &Map<String, Value>,
+        exchange: Exchange,
+        received: Result<Received, NoAnswer>,
+    ) -> Attempt {
         let strict = self.options.strict;
         let received = match received {
             Ok(received) => received,
@@ -710,7 +749,8 @@ impl Runner<'_> {
         self.record(self.result(id, plan, CaseKind::Valid, started, vec![minimal], shrink));
     }
 
-    /// Sends each boundary payload; each must succeed like any valid payload. A create into
+    /// Sends each boundary payload: an edge of the core must succeed like any valid payload,
+    /// an edge no page states may be rejected with a 4xx (see [`Acceptance`]). A create into
     /// a collection of one type also sends its first example without `@odata.type` (the
     /// pages' own create examples carry it or not).
     /// (Side by side for a create, one at a time for an update, as generated payloads.)
@@ -720,20 +760,28 @@ impl Runner<'_> {
         } else {
             1
         };
-        let mut payloads: Vec<(String, Map<String, Value>)> = boundary_payloads(&plan.model)
-            .into_iter()
-            .map(|payload| (payload.name, typed(plan, payload.body)))
-            .collect();
+        let mut payloads: Vec<(String, Map<String, Value>, Acceptance)> =
+            boundary_payloads(&plan.model)
+                .into_iter()
+                .map(|p| (p.name, typed(plan, p.body), p.acceptance))
+                .collect();
         if plan.sends_untyped_creates() {
-            payloads.push((plan::UNTYPED.to_string(), untyped_example(plan)));
+            let untyped = untyped_example(plan);
+            payloads.push((plan::UNTYPED.to_string(), untyped, Acceptance::Required));
         }
         let cases = payloads
             .into_iter()
-            .map(|(name, body)| (format!("{}/boundary/{name}", plan.case.id), body))
-            .filter(|(id, _)| self.should_run(id))
-            .map(|(id, body)| async move {
+            .map(|(name, body, acceptance)| {
+                let id = format!("{}/boundary/{name}", plan.case.id);
+                (id, body, acceptance)
+            })
+            .filter(|(id, _, _)| self.should_run(id))
+            .map(|(id, body, acceptance)| async move {
                 let started = Instant::now();
-                let attempt = self.exercise(plan, path, &body).await;
+                let attempt = match acceptance {
+                    Acceptance::Required => self.exercise(plan, path, &body).await,
+                    Acceptance::AcceptOrReject => self.accept_or_reject(plan, path, &body).await,
+                };
                 self.result(id, plan, CaseKind::Boundary, started, vec![attempt], None)
             });
         let finished: Vec<CaseResult> = futures::stream::iter(cases)
