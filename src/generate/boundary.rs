@@ -85,7 +85,10 @@ fn edges(kind: &FieldKind) -> Vec<Edge> {
             .filter(|m| *m != "unknownFutureValue")
             .map(|m| required(&format!("member-{m}"), json!(m)))
             .collect(),
-        FieldKind::Boolean => vec![required("true", json!(true)), required("false", json!(false))],
+        FieldKind::Boolean => vec![
+            required("true", json!(true)),
+            required("false", json!(false)),
+        ],
         FieldKind::Integer { min, max } => {
             let limit = 1i64 << 53;
             vec![
@@ -109,7 +112,10 @@ fn string_edges() -> Vec<Edge> {
             "non-ascii",
             json!("Grüße, 日本語, Ελληνικά, \"quotes\" \\ slash"),
         ),
-        required(&format!("{}-chars", core_longest.len()), json!(core_longest)),
+        required(
+            &format!("{}-chars", core_longest.len()),
+            json!(core_longest),
+        ),
         accept_or_reject("non-bmp", json!("emoji 🎉, math 𝔸, CJK 𠀋")),
         accept_or_reject("1025-chars", json!("y".repeat(1025))),
         accept_or_reject("4-kib", json!("x".repeat(4096))),
@@ -174,7 +180,11 @@ mod tests {
         {
             let text = edge.value.as_str().unwrap_or_default().to_string();
             assert!(text.chars().count() <= super::super::valid::CORE_STRING_CHARS);
-            assert!(text.chars().all(|c| u32::from(c) <= 0xFFFF), "{}", edge.name);
+            assert!(
+                text.chars().all(|c| u32::from(c) <= 0xFFFF),
+                "{}",
+                edge.name
+            );
         }
     }
 }

@@ -37,11 +37,9 @@ pub fn printable_string() -> BoxedStrategy<String> {
 }
 
 /// Generates strings of `chars` characters made of one `piece` repeated.
-fn repeated(
-    piece: &'static str,
-    chars: std::ops::RangeInclusive<usize>,
-) -> BoxedStrategy<String> {
-    (piece, chars).prop_map(|(piece, chars)| piece.chars().cycle().take(chars).collect())
+fn repeated(piece: &'static str, chars: std::ops::RangeInclusive<usize>) -> BoxedStrategy<String> {
+    (piece, chars)
+        .prop_map(|(piece, chars)| piece.chars().cycle().take(chars).collect())
         .boxed()
 }
 
@@ -229,7 +227,10 @@ mod tests {
         assert!(strings.iter().any(|s| !s.is_ascii()));
         for s in strings {
             assert!(s.chars().count() <= CORE_STRING_CHARS, "{} chars", s.len());
-            assert!(s.chars().all(|c| !c.is_control() && u32::from(c) <= 0xFFFF), "{s:?}");
+            assert!(
+                s.chars().all(|c| !c.is_control() && u32::from(c) <= 0xFFFF),
+                "{s:?}"
+            );
         }
     }
 
@@ -241,7 +242,10 @@ mod tests {
             let zone = d.rfind(['Z', '+', '-']).unwrap_or_default();
             let fraction = d[19..zone].trim_start_matches('.');
             assert!(fraction.len() <= CORE_FRACTION_DIGITS, "{d}");
-            if let Some(hours) = d.get(zone + 1..zone + 3).and_then(|h| h.parse::<u32>().ok()) {
+            if let Some(hours) = d
+                .get(zone + 1..zone + 3)
+                .and_then(|h| h.parse::<u32>().ok())
+            {
                 assert!(hours <= CORE_OFFSET_HOURS, "{d}");
             }
         }

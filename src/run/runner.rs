@@ -8,7 +8,8 @@ use super::plan::{self, OperationPlan};
 use super::state::{self, ObjectStates, Source};
 use crate::checks::{self, Answer, Check, Expected, Finding};
 use crate::generate::{
-    Acceptance, FieldKind, PayloadModel, body_strategy, boundary_payloads, invalid_payloads, value_strategy,
+    Acceptance, FieldKind, PayloadModel, body_strategy, boundary_payloads, invalid_payloads,
+    value_strategy,
 };
 use crate::results::{CaseKind, CaseResult, Exchange, Shrink, Verdict};
 use crate::secret::Secrets;
