@@ -706,7 +706,9 @@ fn every_fault_has_a_unique_name_that_parses_back_and_a_description() {
             "unknown-id-upsert",
             "plain-error-body",
             "accept-unknown-property",
-            "no-odata-type"
+            "no-odata-type",
+            "enum-case-insensitive",
+            "nfc-normalizes"
         ]
     );
     assert_eq!(Fault::parse("Wrong-Status"), None);

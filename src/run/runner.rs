@@ -970,6 +970,9 @@ fn recased_acceptance(
     received: &Received,
     strict: bool,
 ) -> Option<Finding> {
+    if !(200..300).contains(&received.status) {
+        return None;
+    }
     let sent: Map<String, Value> = serde_json::from_str(body).ok()?;
     let (name, value) = sent.iter().next().filter(|_| sent.len() == 1)?;
     let value = value.as_str()?;
