@@ -127,3 +127,57 @@ fn the_command_line_exits_0_with_a_warning_and_1_under_strict(#[case] fault: &st
     );
     assert_eq!(strict.status.code(), Some(1), "{}", text(&strict));
 }
+
+/// Serves every request with a 200 and `body`, on a local port; returns the base URL.
+async fn serve_ok(body: &'static str) -> String {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                while let Some(Ok(_)) = common::wire::read_request(&mut socket, &mut buf).await {
+                    let json = ("content-type", "application/json");
+                    let answer = common::wire::reply("200 OK", &[json], body.as_bytes());
+                    if socket.write_all(&answer).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}/beta")
+}
+
+#[rstest]
+#[case::the_member_stored(r#"{"state": "none"}"#, Check::EnumCase, Severity::Warning)]
+#[case::nothing_said_of_what_was_stored("{}", Check::EnumCase, Severity::Warning)]
+#[case::the_other_case_stored(r#"{"state": "None"}"#, Check::InvalidRejected, Severity::Error)]
+#[case::another_value_stored(r#"{"state": "active"}"#, Check::InvalidRejected, Severity::Error)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_swap_accepted_is_a_convention_only_when_the_member_is_stored(
+    #[case] answer: &'static str,
+    #[case] check: Check,
+    #[case] severity: Severity,
+) {
+    let base = serve_ok(answer).await;
+    let mut options = common::options(&base, 1);
+    options.only = Some("update-ndesConnector/invalid/state-enum-wrong-case".into());
+    options
+        .ids
+        .insert("ndesConnectorId".to_string(), "x1".to_string());
+    let results = graph_conformance::run::run(&common::suite(), &options, &mut |_| {})
+        .await
+        .expect("the run completes");
+    let cases = cases(&results);
+    let [case] = cases.as_slice() else {
+        panic!("{cases:#?}");
+    };
+    let checks: Vec<(Check, Severity)> = case
+        .findings
+        .iter()
+        .map(|f| (f.check, f.severity))
+        .collect();
+    assert_eq!(checks, [(check, severity)], "{:#?}", case.findings);
+}
