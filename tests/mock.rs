@@ -706,7 +706,9 @@ fn every_fault_has_a_unique_name_that_parses_back_and_a_description() {
             "unknown-id-upsert",
             "plain-error-body",
             "accept-unknown-property",
-            "no-odata-type"
+            "no-odata-type",
+            "enum-case-insensitive",
+            "nfc-normalizes"
         ]
     );
     assert_eq!(Fault::parse("Wrong-Status"), None);
@@ -817,6 +819,8 @@ async fn patch(mock: &Mock, path: &str, body: Value, fault: Option<Fault>) -> Re
 #[case::plain_error_body(Fault::PlainErrorBody)]
 #[case::accept_unknown_property(Fault::AcceptUnknownProperty)]
 #[case::no_odata_type(Fault::NoOdataType)]
+#[case::enum_case_insensitive(Fault::EnumCaseInsensitive)]
+#[case::nfc_normalizes(Fault::NfcNormalizes)]
 #[tokio::test]
 async fn the_fault_breaks_its_one_behaviour_only_when_selected(#[case] fault: Fault) {
     let mock = Mock::start().await;
@@ -1287,6 +1291,34 @@ async fn the_fault_breaks_its_one_behaviour_only_when_selected(#[case] fault: Fa
                 .send()
                 .await;
             assert!(created.json().get("@odata.type").is_none());
+        }
+        Fault::EnumCaseInsensitive => {
+            let body = json!({ "state": "Active" });
+            let faithful = patch(&mock, NDES_ITEM, body.clone(), None).await;
+            faithful.assert_graph_error(400, "BadRequest");
+            let faulted = patch(&mock, NDES_ITEM, body, Some(fault)).await;
+            assert_eq!(faulted.status, 200, "{}", faulted.text());
+            assert_eq!(faulted.json()["state"], "active", "the member is stored");
+            assert_eq!(mock.get_json(NDES_ITEM).await["state"], "active");
+            let bogus = patch(&mock, NDES_ITEM, json!({ "state": "bogus" }), Some(fault));
+            assert_eq!(
+                bogus.await.status,
+                400,
+                "only the letter case is overlooked"
+            );
+        }
+        Fault::NfcNormalizes => {
+            let body = json!({ "displayName": "Zoe\u{308}" });
+            let faithful = patch(&mock, NDES_ITEM, body.clone(), None).await;
+            assert_eq!(
+                faithful.json()["displayName"],
+                "Zoe\u{308}",
+                "stored as sent"
+            );
+            let faulted = patch(&mock, NDES_ITEM, body, Some(fault)).await;
+            assert_eq!(faulted.status, 200, "{}", faulted.text());
+            assert_eq!(faulted.json()["displayName"], "Zo\u{eb}");
+            assert_eq!(mock.get_json(NDES_ITEM).await["displayName"], "Zo\u{eb}");
         }
     }
 }

@@ -62,6 +62,8 @@ async fn faithful_mock_passes_with_no_error_and_no_warning() {
 #[case::plain_error_body("plain-error-body", Check::ErrorShape)]
 #[case::accept_unknown_property("accept-unknown-property", Check::UnknownProperty)]
 #[case::no_odata_type("no-odata-type", Check::OdataType)]
+#[case::enum_case_insensitive("enum-case-insensitive", Check::EnumCase)]
+#[case::nfc_normalizes("nfc-normalizes", Check::UnicodeNormalization)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_fault_is_flagged_by_the_check_that_enforces_what_it_breaks(
     #[case] name: &str,

@@ -23,11 +23,13 @@ pub enum Check {
     UnknownProperty,
     ErrorShape,
     OdataType,
+    EnumCase,
+    UnicodeNormalization,
 }
 
 impl Check {
     /// Lists every check.
-    pub const ALL: [Check; 15] = [
+    pub const ALL: [Check; 17] = [
         Check::Transport,
         Check::ServerError,
         Check::StatusCode,
@@ -43,6 +45,8 @@ impl Check {
         Check::UnknownProperty,
         Check::ErrorShape,
         Check::OdataType,
+        Check::EnumCase,
+        Check::UnicodeNormalization,
     ];
 
     /// Returns the stable code.
@@ -63,6 +67,8 @@ impl Check {
             Check::UnknownProperty => "unknown-property",
             Check::ErrorShape => "error-shape",
             Check::OdataType => "odata-type",
+            Check::EnumCase => "enum-case",
+            Check::UnicodeNormalization => "unicode-normalization",
         }
     }
 
@@ -86,6 +92,10 @@ impl Check {
                 "convention: error bodies are {\"error\": {\"code\", \"message\"}}"
             }
             Check::OdataType => "convention: responses carry @odata.type",
+            Check::EnumCase => "convention: an enum value in another letter case is rejected",
+            Check::UnicodeNormalization => {
+                "convention: strings are stored as sent, not Unicode-normalised"
+            }
         }
     }
 
@@ -98,6 +108,8 @@ impl Check {
                 | Check::UnknownProperty
                 | Check::ErrorShape
                 | Check::OdataType
+                | Check::EnumCase
+                | Check::UnicodeNormalization
         )
     }
 

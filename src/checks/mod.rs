@@ -14,4 +14,4 @@ pub use response::{
     Answer, Expected, QUOTE_CAP, SuccessVerdict, check_rejected, check_success, check_valid_status,
     describe_status, is_server_error, is_valid_status,
 };
-pub use values::{echo_mismatches, json_kind, same_value};
+pub use values::{echo_mismatches, is_nfc_of, json_kind, same_value};

@@ -35,6 +35,24 @@ pub fn same_value(sent: &Value, got: &Value, is_date: bool) -> bool {
     }
 }
 
+/// Returns `value` with every string in Unicode Normalization Form C.
+pub fn nfc(value: &Value) -> Value {
+    use unicode_normalization::UnicodeNormalization;
+    match value {
+        Value::String(text) => Value::String(text.nfc().collect()),
+        Value::Array(items) => Value::Array(items.iter().map(nfc).collect()),
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), nfc(v))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Tells whether `got` is not what was `sent` but is its NFC normalisation: a server that
+/// stores strings normalised (a convention breach, not a changed value).
+pub fn is_nfc_of(sent: &Value, got: &Value, is_date: bool) -> bool {
+    let normalised = nfc(sent);
+    normalised != *sent && same_value(&normalised, got, is_date)
+}
+
 /// Returns the properties of `sent` that `response` does not echo, skipping annotations and
 /// the properties in `skip` (already reported as a schema failure: one root cause).
 pub fn echo_mismatches(
@@ -55,6 +73,7 @@ pub fn echo_mismatches(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rstest::rstest;
     use serde_json::json;
 
     #[test]
@@ -69,6 +88,21 @@ mod tests {
             &json!("2017-01-01T07:58:36Z"),
             true
         ));
+    }
+
+    #[rstest]
+    #[case::a_composed_accent(json!("e\u{301}"), json!("\u{e9}"), true)]
+    #[case::composed_strings_in_an_array(json!(["A\u{30a}"]), json!(["\u{c5}"]), true)]
+    #[case::a_string_sent_in_nfc_and_changed(json!("\u{e9}"), json!("e"), false)]
+    #[case::another_change_of_a_denormalised_string(json!("e\u{301}x"), json!("\u{e9}"), false)]
+    #[case::the_decomposition_of_a_composed_string(json!("\u{e9}"), json!("e\u{301}"), false)]
+    #[case::an_exact_echo(json!("e\u{301}"), json!("e\u{301}"), false)]
+    fn only_the_nfc_form_of_what_was_sent_is_a_normalisation(
+        #[case] sent: Value,
+        #[case] got: Value,
+        #[case] normalised: bool,
+    ) {
+        assert_eq!(is_nfc_of(&sent, &got, false), normalised);
     }
 
     #[test]

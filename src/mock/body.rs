@@ -53,7 +53,10 @@ pub(crate) fn read_body(
     if faults.has(Fault::ArrayAcceptedAsString) {
         first_items_for_strings(resource, &mut object);
     }
-    let instance = Value::Object(object);
+    let mut instance = Value::Object(object);
+    if faults.has(Fault::EnumCaseInsensitive) {
+        recase_enum_values(&operation.request, &mut instance);
+    }
     let excuses = Excuses { contract, faults };
     if let Some(message) = first_error(&operation.request, &instance, &excuses) {
         return Err(bad(message));
@@ -62,6 +65,9 @@ pub(crate) fn read_body(
         unreachable!("built as an object above");
     };
     normalise_dates(resource, &mut object, faults)?;
+    if faults.has(Fault::NfcNormalizes) {
+        object.values_mut().for_each(nfc_in_place);
+    }
     Ok(object)
 }
 
@@ -93,6 +99,57 @@ fn normalise_dates(
         }
     }
     Ok(())
+}
+
+/// Replaces each enum value that is a member in another letter case by the member (the
+/// [`Fault::EnumCaseInsensitive`] leniency, which some faithful servers have).
+fn recase_enum_values(validator: &Validator, instance: &mut Value) {
+    let recasings: Vec<(String, Value)> = validator
+        .iter_errors(instance)
+        .flat_map(|e| recasing(&e))
+        .collect();
+    for (pointer, member) in recasings {
+        if let Some(value) = instance.pointer_mut(&pointer) {
+            *value = member;
+        }
+    }
+}
+
+/// Returns where an enum error's value is a member in another letter case, and the member.
+fn recasing(error: &ValidationError<'_>) -> Vec<(String, Value)> {
+    match error.kind() {
+        ValidationErrorKind::Enum { options } => {
+            let Some(sent) = error.instance().as_str() else {
+                return Vec::new();
+            };
+            let sent = sent.to_lowercase();
+            let member = options.as_array().and_then(|members| {
+                members
+                    .iter()
+                    .find(|m| m.as_str().is_some_and(|m| m.to_lowercase() == sent))
+            });
+            let pointer = error.instance_path().as_str().to_string();
+            member
+                .map(|m| vec![(pointer, m.clone())])
+                .unwrap_or_default()
+        }
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            context.iter().flatten().flat_map(|e| recasing(e)).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Rewrites every string in `value` in Unicode Normalization Form C (the
+/// [`Fault::NfcNormalizes`] storage, which some faithful servers have).
+fn nfc_in_place(value: &mut Value) {
+    use unicode_normalization::UnicodeNormalization;
+    match value {
+        Value::String(text) => *text = text.nfc().collect(),
+        Value::Array(items) => items.iter_mut().for_each(nfc_in_place),
+        Value::Object(map) => map.values_mut().for_each(nfc_in_place),
+        _ => {}
+    }
 }
 
 /// Replaces each array of strings sent for a plain String property by its first item (the

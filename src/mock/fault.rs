@@ -47,9 +47,11 @@ pub enum Fault {
     PlainErrorBody,
     AcceptUnknownProperty,
     NoOdataType,
+    EnumCaseInsensitive,
+    NfcNormalizes,
 }
 
-const ALL: [Fault; 37] = [
+const ALL: [Fault; 39] = [
     Fault::WrongStatus,
     Fault::MissingProperty,
     Fault::EnumOutOfSet,
@@ -87,6 +89,8 @@ const ALL: [Fault; 37] = [
     Fault::PlainErrorBody,
     Fault::AcceptUnknownProperty,
     Fault::NoOdataType,
+    Fault::EnumCaseInsensitive,
+    Fault::NfcNormalizes,
 ];
 
 impl Fault {
@@ -135,6 +139,8 @@ impl Fault {
             Fault::PlainErrorBody => "plain-error-body",
             Fault::AcceptUnknownProperty => "accept-unknown-property",
             Fault::NoOdataType => "no-odata-type",
+            Fault::EnumCaseInsensitive => "enum-case-insensitive",
+            Fault::NfcNormalizes => "nfc-normalizes",
         }
     }
 
@@ -223,6 +229,10 @@ impl Fault {
                 "request validation accepts properties the schema does not list (stored and echoed)"
             }
             Fault::NoOdataType => "responses omit @odata.type",
+            Fault::EnumCaseInsensitive => {
+                "an enum value in another letter case is accepted and stored as the member"
+            }
+            Fault::NfcNormalizes => "strings are stored NFC-normalised",
         }
     }
 
@@ -235,6 +245,8 @@ impl Fault {
                 | Fault::PlainErrorBody
                 | Fault::AcceptUnknownProperty
                 | Fault::NoOdataType
+                | Fault::EnumCaseInsensitive
+                | Fault::NfcNormalizes
         )
     }
 

@@ -408,15 +408,7 @@ impl Runner<'_> {
                 checks::echo_mismatches(body, response, &verdict.schema_failed, is_date);
             faithful &= mismatches.is_empty();
             for (name, sent, got) in mismatches {
-                let got = self.quote(&got);
-                let msg = format!("`{name}` was sent as {sent} but the response has {got}");
-                findings.push(Finding::new(
-                    Check::Echo,
-                    strict,
-                    name,
-                    msg,
-                    Some(plan.case.status.span.to_string()),
-                ));
+                findings.push(self.echo_finding(plan, name, &sent, &got));
             }
             findings.extend(checks::odata_type_present(response, strict));
             if !plan.is_create() && !verdict.schema_failed.contains("id") {
@@ -440,6 +432,28 @@ impl Runner<'_> {
             cut_off: false,
             sent: true,
         }
+    }
+
+    /// Reports a property the answer does not echo: a string that came back in its NFC
+    /// form was normalised (a convention), any other change is an echo failure.
+    fn echo_finding(
+        &self,
+        plan: &OperationPlan,
+        name: String,
+        sent: &Value,
+        got: &Value,
+    ) -> Finding {
+        let strict = self.options.strict;
+        let quoted = self.quote(got);
+        if checks::is_nfc_of(sent, got, is_date_field(plan, &name)) {
+            let msg = format!(
+                "`{name}` was sent as {sent} but the response has {quoted}, its Unicode NFC normalisation: strings are stored as sent"
+            );
+            return Finding::new(Check::UnicodeNormalization, strict, name, msg, None);
+        }
+        let msg = format!("`{name}` was sent as {sent} but the response has {quoted}");
+        let rule = Some(plan.case.status.span.to_string());
+        Finding::new(Check::Echo, strict, name, msg, rule)
     }
 
     fn new_id(&self, plan: &OperationPlan, response: &Value) -> Option<Finding> {
@@ -976,6 +990,9 @@ impl Runner<'_> {
             Ok(r) => {
                 let answer = answer(r);
                 match checks::check_rejected(answer, what, key, rule, strict) {
+                    Some(finding) if finding.check == Check::InvalidRejected => {
+                        vec![recased_acceptance(plan, body, r, strict).unwrap_or(finding)]
+                    }
                     Some(finding) => vec![finding],
                     None => checks::error_shape(r.status, &r.body, strict, self.client.secrets())
                         .into_iter()
@@ -991,6 +1008,57 @@ impl Runner<'_> {
         };
         Some(self.result(id.to_string(), plan, kind, started, vec![attempt], None))
     }
+}
+
+/// Judges a success answer to a body that sends one enum property as a member in another
+/// letter case: when the answer stores the member (or does not say what it stored), the
+/// acceptance is the enum-case convention's breach, not an invalid value accepted.
+fn recased_acceptance(
+    plan: &OperationPlan,
+    body: &str,
+    received: &Received,
+    strict: bool,
+) -> Option<Finding> {
+    if !(200..300).contains(&received.status) {
+        return None;
+    }
+    let sent: Map<String, Value> = serde_json::from_str(body).ok()?;
+    let (name, value) = sent.iter().next().filter(|_| sent.len() == 1)?;
+    let value = value.as_str()?;
+    let FieldKind::Enum(members) = &plan.model.field(name)?.kind else {
+        return None;
+    };
+    let member = recased_member(members, value)?;
+    let response: Option<Value> = serde_json::from_slice(&received.body).ok();
+    let stored = response.as_ref().and_then(|r| r.get(name.as_str()));
+    let told = match stored {
+        None => "did not say what it stored".to_string(),
+        Some(Value::String(got)) if got == member => format!("stored the member \"{member}\""),
+        Some(_) => return None,
+    };
+    let msg = format!(
+        "the server answered {} to `{name}` as \"{value}\", the member \"{member}\" in another letter case, and {told}; Graph rejects it",
+        received.status
+    );
+    Some(Finding::new(
+        Check::EnumCase,
+        strict,
+        name.as_str(),
+        msg,
+        None,
+    ))
+}
+
+/// Returns the member `value` spells in another letter case (none when it is a member).
+fn recased_member<'m>(members: &'m [String], value: &str) -> Option<&'m str> {
+    if members.iter().any(|m| m == value) {
+        return None;
+    }
+    let lower = value.to_lowercase();
+    members
+        .iter()
+        .find(|m| m.to_lowercase() == lower)
+        .map(String::as_str)
 }
 
 fn answer(received: &Received) -> Answer<'_> {
