@@ -507,7 +507,16 @@ fn a_mock_that_throttles_every_7th_request_gives_no_failure(
 ) {
     let mock = ServedMock::start_with(&["--throttle-every", "7"]);
     let report = tempfile::tempdir().unwrap();
-    let mut args = vec!["--cases", "2", "--base-url", &mock.url];
+    // one request at a time: a retry is the request after a throttled one, never the next
+    // seventh, so two retries always get through
+    let mut args = vec![
+        "--cases",
+        "2",
+        "--concurrency",
+        "1",
+        "--base-url",
+        &mock.url,
+    ];
     args.extend_from_slice(retries);
     let output = bin()
         .arg("run")
