@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::wire::{Request, read_request, reply};
+use common::wire::{Request, forward, read_request, reply};
 
 use graph_conformance::checks::Check;
 use graph_conformance::mock::MockServer;
@@ -132,47 +132,7 @@ async fn answer(state: &State, mut request: Request) -> Vec<u8> {
         }
         _ => {}
     }
-    forward(state, &request).await
-}
-
-async fn forward(state: &State, request: &Request) -> Vec<u8> {
-    let method = reqwest::Method::from_bytes(request.method.as_bytes()).unwrap();
-    let mut outgoing = state
-        .http
-        .request(method, format!("{}{}", state.mock, request.target))
-        .body(request.body.clone());
-    for (name, value) in &request.headers {
-        let hop = [
-            "connection",
-            "content-length",
-            "keep-alive",
-            "accept-encoding",
-        ];
-        if !hop.iter().any(|h| name.eq_ignore_ascii_case(h)) {
-            outgoing = outgoing.header(name.as_str(), value.as_str());
-        }
-    }
-    let response = outgoing.send().await.unwrap();
-    let status = response.status();
-    let status = format!(
-        "{} {}",
-        status.as_u16(),
-        status.canonical_reason().unwrap_or("Unknown")
-    );
-    let headers: Vec<(String, String)> = response
-        .headers()
-        .iter()
-        .filter(|(name, _)| {
-            !["content-length", "transfer-encoding", "connection"].contains(&name.as_str())
-        })
-        .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_string()))
-        .collect();
-    let body = response.bytes().await.unwrap().to_vec();
-    let headers: Vec<(&str, &str)> = headers
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
-    reply(&status, &headers, &body)
+    forward(&state.http, &state.mock, &request).await.reply()
 }
 
 async fn run_against(front: Front, strict: bool) -> Vec<CaseResult> {

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::wire::{Request, read_request, reply};
+use common::wire::{Request, forward, read_request, reply};
 
 use graph_conformance::checks::Check;
 use graph_conformance::mock::{MockConfig, MockServer, Transport};
@@ -137,7 +137,11 @@ async fn answer(state: &State, request: &Request) -> Vec<u8> {
     {
         return throttled(n / every);
     }
-    let (status, headers, body) = forward(state, request).await;
+    let common::wire::Forwarded {
+        status,
+        headers,
+        body,
+    } = forward(&state.http, &state.mock, request).await;
     let coded = match state.front {
         Front::Gzip { anyway } => anyway || accepts_gzip(request.header("accept-encoding")),
         _ => false,
@@ -178,44 +182,6 @@ fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
             .map(|c| c.split(';').next().unwrap_or_default().trim())
             .any(|c| c.eq_ignore_ascii_case("gzip") || c == "*")
     })
-}
-
-/// Forwards `request` to the mock; returns its status line, headers (less those the reply
-/// writes itself) and body.
-async fn forward(state: &State, request: &Request) -> (String, Vec<(String, String)>, Vec<u8>) {
-    let method = reqwest::Method::from_bytes(request.method.as_bytes()).unwrap();
-    let mut outgoing = state
-        .http
-        .request(method, format!("{}{}", state.mock, request.target))
-        .body(request.body.clone());
-    for (name, value) in &request.headers {
-        let hop = [
-            "connection",
-            "content-length",
-            "keep-alive",
-            "accept-encoding",
-        ];
-        if !hop.iter().any(|h| name.eq_ignore_ascii_case(h)) {
-            outgoing = outgoing.header(name.as_str(), value.as_str());
-        }
-    }
-    let response = outgoing.send().await.unwrap();
-    let status = response.status();
-    let status = format!(
-        "{} {}",
-        status.as_u16(),
-        status.canonical_reason().unwrap_or("Unknown")
-    );
-    let headers = response
-        .headers()
-        .iter()
-        .filter(|(name, _)| {
-            !["content-length", "transfer-encoding", "connection"].contains(&name.as_str())
-        })
-        .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_string()))
-        .collect();
-    let body = response.bytes().await.unwrap().to_vec();
-    (status, headers, body)
 }
 
 /// Returns `data` as a gzip member of stored deflate blocks (RFC 1951, 3.2.4; RFC 1952).

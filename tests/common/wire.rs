@@ -90,3 +90,64 @@ pub fn reply(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     out.extend_from_slice(body);
     out
 }
+
+/// What an upstream answered, less the headers a reply writes itself.
+pub struct Forwarded {
+    /// `200 OK`.
+    pub status: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Forwarded {
+    /// Returns the answer as a reply to write back.
+    pub fn reply(&self) -> Vec<u8> {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        reply(&self.status, &headers, &self.body)
+    }
+}
+
+/// Sends `request` on to `upstream` (a service root's origin, `http://127.0.0.1:P`), as a
+/// front before the mock does, and returns what came back.
+pub async fn forward(http: &reqwest::Client, upstream: &str, request: &Request) -> Forwarded {
+    let method = reqwest::Method::from_bytes(request.method.as_bytes()).unwrap();
+    let mut outgoing = http
+        .request(method, format!("{upstream}{}", request.target))
+        .body(request.body.clone());
+    let hop = [
+        "connection",
+        "content-length",
+        "keep-alive",
+        "accept-encoding",
+    ];
+    for (name, value) in &request.headers {
+        if !hop.iter().any(|h| name.eq_ignore_ascii_case(h)) {
+            outgoing = outgoing.header(name.as_str(), value.as_str());
+        }
+    }
+    let response = outgoing.send().await.unwrap();
+    let status = response.status();
+    let status = format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Unknown")
+    );
+    let headers = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| {
+            !["content-length", "transfer-encoding", "connection"].contains(&name.as_str())
+        })
+        .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_string()))
+        .collect();
+    let body = response.bytes().await.unwrap().to_vec();
+    Forwarded {
+        status,
+        headers,
+        body,
+    }
+}
