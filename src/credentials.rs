@@ -119,17 +119,32 @@ fn validate<'t>(raw: &'t str, origin: &TokenOrigin) -> Result<&'t str, TokenErro
         TokenOrigin::File(_) | TokenOrigin::Stdin => raw.trim(),
         TokenOrigin::Flag | TokenOrigin::Environment => raw,
     };
-    if token.is_empty() {
-        return Err(TokenError::Empty {
-            origin: origin.clone(),
-        });
+    let origin = origin.clone();
+    match unsendable(token) {
+        None => Ok(token),
+        Some(Unsendable::Blank) => Err(TokenError::Empty { origin }),
+        Some(Unsendable::ControlCharacter) => Err(TokenError::ControlCharacter { origin }),
     }
-    if token.chars().any(char::is_control) {
-        return Err(TokenError::ControlCharacter {
-            origin: origin.clone(),
-        });
+}
+
+/// Why a token cannot be sent as `Authorization: Bearer <token>` as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsendable {
+    /// Empty, or only spaces.
+    Blank,
+    /// A line break or another control character, which a header cannot carry.
+    ControlCharacter,
+}
+
+/// The one rule of what token can be sent (the CLI and the HTTP client both apply it).
+pub fn unsendable(token: &str) -> Option<Unsendable> {
+    if token.trim().is_empty() {
+        Some(Unsendable::Blank)
+    } else if token.chars().any(char::is_control) {
+        Some(Unsendable::ControlCharacter)
+    } else {
+        None
     }
-    Ok(token)
 }
 
 #[cfg(test)]
@@ -141,6 +156,7 @@ mod tests {
 
     #[rstest]
     #[case::empty_environment("", "GRAPH_TOKEN is empty")]
+    #[case::blank_environment("   ", "GRAPH_TOKEN is empty")]
     #[case::line_feed("abc\ndef", "line break")]
     #[case::carriage_return("abc\r", "line break")]
     #[case::nul("abc\0def", "control character")]

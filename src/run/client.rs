@@ -126,7 +126,9 @@ pub enum ClientError {
     Header(String),
     #[error("the token is empty: give a non-empty token (GRAPH_TOKEN or --token)")]
     EmptyToken,
-    #[error("the token cannot be sent in an HTTP header: it holds a character such as CR or LF")]
+    #[error(
+        "the token cannot be sent in an HTTP header: it holds a line break or another control character"
+    )]
     Token,
 }
 
@@ -767,8 +769,10 @@ fn header_pair(name: &str, value: &str, secret: bool) -> Result<HeaderPair, Clie
 /// Returns the `Authorization` value for `token`, marked sensitive; an empty token, or one
 /// no HTTP header can carry (CR, LF), is an error rather than a request that lies.
 fn authorization(token: &str) -> Result<reqwest::header::HeaderValue, ClientError> {
-    if token.trim().is_empty() {
-        return Err(ClientError::EmptyToken);
+    match crate::credentials::unsendable(token) {
+        Some(crate::credentials::Unsendable::Blank) => return Err(ClientError::EmptyToken),
+        Some(crate::credentials::Unsendable::ControlCharacter) => return Err(ClientError::Token),
+        None => {}
     }
     let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
         .map_err(|_| ClientError::Token)?;

@@ -326,9 +326,19 @@ impl Runner<'_> {
         path: &str,
         body: &Map<String, Value>,
     ) -> Attempt {
-        let text = Value::Object(body.clone()).to_string();
-        let (exchange, received) = self.send(plan, path, Some(text), true).await;
+        let (exchange, received) = self.send_object(plan, path, body).await;
         self.judge_success(plan, path, body, exchange, received)
+    }
+
+    /// Sends `body` as the operation's JSON object, with the token.
+    async fn send_object(
+        &self,
+        plan: &OperationPlan<'_>,
+        path: &str,
+        body: &Map<String, Value>,
+    ) -> (Exchange, Result<Received, NoAnswer>) {
+        let text = Value::Object(body.clone()).to_string();
+        self.send(plan, path, Some(text), true).await
     }
 
     /// Sends a body at an edge no page states: a 4xx is a fine answer (only its error body
@@ -340,8 +350,7 @@ impl Runner<'_> {
         path: &str,
         body: &Map<String, Value>,
     ) -> Attempt {
-        let text = Value::Object(body.clone()).to_string();
-        let (exchange, received) = self.send(plan, path, Some(text), true).await;
+        let (exchange, received) = self.send_object(plan, path, body).await;
         match &received {
             Ok(r) if (400..500).contains(&r.status) => {
                 let strict = self.options.strict;
