@@ -2,12 +2,15 @@
 //! operation, and everything a report needs to point back at the page.
 
 use crate::diagnostic::Diagnostic;
-use crate::model::{Example, Method, Operation, OperationKind, OperationSpans, Parameter, Status};
+use crate::model::{
+    Example, Method, Operation, OperationKind, OperationSpans, Parameter, RequestBody,
+    ResponseBody, Status,
+};
 use crate::schema::{Variant, schema_id};
 use serde::{Deserialize, Serialize};
 
 /// The version of the case file format; bumped on incompatible changes.
-pub const CASE_FORMAT: u32 = 1;
+pub const CASE_FORMAT: u32 = 2;
 
 /// One operation's case file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,8 +21,21 @@ pub struct CaseFile {
     pub kind: OperationKind,
     pub method: Method,
     pub path: String,
+    /// The operation's other documented paths.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternative_paths: Vec<String>,
     pub parameters: Vec<Parameter>,
     pub resource: String,
+    /// What the request carries.
+    pub request_body: RequestBody,
+    /// What a successful response carries, as the page's words state it.
+    pub response: ResponseBody,
+    /// The OData query options the page states support for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub query_options: Vec<String>,
+    /// The page states that an actual call returns every property.
+    #[serde(default)]
+    pub returns_all_properties: bool,
     pub status: Status,
     /// `$ref` of the request body schema (`<id>#/$defs/request`).
     pub request_schema: String,
@@ -52,8 +68,13 @@ impl CaseFile {
             kind: operation.kind,
             method: operation.method,
             path: operation.path.clone(),
+            alternative_paths: operation.alternative_paths.clone(),
             parameters: operation.parameters.clone(),
             resource: operation.resource.clone(),
+            request_body: operation.request_body.clone(),
+            response: operation.response.clone(),
+            query_options: operation.query_options.clone(),
+            returns_all_properties: operation.returns_all_properties,
             status: operation.status.clone(),
             request_schema: schema_ref(Variant::Request),
             response_schema: schema_ref(Variant::Response),

@@ -4,7 +4,9 @@
 use crate::diagnostic::{Code, Diagnostic};
 use crate::docs::{Page, read_page};
 use crate::input_file::{InputFileError, PAGE_LIMIT, read_bounded};
-use crate::model::{Operation, OperationSpans, Property, Resource, Span};
+use crate::model::{
+    Method, Operation, OperationKind, OperationSpans, Property, RequestBody, Resource, Span,
+};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -115,6 +117,7 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>, InputError> {
 /// Derives the contract from `pages`.
 pub fn derive(pages: &[PageSource]) -> Derivation {
     let mut merger = Merger::default();
+    let mut read = Vec::new();
     for source in pages {
         if source.text.contains('\u{fffd}') {
             let span = Span::new(&source.name, 1, 1);
@@ -127,18 +130,68 @@ pub fn derive(pages: &[PageSource]) -> Derivation {
         }
         let report = read_page(&source.name, &source.text);
         merger.diagnostics.extend(report.diagnostics);
-        if let Some(page) = report.page {
-            merger.add(page);
+        read.extend(report.page);
+    }
+    let spelling = spellings(read.iter().map(|p| p.resource.as_str()));
+    for mut page in read {
+        if let Some(name) = spelling.get(&page.resource.to_lowercase()) {
+            page.resource.clone_from(name);
         }
+        merger.add(page);
     }
     merger.finish(pages.len())
+}
+
+/// One spelling per resource name that pages write in several letter cases (`DriveItem`,
+/// `driveitem`, `driveItem`): Graph type names are camelCase, so the spelling that starts
+/// with a lower-case letter and has the most upper-case ones wins (then the first in order).
+fn spellings<'a>(names: impl Iterator<Item = &'a str>) -> BTreeMap<String, String> {
+    let mut best: BTreeMap<String, String> = BTreeMap::new();
+    let rank = |n: &str| {
+        let lower_first = n.starts_with(|c: char| c.is_ascii_lowercase());
+        let uppers = n.chars().filter(char::is_ascii_uppercase).count();
+        (lower_first, uppers, std::cmp::Reverse(n.to_string()))
+    };
+    for name in names {
+        let entry = best
+            .entry(name.to_lowercase())
+            .or_insert_with(|| name.to_string());
+        if rank(name) > rank(entry) {
+            *entry = name.to_string();
+        }
+    }
+    best
 }
 
 #[derive(Default)]
 struct Merger {
     resources: BTreeMap<String, Resource>,
-    operations: BTreeMap<String, Operation>,
+    operations: Vec<Operation>,
+    /// Each documented (method, path) to the operation that holds it.
+    routes: BTreeMap<(Method, String), usize>,
     diagnostics: Vec<Diagnostic>,
+}
+
+/// A path as routes compare: placeholder names erased, letter case folded (Graph compares
+/// segments case-insensitively), so `/users/{id}` and `/Users/{usersId}` are one route.
+fn route(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_placeholder = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_placeholder = true;
+                out.push('{');
+            }
+            '}' => {
+                in_placeholder = false;
+                out.push('}');
+            }
+            _ if in_placeholder => {}
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
 }
 
 impl Merger {
@@ -161,11 +214,40 @@ impl Merger {
             ));
             return;
         }
-        let id = format!("{}-{}", page.kind.verb(), page.resource);
-        if let Some(other) = self.operations.get(&id) {
+        let routes: Vec<(Method, String)> = std::iter::once(&page.path)
+            .chain(&page.alternative_paths)
+            .map(|p| (page.method, route(p)))
+            .collect();
+        // the same operation: its first path is one already known, or another of its paths
+        // is known for the same resource (pages that list many paths do not chain unrelated
+        // operations together)
+        let known = self.routes.get(&routes[0]).copied().or_else(|| {
+            routes
+                .iter()
+                .filter_map(|r| self.routes.get(r).copied())
+                .find(|&i| self.operations[i].resource == page.resource)
+        });
+        if let Some(index) = known {
+            self.merge_page(index, page, routes);
+            return;
+        }
+        self.merge_resource(&page);
+        let index = self.operations.len();
+        for r in routes {
+            self.routes.insert(r, index);
+        }
+        self.operations.push(operation(page));
+    }
+
+    /// Adds a page that documents an operation already known: its paths, table rows and
+    /// examples join the operation, its request line is kept among the sources; a page that
+    /// documents the route as another kind contradicts it.
+    fn merge_page(&mut self, index: usize, page: Page, routes: Vec<(Method, String)>) {
+        let existing = &self.operations[index];
+        if existing.kind != page.kind {
             let msg = format!(
-                "operation `{id}` is already documented at {}; this page is not used",
-                other.spans.request_line
+                "`{} {}` is documented as a {} at {} but as a {} here; this page is not used",
+                page.method, page.path, existing.kind, existing.spans.request_line, page.kind
             );
             self.diagnostics.push(Diagnostic::new(
                 Code::DuplicateOperation,
@@ -174,28 +256,37 @@ impl Merger {
             ));
             return;
         }
-        if !self.merge_resource(&page) {
-            return;
+        if page.resource == existing.resource {
+            self.merge_resource(&page);
         }
-        let operation = Operation {
-            id: id.clone(),
-            kind: page.kind,
-            title: page.title,
-            method: page.method,
-            path: page.path,
-            parameters: page.parameters,
-            resource: page.resource,
-            status: page.status.clone(),
-            examples: page.examples,
-            page: page.file,
-            spans: OperationSpans {
-                title: page.title_span,
-                request_line: page.request_line,
-                property_table: page.property_table,
-                status: page.status.span,
-            },
-        };
-        self.operations.insert(id, operation);
+        for r in routes {
+            self.routes.entry(r).or_insert(index);
+        }
+        let operation = &mut self.operations[index];
+        for path in std::iter::once(&page.path).chain(&page.alternative_paths) {
+            let known = std::iter::once(&operation.path)
+                .chain(&operation.alternative_paths)
+                .any(|p| route(p) == route(path));
+            if !known {
+                operation.alternative_paths.push(path.clone());
+            }
+        }
+        if let RequestBody::Parameters { parameters } = &mut operation.request_body {
+            for p in &page.properties {
+                if !parameters.iter().any(|known| known.name == p.name) {
+                    parameters.push(p.clone());
+                }
+            }
+        }
+        for option in page.query_options {
+            if !operation.query_options.contains(&option) {
+                operation.query_options.push(option);
+            }
+        }
+        operation.query_options.sort();
+        operation.returns_all_properties |= page.returns_all_properties;
+        operation.examples.extend(page.examples);
+        operation.spans.merged.push(page.request_line);
     }
 
     /// Returns the resource whose name equals `name` but for letter case (`Widget`, `widget`).
@@ -205,50 +296,175 @@ impl Merger {
             .find(|r| r.name != name && r.name.eq_ignore_ascii_case(name))
     }
 
-    /// Merges the page's table into its resource; false when they conflict.
-    fn merge_resource(&mut self, page: &Page) -> bool {
+    /// Merges the page's table into its resource (only pages that send the resource describe
+    /// it); a property typed otherwise than where it was first documented is an error naming
+    /// both places, and the first definition stays.
+    fn merge_resource(&mut self, page: &Page) {
+        let describes = page.kind.sends_resource() && page.property_table.is_some();
+        let table = page
+            .property_table
+            .clone()
+            .unwrap_or_else(|| page.request_line.clone());
         let Some(existing) = self.resources.get_mut(&page.resource) else {
             let resource = Resource {
                 name: page.resource.clone(),
-                properties: page.properties.clone(),
-                spans: vec![page.property_table.clone()],
+                properties: if describes {
+                    page.properties.clone()
+                } else {
+                    Vec::new()
+                },
+                spans: if describes { vec![table] } else { Vec::new() },
             };
             self.resources.insert(page.resource.clone(), resource);
-            return true;
+            return;
         };
-        let conflicts: Vec<Diagnostic> = page
-            .properties
-            .iter()
-            .filter_map(|p| {
-                existing
-                    .property(&p.name)
-                    .and_then(|known| conflict(&page.resource, known, p))
-            })
-            .collect();
-        if !conflicts.is_empty() {
-            self.diagnostics.extend(conflicts);
-            return false;
+        if !describes {
+            return;
         }
         for property in &page.properties {
-            if existing.property(&property.name).is_none() {
-                existing.properties.push(property.clone());
+            match existing.property(&property.name) {
+                Some(known) => self
+                    .diagnostics
+                    .extend(conflict(&page.resource, known, property)),
+                None => existing.properties.push(property.clone()),
             }
         }
-        existing.spans.push(page.property_table.clone());
-        true
+        existing.spans.push(table);
     }
 
     fn finish(mut self, pages: usize) -> Derivation {
+        assign_ids(&mut self.operations);
+        self.operations.sort_by(|a, b| a.id.cmp(&b.id));
         self.diagnostics.sort();
         self.diagnostics.dedup();
         Derivation {
             contract: Contract {
                 resources: self.resources.into_values().collect(),
-                operations: self.operations.into_values().collect(),
+                operations: self.operations,
             },
             diagnostics: self.diagnostics,
             pages,
         }
+    }
+}
+
+/// The operation a page documents (its id is assigned once every page is read).
+fn operation(page: Page) -> Operation {
+    let property_table = page
+        .property_table
+        .clone()
+        .unwrap_or_else(|| page.request_line.clone());
+    Operation {
+        id: String::new(),
+        kind: page.kind,
+        title: page.title,
+        method: page.method,
+        path: page.path,
+        alternative_paths: page.alternative_paths,
+        parameters: page.parameters,
+        resource: page.resource,
+        request_body: page.request_body,
+        response: page.response,
+        query_options: page.query_options,
+        returns_all_properties: page.returns_all_properties,
+        status: page.status.clone(),
+        examples: page.examples,
+        page: page.file,
+        spans: OperationSpans {
+            title: page.title_span,
+            request_line: page.request_line,
+            property_table,
+            status: page.status.span,
+            merged: Vec::new(),
+        },
+    }
+}
+
+/// Gives every operation its id: `<verb>-<resource>` (actions, functions and references
+/// add the name they call or navigate), qualified by the path's segments where that alone
+/// would collide, case-insensitively (ids are file names).
+fn assign_ids(operations: &mut [Operation]) {
+    let bases: Vec<String> = operations.iter().map(base_id).collect();
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
+    for base in &bases {
+        *count.entry(base.to_lowercase()).or_default() += 1;
+    }
+    let mut taken: BTreeMap<String, usize> = BTreeMap::new();
+    let mut order: Vec<usize> = (0..operations.len()).collect();
+    order.sort_by(|&a, &b| {
+        (&operations[a].path, operations[a].method)
+            .cmp(&(&operations[b].path, operations[b].method))
+    });
+    for i in order {
+        let base = &bases[i];
+        let mut id = if count[&base.to_lowercase()] > 1 {
+            format!("{base}-{}", path_slug(&operations[i].path))
+        } else {
+            base.clone()
+        };
+        let n = taken.entry(id.to_lowercase()).or_default();
+        *n += 1;
+        if *n > 1 {
+            id = format!("{id}-{n}");
+        }
+        operations[i].id = id;
+    }
+}
+
+fn base_id(operation: &Operation) -> String {
+    let verb = operation.kind.verb();
+    let resource = &operation.resource;
+    let segments: Vec<&str> = operation
+        .path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let named = |s: &str| !s.starts_with('{') && !s.starts_with('$') && !s.starts_with('(');
+    let called = |s: &str| {
+        let name = s.split('(').next().unwrap_or(s);
+        name.rsplit('.').next().unwrap_or(name).to_string()
+    };
+    match operation.kind {
+        OperationKind::Action | OperationKind::Function => {
+            let name = segments.last().map(|s| called(s)).unwrap_or_default();
+            format!("{verb}-{resource}-{name}")
+        }
+        OperationKind::AddReference
+        | OperationKind::RemoveReference
+        | OperationKind::ListReferences => {
+            let nav = segments
+                .iter()
+                .rev()
+                .find(|s| named(s))
+                .map(|s| called(s))
+                .unwrap_or_default();
+            format!("{verb}-{resource}-{nav}")
+        }
+        OperationKind::Get
+        | OperationKind::List
+        | OperationKind::Create
+        | OperationKind::Update
+        | OperationKind::Replace
+        | OperationKind::Delete => format!("{verb}-{resource}"),
+    }
+}
+
+/// The named segments of a path joined by `-` (`/users/{id}/memberOf` gives `users-memberOf`).
+fn path_slug(path: &str) -> String {
+    let slug: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty() && !s.starts_with('{'))
+        .map(|s| {
+            s.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    if slug.is_empty() {
+        "root".into()
+    } else {
+        slug.join("-")
     }
 }
 
@@ -269,7 +485,7 @@ fn conflict(resource: &str, known: &Property, new: &Property) -> Option<Diagnost
     let (a, b) = (describe(known), describe(new));
     (a != b).then(|| {
         let msg = format!(
-            "property `{}` of `{resource}` is {b} here but {a} at {}; this page is not used",
+            "property `{}` of `{resource}` is {b} here but {a} at {}; the first definition is used",
             new.name, known.span
         );
         Diagnostic::new(Code::PropertyConflict, new.span.clone(), msg)

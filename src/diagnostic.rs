@@ -41,7 +41,10 @@ pub enum Code {
     DuplicateOperation,
     UnsafePath,
     NameCollision,
+    NotAPath,
     // warnings
+    ExampleShape,
+    OtherMethods,
     ExampleEnum,
     ExampleType,
     ExampleFormat,
@@ -72,6 +75,9 @@ impl Code {
             Code::DuplicateOperation => "duplicate-operation",
             Code::UnsafePath => "unsafe-path",
             Code::NameCollision => "name-collision",
+            Code::NotAPath => "not-a-path",
+            Code::ExampleShape => "example-shape",
+            Code::OtherMethods => "other-methods",
             Code::ExampleEnum => "example-enum",
             Code::ExampleType => "example-type",
             Code::ExampleFormat => "example-format",
@@ -93,10 +99,9 @@ impl Code {
     pub fn severity(self) -> Severity {
         match self {
             Code::NoRequestLine
-            | Code::NoPropertyTable
             | Code::NoSuccessStatus
-            | Code::ExampleNotJson
             | Code::ExampleMalformed
+            | Code::NotAPath
             | Code::PropertyConflict
             | Code::DuplicateOperation
             | Code::UnsafePath
@@ -111,7 +116,11 @@ impl Code {
     pub fn contradicts_page(self) -> bool {
         matches!(
             self,
-            Code::ExampleEnum | Code::ExampleType | Code::ExampleFormat | Code::ExampleOdataType
+            Code::ExampleEnum
+                | Code::ExampleType
+                | Code::ExampleFormat
+                | Code::ExampleOdataType
+                | Code::ExampleShape
         )
     }
 }

@@ -254,41 +254,157 @@ impl Example {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Parameter {
     pub name: String,
-    /// Where the parameter appears; only `path` today.
+    /// Where the parameter appears: `path`, `query` or `function` (inside `name(...)`).
     #[serde(rename = "in")]
     pub location: String,
 }
 
-/// What an operation does to its resource.
+/// What an operation does, decided from its method, path, title and response sentence.
+///
+/// The set is closed: code that depends on the kind matches on it exhaustively, so a new
+/// kind is a compile error wherever it is not handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OperationKind {
+    /// GET of one object (or a singleton, or a navigation to one object).
+    Get,
+    /// GET of a collection: `{"value": [...]}` with `@odata.nextLink` paging.
+    List,
+    /// POST of a new object into a collection.
     Create,
+    /// PATCH of some properties.
     Update,
+    /// PUT of a whole object (or of a stream).
+    Replace,
+    /// DELETE of an object.
+    Delete,
+    /// POST of a bound or unbound action, with a parameter table.
+    Action,
+    /// GET of a function, its parameters in the path.
+    Function,
+    /// POST (or PUT) of an `@odata.id` to a navigation's `$ref`.
+    AddReference,
+    /// DELETE of a navigation's `$ref`.
+    RemoveReference,
+    /// GET of a navigation's `$ref`: the `@odata.id`s of what it references.
+    ListReferences,
 }
 
 impl OperationKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [OperationKind; 11] = [
+        OperationKind::Get,
+        OperationKind::List,
+        OperationKind::Create,
+        OperationKind::Update,
+        OperationKind::Replace,
+        OperationKind::Delete,
+        OperationKind::Action,
+        OperationKind::Function,
+        OperationKind::AddReference,
+        OperationKind::RemoveReference,
+        OperationKind::ListReferences,
+    ];
+
     /// Returns the verb used in operation ids.
     pub fn verb(self) -> &'static str {
         match self {
+            OperationKind::Get => "get",
+            OperationKind::List => "list",
             OperationKind::Create => "create",
             OperationKind::Update => "update",
+            OperationKind::Replace => "replace",
+            OperationKind::Delete => "delete",
+            OperationKind::Action => "action",
+            OperationKind::Function => "function",
+            OperationKind::AddReference => "add-ref",
+            OperationKind::RemoveReference => "remove-ref",
+            OperationKind::ListReferences => "list-ref",
         }
     }
+
+    /// Tells whether an operation of this kind sends a resource's properties as its body
+    /// (and so contributes its property table to the resource).
+    pub fn sends_resource(self) -> bool {
+        match self {
+            OperationKind::Create | OperationKind::Update | OperationKind::Replace => true,
+            OperationKind::Get
+            | OperationKind::List
+            | OperationKind::Delete
+            | OperationKind::Action
+            | OperationKind::Function
+            | OperationKind::AddReference
+            | OperationKind::RemoveReference
+            | OperationKind::ListReferences => false,
+        }
+    }
+}
+
+impl std::fmt::Display for OperationKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.verb())
+    }
+}
+
+/// What an operation's request carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RequestBody {
+    /// No body ("Do not supply a request body").
+    None,
+    /// The resource's properties (all of them for a create or replace, some for an update).
+    Resource,
+    /// An action's parameters, from its parameter table.
+    Parameters { parameters: Vec<Property> },
+    /// `{"@odata.id": "..."}` naming the object to reference.
+    Reference,
+    /// Raw content (`PUT .../$value`).
+    Stream,
+}
+
+/// What a successful response carries, as the page's words state it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ResponseBody {
+    /// No body (`204 No Content`, or nothing stated).
+    None,
+    /// One object of the named resource.
+    Resource { name: String },
+    /// `{"value": [...]}` of objects of the named resource.
+    Collection { name: String },
+    /// A primitive value (`{"value": ...}`) or a collection of them.
+    Primitive {
+        #[serde(rename = "type")]
+        ty: EdmType,
+    },
+    /// Raw content (`GET .../$value`).
+    Stream,
 }
 
 /// One documented operation on a resource.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Operation {
-    /// Stable id: `<verb>-<resource>` (`update-ndesConnector`).
+    /// Stable id, unique per (method, path) and case-insensitively: `<verb>-<resource>`
+    /// (`update-ndesConnector`), qualified by the path when that alone would collide.
     pub id: String,
     pub kind: OperationKind,
     pub title: String,
     pub method: Method,
     /// The path template relative to the service root, `{placeholders}` kept.
     pub path: String,
+    /// Every other documented path of the same operation (`/me/...` beside `/users/{id}/...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternative_paths: Vec<String>,
     pub parameters: Vec<Parameter>,
     pub resource: String,
+    pub request_body: RequestBody,
+    pub response: ResponseBody,
+    /// The OData query options the page states support for (`$select`, `$top`, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub query_options: Vec<String>,
+    /// The page states that an actual call returns every property.
+    #[serde(default)]
+    pub returns_all_properties: bool,
     pub status: Status,
     pub examples: Vec<Example>,
     /// The file name of the page (not a machine path).
@@ -303,4 +419,7 @@ pub struct OperationSpans {
     pub request_line: Span,
     pub property_table: Span,
     pub status: Span,
+    /// The request lines of the other pages that document the same operation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged: Vec<Span>,
 }

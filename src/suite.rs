@@ -39,6 +39,21 @@ pub enum SuiteError {
     Schema { reference: String, message: String },
 }
 
+/// Refuses a case file of another format than this version reads.
+fn check_format(file: &str, format: u32) -> Result<(), SuiteError> {
+    if format == crate::case::CASE_FORMAT {
+        return Ok(());
+    }
+    Err(SuiteError::Invalid {
+        file: file.to_string(),
+        pointer: "/format".into(),
+        message: format!(
+            "case format {format}, but this version reads format {}: derive the suite again with this version",
+            crate::case::CASE_FORMAT
+        ),
+    })
+}
+
 impl Suite {
     /// Loads `DIR/schemas/*.json` and `DIR/cases/*.json`.
     pub fn load(dir: &Path) -> Result<Suite, SuiteError> {
@@ -79,6 +94,7 @@ impl Suite {
                 suite.schemas.insert(name.to_string(), value);
             } else if path.starts_with("cases/") {
                 let case: CaseFile = parse(path, text)?;
+                check_format(path, case.format)?;
                 check_path(path, &case.path)?;
                 case_files.push((path.clone(), case));
             }

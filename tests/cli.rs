@@ -215,15 +215,15 @@ fn derive_removes_files_it_no_longer_produces() {
 #[test]
 fn a_page_error_exits_1_and_names_file_and_line() {
     let broken = PAGE.replace(
-        "\"mode\": \"idle\"\n}\n```\n### Response",
-        "\"mode\": idle\n}\n```\n### Response",
+        "PATCH /factory/sprockets/{sprocketId}",
+        "PATCH ** Collection URI for factory.sprocket not found",
     );
     let pages = pages_dir(&[("broken.md", &broken)]);
     let out = tempfile::tempdir().unwrap();
     let output = derive(pages.path(), out.path(), &[]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        stderr(&output).contains("broken.md:28:11: error[example-not-json]"),
+        stderr(&output).contains("broken.md:7:1: error[not-a-path]"),
         "{}",
         stderr(&output)
     );

@@ -801,10 +801,10 @@ Widgets are small things that do one job each.
     &[(Code::Skipped, "widgets-overview.md", "# Widgets overview", "not an API reference page")],
     &[]
 )]
-#[case::patch_without_property_table_is_an_error(
+#[case::patch_without_property_table_is_a_warning_and_kept(
     vec![inline("update-widget.md", NO_TABLE_PAGE)],
-    &[(Code::NoPropertyTable, "update-widget.md", "PATCH /widgets/{widgetId}", "a PATCH page needs a property table")],
-    &[]
+    &[(Code::NoPropertyTable, "update-widget.md", "PATCH /widgets/{widgetId}", "the PATCH page has no property table")],
+    &["update-widget"]
 )]
 #[case::row_that_names_no_property_is_a_warning(
     vec![table_page("|Property|Type|Description|\n|:---|:---|:---|\n|See [sprocket](../resources/sprocket.md)|String|All of them.|\n|teeth|Int32|How many teeth.|")],
@@ -836,40 +836,40 @@ Widgets are small things that do one job each.
     &[(Code::Encoding, "update-widget.md", "---", "not valid UTF-8")],
     &["update-widget"]
 )]
-#[case::example_body_that_is_not_json_is_an_error_pointing_into_the_body(
+#[case::example_body_that_is_not_json_drops_the_example_not_the_operation(
     vec![variant("update-widget.md", &[("\"state\": \"on\"\n}", "\"state\": on\n}")])],
-    &[(Code::ExampleNotJson, "update-widget.md", "on\n}", "the example body is not JSON: expected value at line 4 column 12")],
-    &[]
+    &[(Code::ExampleNotJson, "update-widget.md", "on\n}", "the example body is not JSON, so this example is not used: expected value at line 4 column 12")],
+    &["update-widget"]
 )]
-#[case::get_page_is_skipped_with_one_note(
+#[case::get_page_is_a_get_operation(
     vec![inline("get-widget.md", GET_PAGE)],
-    &[(Code::Skipped, "get-widget.md", "GET /widgets/{widgetId}", "GET pages are not derived yet")],
-    &[]
+    &[],
+    &["get-widget"]
 )]
-#[case::delete_page_is_skipped(
+#[case::delete_page_is_a_delete_operation(
     vec![inline("delete-widget.md", DELETE_PAGE)],
-    &[(Code::Skipped, "delete-widget.md", "DELETE /widgets/{widgetId}", "DELETE pages are not derived yet")],
-    &[]
+    &[],
+    &["delete-widget"]
 )]
-#[case::ref_post_is_skipped(
+#[case::ref_post_adds_a_reference_named_after_the_navigation(
     vec![inline("add-widget-owner.md", REF_PAGE)],
-    &[(Code::Skipped, "add-widget-owner.md", "POST /widgets/{widgetId}/owners/$ref", "reference ($ref) operations are not derived")],
-    &[]
+    &[],
+    &["add-ref-widget-owners"]
 )]
-#[case::action_with_parameter_table_is_skipped(
+#[case::post_with_a_parameter_table_is_an_action_named_after_what_it_calls(
     vec![inline("widget-reset.md", ACTION_PAGE)],
-    &[(Code::Skipped, "widget-reset.md", "POST /widgets/{widgetId}/reset", "POST action with a parameter table")],
-    &[]
+    &[],
+    &["action-widget-reset"]
 )]
 #[case::several_request_lines_with_mixed_methods_first_decides(
     vec![variant("update-widget.md", &[("PATCH /widgets/{widgetId}\n", "PUT /widgets/{widgetId}\nPATCH /widgets/{widgetId}\n")])],
-    &[(Code::Skipped, "update-widget.md", "PUT /widgets/{widgetId}", "PUT pages are not derived yet")],
-    &[]
+    &[(Code::OtherMethods, "update-widget.md", "PUT /widgets/{widgetId}", "also documents PATCH; only PUT is derived")],
+    &["replace-widget"]
 )]
-#[case::post_that_neither_creates_nor_returns_201_is_skipped(
+#[case::post_whose_body_is_a_representation_creates_whatever_its_title(
     vec![variant("create-widget.md", &[("# Create widget", "# Provision widget"), ("`201 Created`", "`200 OK`"), ("HTTP/1.1 201 Created", "HTTP/1.1 200 OK")])],
-    &[(Code::Skipped, "create-widget.md", "POST /widgets", "POST that neither creates (title) nor returns `201 Created`")],
-    &[]
+    &[],
+    &["create-widget"]
 )]
 #[case::two_pages_disagreeing_on_a_property_is_an_error_naming_both(
     vec![
@@ -880,9 +880,9 @@ Widgets are small things that do one job each.
         Code::PropertyConflict,
         "update-widget.md",
         "|state|",
-        "property `state` of `widget` is `widgetState` with values off, on here but `widgetState` with values off, on, paused at create-widget.md:40:1; this page is not used",
+        "property `state` of `widget` is `widgetState` with values off, on here but `widgetState` with values off, on, paused at create-widget.md:40:1; the first definition is used",
     )],
-    &["create-widget"]
+    &["create-widget", "update-widget"]
 )]
 #[case::pages_that_agree_on_a_property_in_another_order_do_not_conflict(
     vec![
@@ -892,20 +892,15 @@ Widgets are small things that do one job each.
     &[],
     &["create-widget", "update-widget"]
 )]
-#[case::duplicate_operation_is_an_error(
+#[case::two_pages_of_one_operation_merge_into_one(
     vec![fixture("update-widget.md"), named("update-widget-again.md", fixture("update-widget.md"))],
-    &[(
-        Code::DuplicateOperation,
-        "update-widget-again.md",
-        "PATCH /widgets/{widgetId}",
-        "operation `update-widget` is already documented at update-widget.md:27:1; this page is not used",
-    )],
+    &[],
     &["update-widget"]
 )]
 #[case::example_body_that_is_not_json_points_at_the_character_column(
     vec![variant("update-widget.md", &[("\"state\": \"on\"\n}", "\"state\": \"åå\", \"x\": on\n}")])],
-    &[(Code::ExampleNotJson, "update-widget.md", "on\n}", "the example body is not JSON: expected value")],
-    &[]
+    &[(Code::ExampleNotJson, "update-widget.md", "on\n}", "the example body is not JSON, so this example is not used: expected value")],
+    &["update-widget"]
 )]
 #[case::example_body_with_a_non_json_content_type_is_not_read_as_json(
     vec![variant("update-widget.md", &[("### Response\n", "``` http\nPUT https://graph.microsoft.com/beta/widgets/{widgetId}/icon\nContent-Type: image/png\n\n<PNG bytes>\n```\n\n### Response\n")])],
@@ -963,12 +958,12 @@ fn reports(
     "update-widget.md:73:1: warning[example-status]: the example response is `202 Accepted` but the page documents `200 OK`"
 )]
 #[case::error_prints_error_and_code(
-    inline("update-widget.md", NO_TABLE_PAGE),
-    "update-widget.md:6:1: error[no-property-table]: a PATCH page needs a property table (|Property|Type|Description|) under `Request body`"
+    inline("update-widget.md", &NO_TABLE_PAGE.replace("PATCH /widgets", "PATCH ~/widgets")),
+    "update-widget.md:6:1: error[not-a-path]: the request line `PATCH ~/widgets/{widgetId}` does not name a path: write it from the service root (`PATCH /users/{id}`)"
 )]
 #[case::skipped_page_prints_a_note(
-    inline("get-widget.md", GET_PAGE),
-    "get-widget.md:8:1: note: skipped: GET pages are not derived yet; only create (POST) and update (PATCH) pages are"
+    inline("widgets-overview.md", OVERVIEW_PAGE),
+    "widgets-overview.md:1:1: note: skipped: not an API reference page: it has no `HTTP request` section"
 )]
 fn prints_diagnostics_like_rustc(#[case] source: PageSource, #[case] expected: &str) {
     let derivation = derive(std::slice::from_ref(&source));
@@ -1014,10 +1009,10 @@ fn reads_the_same_page_whatever_the_encoding(
     ],
     &["update-gizmo PATCH /things/gizmos/{gizmoId} 200", "update-widget PATCH /widgets/{widgetId} 200"]
 )]
-#[case::skipped_pages_add_nothing(
+#[case::a_get_page_adds_its_operation_but_no_properties(
     vec![inline("get-widget.md", GET_PAGE), fixture("update-gizmo.md")],
-    &["gizmo (id, label, level) from update-gizmo.md:36:1"],
-    &["update-gizmo PATCH /things/gizmos/{gizmoId} 200"]
+    &["gizmo (id, label, level) from update-gizmo.md:36:1", "widget () from "],
+    &["get-widget GET /widgets/{widgetId} 200", "update-gizmo PATCH /things/gizmos/{gizmoId} 200"]
 )]
 fn derives_the_contract(
     #[case] sources: Vec<PageSource>,

@@ -7,7 +7,7 @@
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::format::{Strictness, is_date_time_offset};
-use crate::model::{EdmType, Example, Property, Span, Status};
+use crate::model::{EdmType, Example, Property, ResponseBody, Span, Status};
 use serde_json::Value;
 
 /// The page an example is checked against.
@@ -17,6 +17,10 @@ pub struct PageContract<'a> {
     pub resource: &'a str,
     /// The table's properties by name.
     pub properties: std::collections::HashMap<&'a str, &'a Property>,
+    /// The page's table describes the resource, so bodies are checked against it.
+    pub checks_properties: bool,
+    /// What the page's words say a successful response carries.
+    pub response: &'a ResponseBody,
     pub status: &'a Status,
 }
 
@@ -24,7 +28,9 @@ pub struct PageContract<'a> {
 pub fn check_example(page: &PageContract, example: &mut Example) {
     let mut findings = Vec::new();
     let request_line = example.request.span.line;
-    if let Some(body) = &example.request.body {
+    if let Some(body) = &example.request.body
+        && page.checks_properties
+    {
         check_body(page, body, request_line, &mut findings);
     }
     if let Some(response) = &example.response {
@@ -40,10 +46,39 @@ pub fn check_example(page: &PageContract, example: &mut Example) {
             ));
         }
         if let Some(body) = &response.body {
-            check_body(page, body, response.span.line, &mut findings);
+            if let Some(message) = shape_problem(page.response, body) {
+                let span = Span::new(page.file, response.span.line, 1);
+                findings.push(Diagnostic::new(Code::ExampleShape, span, message));
+            } else if page.checks_properties {
+                check_body(page, body, response.span.line, &mut findings);
+            }
         }
     }
     example.findings = findings;
+}
+
+/// Says how an example response body disagrees with the shape the page's words state
+/// (an object, a `{"value": [...]}` collection), or nothing.
+fn shape_problem(stated: &ResponseBody, body: &Value) -> Option<String> {
+    let wrapped = body.get("value");
+    match stated {
+        ResponseBody::Resource { name } if wrapped.is_some_and(Value::is_object) => Some(format!(
+            "the example wraps one object in `{{\"value\": {{...}}}}` but the page says the call returns a `{name}` object; the contract is the object"
+        )),
+        ResponseBody::Resource { name } if !body.is_object() => Some(format!(
+            "the example response is not a JSON object but the page says the call returns a `{name}` object"
+        )),
+        ResponseBody::Collection { name } if !wrapped.is_some_and(Value::is_array) => {
+            Some(format!(
+                "the example response has no `value` array but the page says the call returns a collection of `{name}`"
+            ))
+        }
+        ResponseBody::Resource { .. }
+        | ResponseBody::Collection { .. }
+        | ResponseBody::None
+        | ResponseBody::Primitive { .. }
+        | ResponseBody::Stream => None,
+    }
 }
 
 fn check_body(page: &PageContract, body: &Value, from_line: u32, out: &mut Vec<Diagnostic>) {

@@ -33,8 +33,12 @@ pub enum Block {
         tab: bool,
         pos: Pos,
     },
-    /// Paragraph text with inline code kept in backticks.
-    Paragraph { text: String, pos: Pos },
+    /// Paragraph text with inline code kept in backticks, and the links it holds.
+    Paragraph {
+        text: String,
+        pos: Pos,
+        links: Vec<Link>,
+    },
     /// A table; the first row is the header.
     Table { rows: Vec<Row>, pos: Pos },
     /// A fenced or indented code block; `body_line` is the line of its first content line.
@@ -44,6 +48,13 @@ pub enum Block {
         pos: Pos,
         body_line: u32,
     },
+}
+
+/// A link of a paragraph: its text (as pushed to the paragraph) and destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub text: String,
+    pub dest: String,
 }
 
 /// Maps byte offsets to 1-based line and column (columns count characters).
@@ -92,6 +103,9 @@ enum Open {
     Paragraph {
         text: String,
         pos: Pos,
+        links: Vec<Link>,
+        /// Where the open link's text starts in `text`, and its destination.
+        open_link: Option<(usize, String)>,
     },
     Table {
         rows: Vec<Row>,
@@ -136,6 +150,9 @@ fn step(
     match (open, event) {
         (Open::None, Event::Start(tag)) => start(tag, pos),
         (Open::None, _) => Open::None,
+        (open @ Open::Paragraph { .. }, event @ Event::End(TagEnd::Link)) => {
+            collect(open, event, index, offset)
+        }
         (open, Event::End(end)) => finish(open, end, out),
         (open, event) => collect(open, event, index, offset),
     }
@@ -152,6 +169,8 @@ fn start(tag: Tag<'_>, pos: Pos) -> Open {
         Tag::Paragraph => Open::Paragraph {
             text: String::new(),
             pos,
+            links: Vec::new(),
+            open_link: None,
         },
         Tag::Table(_) => Open::Table {
             rows: Vec::new(),
@@ -196,9 +215,30 @@ fn collect(open: Open, event: Event<'_>, index: &LineIndex, offset: usize) -> Op
                 pos,
             }
         }
-        Open::Paragraph { mut text, pos } => {
-            push_inline(&mut text, &event);
-            Open::Paragraph { text, pos }
+        Open::Paragraph {
+            mut text,
+            pos,
+            mut links,
+            mut open_link,
+        } => {
+            match &event {
+                Event::Start(Tag::Link { dest_url, .. }) => {
+                    open_link = Some((text.len(), dest_url.to_string()));
+                }
+                Event::End(TagEnd::Link) => {
+                    if let Some((start, dest)) = open_link.take() {
+                        let text = squash(text.get(start..).unwrap_or_default());
+                        links.push(Link { text, dest });
+                    }
+                }
+                _ => push_inline(&mut text, &event),
+            }
+            Open::Paragraph {
+                text,
+                pos,
+                links,
+                open_link,
+            }
         }
         Open::Table {
             rows,
@@ -274,10 +314,16 @@ fn finish(open: Open, end: TagEnd, out: &mut Vec<Block>) -> Open {
             });
             Open::None
         }
-        (Open::Paragraph { text, pos }, TagEnd::Paragraph) => {
+        (
+            Open::Paragraph {
+                text, pos, links, ..
+            },
+            TagEnd::Paragraph,
+        ) => {
             out.push(Block::Paragraph {
                 text: squash(&text),
                 pos,
+                links,
             });
             Open::None
         }

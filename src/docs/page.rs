@@ -7,12 +7,12 @@
 
 use super::http::{self, Message, StartLine};
 use super::lint;
-use super::markdown::{self, Block, Pos, Row};
+use super::markdown::{self, Block, Link, Pos, Row};
 use super::types::{self, Members};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
     EdmType, Example, ExampleRequest, ExampleResponse, Header, Method, OperationKind, Parameter,
-    Property, Span, Status,
+    Property, RequestBody, ResponseBody, Span, Status,
 };
 
 /// What one page documents, once read.
@@ -24,11 +24,20 @@ pub struct Page {
     pub kind: OperationKind,
     pub method: Method,
     pub path: String,
+    /// The other paths the page documents for the same method.
+    pub alternative_paths: Vec<String>,
     pub parameters: Vec<Parameter>,
     pub request_line: Span,
     pub resource: String,
+    /// The rows of the page's request body table (a resource's properties for a create,
+    /// update or replace; an action's parameters).
     pub properties: Vec<Property>,
-    pub property_table: Span,
+    /// Where that table starts; `None` when the page has none.
+    pub property_table: Option<Span>,
+    pub request_body: RequestBody,
+    pub response: ResponseBody,
+    pub query_options: Vec<String>,
+    pub returns_all_properties: bool,
     pub status: Status,
     pub examples: Vec<Example>,
 }
@@ -45,6 +54,8 @@ pub struct PageReport {
 enum Section {
     Other,
     HttpRequest,
+    Parameters,
+    QueryParameters,
     RequestHeaders,
     RequestBody,
     Response,
@@ -55,6 +66,13 @@ enum Section {
 struct Placed<'a> {
     section: Section,
     block: &'a Block,
+}
+
+/// One request line of the `HTTP request` section.
+struct RequestLine {
+    method: Method,
+    path: String,
+    span: Span,
 }
 
 /// Reads the page `text`, naming it `file` in every span.
@@ -92,45 +110,39 @@ impl Reader<'_> {
         let blocks = markdown::blocks(text);
         let placed = place(&blocks);
         let (title, title_span) = self.title(&blocks);
-        let (method, target, request_line) = self.request_line(&placed)?;
-        let path = http::relative_path(&target);
-        if let Some(problem) = crate::suite::path_template_problem(&path) {
-            self.report(
-                Code::UnsafePath,
-                request_line,
-                format!("the request path `{path}` cannot be tested: {problem}"),
-            );
-            return None;
-        }
+        let lines = self.request_lines(&placed)?;
+        let first = &lines[0];
+        let (method, request_line) = (first.method, first.span.clone());
+        let paths = self.paths(&lines)?;
         let table = find_property_table(&placed);
-        let kind = self.classify(
-            method,
-            &path,
-            &title,
-            table.map(|t| t.0),
-            &placed,
-            request_line.clone(),
-        )?;
+        let kind = self.classify(method, &paths[0], &title, &placed, request_line.clone())?;
         self.lint_todos(text);
-        let Some((rows, table_pos)) = table else {
+        let properties = table
+            .map(|(rows, _)| self.properties(rows))
+            .unwrap_or_default();
+        let property_table = table.map(|(_, pos)| self.span(pos));
+        if table.is_none() && kind.sends_resource() {
             self.report(
                 Code::NoPropertyTable,
-                request_line,
-                format!("a {method} page needs a property table (|Property|Type|Description|) under `Request body`"),
+                request_line.clone(),
+                format!("the {method} page has no property table (|Property|Type|Description|) under `Request body`; the resource's page, when given, defines its properties"),
             );
-            return None;
-        };
-        let properties = self.properties(rows);
-        let examples = self.examples(&placed)?;
+        }
+        let mut examples = self.examples(&placed);
         let status = self.status(&placed, &examples)?;
-        let resource = resource_name(&title, &examples, &path);
-        let mut examples = examples;
-        let lines: Vec<&str> = text.lines().collect();
+        let sentence = response_sentence(&placed);
+        let resource = resource_name(
+            self.file, kind, &title, &examples, &paths[0], &placed, sentence,
+        );
+        let response = response_body(kind, sentence, &resource, &paths[0]);
+        let request_body = request_body(kind, &paths[0], &placed, &properties);
         let contract = lint::PageContract {
             file: self.file,
-            lines: &lines,
+            lines: &text.lines().collect::<Vec<_>>(),
             resource: &resource,
             properties: properties.iter().map(|p| (p.name.as_str(), p)).collect(),
+            checks_properties: kind.sends_resource() && table.is_some(),
+            response: &response,
             status: &status,
         };
         for example in &mut examples {
@@ -139,13 +151,9 @@ impl Reader<'_> {
         }
         self.diagnostics
             .extend(examples.iter().flat_map(|e| e.findings.iter().cloned()));
-        let parameters = http::placeholders(&path)
-            .into_iter()
-            .map(|name| Parameter {
-                name,
-                location: "path".into(),
-            })
-            .collect();
+        let parameters = self.parameters(&paths[0], &placed);
+        let mut paths = paths.into_iter();
+        let path = paths.next().unwrap_or_default();
         Some(Page {
             file: self.file.to_string(),
             title,
@@ -153,14 +161,100 @@ impl Reader<'_> {
             kind,
             method,
             path,
+            alternative_paths: paths.collect(),
             parameters,
             request_line,
             resource,
             properties,
-            property_table: self.span(table_pos),
+            property_table,
+            request_body,
+            response,
+            query_options: query_options(&placed),
+            returns_all_properties: returns_all_properties(text),
             status,
             examples,
         })
+    }
+
+    /// The paths of the request lines of the first method, placeholders normalised, each once;
+    /// `None` (with an error) when one is not a path or cannot be tested.
+    fn paths(&mut self, lines: &[RequestLine]) -> Option<Vec<String>> {
+        let method = lines[0].method;
+        let mut paths: Vec<String> = Vec::new();
+        let mut others = Vec::new();
+        for line in lines {
+            if line.method != method {
+                others.push(line.method.as_str());
+                continue;
+            }
+            if paths.contains(&line.path) {
+                continue;
+            }
+            if let Some(problem) = crate::suite::path_template_problem(&line.path) {
+                self.report(
+                    Code::UnsafePath,
+                    line.span.clone(),
+                    format!(
+                        "the request path `{}` cannot be tested: {problem}",
+                        line.path
+                    ),
+                );
+                return None;
+            }
+            paths.push(line.path.clone());
+        }
+        if !others.is_empty() {
+            others.dedup();
+            self.report(
+                Code::OtherMethods,
+                lines[0].span.clone(),
+                format!(
+                    "the `HTTP request` section also documents {}; only {method} is derived from this page",
+                    others.join(", ")
+                ),
+            );
+        }
+        Some(paths)
+    }
+
+    /// The path, query and function parameters of an operation at `path`.
+    fn parameters(&mut self, path: &str, placed: &[Placed]) -> Vec<Parameter> {
+        let mut parameters: Vec<Parameter> = http::placeholders(path)
+            .into_iter()
+            .map(|name| Parameter {
+                name,
+                location: "path".into(),
+            })
+            .collect();
+        let function = function_arguments(path);
+        for p in placed.iter().filter(|p| p.section == Section::Parameters) {
+            let Block::Table { rows, .. } = p.block else {
+                continue;
+            };
+            for row in rows.iter().skip(1) {
+                let name = row
+                    .cells
+                    .first()
+                    .map(|c| c.replace(['`', '*', '\\'], "").trim().to_string())
+                    .unwrap_or_default();
+                let known = parameters
+                    .iter()
+                    .any(|p| p.name.eq_ignore_ascii_case(&name));
+                if name.is_empty() || known || !is_identifier(&name) {
+                    continue;
+                }
+                let location = if function.iter().any(|a| a.eq_ignore_ascii_case(&name)) {
+                    "function"
+                } else {
+                    "query"
+                };
+                parameters.push(Parameter {
+                    name,
+                    location: location.into(),
+                });
+            }
+        }
+        parameters
     }
 
     fn lint_todos(&mut self, text: &str) {
@@ -224,87 +318,120 @@ impl Reader<'_> {
         }
     }
 
-    fn request_line(&mut self, placed: &[Placed]) -> Option<(Method, String, Span)> {
-        let code = placed.iter().find_map(|p| match (p.section, p.block) {
-            (
-                Section::HttpRequest,
-                Block::Code {
-                    text, body_line, ..
-                },
-            ) => Some((text, *body_line)),
-            _ => None,
-        });
-        let found = code.and_then(|(text, first)| {
-            text.lines()
-                .zip(first..)
-                .find_map(|(line, n)| match http::parse_start_line(line) {
-                    Some(StartLine::Request { method, target }) => {
-                        let col = line.chars().take_while(|c| c.is_whitespace()).count() + 1;
-                        Some((
-                            method,
-                            target,
-                            Span::new(self.file, n, u32::try_from(col).unwrap_or(1)),
-                        ))
-                    }
-                    _ => None,
-                })
-        });
-        if found.is_none() {
-            let at = placed
-                .iter()
-                .find_map(|p| match (p.section, p.block) {
-                    (Section::HttpRequest, Block::Heading { pos, .. }) => Some(*pos),
-                    _ => None,
-                })
-                .unwrap_or(Pos { line: 1, col: 1 });
-            let has_section = placed.iter().any(|p| p.section == Section::HttpRequest);
-            match (code.is_some(), has_section) {
-                (true, _) => self.report(
-                    Code::NoRequestLine,
-                    self.span(at),
-                    "the `HTTP request` block holds no request line (`METHOD /path`)",
-                ),
-                (false, true) => self.report(
-                    Code::NoRequestLine,
-                    self.span(at),
-                    "the `HTTP request` section has no code block with a request line",
-                ),
-                (false, false) => self.report(
-                    Code::Skipped,
-                    self.span(at),
-                    "not an API reference page: it has no `HTTP request` section",
-                ),
+    /// Every request line of the `HTTP request` section, in page order; `None` (with one
+    /// diagnostic) when there is none or one is not a path.
+    fn request_lines(&mut self, placed: &[Placed]) -> Option<Vec<RequestLine>> {
+        let codes: Vec<(&String, u32)> = placed
+            .iter()
+            .filter_map(|p| match (p.section, p.block) {
+                (
+                    Section::HttpRequest,
+                    Block::Code {
+                        text, body_line, ..
+                    },
+                ) => Some((text, *body_line)),
+                _ => None,
+            })
+            .collect();
+        let mut lines = Vec::new();
+        for (text, first) in &codes {
+            for (line, n) in text.lines().zip(*first..) {
+                let Some(StartLine::Request { method, target }) = http::parse_start_line(line)
+                else {
+                    continue;
+                };
+                let col = line.chars().take_while(|c| c.is_whitespace()).count() + 1;
+                let span = Span::new(self.file, n, u32::try_from(col).unwrap_or(1));
+                if !is_path(&target) {
+                    self.report(
+                        Code::NotAPath,
+                        span,
+                        format!("the request line `{method} {target}` does not name a path: write it from the service root (`{method} /users/{{id}}`)"),
+                    );
+                    return None;
+                }
+                lines.push(RequestLine {
+                    method,
+                    path: http::relative_path(&target),
+                    span,
+                });
             }
         }
-        found
+        if lines.is_empty() {
+            self.no_request_line(placed, !codes.is_empty());
+            return None;
+        }
+        Some(lines)
     }
 
+    fn no_request_line(&mut self, placed: &[Placed], has_code: bool) {
+        let at = placed
+            .iter()
+            .find_map(|p| match (p.section, p.block) {
+                (Section::HttpRequest, Block::Heading { pos, .. }) => Some(*pos),
+                _ => None,
+            })
+            .unwrap_or(Pos { line: 1, col: 1 });
+        let has_section = placed.iter().any(|p| p.section == Section::HttpRequest);
+        match (has_code, has_section) {
+            (true, _) => self.report(
+                Code::NoRequestLine,
+                self.span(at),
+                "the `HTTP request` block holds no request line (`METHOD /path`)",
+            ),
+            (false, true) => self.report(
+                Code::NoRequestLine,
+                self.span(at),
+                "the `HTTP request` section has no code block with a request line",
+            ),
+            (false, false) => self.report(
+                Code::Skipped,
+                self.span(at),
+                "not an API reference page: it has no `HTTP request` section",
+            ),
+        }
+    }
+
+    /// Decides the kind from the method, the path, the title and the page's sentences.
     fn classify(
         &mut self,
         method: Method,
         path: &str,
         title: &str,
-        table_header: Option<&[Row]>,
         placed: &[Placed],
         at: Span,
     ) -> Option<OperationKind> {
-        let skip = |why: String| Some(why);
-        let reason = match method {
-            Method::Patch => return Some(OperationKind::Update),
-            Method::Get | Method::Delete | Method::Put => {
-                skip(format!("{method} pages are not derived yet; only create (POST) and update (PATCH) pages are"))
+        let last = last_segment(path);
+        let reference = last == "$ref";
+        let kind = match method {
+            Method::Post | Method::Put if reference => OperationKind::AddReference,
+            Method::Delete if reference => OperationKind::RemoveReference,
+            Method::Get if reference => OperationKind::ListReferences,
+            Method::Patch if reference => {
+                self.report(
+                    Code::Skipped,
+                    at,
+                    "a PATCH of a `$ref` is no documented Graph operation: references are added with POST or PUT and removed with DELETE",
+                );
+                return None;
             }
-            Method::Post if path.ends_with("/$ref") => skip("reference ($ref) operations are not derived".into()),
-            Method::Post if is_parameter_table(table_header) => {
-                skip("POST action with a parameter table; actions are not derived yet".into())
-            }
-            Method::Post if is_create(title, placed) => return Some(OperationKind::Create),
-            Method::Post => skip("POST that neither creates (title) nor returns `201 Created`; actions are not derived yet".into()),
+            Method::Patch => OperationKind::Update,
+            Method::Put => OperationKind::Replace,
+            Method::Delete => OperationKind::Delete,
+            Method::Get if is_function(last, title) => OperationKind::Function,
+            Method::Get => match response_sentence(placed) {
+                Some(s) if says_collection(s) => OperationKind::List,
+                Some(_) => OperationKind::Get,
+                None if is_key_segment(last) => OperationKind::Get,
+                None if title.trim_start().to_ascii_lowercase().starts_with("list") => {
+                    OperationKind::List
+                }
+                None => OperationKind::Get,
+            },
+            Method::Post if is_create(title, placed) => OperationKind::Create,
+            Method::Post => OperationKind::Action,
         };
-        if let Some(why) = reason {
-            self.report(Code::Skipped, at, why);
-        }
-        None
+        Some(kind)
     }
 
     fn properties(&mut self, rows: &[Row]) -> Vec<Property> {
@@ -341,9 +468,12 @@ impl Reader<'_> {
         properties
     }
 
-    fn examples(&mut self, placed: &[Placed]) -> Option<Vec<Example>> {
+    /// The page's examples. One whose request or response body is not JSON is dropped
+    /// (with its warning), never the operation.
+    fn examples(&mut self, placed: &[Placed]) -> Vec<Example> {
         let mut examples: Vec<Example> = Vec::new();
-        let mut failed = false;
+        // the last request was dropped: its response goes with it
+        let mut orphan = false;
         for p in placed.iter().filter(|p| p.section == Section::Examples) {
             let Block::Code {
                 info,
@@ -354,30 +484,48 @@ impl Reader<'_> {
             else {
                 continue;
             };
-            if !matches!(info.as_str(), "http" | "" | "json" | "text") {
+            if !matches!(
+                info.as_str(),
+                "http" | "" | "json" | "text" | "msgraph-interactive"
+            ) {
                 continue;
             }
             let Some(message) = http::parse_message(text, *body_line) else {
-                if info == "json" && examples.last().is_some_and(|e| e.response.is_none()) {
-                    failed |= !self.json_response(text, *body_line, examples.last_mut());
+                if info == "json"
+                    && !orphan
+                    && examples.last().is_some_and(|e| e.response.is_none())
+                    && !self.json_response(text, *body_line, examples.last_mut())
+                {
+                    examples.pop();
                 }
                 continue;
             };
             match self.example_part(message) {
-                Ok(Part::Request(request)) => examples.push(Example {
-                    request,
-                    response: None,
-                    findings: Vec::new(),
-                }),
-                Ok(Part::Response(response)) => {
-                    if let Some(last) = examples.last_mut().filter(|e| e.response.is_none()) {
+                (Part::Request(request), true) => {
+                    orphan = false;
+                    examples.push(Example {
+                        request,
+                        response: None,
+                        findings: Vec::new(),
+                    });
+                }
+                (Part::Response(response), true) => {
+                    if let Some(last) = examples
+                        .last_mut()
+                        .filter(|e| e.response.is_none() && !orphan)
+                    {
                         last.response = Some(response);
                     }
                 }
-                Err(()) => failed = true,
+                (Part::Request(_), false) => orphan = true,
+                (Part::Response(_), false) => {
+                    if !orphan && examples.last().is_some_and(|e| e.response.is_none()) {
+                        examples.pop();
+                    }
+                }
             }
         }
-        (!failed).then_some(examples)
+        examples
     }
 
     /// Attaches a response written as a bare `json` block; its status is filled in later.
@@ -397,18 +545,21 @@ impl Reader<'_> {
         true
     }
 
-    fn example_part(&mut self, message: Message) -> Result<Part, ()> {
+    /// Reads one message of an example; the flag is false when its body could not be read.
+    fn example_part(&mut self, message: Message) -> (Part, bool) {
         self.check_content_length(&message);
         let span = self.line(message.line);
         let declared_json = message
             .header("Content-Type")
             .is_none_or(|h| h.header.value.to_ascii_lowercase().contains("json"));
         let body = match &message.body {
-            Some(b) if declared_json => Some(self.json_body(&b.text, b.line)?),
-            _ => None,
+            Some(b) if declared_json => self.json_body(&b.text, b.line).map(Some),
+            _ => Ok(None),
         };
         let headers: Vec<Header> = message.headers.into_iter().map(|h| h.header).collect();
-        Ok(match message.start {
+        let failed = body.is_err();
+        let body = body.unwrap_or_default();
+        let part = match message.start {
             StartLine::Request { method, target } => Part::Request(ExampleRequest {
                 method,
                 path: http::relative_path(&target),
@@ -424,7 +575,8 @@ impl Reader<'_> {
                 body,
                 span,
             }),
-        })
+        };
+        (part, !failed)
     }
 
     fn json_body(&mut self, text: &str, line: u32) -> Result<serde_json::Value, ()> {
@@ -446,7 +598,7 @@ impl Reader<'_> {
             self.report(
                 Code::ExampleNotJson,
                 at,
-                format!("the example body is not JSON: {e}"),
+                format!("the example body is not JSON, so this example is not used: {e}"),
             );
         })
     }
@@ -469,7 +621,7 @@ impl Reader<'_> {
 
     fn status(&mut self, placed: &[Placed], examples: &[Example]) -> Option<Status> {
         let documented = placed.iter().find_map(|p| match (p.section, p.block) {
-            (Section::Response, Block::Paragraph { text, pos }) => {
+            (Section::Response, Block::Paragraph { text, pos, .. }) => {
                 find_status(text).map(|(code, reason)| (code, reason, *pos))
             }
             _ => None,
@@ -563,6 +715,13 @@ fn classify_heading(text: &str) -> Section {
     let lower = text.trim().to_ascii_lowercase();
     if lower == "http request" || lower == "http requests" {
         Section::HttpRequest
+    } else if lower.starts_with("optional query parameter") || lower == "optional parameters" {
+        Section::QueryParameters
+    } else if matches!(
+        lower.as_str(),
+        "parameters" | "function parameters" | "path parameters" | "query parameters"
+    ) {
+        Section::Parameters
     } else if lower.starts_with("request header") || lower.starts_with("optional request header") {
         Section::RequestHeaders
     } else if lower.starts_with("request body") {
@@ -606,11 +765,21 @@ fn has_name_and_type(rows: &[Row]) -> bool {
     columns.is_some_and(|c| c.name.is_some() && c.ty.is_some())
 }
 
-fn is_parameter_table(rows: Option<&[Row]>) -> bool {
-    rows.is_some_and(|rows| header_word(rows, 0) == "parameter")
-}
-
+/// Tells whether a POST creates: the request body sentence decides ("a JSON representation
+/// of" a resource, against "the following parameters"), else the title or a `201 Created`.
 fn is_create(title: &str, placed: &[Placed]) -> bool {
+    let body = placed.iter().find_map(|p| match (p.section, p.block) {
+        (Section::RequestBody, Block::Paragraph { text, .. }) => Some(text.to_ascii_lowercase()),
+        _ => None,
+    });
+    if let Some(body) = &body {
+        if body.contains("parameters") || body.contains("do not supply") {
+            return false;
+        }
+        if body.contains("representation of") {
+            return true;
+        }
+    }
     let first = title
         .split_whitespace()
         .next()
@@ -711,34 +880,402 @@ fn as_open_enum(ty: EdmType) -> EdmType {
     }
 }
 
-/// Names the page's resource: the `@odata.type` of its examples, else the title's last word.
-fn resource_name(title: &str, examples: &[Example], path: &str) -> String {
-    let odata = examples.iter().find_map(|e| {
-        let response = e.response.as_ref().and_then(|r| r.body.as_ref());
-        [response, e.request.body.as_ref()]
-            .into_iter()
-            .flatten()
-            .find_map(|b| {
-                b.get("@odata.type")?
-                    .as_str()?
-                    .strip_prefix("#microsoft.graph.")
-                    .map(str::to_string)
-            })
-    });
-    let from_title = title
-        .split_whitespace()
-        .last()
-        .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
-        .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric()))
-        .map(str::to_string);
+/// The `Response` section's sentence that states the status ("returns a `200 OK` response
+/// code and a [user](../resources/user.md) object in the response body").
+fn response_sentence<'a>(placed: &'a [Placed]) -> Option<&'a Block> {
+    placed.iter().find_map(|p| match (p.section, p.block) {
+        (Section::Response, b @ Block::Paragraph { text, .. }) if find_status(text).is_some() => {
+            Some(b)
+        }
+        _ => None,
+    })
+}
+
+fn paragraph(block: Option<&Block>) -> (&str, &[Link]) {
+    match block {
+        Some(Block::Paragraph { text, links, .. }) => (text.as_str(), links.as_slice()),
+        _ => ("", &[]),
+    }
+}
+
+/// Tells whether a response sentence says a collection comes back.
+fn says_collection(block: &Block) -> bool {
+    let text = paragraph(Some(block)).0.to_ascii_lowercase();
+    text.contains("collection")
+}
+
+/// The resources a block links (`[user](../resources/user.md)`), by their Graph name: the
+/// link's text when it is one name, its file's stem otherwise, with the first letter in lower
+/// case as Graph type names are written (`[DriveItem]` is `driveItem`).
+fn linked_resources(links: &[Link]) -> impl Iterator<Item = String> + '_ {
+    links.iter().filter_map(|link| {
+        let (name, _) = linked_resource(link)?;
+        Some(name)
+    })
+}
+
+/// The Graph name a link names and the stem of the page it points at.
+fn linked_resource(link: &Link) -> Option<(String, String)> {
+    let dest = link.dest.split('#').next().unwrap_or_default();
+    let file = dest.rsplit('/').next().unwrap_or_default();
+    let stem = file.strip_suffix(".md")?;
+    let is_resource = dest.contains("resources/") || !dest.contains('/');
+    if !is_resource || stem.is_empty() {
+        return None;
+    }
+    let text = link.text.replace(['`', '*', '_'], "");
+    let text = text.trim();
+    let name = if is_identifier(text) && text.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        text
+    } else if is_identifier(stem) {
+        stem
+    } else {
+        return None;
+    };
+    let mut chars = name.chars();
+    let first = chars.next()?.to_ascii_lowercase();
+    Some((
+        std::iter::once(first).chain(chars).collect(),
+        stem.to_string(),
+    ))
+}
+
+/// The resource a page that acts on one (a delete, an action, a reference) names: among the
+/// resources it links, the one whose page shares the page's file name prefix
+/// (`event-accept.md` links `event.md`), else the first it links.
+fn owner_link(file: &str, placed: &[Placed]) -> Option<String> {
+    let prefix = file
+        .split(['-', '.'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mut first = None;
+    for p in placed {
+        let Block::Paragraph { links, .. } = p.block else {
+            continue;
+        };
+        for (name, stem) in links.iter().filter_map(linked_resource) {
+            if stem.eq_ignore_ascii_case(&prefix) || name.eq_ignore_ascii_case(&prefix) {
+                return Some(name);
+            }
+            first.get_or_insert(name);
+        }
+    }
+    first
+}
+
+/// Names the page's resource. For a page that sends a resource: the `@odata.type` of its
+/// examples, the resource its request body sentence links, the one its response sentence
+/// links. For the others: the resource the response sentence links, then the first resource
+/// the page links. Then the title's last word, then the path's last segment.
+fn resource_name(
+    file: &str,
+    kind: OperationKind,
+    title: &str,
+    examples: &[Example],
+    path: &str,
+    placed: &[Placed],
+    sentence: Option<&Block>,
+) -> String {
+    let odata = || {
+        examples.iter().find_map(|e| {
+            let response = e.response.as_ref().and_then(|r| r.body.as_ref());
+            [response, e.request.body.as_ref()]
+                .into_iter()
+                .flatten()
+                .find_map(|b| {
+                    b.get("@odata.type")?
+                        .as_str()?
+                        .strip_prefix("#microsoft.graph.")
+                        .filter(|n| is_identifier(n))
+                        .map(str::to_string)
+                })
+        })
+    };
+    let section_link = |section: Section| {
+        placed.iter().find_map(|p| match (p.section, p.block) {
+            (s, Block::Paragraph { links, .. }) if s == section => linked_resources(links).next(),
+            _ => None,
+        })
+    };
+    let response_link = || linked_resources(paragraph(sentence).1).next();
+    let owner = || owner_link(file, placed).or_else(|| owner_from_path(kind, path));
+    let from_title = || {
+        let generic = [
+            "action", "function", "method", "resource", "type", "object", "api",
+        ];
+        title
+            .split_whitespace()
+            .rev()
+            .find(|w| !generic.contains(&w.to_ascii_lowercase().as_str()))
+            .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
+            .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric()))
+            .map(str::to_string)
+    };
     let from_path = || {
         path.rsplit('/')
-            .find(|s| !s.starts_with('{') && !s.is_empty())
-            .unwrap_or("resource")
-            .to_string()
+            .find(|s| !s.starts_with('{') && !s.is_empty() && !s.starts_with('$'))
+            .map(|s| s.split('(').next().unwrap_or(s).to_string())
+            .filter(|s| is_identifier(s))
+            .unwrap_or_else(|| "resource".to_string())
     };
-    odata
-        .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric()))
-        .or(from_title)
-        .unwrap_or_else(from_path)
+    let found = match kind {
+        OperationKind::Create | OperationKind::Update | OperationKind::Replace => odata()
+            .or_else(|| section_link(Section::RequestBody))
+            .or_else(response_link),
+        OperationKind::Get | OperationKind::List => response_link().or_else(odata),
+        OperationKind::Delete
+        | OperationKind::Action
+        | OperationKind::Function
+        | OperationKind::AddReference
+        | OperationKind::RemoveReference
+        | OperationKind::ListReferences => owner(),
+    };
+    found.or_else(from_title).unwrap_or_else(from_path)
+}
+
+/// The resource a path acts on, when no page link names it: the last key placeholder before
+/// what the operation calls or navigates (`{managedDeviceId}` is `managedDevice`), else the
+/// collection segment it keys into, in the singular (`users` is `user`).
+fn owner_from_path(kind: OperationKind, path: &str) -> Option<String> {
+    let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    if segments.last().is_some_and(|s| s.starts_with('$')) {
+        segments.pop();
+    }
+    let drop_last = match kind {
+        OperationKind::Action | OperationKind::Function => 1,
+        OperationKind::AddReference
+        | OperationKind::RemoveReference
+        | OperationKind::ListReferences => {
+            if segments.last().is_some_and(|s| s.starts_with('{')) {
+                segments.pop();
+            }
+            1
+        }
+        OperationKind::Get
+        | OperationKind::List
+        | OperationKind::Create
+        | OperationKind::Update
+        | OperationKind::Replace
+        | OperationKind::Delete => 0,
+    };
+    segments.truncate(segments.len().saturating_sub(drop_last));
+    let last = segments.pop()?;
+    let placeholder = last.strip_prefix('{').and_then(|l| l.strip_suffix('}'));
+    let name = match placeholder {
+        Some(p) => {
+            let bare = ["-id", "_id", "Id", "ID"]
+                .iter()
+                .find_map(|suffix| p.strip_suffix(suffix))
+                .unwrap_or(p);
+            if bare.is_empty() || bare.eq_ignore_ascii_case("id") || !is_identifier(bare) {
+                singular(segments.pop()?)
+            } else {
+                bare.to_string()
+            }
+        }
+        None => singular(last.split('(').next().unwrap_or(last)),
+    };
+    is_identifier(&name).then_some(name)
+}
+
+/// A collection segment in the singular: `policies` is `policy`, `users` is `user`.
+fn singular(segment: &str) -> String {
+    if let Some(stem) = segment.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if let Some(stem) = segment.strip_suffix('s').filter(|s| !s.ends_with('s')) {
+        stem.to_string()
+    } else {
+        segment.to_string()
+    }
+}
+
+/// What a successful response carries, from the page's words: `204` is nothing, "collection"
+/// is a collection, a linked resource is that resource, a primitive type is that primitive.
+fn response_body(
+    kind: OperationKind,
+    sentence: Option<&Block>,
+    resource: &str,
+    path: &str,
+) -> ResponseBody {
+    let (text, links) = paragraph(sentence);
+    if find_status(text).is_some_and(|(code, _)| code == 204) {
+        return ResponseBody::None;
+    }
+    if last_segment(path) == "$value" {
+        return match kind {
+            OperationKind::Get | OperationKind::Function => ResponseBody::Stream,
+            _ => ResponseBody::None,
+        };
+    }
+    let collection = text.to_ascii_lowercase().contains("collection");
+    let linked = linked_resources(links).next();
+    let primitive = || {
+        text.split(|c: char| !c.is_ascii_alphanumeric() && c != '.')
+            .skip_while(|w| !w.eq_ignore_ascii_case("and"))
+            .find_map(EdmType::primitive)
+    };
+    let named = |name: String| match collection {
+        true => ResponseBody::Collection { name },
+        false => ResponseBody::Resource { name },
+    };
+    match kind {
+        OperationKind::Get
+        | OperationKind::Create
+        | OperationKind::Update
+        | OperationKind::Replace => ResponseBody::Resource {
+            name: resource.to_string(),
+        },
+        OperationKind::List | OperationKind::ListReferences => ResponseBody::Collection {
+            name: linked.unwrap_or_else(|| resource.to_string()),
+        },
+        OperationKind::Action | OperationKind::Function => match (linked, primitive()) {
+            (Some(name), _) => named(name),
+            (None, Some(ty)) if collection => ResponseBody::Primitive {
+                ty: EdmType::Collection(Box::new(ty)),
+            },
+            (None, Some(ty)) => ResponseBody::Primitive { ty },
+            (None, None) => ResponseBody::None,
+        },
+        OperationKind::Delete | OperationKind::AddReference | OperationKind::RemoveReference => {
+            ResponseBody::None
+        }
+    }
+}
+
+/// What the request carries, by kind: an action's parameter table, a reference, a stream,
+/// the resource, or nothing.
+fn request_body(
+    kind: OperationKind,
+    path: &str,
+    placed: &[Placed],
+    properties: &[Property],
+) -> RequestBody {
+    let no_body = placed.iter().any(|p| match (p.section, p.block) {
+        (Section::RequestBody, Block::Paragraph { text, .. }) => {
+            text.to_ascii_lowercase().contains("do not supply")
+        }
+        _ => false,
+    });
+    match kind {
+        OperationKind::Create | OperationKind::Update => RequestBody::Resource,
+        OperationKind::Replace if last_segment(path) == "$value" => RequestBody::Stream,
+        OperationKind::Replace => RequestBody::Resource,
+        OperationKind::Action if no_body || properties.is_empty() => RequestBody::None,
+        OperationKind::Action => RequestBody::Parameters {
+            parameters: properties.to_vec(),
+        },
+        OperationKind::AddReference => RequestBody::Reference,
+        OperationKind::Get
+        | OperationKind::List
+        | OperationKind::Delete
+        | OperationKind::Function
+        | OperationKind::RemoveReference
+        | OperationKind::ListReferences => RequestBody::None,
+    }
+}
+
+/// The OData query options (`$select`, `$top`, ...) the page's query parameter sections
+/// state support for.
+fn query_options(placed: &[Placed]) -> Vec<String> {
+    let mut options: Vec<String> = Vec::new();
+    for p in placed
+        .iter()
+        .filter(|p| p.section == Section::QueryParameters)
+    {
+        let Block::Paragraph { text, .. } = p.block else {
+            continue;
+        };
+        if !text.to_ascii_lowercase().contains("support") {
+            continue;
+        }
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '$')) {
+            let known = [
+                "$count",
+                "$expand",
+                "$filter",
+                "$orderby",
+                "$search",
+                "$select",
+                "$skip",
+                "$skiptoken",
+                "$top",
+                "$format",
+            ];
+            let word = word.to_ascii_lowercase();
+            if let Some(option) = known.iter().find(|k| **k == word) {
+                let option = option.to_string();
+                if !options.contains(&option) {
+                    options.push(option);
+                }
+            }
+        }
+    }
+    options.sort();
+    options
+}
+
+/// Tells whether the page states that an actual call returns every property.
+fn returns_all_properties(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("all of the properties will be returned")
+        || lower.contains("all properties will be returned")
+}
+
+/// The last segment of a path template.
+fn last_segment(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or_default()
+}
+
+/// Tells whether a segment addresses one object by key: `{id}`, `('key')`, `(id={id})`.
+fn is_key_segment(segment: &str) -> bool {
+    (segment.starts_with('{') && segment.ends_with('}'))
+        || segment.ends_with(')') && !segment.contains('=') && segment.contains("('")
+        || segment.ends_with("})")
+}
+
+/// Tells whether a GET's last segment calls a function: `name(a={a})`, `name()`, `delta`,
+/// or a title that says so.
+fn is_function(segment: &str, title: &str) -> bool {
+    let called = segment
+        .split_once('(')
+        .is_some_and(|(name, args)| !name.is_empty() && (args == ")" || args.contains('=')));
+    let name = segment.split('(').next().unwrap_or_default();
+    let name = name.rsplit('.').next().unwrap_or(name);
+    called
+        || name == "delta"
+        || title
+            .trim()
+            .to_ascii_lowercase()
+            .trim_end_matches(['.', ' '])
+            .ends_with("function")
+}
+
+/// The argument names of a function call in a path (`f(a={a},b='{b}')` gives `a`, `b`).
+fn function_arguments(path: &str) -> Vec<String> {
+    let segment = last_segment(path);
+    let Some((_, args)) = segment.split_once('(') else {
+        return Vec::new();
+    };
+    args.trim_end_matches(')')
+        .split(',')
+        .filter_map(|arg| arg.split_once('=').map(|(name, _)| name.trim().to_string()))
+        .filter(|name| is_identifier(name))
+        .collect()
+}
+
+/// Tells whether a request target names a path: from the root (`/users`, or `users` with
+/// the slash left out) or a full URL; not placeholder prose (`** Collection URI ...`) nor a
+/// `~/` prefix.
+fn is_path(target: &str) -> bool {
+    let target = target.trim();
+    target.starts_with('/')
+        || target.starts_with("https://")
+        || target.starts_with("http://")
+        || target.starts_with(|c: char| c.is_ascii_alphabetic())
+}
+
+/// Tells whether a name is made of letters, digits and underscores only (and not empty).
+fn is_identifier(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }

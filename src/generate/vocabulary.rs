@@ -181,11 +181,19 @@ fn own_type(by_id: &BTreeMap<&str, &Value>, reference: &str) -> Option<String> {
 /// unnamed, so that two pages naming the same placeholder differently share it.
 fn collection_shape(case: &CaseFile) -> Option<String> {
     let collection = match case.kind {
-        OperationKind::Create => case.path.as_str(),
-        OperationKind::Update => {
+        OperationKind::Create | OperationKind::List => case.path.as_str(),
+        OperationKind::Update
+        | OperationKind::Get
+        | OperationKind::Replace
+        | OperationKind::Delete => {
             let (head, last) = case.path.rsplit_once('/')?;
             (last.starts_with('{') && last.ends_with('}')).then_some(head)?
         }
+        OperationKind::Action
+        | OperationKind::Function
+        | OperationKind::AddReference
+        | OperationKind::RemoveReference
+        | OperationKind::ListReferences => return None,
     };
     let shape: Vec<&str> = collection
         .split('/')

@@ -45,9 +45,36 @@ pub(crate) struct Resource {
     validator: Validator,
 }
 
+/// The kinds of operation the mock serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Served {
+    Create,
+    Update,
+}
+
+impl Served {
+    /// The served kind of an operation kind; `None` for the kinds the mock does not serve
+    /// yet (their requests get the Graph 404 of an unknown route).
+    pub fn of(kind: OperationKind) -> Option<Served> {
+        match kind {
+            OperationKind::Create => Some(Served::Create),
+            OperationKind::Update => Some(Served::Update),
+            OperationKind::Get
+            | OperationKind::List
+            | OperationKind::Replace
+            | OperationKind::Delete
+            | OperationKind::Action
+            | OperationKind::Function
+            | OperationKind::AddReference
+            | OperationKind::RemoveReference
+            | OperationKind::ListReferences => None,
+        }
+    }
+}
+
 /// One documented operation (a case file).
 pub(crate) struct Operation {
-    pub kind: OperationKind,
+    pub kind: Served,
     pub method: Method,
     pub template: Template,
     /// Index into [`Contract::resources`].
@@ -107,6 +134,9 @@ impl Contract {
             vocabulary: Vocabulary::of(suite),
         };
         for case in &suite.cases {
+            let Some(kind) = Served::of(case.kind) else {
+                continue;
+            };
             let resource = contract
                 .resource_index(suite, &case.resource, &case.response_schema)
                 .map_err(|e| (case.id.clone(), e))?;
@@ -114,7 +144,7 @@ impl Contract {
                 .validator(&case.request_schema)
                 .map_err(|e| (case.id.clone(), e))?;
             contract.operations.push(Operation {
-                kind: case.kind,
+                kind,
                 method: case.method,
                 template: Template::parse(&case.path),
                 resource,
@@ -240,16 +270,16 @@ impl Operation {
     /// path; a create's path plus `/{id}`).
     pub fn item_template(&self) -> Template {
         match self.kind {
-            OperationKind::Update => self.template.clone(),
-            OperationKind::Create => self.template.child_item("id"),
+            Served::Update => self.template.clone(),
+            Served::Create => self.template.child_item("id"),
         }
     }
 
     /// Returns the concrete collection the operation acts on, given its placeholder values.
     pub fn collection(&self, values: &[String]) -> String {
         match self.kind {
-            OperationKind::Update => self.template.address(values).collection,
-            OperationKind::Create => self.template.render(values),
+            Served::Update => self.template.address(values).collection,
+            Served::Create => self.template.render(values),
         }
     }
 }

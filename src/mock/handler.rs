@@ -9,9 +9,9 @@ use super::render::{self, Entity, Envelope, GraphError, REUSED_ID};
 
 /// The id a PATCH answers with under `update-answers-other-object`.
 const OTHER_OBJECT_ID: &str = "00000000-0000-0000-0000-0000000000aa";
+use super::contract::Served;
 use super::store::{Ids, Store};
 use super::template::{Address, decode_path};
-use crate::model::OperationKind;
 use axum::response::Response;
 use serde_json::{Map, Value};
 use std::sync::Mutex;
@@ -154,8 +154,8 @@ impl Shared {
                 })
             }
             Action::Operations(candidates) => match self.contract.operations[candidates[0]].kind {
-                OperationKind::Update => self.update(candidates, &values, request.body, faults),
-                OperationKind::Create => self.create(candidates, &values, request.body, faults),
+                Served::Update => self.update(candidates, &values, request.body, faults),
+                Served::Create => self.create(candidates, &values, request.body, faults),
             },
         }
     }

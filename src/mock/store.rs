@@ -2,8 +2,8 @@
 //! example responses, and the source of fresh ids.
 
 use super::contract::Contract;
+use super::contract::Served;
 use super::template::{Address, decode_path};
-use crate::model::OperationKind;
 use crate::suite::Suite;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -47,7 +47,7 @@ impl Store {
                         operation.template.matches(&own)
                     })
                     .unwrap_or_default();
-                let singleton = operation.kind == OperationKind::Update
+                let singleton = operation.kind == Served::Update
                     && operation.template.address(&values).key.is_empty();
                 let key = match body.get("id") {
                     _ if singleton => String::new(),
@@ -67,7 +67,7 @@ impl Store {
             let own = decode_path(operation.template.text());
             let values = operation.template.matches(&own).unwrap_or_default();
             let address = operation.template.address(&values);
-            let singleton = operation.kind == OperationKind::Update && address.key.is_empty();
+            let singleton = operation.kind == Served::Update && address.key.is_empty();
             if singleton && store.get(&address).is_none() {
                 let resource = &contract.resources[operation.resource];
                 store.put(&address, operation.resource, resource.defaults(""));

@@ -108,6 +108,10 @@ impl Runner<'_> {
         if !plan::any_case(plan, self.options.cases, &|id| self.wanted(id)) {
             return;
         }
+        if let Some(reason) = plan::not_run(op.kind) {
+            self.skip(&plan::not_run_id(&op.id), &op.id, reason.to_string());
+            return;
+        }
         if self.client.past_deadline() {
             let filter = self.options.filter();
             let count = plan::count_cases(plan, self.options.cases, filter.as_deref());
