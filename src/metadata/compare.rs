@@ -24,7 +24,6 @@ pub struct CrossCheck {
 impl CrossCheck {
     /// Returns the share of comparable properties that agree, or `None` when none compare.
     pub fn agreement_rate(&self) -> Option<f64> {
-        #[allow(clippy::cast_precision_loss)]
         (self.comparable > 0).then(|| self.agreeing as f64 / self.comparable as f64)
     }
 }
@@ -122,7 +121,9 @@ fn type_disagreement(page: &EdmType, csdl: &EdmType) -> Option<Code> {
         (EdmType::String, EdmType::Enum(_)) | (EdmType::Enum(_), EdmType::String) => {
             Some(Code::MetadataEnumString)
         }
-        (a, b) if is_primitive(a) && is_primitive(b) => (a != b).then_some(Code::MetadataPrimitiveType),
+        (a, b) if is_primitive(a) && is_primitive(b) => {
+            (a != b).then_some(Code::MetadataPrimitiveType)
+        }
         _ => Some(Code::MetadataNamedType),
     }
 }
@@ -162,7 +163,11 @@ fn members_differ(page: &[String], declared: &[&str]) -> bool {
 fn describe(metadata: &Metadata, resource: &str, property: &Property, found: Found<'_>) -> String {
     let page = with_members(
         &property.ty.display_name(),
-        &property.members.iter().map(String::as_str).collect::<Vec<_>>(),
+        &property
+            .members
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
     );
     let declared = members_of(metadata, &found.property.ty).unwrap_or_default();
     let csdl = with_members(&found.property.type_name, &declared);
