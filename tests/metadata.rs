@@ -161,6 +161,7 @@ fn enum_members_and_flags(
 }
 
 #[rstest]
+#[case::stray_end_tag("<Schema Namespace=\"a\">\n</Schema>\n</Schema>", 3)]
 #[case::mismatched_end_tag("<Edmx>\n<Schema Namespace=\"a\">\n</Edmx>", 3)]
 #[case::unclosed_element("<Edmx>\n<Schema Namespace=\"a\">\n", 2)]
 #[case::broken_attribute(
@@ -198,6 +199,41 @@ fn a_file_without_schema_is_refused(#[case] xml: &str) {
     let error = Metadata::parse("empty.xml", xml).unwrap_err();
     assert!(matches!(error, MetadataError::NoSchema { .. }), "{error:?}");
     assert_eq!(error.to_string(), "empty.xml declares no `<Schema>`");
+}
+
+#[test]
+fn an_enum_typed_property_carries_its_members() {
+    let metadata = shop();
+    let history = metadata.property("Widget", "history").unwrap().property;
+    assert_eq!(history.members, ["draft", "active", "retired"]);
+    let tags = metadata.property("Widget", "tags").unwrap().property;
+    assert!(tags.members.is_empty());
+}
+
+#[test]
+fn a_byte_order_mark_is_no_content() {
+    let metadata = Metadata::parse("bom.xml", &format!("\u{feff}{SHOP}")).unwrap();
+    assert_eq!(metadata.structured_type("Widget").unwrap().line, 22);
+}
+
+#[test]
+fn a_metadata_file_is_known_by_its_file_name() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/metadata/shop.xml");
+    let metadata = Metadata::read(&path).unwrap();
+    assert_eq!(metadata.file, "shop.xml");
+}
+
+#[rstest]
+#[case::missing_file(None, "cannot read")]
+#[case::invalid_utf8_names_its_line(Some(b"<Schema Namespace=\"a\">\n<EnumType Name=\"\xff\"/>\n".as_slice()), "bad.xml:2: the metadata is not valid UTF-8")]
+fn an_unreadable_metadata_file_is_refused(#[case] content: Option<&[u8]>, #[case] expected: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.xml");
+    if let Some(bytes) = content {
+        std::fs::write(&path, bytes).unwrap();
+    }
+    let message = Metadata::read(&path).unwrap_err().to_string();
+    assert!(message.starts_with(expected), "{message}");
 }
 
 // ---- the cross-check ----

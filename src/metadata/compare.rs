@@ -72,9 +72,7 @@ pub fn apply(metadata: &Metadata, resources: &mut [Resource]) -> usize {
                 continue;
             };
             property.ty = found.property.ty.clone();
-            property.members = members_of(metadata, &found.property.ty)
-                .map(|m| m.into_iter().map(str::to_string).collect())
-                .unwrap_or_default();
+            property.members = found.property.members.clone();
             changed += 1;
         }
     }
@@ -88,8 +86,8 @@ fn verdict<'a>(metadata: &'a Metadata, resource: &str, property: &Property) -> V
     let page = as_page_type(&property.ty);
     let csdl = &found.property.ty;
     let disagreement = type_disagreement(&page, csdl).or_else(|| {
-        let declared = members_of(metadata, csdl)?;
-        members_differ(&property.members, &declared).then_some(Code::MetadataEnumMembers)
+        members_differ(&property.members, &found.property.members)
+            .then_some(Code::MetadataEnumMembers)
     });
     match disagreement {
         Some(code) => Verdict::Disagrees(code, found),
@@ -141,36 +139,21 @@ fn is_primitive(ty: &EdmType) -> bool {
     )
 }
 
-/// Returns the members of the enum a CSDL type is (or is a collection of).
-fn members_of<'a>(metadata: &'a Metadata, ty: &EdmType) -> Option<Vec<&'a str>> {
-    match ty.element() {
-        EdmType::Enum(name) => metadata.enum_members(name),
-        _ => None,
-    }
-}
-
 /// Tells whether the members a page lists differ, as a set, from the declared ones; a page
 /// that lists none states nothing to compare.
-fn members_differ(page: &[String], declared: &[&str]) -> bool {
-    if page.is_empty() {
+fn members_differ(page: &[String], declared: &[String]) -> bool {
+    if page.is_empty() || declared.is_empty() {
         return false;
     }
-    let page: BTreeSet<&str> = page.iter().map(String::as_str).collect();
-    let declared: BTreeSet<&str> = declared.iter().copied().collect();
+    let page: BTreeSet<&String> = page.iter().collect();
+    let declared: BTreeSet<&String> = declared.iter().collect();
     page != declared
 }
 
 fn describe(metadata: &Metadata, resource: &str, property: &Property, found: Found<'_>) -> String {
-    let page = with_members(
-        &property.ty.display_name(),
-        &property
-            .members
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
-    let declared = members_of(metadata, &found.property.ty).unwrap_or_default();
-    let csdl = with_members(&found.property.type_name, &declared);
+    let page = with_members(&property.ty.display_name(), &property.members);
+    let declared = &found.property.members;
+    let csdl = with_members(&found.property.type_name, declared);
     let owner = found.owner;
     let inherited = if owner.name.eq_ignore_ascii_case(resource) {
         String::new()
@@ -182,12 +165,12 @@ fn describe(metadata: &Metadata, resource: &str, property: &Property, found: Fou
         property.name, metadata.file, found.property.line
     );
     if !property.members.is_empty() && !declared.is_empty() {
-        message.push_str(&member_difference(&property.members, &declared));
+        message.push_str(&member_difference(&property.members, declared));
     }
     message
 }
 
-fn with_members(type_name: &str, members: &[&str]) -> String {
+fn with_members(type_name: &str, members: &[String]) -> String {
     if members.is_empty() {
         format!("`{type_name}`")
     } else {
@@ -196,17 +179,14 @@ fn with_members(type_name: &str, members: &[&str]) -> String {
 }
 
 /// Names the members only one side has (`; not on the page: x; not in the metadata: y`).
-fn member_difference(page: &[String], declared: &[&str]) -> String {
-    let missing: Vec<&str> = declared
-        .iter()
-        .copied()
-        .filter(|d| !page.iter().any(|p| p == d))
-        .collect();
-    let extra: Vec<&str> = page
-        .iter()
-        .map(String::as_str)
-        .filter(|p| !declared.contains(p))
-        .collect();
+fn member_difference(page: &[String], declared: &[String]) -> String {
+    let only_in = |side: &[String], other: &[String]| -> Vec<String> {
+        side.iter()
+            .filter(|m| !other.contains(m))
+            .cloned()
+            .collect()
+    };
+    let (missing, extra) = (only_in(declared, page), only_in(page, declared));
     let mut text = String::new();
     if !missing.is_empty() {
         text.push_str(&format!("; not on the page: {}", missing.join(", ")));

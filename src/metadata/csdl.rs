@@ -181,6 +181,7 @@ impl Walker<'_> {
                     type_name: attrs.required("Type")?.to_string(),
                     // resolved once every enum type is known
                     ty: EdmType::String,
+                    members: Vec::new(),
                     nullable: attrs.flag("Nullable", true)?,
                     kind,
                     line,

@@ -11,8 +11,13 @@ mod csdl;
 
 pub use compare::{CrossCheck, apply, cross_check};
 
+use crate::input_file::{InputFileError, read_bounded};
 use crate::model::EdmType;
 use std::collections::HashMap;
+use std::path::Path;
+
+/// The largest metadata file read, in bytes (Graph's v1.0 CSDL of July 2021 is 1.5 MB).
+pub const METADATA_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Why a metadata file cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +52,10 @@ pub enum MetadataError {
     },
     #[error("{file} declares no `<Schema>`")]
     NoSchema { file: String },
+    #[error(transparent)]
+    File(#[from] InputFileError),
+    #[error("{file}:{line}: the metadata is not valid UTF-8")]
+    NotUtf8 { file: String, line: u32 },
 }
 
 /// Whether a structured type is an entity (has an identity) or a complex type (a value).
@@ -72,6 +81,8 @@ pub struct MetaProperty {
     /// The `Type` attribute as written (`Collection(microsoft.graph.x)`).
     pub type_name: String,
     pub ty: EdmType,
+    /// The members of the enum type `ty` is (or is a collection of), in declaration order.
+    pub members: Vec<String>,
     pub nullable: bool,
     pub kind: PropertyKind,
     pub line: u32,
@@ -152,8 +163,28 @@ pub struct Metadata {
 impl Metadata {
     /// Reads a CSDL (EDMX) document known as `file_name`.
     pub fn parse(file_name: &str, xml: &str) -> Result<Metadata, MetadataError> {
+        let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
         let document = csdl::read(file_name, xml)?;
         Ok(Metadata::new(file_name, document.types, document.enums))
+    }
+
+    /// Reads the CSDL file at `path` (a regular file of at most [`METADATA_LIMIT`] bytes,
+    /// UTF-8); lines are reported against its file name.
+    pub fn read(path: &Path) -> Result<Metadata, MetadataError> {
+        let bytes = read_bounded(path, METADATA_LIMIT, "metadata file")?;
+        let file = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        match std::str::from_utf8(&bytes) {
+            Ok(xml) => Metadata::parse(&file, xml),
+            Err(e) => {
+                let valid = &bytes[..e.valid_up_to()];
+                let newlines = valid.iter().filter(|&&b| b == b'\n').count();
+                let line = u32::try_from(newlines + 1).unwrap_or(u32::MAX);
+                Err(MetadataError::NotUtf8 { file, line })
+            }
+        }
     }
 
     fn new(file: &str, mut types: Vec<StructuredType>, enums: Vec<EnumType>) -> Metadata {
@@ -161,6 +192,14 @@ impl Metadata {
         let type_index = index(types.iter().map(|t| t.name.as_str()));
         for property in types.iter_mut().flat_map(|t| t.properties.iter_mut()) {
             property.ty = resolve(&property.type_name, &enums, &enum_index);
+            if let EdmType::Enum(name) = property.ty.element() {
+                let members = enum_index.get(&key(name)).map(|&i| &enums[i].members);
+                property.members = members
+                    .into_iter()
+                    .flatten()
+                    .map(|m| m.name.clone())
+                    .collect();
+            }
         }
         Metadata {
             file: file.to_string(),
