@@ -60,6 +60,12 @@ pub enum Code {
     Encoding,
     // notes
     Skipped,
+    // warnings of the metadata cross-check: the page and the CSDL disagree on a property
+    MetadataPrimitiveType,
+    MetadataEnumString,
+    MetadataCollection,
+    MetadataEnumMembers,
+    MetadataNamedType,
 }
 
 impl Code {
@@ -92,6 +98,11 @@ impl Code {
             Code::EnumMembers => "enum-members",
             Code::Encoding => "encoding",
             Code::Skipped => "skipped",
+            Code::MetadataPrimitiveType => "metadata-primitive-type",
+            Code::MetadataEnumString => "metadata-enum-string",
+            Code::MetadataCollection => "metadata-collection",
+            Code::MetadataEnumMembers => "metadata-enum-members",
+            Code::MetadataNamedType => "metadata-named-type",
         }
     }
 

@@ -18,6 +18,7 @@ pub mod endpoint;
 pub mod format;
 pub mod generate;
 pub mod input_file;
+pub mod metadata;
 pub mod mock;
 pub mod model;
 pub mod report;
