@@ -9,6 +9,7 @@ pub mod baseline;
 pub mod case;
 pub mod checks;
 pub mod console;
+pub mod coverage;
 pub mod credentials;
 pub mod derive;
 pub mod diagnostic;

@@ -1,0 +1,107 @@
+//! What a derivation covered: pages read, operations per kind, the pages that yielded none
+//! and why, and the diagnostics per code; printed as a table at the end of `derive` and
+//! written as JSON for CI dashboards (`derive --coverage FILE.json`).
+
+use crate::derive::Derivation;
+use crate::diagnostic::Severity;
+use crate::model::OperationKind;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The coverage of one derivation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    /// Method pages read (every page given).
+    pub pages: usize,
+    /// Pages that yielded an operation or joined one documented on another page.
+    pub pages_with_operation: usize,
+    /// Operations per kind (every kind listed, zero included).
+    pub operations: BTreeMap<String, usize>,
+    /// Pages that yielded no operation, per the code of the diagnostic that says why.
+    pub skipped: BTreeMap<String, usize>,
+    /// Pages that yielded no operation and have no error or note saying why (always zero
+    /// unless derive has a bug: every such page must be explained).
+    pub unexplained: usize,
+    /// Diagnostics per severity and code (`warning[content-length]`).
+    pub diagnostics: BTreeMap<String, usize>,
+}
+
+impl Coverage {
+    /// Measures `derivation`, whose pages were the files `pages` names.
+    pub fn of(derivation: &Derivation, pages: &[String]) -> Coverage {
+        let contract = &derivation.contract;
+        let mut yielded: BTreeSet<&str> = BTreeSet::new();
+        for op in &contract.operations {
+            yielded.insert(op.page.as_str());
+            yielded.extend(op.spans.merged.iter().map(|s| s.file.as_str()));
+        }
+        let mut operations: BTreeMap<String, usize> = OperationKind::ALL
+            .iter()
+            .map(|k| (k.verb().to_string(), 0))
+            .collect();
+        for op in &contract.operations {
+            *operations.entry(op.kind.verb().to_string()).or_default() += 1;
+        }
+        let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
+        let mut unexplained = 0;
+        for page in pages.iter().filter(|p| !yielded.contains(p.as_str())) {
+            let why = derivation.diagnostics.iter().find(|d| {
+                d.span.file == *page && matches!(d.severity, Severity::Error | Severity::Note)
+            });
+            match why {
+                Some(d) => *skipped.entry(d.code.as_str().to_string()).or_default() += 1,
+                None => unexplained += 1,
+            }
+        }
+        let mut diagnostics: BTreeMap<String, usize> = BTreeMap::new();
+        for d in &derivation.diagnostics {
+            let key = format!("{}[{}]", d.severity.as_str(), d.code.as_str());
+            *diagnostics.entry(key).or_default() += 1;
+        }
+        Coverage {
+            pages: pages.len(),
+            pages_with_operation: pages.iter().filter(|p| yielded.contains(p.as_str())).count(),
+            operations,
+            skipped,
+            unexplained,
+            diagnostics,
+        }
+    }
+
+    /// The share of pages that yielded an operation, in percent (100 for no pages).
+    pub fn percent(&self) -> f64 {
+        if self.pages == 0 {
+            return 100.0;
+        }
+        self.pages_with_operation as f64 * 100.0 / self.pages as f64
+    }
+
+    /// The table printed at the end of `derive`.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "coverage: {} of {} pages yield an operation ({:.1} %)\n",
+            self.pages_with_operation,
+            self.pages,
+            self.percent()
+        );
+        let row = |out: &mut String, label: &str, n: usize| {
+            out.push_str(&format!("  {label:<40} {n:>6}\n"));
+        };
+        out.push_str("operations per kind:\n");
+        for (kind, n) in &self.operations {
+            row(&mut out, kind, *n);
+        }
+        out.push_str("pages without an operation, per reason:\n");
+        for (code, n) in &self.skipped {
+            row(&mut out, code, *n);
+        }
+        if self.unexplained > 0 {
+            row(&mut out, "unexplained", self.unexplained);
+        }
+        out.push_str("diagnostics per code:\n");
+        for (code, n) in &self.diagnostics {
+            row(&mut out, code, *n);
+        }
+        out.trim_end().to_string()
+    }
+}
