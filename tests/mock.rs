@@ -732,8 +732,7 @@ fn every_fault_has_a_unique_name_that_parses_back_and_a_description() {
         ]
     );
     assert!(
-        all.iter()
-            .all(|f| !(f.is_faithful() && f.is_convention())),
+        all.iter().all(|f| !(f.is_faithful() && f.is_convention())),
         "a faithful variant breaks no convention"
     );
     let labels: Vec<&str> = ["wrong-status", "no-auth", "gzip-unless-identity"]
@@ -1356,16 +1355,17 @@ async fn the_fault_breaks_its_one_behaviour_only_when_selected(#[case] fault: Fa
             assert_eq!(mock.get_json(NDES_ITEM).await["displayName"], "Zo\u{eb}");
         }
         Fault::GzipDespiteIdentity => {
-            let identity = |path| {
-                mock.call("GET", path)
-                    .header("accept-encoding", "identity")
-            };
+            let identity = |path| mock.call("GET", path).header("accept-encoding", "identity");
             let faithful = identity(NDES_ITEM).send().await;
             assert_eq!(faithful.coding(), None);
             let faulted = identity(NDES_ITEM).fault(fault).send().await;
             assert_eq!(faulted.status, 200);
             assert_eq!(faulted.coding(), Some("gzip"));
-            assert_eq!(gunzip_stored(&faulted.bytes), faithful.bytes, "the same body, coded");
+            assert_eq!(
+                gunzip_stored(&faulted.bytes),
+                faithful.bytes,
+                "the same body, coded"
+            );
             let error = identity(UNKNOWN_ITEM).fault(fault).send().await;
             error.assert_graph_error(404, "ResourceNotFound");
             assert_eq!(error.coding(), None, "only success bodies are coded");

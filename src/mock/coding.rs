@@ -34,7 +34,9 @@ pub(super) fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
             coding.eq_ignore_ascii_case(name).then(|| weight_of(parts))
         })
     };
-    weight("gzip").or_else(|| weight("*")).is_some_and(|q| q > 0.0)
+    weight("gzip")
+        .or_else(|| weight("*"))
+        .is_some_and(|q| q > 0.0)
 }
 
 /// Reads the `q` parameter among a member's parameters (1 when absent or unreadable).
@@ -129,7 +131,12 @@ mod tests {
     }
 
     #[rstest]
-    #[case::the_faithful_variant_without_accept_encoding(Fault::GzipUnlessIdentity, 200, None, true)]
+    #[case::the_faithful_variant_without_accept_encoding(
+        Fault::GzipUnlessIdentity,
+        200,
+        None,
+        true
+    )]
     #[case::the_faithful_variant_on_an_error(Fault::GzipUnlessIdentity, 400, None, true)]
     #[case::the_faithful_variant_under_identity(
         Fault::GzipUnlessIdentity,
@@ -138,12 +145,7 @@ mod tests {
         false
     )]
     #[case::the_fault_under_identity(Fault::GzipDespiteIdentity, 200, Some("identity"), true)]
-    #[case::the_fault_leaves_errors_alone(
-        Fault::GzipDespiteIdentity,
-        404,
-        Some("identity"),
-        false
-    )]
+    #[case::the_fault_leaves_errors_alone(Fault::GzipDespiteIdentity, 404, Some("identity"), false)]
     #[case::another_fault(Fault::WrongStatus, 200, None, false)]
     fn which_answers_are_gzipped(
         #[case] fault: Fault,

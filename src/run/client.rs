@@ -1069,7 +1069,8 @@ mod tests {
                 Server::AnswersOnePerConnection if answered > 0 => return,
                 Server::AnswersOnePerConnection => {}
             }
-            let reply = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+            let reply =
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
             if socket.write_all(reply.as_bytes()).await.is_err() {
                 return;
             }
@@ -1162,7 +1163,10 @@ mod tests {
         let client = client(&root, true);
         let (first, received) = client.send(&outgoing(reqwest::Method::GET)).await;
         assert_eq!(received.map(|r| r.status).ok(), Some(200));
-        assert!(!first.reconnected, "the first request opened its connection");
+        assert!(
+            !first.reconnected,
+            "the first request opened its connection"
+        );
         let (exchange, received) = client.send(&outgoing(method.clone())).await;
         assert_eq!(received.map(|r| r.status).ok(), Some(200));
         assert!(exchange.reconnected);
