@@ -9,7 +9,7 @@ mod common;
 use common::wire::{Request, forward, read_request, reply};
 
 use graph_conformance::checks::Check;
-use graph_conformance::mock::MockServer;
+use graph_conformance::mock::{FAULT_HEADER, Fault, MockServer};
 use graph_conformance::results::{CaseKind, CaseResult, Verdict};
 use graph_conformance::run::{RunOptions, run};
 use rstest::rstest;
@@ -187,6 +187,31 @@ async fn boundary_a_rejected_edge_with_a_graph_error_is_not_a_finding(
     assert_eq!(found, Vec::new());
     let edges = boundary(&cases, edge);
     assert!(!edges.is_empty(), "{edge} boundary cases ran");
+    for case in edges {
+        assert_eq!(case.verdict, Verdict::Passed, "{}", case.id);
+        let status = case.exchanges[0].response.as_ref().map(|r| r.status);
+        assert_eq!(status, Some(400), "{}", case.id);
+    }
+}
+
+/// The reference mock's own variant that rejects strings over 1,024 characters (400, a
+/// Graph error) is faithful too, even under `--strict`: its long-string boundary cases pass
+/// on their 400, and nothing else has a finding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boundary_the_mock_rejecting_long_strings_passes() {
+    let suite = common::suite();
+    let mock = common::mock(&suite).await;
+    let mut options = RunOptions {
+        strict: true,
+        ..common::options(&mock.base_url(), 4)
+    };
+    let variant = Fault::LongStringsRejected.name().to_string();
+    options.headers.push((FAULT_HEADER.to_string(), variant));
+    let results = run(&suite, &options, &mut |_| {}).await.unwrap();
+    let cases = results.cases.to_vec().unwrap();
+    assert_eq!(findings(&cases), Vec::new());
+    let edges = boundary(&cases, "-4-kib");
+    assert!(!edges.is_empty(), "the long-string boundary cases ran");
     for case in edges {
         assert_eq!(case.verdict, Verdict::Passed, "{}", case.id);
         let status = case.exchanges[0].response.as_ref().map(|r| r.status);

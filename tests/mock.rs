@@ -149,6 +149,13 @@ impl<'a> Call<'a> {
 }
 
 impl Reply {
+    /// Returns the `Content-Encoding` of the answer, if any.
+    fn coding(&self) -> Option<&str> {
+        self.headers
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok())
+    }
+
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.bytes).into_owned()
     }
@@ -713,6 +720,29 @@ fn every_fault_has_a_unique_name_that_parses_back_and_a_description() {
             "nfc-normalizes"
         ]
     );
+    let faithful: Vec<&str> = all
+        .iter()
+        .filter(|f| f.is_faithful())
+        .map(|f| f.name())
+        .collect();
+    assert_eq!(
+        faithful,
+        [
+            "empty-patch-rejected",
+            "long-strings-rejected",
+            "gzip-unless-identity"
+        ]
+    );
+    assert!(
+        all.iter().all(|f| !(f.is_faithful() && f.is_convention())),
+        "a faithful variant breaks no convention"
+    );
+    let labels: Vec<&str> = ["wrong-status", "no-auth", "gzip-unless-identity"]
+        .iter()
+        .filter_map(|n| Fault::parse(n))
+        .map(|f| f.kind().label())
+        .collect();
+    assert_eq!(labels, ["page", "convention", "faithful"]);
     assert_eq!(Fault::parse("Wrong-Status"), None);
 }
 
@@ -823,6 +853,10 @@ async fn patch(mock: &Mock, path: &str, body: Value, fault: Option<Fault>) -> Re
 #[case::no_odata_type(Fault::NoOdataType)]
 #[case::enum_case_insensitive(Fault::EnumCaseInsensitive)]
 #[case::nfc_normalizes(Fault::NfcNormalizes)]
+#[case::gzip_despite_identity(Fault::GzipDespiteIdentity)]
+#[case::empty_patch_rejected(Fault::EmptyPatchRejected)]
+#[case::long_strings_rejected(Fault::LongStringsRejected)]
+#[case::gzip_unless_identity(Fault::GzipUnlessIdentity)]
 #[tokio::test]
 async fn the_fault_breaks_its_one_behaviour_only_when_selected(#[case] fault: Fault) {
     let mock = Mock::start().await;
@@ -1322,5 +1356,83 @@ async fn the_fault_breaks_its_one_behaviour_only_when_selected(#[case] fault: Fa
             assert_eq!(faulted.json()["displayName"], "Zo\u{eb}");
             assert_eq!(mock.get_json(NDES_ITEM).await["displayName"], "Zo\u{eb}");
         }
+        Fault::GzipDespiteIdentity => {
+            let identity = |path| mock.call("GET", path).header("accept-encoding", "identity");
+            let faithful = identity(NDES_ITEM).send().await;
+            assert_eq!(faithful.coding(), None);
+            let faulted = identity(NDES_ITEM).fault(fault).send().await;
+            assert_eq!(faulted.status, 200);
+            assert_eq!(faulted.coding(), Some("gzip"));
+            assert_eq!(
+                gunzip_stored(&faulted.bytes),
+                faithful.bytes,
+                "the same body, coded"
+            );
+            let error = identity(UNKNOWN_ITEM).fault(fault).send().await;
+            error.assert_graph_error(404, "ResourceNotFound");
+            assert_eq!(error.coding(), None, "only success bodies are coded");
+        }
+        Fault::EmptyPatchRejected => {
+            let faithful = patch(&mock, NDES_ITEM, json!({}), None).await;
+            assert_eq!(faithful.status, 200, "{}", faithful.text());
+            let faulted = patch(&mock, NDES_ITEM, json!({}), Some(fault)).await;
+            faulted.assert_graph_error(400, "BadRequest");
+            let renamed = json!({ "displayName": "Renamed" });
+            let renamed = patch(&mock, NDES_ITEM, renamed, Some(fault)).await;
+            assert_eq!(renamed.status, 200, "only a PATCH of nothing is refused");
+        }
+        Fault::LongStringsRejected => {
+            let long = json!({ "displayName": "x".repeat(1025) });
+            let faithful = patch(&mock, NDES_ITEM, long.clone(), None).await;
+            assert_eq!(faithful.status, 200);
+            let faulted = patch(&mock, NDES_ITEM, long, Some(fault)).await;
+            faulted.assert_graph_error(400, "BadRequest");
+            let longest = json!({ "displayName": "x".repeat(1024) });
+            let longest = patch(&mock, NDES_ITEM, longest, Some(fault)).await;
+            assert_eq!(longest.status, 200, "1,024 characters are stored");
+            assert_eq!(longest.json()["displayName"], "x".repeat(1024));
+        }
+        Fault::GzipUnlessIdentity => {
+            let faithful = mock.get(NDES_ITEM).await;
+            assert_eq!(faithful.coding(), None);
+            for accept in [None, Some("gzip"), Some("*"), Some("br, gzip;q=0.5")] {
+                let mut call = mock.call("GET", NDES_ITEM).fault(fault);
+                if let Some(accept) = accept {
+                    call = call.header("accept-encoding", accept);
+                }
+                let coded = call.send().await;
+                assert_eq!(coded.coding(), Some("gzip"), "{accept:?}");
+                assert_eq!(gunzip_stored(&coded.bytes), faithful.bytes);
+            }
+            let error = mock.call("GET", UNKNOWN_ITEM).fault(fault).send().await;
+            assert_eq!(error.coding(), Some("gzip"), "error bodies too");
+            for refused in ["identity", "gzip;q=0", ""] {
+                let call = mock.call("GET", NDES_ITEM).fault(fault);
+                let plain = call.header("accept-encoding", refused).send().await;
+                assert_eq!(plain.coding(), None, "{refused:?}");
+                assert_eq!(plain.bytes, faithful.bytes);
+            }
+        }
     }
+}
+
+/// Reads back a gzip member made of stored deflate blocks (what the mock writes), checking
+/// its trailer's length; the CRC is the mock's unit tests' business.
+fn gunzip_stored(stream: &[u8]) -> Vec<u8> {
+    assert_eq!(&stream[..4], &[0x1f, 0x8b, 8, 0], "a gzip member");
+    let mut at = 10;
+    let mut data = Vec::new();
+    loop {
+        let header = stream[at];
+        assert_eq!(header >> 1, 0, "a stored block");
+        let len = usize::from(u16::from_le_bytes([stream[at + 1], stream[at + 2]]));
+        data.extend_from_slice(&stream[at + 5..at + 5 + len]);
+        at += 5 + len;
+        if header & 1 == 1 {
+            break;
+        }
+    }
+    let size = u32::from_le_bytes(stream[at + 4..at + 8].try_into().unwrap());
+    assert_eq!(usize::try_from(size).unwrap(), data.len());
+    data
 }

@@ -64,6 +64,7 @@ async fn faithful_mock_passes_with_no_error_and_no_warning() {
 #[case::no_odata_type("no-odata-type", Check::OdataType)]
 #[case::enum_case_insensitive("enum-case-insensitive", Check::EnumCase)]
 #[case::nfc_normalizes("nfc-normalizes", Check::UnicodeNormalization)]
+#[case::gzip_despite_identity("gzip-despite-identity", Check::ContentType)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_fault_is_flagged_by_the_check_that_enforces_what_it_breaks(
     #[case] name: &str,
@@ -106,6 +107,24 @@ async fn each_fault_is_flagged_by_the_check_that_enforces_what_it_breaks(
             .all(|f| f.convention || f.rule.is_some()),
         "page findings quote their page line"
     );
+}
+
+/// A faithful variant (a behaviour where faithful servers differ, which no page states) is
+/// passed with no error and no warning, like the plain mock.
+#[rstest]
+#[case::empty_patch_rejected("empty-patch-rejected")]
+#[case::long_strings_rejected("long-strings-rejected")]
+#[case::gzip_unless_identity("gzip-unless-identity")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_faithful_variant_passes_with_no_error_and_no_warning(#[case] name: &str) {
+    let variant = Fault::parse(name).expect("the variant exists");
+    assert!(variant.is_faithful());
+    let suite = common::suite();
+    let mock = common::mock(&suite).await;
+    let results = common::run_with_fault(&suite, &mock, Some(variant), CASES).await;
+    assert!(results.findings.is_empty(), "{:#?}", results.findings);
+    assert_eq!(results.totals.failed, 0);
+    assert!(results.totals.passed > 100);
 }
 
 #[test]

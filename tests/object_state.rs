@@ -199,6 +199,32 @@ async fn a_server_that_refuses_an_empty_patch_passes_and_no_operation_is_skipped
     }
 }
 
+/// The reference mock's own variant that refuses a PATCH of nothing (400, a Graph error)
+/// is faithful: the empty-PATCH probe cannot tell, so no operation is skipped, every one
+/// runs and passes, and nothing has a finding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mock_refusing_an_empty_patch_passes_and_no_operation_is_skipped() {
+    let suite = common::suite();
+    let results = run_seed(1, None, Some(Fault::EmptyPatchRejected)).await;
+    let cases = results.cases.to_vec().unwrap();
+    let skipped: Vec<_> = cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Skipped)
+        .map(|c| (&c.id, &c.skipped_reason))
+        .collect();
+    assert!(skipped.is_empty(), "{skipped:?}");
+    assert!(results.findings.is_empty(), "{:#?}", results.findings);
+    for operation in &suite.cases {
+        assert!(
+            cases
+                .iter()
+                .any(|c| c.operation == operation.id && c.verdict == Verdict::Passed),
+            "{} ran",
+            operation.id
+        );
+    }
+}
+
 /// The first update of an object this run created is held to what the create answered: a
 /// value only the create set, and the update was not sent, must still be there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -43,6 +43,10 @@ enum Front {
     /// Gzips every body, unless the request refuses content codings
     /// (`Accept-Encoding: identity`); `anyway`: gzips every body whatever the request says.
     Gzip { anyway: bool },
+    /// Answers every request with `Connection: close` (so every request has a connection
+    /// of its own) and closes a POST's connection unanswered, after reading it: the request
+    /// may have been acted on, and must not be resent.
+    ClosesPosts,
 }
 
 struct State {
@@ -50,12 +54,15 @@ struct State {
     mock: String,
     http: reqwest::Client,
     requests: AtomicUsize,
+    /// POSTs read off the wire.
+    posts: AtomicUsize,
 }
 
 /// A front and the mock behind it, stopped when dropped.
 struct Served {
     /// The front's service root (`http://127.0.0.1:PORT/beta`).
     base: String,
+    state: Arc<State>,
     _mock: MockServer,
 }
 
@@ -68,14 +75,17 @@ async fn serve(front: Front) -> Served {
         mock: format!("http://{}", mock.addr()),
         http: forwarder(),
         requests: AtomicUsize::new(0),
+        posts: AtomicUsize::new(0),
     });
+    let accepting = Arc::clone(&state);
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
-            tokio::spawn(connection(socket, Arc::clone(&state)));
+            tokio::spawn(connection(socket, Arc::clone(&accepting)));
         }
     });
     Served {
         base: format!("http://{addr}/beta"),
+        state,
         _mock: mock,
     }
 }
@@ -121,8 +131,17 @@ async fn connection(mut socket: TcpStream, state: Arc<State>) {
         {
             return;
         }
+        if request.method == "POST" {
+            state.posts.fetch_add(1, Ordering::SeqCst);
+            if let Front::ClosesPosts = state.front {
+                return;
+            }
+        }
         let answer = answer(&state, &request).await;
         if socket.write_all(&answer).await.is_err() {
+            return;
+        }
+        if let Front::ClosesPosts = state.front {
             return;
         }
         idle_since = Some(Instant::now());
@@ -150,6 +169,9 @@ async fn answer(state: &State, request: &Request) -> Vec<u8> {
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
+    if let Front::ClosesPosts = state.front {
+        headers.push(("connection", "close"));
+    }
     if coded && !body.is_empty() {
         headers.push(("content-encoding", "gzip"));
         return reply(&status, &headers, &gzip(&body));
@@ -272,6 +294,47 @@ async fn transport_an_unannounced_idle_close_is_not_a_finding(
         exchanges.iter().all(|e| e.error.is_none()),
         "every request was answered"
     );
+}
+
+/// A POST that went out on a connection opened for it, and that the server closed
+/// unanswered, is never resent (the server may have acted on it): each is a `transport`
+/// finding, and each reached the server exactly once.
+#[rstest]
+#[case::at_concurrency_1(1)]
+#[case::at_concurrency_16(16)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transport_a_post_closed_unanswered_on_a_fresh_connection_is_not_resent(
+    #[case] concurrency: usize,
+) {
+    let served = serve(Front::ClosesPosts).await;
+    let (results, cases) = run_against(&options(&served.base, None, concurrency)).await;
+    assert!(results.failed());
+    let exchanges: Vec<_> = cases.iter().flat_map(|c| &c.exchanges).collect();
+    let posts: Vec<_> = exchanges
+        .iter()
+        .filter(|e| e.request.method == "POST")
+        .collect();
+    assert!(!posts.is_empty(), "the suite sends creates");
+    assert!(posts.iter().all(|e| e.response.is_none() && !e.reconnected));
+    assert!(exchanges.iter().all(|e| !e.reconnected));
+    // the requests sent while shrinking a failing case are counted, not recorded
+    let shrinking: u32 = cases
+        .iter()
+        .filter(|c| c.exchanges.iter().any(|e| e.request.method == "POST"))
+        .filter_map(|c| c.shrink.as_ref())
+        .map(|s| s.steps)
+        .sum();
+    assert_eq!(
+        served.state.posts.load(Ordering::SeqCst),
+        posts.len() + usize::try_from(shrinking).unwrap(),
+        "every POST reached the server once"
+    );
+    let transport = cases
+        .iter()
+        .flat_map(|c| &c.findings)
+        .filter(|f| f.check == Check::Transport)
+        .count();
+    assert!(transport > 0);
 }
 
 /// A server with an idle timer, at any concurrency and with keep-alive off alike, passes.

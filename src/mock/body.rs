@@ -10,6 +10,10 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::{Map, Value};
 
+/// The most characters in a string that `error-on-long-string` and `long-strings-rejected`
+/// take.
+const LONGEST_STRING: usize = 1024;
+
 /// Reads and validates a request body against the operation's request schema; returns the
 /// sent properties with DateTimeOffsets normalised to UTC. The `contract` knows the suite's
 /// vocabulary, which some faults overlook.
@@ -36,8 +40,14 @@ pub(crate) fn read_body(
     if faults.has(Fault::ErrorOnNonAscii) && any_string(&value, &|s| !s.is_ascii()) {
         return Err(internal());
     }
-    if faults.has(Fault::ErrorOnLongString) && any_string(&value, &|s| s.chars().count() > 1024) {
+    let long = |s: &str| s.chars().count() > LONGEST_STRING;
+    if faults.has(Fault::ErrorOnLongString) && any_string(&value, &long) {
         return Err(internal());
+    }
+    if faults.has(Fault::LongStringsRejected) && any_string(&value, &long) {
+        return Err(bad(format!(
+            "The request body holds a string longer than {LONGEST_STRING} characters, the most this service stores."
+        )));
     }
     let mut object = match value {
         Value::Object(object) => object,

@@ -1,5 +1,6 @@
 //! The closed list of faults the mock can inject, each breaking exactly one documented or
-//! conventional behaviour, and the per-request set of active faults.
+//! conventional behaviour, the faithful variants (behaviours where faithful servers differ,
+//! which break nothing), and the per-request set of active faults and variants.
 //!
 //! A fault is active when the server's [`crate::mock::MockConfig`] lists it or when the
 //! request names it in the [`FAULT_HEADER`] (comma-separated names). Faults combine.
@@ -49,9 +50,13 @@ pub enum Fault {
     NoOdataType,
     EnumCaseInsensitive,
     NfcNormalizes,
+    GzipDespiteIdentity,
+    EmptyPatchRejected,
+    LongStringsRejected,
+    GzipUnlessIdentity,
 }
 
-const ALL: [Fault; 39] = [
+const ALL: [Fault; 43] = [
     Fault::WrongStatus,
     Fault::MissingProperty,
     Fault::EnumOutOfSet,
@@ -91,6 +96,10 @@ const ALL: [Fault; 39] = [
     Fault::NoOdataType,
     Fault::EnumCaseInsensitive,
     Fault::NfcNormalizes,
+    Fault::GzipDespiteIdentity,
+    Fault::EmptyPatchRejected,
+    Fault::LongStringsRejected,
+    Fault::GzipUnlessIdentity,
 ];
 
 impl Fault {
@@ -141,6 +150,10 @@ impl Fault {
             Fault::NoOdataType => "no-odata-type",
             Fault::EnumCaseInsensitive => "enum-case-insensitive",
             Fault::NfcNormalizes => "nfc-normalizes",
+            Fault::GzipDespiteIdentity => "gzip-despite-identity",
+            Fault::EmptyPatchRejected => "empty-patch-rejected",
+            Fault::LongStringsRejected => "long-strings-rejected",
+            Fault::GzipUnlessIdentity => "gzip-unless-identity",
         }
     }
 
@@ -233,6 +246,18 @@ impl Fault {
                 "an enum value in another letter case is accepted and stored as the member"
             }
             Fault::NfcNormalizes => "strings are stored NFC-normalised",
+            Fault::GzipDespiteIdentity => {
+                "success bodies are gzipped although the request says Accept-Encoding: identity"
+            }
+            Fault::EmptyPatchRejected => {
+                "faithful: a PATCH of nothing ({}) is refused with 400 and a Graph error"
+            }
+            Fault::LongStringsRejected => {
+                "faithful: a request body with a string longer than 1024 characters is refused with 400 and a Graph error"
+            }
+            Fault::GzipUnlessIdentity => {
+                "faithful: bodies are gzipped when the request accepts gzip (no Accept-Encoding, gzip or *), never under Accept-Encoding: identity"
+            }
         }
     }
 
@@ -250,8 +275,51 @@ impl Fault {
         )
     }
 
+    /// Tells whether this is a faithful variant: a behaviour where faithful servers differ
+    /// and no page (nor convention) says which is right, so a run against it must pass with
+    /// no finding.
+    pub fn is_faithful(self) -> bool {
+        matches!(
+            self,
+            Fault::EmptyPatchRejected | Fault::LongStringsRejected | Fault::GzipUnlessIdentity
+        )
+    }
+
+    /// Tells what the fault breaks: a page statement, a Graph convention, or nothing.
+    pub fn kind(self) -> FaultKind {
+        if self.is_faithful() {
+            FaultKind::Faithful
+        } else if self.is_convention() {
+            FaultKind::Convention
+        } else {
+            FaultKind::Page
+        }
+    }
+
     fn bit(self) -> u64 {
         1 << (self as u64)
+    }
+}
+
+/// What a [`Fault`] breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Something a page states: a run against it fails.
+    Page,
+    /// A Graph convention no page states: a run against it warns (fails under `--strict`).
+    Convention,
+    /// Nothing: a faithful variant, which a run must pass with no finding.
+    Faithful,
+}
+
+impl FaultKind {
+    /// Returns the kind's name, as `mock --list-faults` shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            FaultKind::Page => "page",
+            FaultKind::Convention => "convention",
+            FaultKind::Faithful => "faithful",
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::body::read_body;
 use super::contract::{Action, Contract, Operation, Resolution, Resource};
-use super::fault::{FAULT_HEADER, Fault, FaultSet};
+use super::fault::{FAULT_HEADER, Fault, FaultSet, UnknownFault};
 use super::render::{self, Entity, Envelope, GraphError, REUSED_ID};
 
 /// The id a PATCH answers with under `update-answers-other-object`.
@@ -67,13 +67,8 @@ impl Shared {
             base_url: &base_url,
             faults: self.faults,
         };
-        let header_faults = request
-            .fault_header
-            .as_deref()
-            .map(FaultSet::parse_header)
-            .transpose();
-        match header_faults {
-            Ok(extra) => envelope.faults = self.faults.union(extra.unwrap_or_default()),
+        match self.faults_of(request.fault_header.as_deref()) {
+            Ok(faults) => envelope.faults = faults,
             Err(unknown) => {
                 let known: Vec<&str> = Fault::all().iter().map(|f| f.name()).collect();
                 let message = match unknown.suggestion {
@@ -101,6 +96,13 @@ impl Shared {
             Ok(Outcome::Empty(status)) => render::empty(&envelope, status),
             Err(error) => render::error(&envelope, &error),
         }
+    }
+
+    /// Returns the faults active for a request: the server's, and those its
+    /// [`FAULT_HEADER`] value names.
+    pub fn faults_of(&self, fault_header: Option<&str>) -> Result<FaultSet, UnknownFault> {
+        let named = fault_header.map(FaultSet::parse_header).transpose()?;
+        Ok(self.faults.union(named.unwrap_or_default()))
     }
 
     fn outcome(&self, request: &Request<'_>, faults: FaultSet) -> Result<Outcome<'_>, GraphError> {
@@ -186,6 +188,13 @@ impl Shared {
             return Err(unknown_item(resource, &address));
         }
         let sent = read_body(&self.contract, operation, resource, body, faults)?;
+        if faults.has(Fault::EmptyPatchRejected) && sent.is_empty() {
+            return Err(GraphError::new(
+                400,
+                "BadRequest",
+                "The request body holds no property to update.",
+            ));
+        }
         let mut object = stored.map_or_else(|| resource.defaults(&address.key), |s| s.object);
         if !faults.has(Fault::PatchIgnored) {
             if faults.has(Fault::PatchReplaces) {

@@ -5,6 +5,7 @@
 //! Everything is generated from the suite's case files and schemas; no resource is special.
 
 mod body;
+mod coding;
 mod contract;
 mod datetime;
 mod fault;
@@ -15,6 +16,6 @@ mod store;
 mod template;
 mod transport;
 
-pub use fault::{FAULT_HEADER, Fault, FaultSet, UnknownFault};
+pub use fault::{FAULT_HEADER, Fault, FaultKind, FaultSet, UnknownFault};
 pub use server::{MockConfig, MockError, MockServer};
 pub use transport::Transport;

@@ -1,6 +1,7 @@
 //! The server: binds a listener, serves every request through one axum fallback handler
 //! (routing is the suite's own, see [`super::contract`]), and shuts down gracefully.
 
+use super::coding;
 use super::contract::Contract;
 use super::fault::{FAULT_HEADER, Fault, FaultSet};
 use super::handler::{Request, Shared};
@@ -299,7 +300,8 @@ impl Front {
     }
 }
 
-/// Hands one request to the shared handler (unless the transport throttles it).
+/// Hands one request to the shared handler (unless the transport throttles it), and codes
+/// its answer as the active faults say.
 async fn handle(
     State(front): State<Arc<Front>>,
     method: Method,
@@ -326,7 +328,15 @@ async fn handle(
         host: text(header::HOST.as_str()),
         body: &body,
     };
-    shared.respond(&request)
+    let response = shared.respond(&request);
+    let faults = shared
+        .faults_of(request.fault_header.as_deref())
+        .unwrap_or(shared.faults);
+    let accept_encoding = text(header::ACCEPT_ENCODING.as_str());
+    if coding::gzips(faults, response.status().as_u16(), accept_encoding) {
+        return coding::gzipped(response).await;
+    }
+    response
 }
 
 /// Writes the prefix as `/segment...` without a trailing slash (empty for the root).

@@ -6,8 +6,9 @@
 //! to a cap and never decompressed (a gzip bomb stays a small blob); every request has a
 //! timeout, and the run a deadline; throttling (a 429, or a 503 with `Retry-After`) is
 //! retried a bounded number of times, honouring `Retry-After` up to a limit, and a request
-//! whose pooled connection died before any byte of the answer is retried once on a fresh
-//! connection. A failure to get an answer is recorded as the exchange's error, never raised.
+//! that went out on a reused (pooled) connection which died before any byte of the answer is
+//! retried once on a fresh connection (never one that went out on a connection opened for
+//! it). A failure to get an answer is recorded as the exchange's error, never raised.
 
 use crate::results::{Exchange, RecordedRequest, RecordedResponse};
 use crate::secret::Secrets;
@@ -115,6 +116,9 @@ struct Failed {
     why: NoAnswer,
     /// The connection closed or was reset before any byte of the answer arrived.
     connection_lost: bool,
+    /// The request went out on a connection taken from the pool, not one opened for it
+    /// ([`opened_connection`]).
+    reused: bool,
 }
 
 /// Why the client could not be built.
@@ -357,8 +361,8 @@ impl Client {
         }
         let started = Instant::now();
         let mut outcome = self.attempt(request).await;
-        let reconnected =
-            self.limits.keep_alive && matches!(&outcome, Err(failed) if failed.connection_lost);
+        let reconnected = self.limits.keep_alive
+            && matches!(&outcome, Err(failed) if failed.connection_lost && failed.reused);
         if reconnected {
             outcome = self.reconnect(outgoing, target, &url).await;
         }
@@ -380,11 +384,12 @@ impl Client {
         (recorded, received)
     }
 
-    /// Sends the request again, once, on a fresh connection: its pooled connection died
-    /// before any byte of the answer, which says nothing of the server (an idle connection
-    /// the server closed as the request left, RFC 9112, 9.6). Nothing of the answer came,
-    /// so the server most likely never processed the request: resending is safe for every
-    /// method. When the deadline leaves no room for it, the request is cut off.
+    /// Sends the request again, once, on a fresh connection: it went out on a reused
+    /// (pooled) connection, which died before any byte of the answer. That says nothing of
+    /// the server: a server may close an idle connection at any time (RFC 9112, 9.6), and
+    /// the close crossed the request on the wire. A request that died on a connection
+    /// opened for it is never resent (the server may have acted on it): it is a finding.
+    /// When the deadline leaves no room for the resend, the request is cut off.
     async fn reconnect(
         &self,
         outgoing: &Outgoing,
@@ -396,6 +401,7 @@ impl Client {
                 message: "cut off by the --max-time deadline before the request could be resent on a fresh connection".to_string(),
                 why: NoAnswer::CutOff,
                 connection_lost: false,
+                reused: false,
             });
         }
         let (request, _) = self.build(&self.fresh, outgoing, target, url);
@@ -412,6 +418,7 @@ impl Client {
             message,
             why,
             connection_lost: false,
+            reused: false,
         };
         match tokio::time::timeout(budget, self.receive(request)).await {
             Ok(outcome) => outcome,
@@ -481,8 +488,10 @@ impl Client {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<(RecordedResponse, Received), Failed> {
-        let mut response = request.send().await.map_err(|error| Failed {
+        let (sent, opened) = opened_connection::watch(request.send()).await;
+        let mut response = sent.map_err(|error| Failed {
             connection_lost: is_connection_lost(&error),
+            reused: !opened,
             message: describe_error(error),
             why: NoAnswer::Transport,
         })?;
@@ -503,6 +512,7 @@ impl Client {
             message: describe_error(error),
             why: NoAnswer::Transport,
             connection_lost: false,
+            reused: false,
         };
         while let Some(chunk) = response.chunk().await.map_err(broken)? {
             total += chunk.len();
@@ -691,6 +701,7 @@ fn exchange(
 /// connection (every request opens its own).
 fn http_client(timeout: Duration, keep_alive: bool) -> Result<reqwest::Client, ClientError> {
     let builder = reqwest::Client::builder()
+        .connector_layer(opened_connection::MarkOpened)
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(timeout)
         .user_agent(concat!("graph-conformance/", env!("CARGO_PKG_VERSION")));
@@ -756,6 +767,87 @@ fn is_connection_lost(error: &reqwest::Error) -> bool {
 
 /// How hyper describes a connection that closed before the answer was complete.
 const INCOMPLETE_MESSAGE: &str = "connection closed before message completed";
+
+/// Whether a request went out on a connection opened for it, or on one taken from the pool.
+///
+/// reqwest does not say which, so the client's connector carries a layer ([`MarkOpened`])
+/// that marks, in a cell local to the task that sends the request ([`watch`]), a connection
+/// whose opening completed in that task. hyper-util's pool (`connection_for` in
+/// `client/legacy/client.rs`) races the pool checkout, polled first, against opening a
+/// connection, in the request's own task: when the checkout wins, the opening (if it started)
+/// is finished in a task of its own, where the cell does not exist, so it marks nothing; when
+/// the opening wins, it completed in the request's task. So "nothing marked" means the
+/// request went out on a pooled connection, and a mark means it most likely went out on the
+/// fresh one (or, if the pool won in the instant between the connection and its HTTP
+/// handshake, on a pooled one: then it is not resent, which is the safe side).
+mod opened_connection {
+    use std::cell::Cell;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    tokio::task_local! {
+        /// Set when a connection was opened in the task that sends the request.
+        static OPENED: Cell<bool>;
+    }
+
+    /// Runs `send` (one request, until its response head or its failure) and tells whether
+    /// a connection was opened for it.
+    pub(super) async fn watch<T>(send: impl Future<Output = T>) -> (T, bool) {
+        OPENED
+            .scope(Cell::new(false), async move {
+                let sent = send.await;
+                // inside the scope the cell exists; were it not there, say "opened" (no resend)
+                (sent, OPENED.try_with(Cell::get).unwrap_or(true))
+            })
+            .await
+    }
+
+    /// The connector layer that marks every connection opened in a watched task.
+    #[derive(Debug, Clone, Copy)]
+    pub(super) struct MarkOpened;
+
+    impl<S> tower_layer::Layer<S> for MarkOpened {
+        type Service = Marking<S>;
+
+        fn layer(&self, connector: S) -> Marking<S> {
+            Marking(connector)
+        }
+    }
+
+    /// A connector that marks the connections it opens ([`MarkOpened`]).
+    #[derive(Debug, Clone)]
+    pub(super) struct Marking<S>(S);
+
+    type Opening<C, E> = Pin<Box<dyn Future<Output = Result<C, E>> + Send>>;
+
+    impl<S, R> tower_service::Service<R> for Marking<S>
+    where
+        S: tower_service::Service<R>,
+        S::Future: Send + 'static,
+        S::Response: Send + 'static,
+        S::Error: 'static,
+    {
+        type Response = S::Response;
+        type Error = S::Error;
+        type Future = Opening<S::Response, S::Error>;
+
+        fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+            self.0.poll_ready(cx)
+        }
+
+        fn call(&mut self, destination: R) -> Self::Future {
+            let opening = self.0.call(destination);
+            Box::pin(async move {
+                let connection = opening.await?;
+                // outside a watched task (an opening the pool finished in the background)
+                // there is no cell, and nothing to mark
+                let _ = OPENED.try_with(|opened| opened.set(true));
+                Ok(connection)
+            })
+        }
+    }
+}
 
 fn header_pair(name: &str, value: &str, secret: bool) -> Result<HeaderPair, ClientError> {
     let n = reqwest::header::HeaderName::from_bytes(name.as_bytes())
@@ -907,6 +999,195 @@ mod tests {
         assert_eq!(slot_interval(rate), spacing);
         let now = Instant::now();
         assert!(later(now, slot_interval(rate)) >= now);
+    }
+
+    /// How a raw test server treats the requests that reach it.
+    #[derive(Debug, Clone, Copy)]
+    enum Server {
+        /// Reads every request and closes its connection unanswered: with a FIN, or
+        /// (`reset`) a RST.
+        ClosesEveryRequest { reset: bool },
+        /// Answers the first request of every connection (200, `{}`, kept alive, no
+        /// `Connection: close`) and closes the connection unanswered when a second arrives:
+        /// a server that closed its idle connection as the request crossed it.
+        AnswersOnePerConnection,
+    }
+
+    /// What reached a raw test server.
+    #[derive(Default)]
+    struct Reached {
+        connections: std::sync::atomic::AtomicUsize,
+        /// The request line of every request read, in order.
+        requests: std::sync::Mutex<Vec<String>>,
+    }
+
+    impl Reached {
+        fn connections(&self) -> usize {
+            self.connections.load(std::sync::atomic::Ordering::SeqCst)
+        }
+
+        fn requests(&self, method: &str) -> usize {
+            let requests = self.requests.lock().unwrap();
+            requests.iter().filter(|r| r.starts_with(method)).count()
+        }
+    }
+
+    /// Starts a raw HTTP/1.1 server on 127.0.0.1; returns its root URL.
+    async fn serve(server: Server) -> (String, std::sync::Arc<Reached>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let root = format!("http://{}/beta", listener.local_addr().unwrap());
+        let reached = std::sync::Arc::new(Reached::default());
+        let counts = std::sync::Arc::clone(&reached);
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                counts
+                    .connections
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(connection(socket, server, std::sync::Arc::clone(&counts)));
+            }
+        });
+        (root, reached)
+    }
+
+    async fn connection(
+        mut socket: tokio::net::TcpStream,
+        server: Server,
+        reached: std::sync::Arc<Reached>,
+    ) {
+        use tokio::io::AsyncWriteExt;
+        let mut buf = Vec::new();
+        let mut answered = 0;
+        while let Some(line) = read_request(&mut socket, &mut buf).await {
+            reached.requests.lock().unwrap().push(line);
+            match server {
+                Server::ClosesEveryRequest { reset } => {
+                    if reset {
+                        let _ = socket.set_zero_linger();
+                    }
+                    return;
+                }
+                Server::AnswersOnePerConnection if answered > 0 => return,
+                Server::AnswersOnePerConnection => {}
+            }
+            let reply =
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+            if socket.write_all(reply.as_bytes()).await.is_err() {
+                return;
+            }
+            answered += 1;
+        }
+    }
+
+    /// Reads one request (head and `Content-Length` body) and returns its request line;
+    /// `None` when the connection ends first.
+    async fn read_request(socket: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> Option<String> {
+        use tokio::io::AsyncReadExt;
+        let mut chunk = [0u8; 4096];
+        loop {
+            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+                let length = head
+                    .lines()
+                    .filter_map(|l| l.split_once(':'))
+                    .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+                    .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                if buf.len() >= end + 4 + length {
+                    buf.drain(..end + 4 + length);
+                    return head.lines().next().map(str::to_string);
+                }
+            }
+            let n = socket.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    fn client(root: &str, keep_alive: bool) -> Client {
+        let limits = Limits {
+            timeout: Duration::from_secs(5),
+            keep_alive,
+            ..Limits::default()
+        };
+        Client::new(root, None, &[], &[], limits).unwrap()
+    }
+
+    fn outgoing(method: reqwest::Method) -> Outgoing {
+        Outgoing {
+            method,
+            path: "/things".to_string(),
+            body: Some("{}".to_string()),
+            authorized: false,
+        }
+    }
+
+    /// A request that went out on a connection opened for it, and that the server closed
+    /// unanswered, may have been acted on: it is never resent, whatever its method; the
+    /// server saw it once, and the exchange records the transport failure.
+    #[rstest]
+    #[case::a_post_closed_with_a_fin(reqwest::Method::POST, false, true)]
+    #[case::a_post_closed_with_a_reset(reqwest::Method::POST, true, true)]
+    #[case::a_get_closed_with_a_fin(reqwest::Method::GET, false, true)]
+    #[case::a_post_without_keep_alive(reqwest::Method::POST, false, false)]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_on_a_fresh_connection_that_dies_is_not_resent(
+        #[case] method: reqwest::Method,
+        #[case] reset: bool,
+        #[case] keep_alive: bool,
+    ) {
+        let (root, reached) = serve(Server::ClosesEveryRequest { reset }).await;
+        let (exchange, received) = client(&root, keep_alive)
+            .send(&outgoing(method.clone()))
+            .await;
+        assert_eq!(received.err(), Some(NoAnswer::Transport));
+        assert!(!exchange.reconnected);
+        assert!(exchange.error.is_some());
+        assert_eq!(reached.requests(method.as_str()), 1, "sent once");
+        assert_eq!(reached.connections(), 1);
+    }
+
+    /// A request that went out on a reused (pooled) connection which the server closed
+    /// unanswered (an idle close crossing it, no `Connection: close`) is resent once on a
+    /// fresh connection, and answered; the resend is recorded.
+    #[rstest]
+    #[case::a_post(reqwest::Method::POST)]
+    #[case::a_patch(reqwest::Method::PATCH)]
+    #[case::a_get(reqwest::Method::GET)]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_on_a_reused_connection_that_dies_is_resent_once_on_a_fresh_one(
+        #[case] method: reqwest::Method,
+    ) {
+        let (root, reached) = serve(Server::AnswersOnePerConnection).await;
+        let client = client(&root, true);
+        let (first, received) = client.send(&outgoing(reqwest::Method::GET)).await;
+        assert_eq!(received.map(|r| r.status).ok(), Some(200));
+        assert!(
+            !first.reconnected,
+            "the first request opened its connection"
+        );
+        let (exchange, received) = client.send(&outgoing(method.clone())).await;
+        assert_eq!(received.map(|r| r.status).ok(), Some(200));
+        assert!(exchange.reconnected);
+        assert!(exchange.error.is_none());
+        assert_eq!(reached.connections(), 2, "one pooled, one fresh");
+        let sent = if method == reqwest::Method::GET { 3 } else { 2 };
+        assert_eq!(reached.requests(method.as_str()), sent);
+    }
+
+    /// Without keep-alive every request has a connection of its own: the same server answers
+    /// every request, and nothing is resent.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn without_keep_alive_every_request_opens_its_connection() {
+        let (root, reached) = serve(Server::AnswersOnePerConnection).await;
+        let client = client(&root, false);
+        for method in [reqwest::Method::GET, reqwest::Method::POST] {
+            let (exchange, received) = client.send(&outgoing(method)).await;
+            assert_eq!(received.map(|r| r.status).ok(), Some(200));
+            assert!(!exchange.reconnected);
+        }
+        assert_eq!(reached.connections(), 2);
     }
 
     #[rstest]
