@@ -60,7 +60,10 @@ impl Coverage {
         }
         Coverage {
             pages: pages.len(),
-            pages_with_operation: pages.iter().filter(|p| yielded.contains(p.as_str())).count(),
+            pages_with_operation: pages
+                .iter()
+                .filter(|p| yielded.contains(p.as_str()))
+                .count(),
             operations,
             skipped,
             unexplained,

@@ -168,7 +168,7 @@ struct Merger {
     resources: BTreeMap<String, Resource>,
     operations: Vec<Operation>,
     /// Each documented (method, path) to the operation that holds it.
-    routes: BTreeMap<(Method, String), usize>,
+    routes: BTreeMap<(Method, String), Vec<usize>>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -218,15 +218,16 @@ impl Merger {
             .chain(&page.alternative_paths)
             .map(|p| (page.method, route(p)))
             .collect();
-        // the same operation: its first path is one already known, or another of its paths
-        // is known for the same resource (pages that list many paths do not chain unrelated
-        // operations together)
-        let known = self.routes.get(&routes[0]).copied().or_else(|| {
-            routes
-                .iter()
-                .filter_map(|r| self.routes.get(r).copied())
-                .find(|&i| self.operations[i].resource == page.resource)
-        });
+        // the same operation: one of its paths is known for the same resource. A route that
+        // serves several types (a polymorphic collection, as Intune's deviceConfigurations)
+        // is one operation per type, each with its own properties; and pages that list many
+        // paths do not chain unrelated operations together.
+        let known = routes
+            .iter()
+            .filter_map(|r| self.routes.get(r))
+            .flatten()
+            .copied()
+            .find(|&i| self.operations[i].resource == page.resource);
         if let Some(index) = known {
             self.merge_page(index, page, routes);
             return;
@@ -234,7 +235,7 @@ impl Merger {
         self.merge_resource(&page);
         let index = self.operations.len();
         for r in routes {
-            self.routes.insert(r, index);
+            self.routes.entry(r).or_default().push(index);
         }
         self.operations.push(operation(page));
     }
@@ -260,7 +261,10 @@ impl Merger {
             self.merge_resource(&page);
         }
         for r in routes {
-            self.routes.entry(r).or_insert(index);
+            let holders = self.routes.entry(r).or_default();
+            if !holders.contains(&index) {
+                holders.push(index);
+            }
         }
         let operation = &mut self.operations[index];
         for path in std::iter::once(&page.path).chain(&page.alternative_paths) {

@@ -8,10 +8,12 @@
 use clap::{Parser, Subcommand};
 use graph_conformance::baseline::{self, AcceptFile, FailOn};
 use graph_conformance::console::{self, ColorChoice, Console, ConsoleOptions};
+use graph_conformance::coverage::Coverage;
 use graph_conformance::credentials::{self, TokenOrigin, TokenSources};
 use graph_conformance::derive::{collect_pages, derive};
 use graph_conformance::diagnostic::Severity;
 use graph_conformance::emit::SuiteFiles;
+use graph_conformance::metadata::{self, Metadata};
 use graph_conformance::mock::{Fault, MockConfig, MockServer};
 use graph_conformance::report;
 use graph_conformance::results::{RunResults, Verdict};
@@ -19,6 +21,7 @@ use graph_conformance::run::{
     DEFAULT_CASES, DEFAULT_SEED, RunOptions, default_concurrency, planned_cases, run,
 };
 use graph_conformance::suite::Suite;
+use graph_conformance::{atomic_file, emit};
 use secrecy::SecretString;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -62,6 +65,21 @@ enum Command {
         /// Write nothing; exit 1 and name every file that would change if the output is stale.
         #[arg(long)]
         check: bool,
+        /// Compare every derived property's type and enum members with Microsoft's CSDL
+        /// metadata (`$metadata` XML); each disagreement is a warning naming both lines.
+        #[arg(long, value_name = "CSDL.xml")]
+        metadata: Option<PathBuf>,
+        /// Where pages and metadata disagree, take the metadata's type and members.
+        #[arg(long, requires = "metadata")]
+        metadata_wins: bool,
+        /// Write the coverage table (pages, operations per kind, skips per reason,
+        /// diagnostics per code) as JSON to FILE.
+        #[arg(long, value_name = "FILE.json")]
+        coverage: Option<PathBuf>,
+        /// Judge the derivation by its coverage alone: exit 1 when fewer than PERCENT of the
+        /// pages yield an operation (page errors are then reported, not fatal).
+        #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(0..=100))]
+        min_coverage: Option<u8>,
     },
     /// Print a shell completion script (e.g. `graph-conformance completions bash > /etc/bash_completion.d/graph-conformance`).
     Completions {
@@ -259,7 +277,24 @@ fn main() -> ExitCode {
         token_given: false,
     };
     let outcome = match cli.command {
-        Command::Derive { pages, out, check } => run_derive(&pages, &out, check),
+        Command::Derive {
+            pages,
+            out,
+            check,
+            metadata,
+            metadata_wins,
+            coverage,
+            min_coverage,
+        } => {
+            let options = DeriveOptions {
+                check,
+                metadata,
+                metadata_wins,
+                coverage,
+                min_coverage,
+            };
+            run_derive(&pages, &out, &options)
+        }
         Command::Run(args) => with_runtime(Runtime::Client, || run_suite(*args, look)),
         Command::Mock(args) => with_runtime(Runtime::Server, || serve_mock(args)),
         Command::Report(args) => rerender(&args, look),
@@ -804,11 +839,7 @@ fn near_cases(recorded: &RunResults, id: &str) -> String {
 async fn serve_mock(args: MockArgs) -> Outcome {
     if args.list_faults {
         for fault in Fault::all() {
-            let kind = if fault.is_convention() {
-                "convention"
-            } else {
-                "page"
-            };
+            let kind = fault.kind().label();
             console::out(&format!(
                 "{:<24} {kind:<10} {}",
                 fault.name(),
@@ -942,14 +973,41 @@ fn parse_fault(value: &str) -> Result<Fault, String> {
     })
 }
 
-fn run_derive(pages: &[PathBuf], out: &Path, check: bool) -> Outcome {
+/// What `derive` does besides deriving.
+struct DeriveOptions {
+    check: bool,
+    metadata: Option<PathBuf>,
+    metadata_wins: bool,
+    coverage: Option<PathBuf>,
+    min_coverage: Option<u8>,
+}
+
+fn run_derive(pages: &[PathBuf], out: &Path, options: &DeriveOptions) -> Outcome {
     let sources = match collect_pages(pages) {
         Ok(sources) => sources,
         Err(e) => return fail(&e),
     };
-    let derivation = derive(&sources);
+    let mut derivation = derive(&sources);
+    if let Some(path) = &options.metadata {
+        let metadata = match Metadata::read(path) {
+            Ok(metadata) => metadata,
+            Err(e) => return fail(&e),
+        };
+        let summary =
+            metadata::compare_derivation(&metadata, &mut derivation, options.metadata_wins);
+        console::err(&summary);
+    }
     for diagnostic in &derivation.diagnostics {
         console::err(&format!("{diagnostic}"));
+    }
+    let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
+    let coverage = Coverage::of(&derivation, &names);
+    console::err(&coverage.table());
+    if let Some(path) = &options.coverage {
+        let json = serde_json::to_value(&coverage).unwrap_or_default();
+        if let Err(e) = atomic_file::write_atomically(path, &emit::pretty(&json)) {
+            return fail(&e);
+        }
     }
     let files = SuiteFiles::render(&derivation);
     let errors = derivation.count(Severity::Error);
@@ -962,7 +1020,7 @@ fn run_derive(pages: &[PathBuf], out: &Path, check: bool) -> Outcome {
         derivation.count(Severity::Warning),
         derivation.count(Severity::Note),
     );
-    if check {
+    if options.check {
         return report_check(&files, out, &summary, errors);
     }
     if let Err(e) = files.write(out) {
@@ -973,10 +1031,18 @@ fn run_derive(pages: &[PathBuf], out: &Path, check: bool) -> Outcome {
         files.files.len(),
         out.display()
     ));
-    if errors > 0 {
-        Outcome::Findings
-    } else {
-        Outcome::Success
+    match options.min_coverage {
+        Some(floor) if coverage.percent() < f64::from(floor) || coverage.unexplained > 0 => {
+            console::err(&format!(
+                "coverage {:.1} % is below the floor of {floor} %, or {} pages yield nothing unexplained",
+                coverage.percent(),
+                coverage.unexplained
+            ));
+            Outcome::Findings
+        }
+        Some(_) => Outcome::Success,
+        None if errors > 0 => Outcome::Findings,
+        None => Outcome::Success,
     }
 }
 

@@ -248,6 +248,15 @@ impl Example {
     pub fn contradicts_page(&self) -> bool {
         self.findings.iter().any(|f| f.code.contradicts_page())
     }
+
+    /// Tells whether the example's request body itself contradicts the page's table (a
+    /// finding before its response), so that sending it as written must be refused.
+    pub fn request_contradicts_page(&self) -> bool {
+        let response_line = self.response.as_ref().map_or(u32::MAX, |r| r.span.line);
+        self.findings
+            .iter()
+            .any(|f| f.code.contradicts_page() && f.span.line < response_line)
+    }
 }
 
 /// A path parameter (`{ndesConnectorId}`) of an operation's path template.

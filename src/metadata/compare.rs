@@ -196,3 +196,34 @@ fn member_difference(page: &[String], declared: &[String]) -> String {
     }
     text
 }
+
+/// Cross-checks the resources of `derivation` with `metadata`, adding a warning per
+/// disagreement, and with `wins` lets the metadata decide where they disagree; returns the
+/// line `derive` prints.
+pub fn compare_derivation(
+    metadata: &Metadata,
+    derivation: &mut crate::derive::Derivation,
+    wins: bool,
+) -> String {
+    let check = cross_check(metadata, &derivation.contract.resources);
+    let rate = check
+        .agreement_rate()
+        .map_or_else(|| "n/a".to_string(), |r| format!("{:.1} %", r * 100.0));
+    let mut line = format!(
+        "metadata: {} of {} comparable properties agree ({rate}) with {}; {} properties and {} resources are not in it",
+        check.agreeing,
+        check.comparable,
+        metadata.file,
+        check.not_in_metadata,
+        check.resources_not_in_metadata
+    );
+    derivation.diagnostics.extend(check.disagreements);
+    derivation.diagnostics.sort();
+    if wins {
+        let changed = apply(metadata, &mut derivation.contract.resources);
+        line.push_str(&format!(
+            "; --metadata-wins: {changed} properties take their type and members from it"
+        ));
+    }
+    line
+}

@@ -9,7 +9,7 @@
 mod compare;
 mod csdl;
 
-pub use compare::{CrossCheck, apply, cross_check};
+pub use compare::{CrossCheck, apply, compare_derivation, cross_check};
 
 use crate::input_file::{InputFileError, read_bounded};
 use crate::model::EdmType;

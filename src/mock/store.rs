@@ -31,7 +31,9 @@ impl Store {
     /// no example shows is stored with every property at its default.
     pub fn preload(contract: &Contract, suite: &Suite) -> Store {
         let mut store = Store::default();
-        for (operation, case) in contract.operations.iter().zip(&suite.cases) {
+        // the contract holds the served operations only, in suite order
+        let served = suite.cases.iter().filter(|c| Served::of(c.kind).is_some());
+        for (operation, case) in contract.operations.iter().zip(served) {
             let resource = &contract.resources[operation.resource];
             for example in &case.examples {
                 let Some(Value::Object(body)) =

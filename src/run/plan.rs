@@ -146,7 +146,7 @@ fn fixed_case_ids(plan: &OperationPlan) -> (Vec<String>, Vec<String>) {
             .is_some_and(serde_json::Value::is_object)
         {
             before.push(format!("{op}/example-{}", i + 1));
-            if example.contradicts_page() {
+            if example.request_contradicts_page() {
                 before.push(format!("{op}/example-{}-as-written", i + 1));
             }
         }

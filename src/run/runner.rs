@@ -609,7 +609,7 @@ impl Runner<'_> {
                     None,
                 ));
             }
-            if example.contradicts_page() {
+            if example.request_contradicts_page() {
                 let what = format!(
                     "the page's example {} as written, which contradicts the page's own table",
                     i + 1
