@@ -57,6 +57,8 @@ pub enum Code {
     Encoding,
     // notes
     Skipped,
+    // warnings (resource pages)
+    JsonRepresentation,
 }
 
 impl Code {
@@ -86,6 +88,7 @@ impl Code {
             Code::EnumMembers => "enum-members",
             Code::Encoding => "encoding",
             Code::Skipped => "skipped",
+            Code::JsonRepresentation => "json-representation",
         }
     }
 
