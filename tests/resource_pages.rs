@@ -33,7 +33,7 @@ fn read(name: &str) -> ResourcePageReport {
 
 fn type_page(name: &str) -> TypePage {
     match read(name).page {
-        Some(ResourcePage::Type(page)) => page,
+        Some(ResourcePage::Type(page)) => *page,
         other => panic!("{name} is not a type page: {other:?}"),
     }
 }
@@ -466,12 +466,25 @@ fn the_whole_resources_folder_reads_without_a_panic() {
     let (mut types, mut enum_pages, mut enums, mut skipped, mut props, mut rels) =
         (0, 0, 0, 0, 0, 0);
     let mut codes = std::collections::BTreeMap::new();
+    let (mut flags, mut json) = ([0usize; 5], [0usize; 3]);
     for (name, report) in &reports {
         match &report.page {
             Some(ResourcePage::Type(t)) => {
                 types += 1;
                 props += t.properties.len();
                 rels += t.relationships.len();
+                for p in &t.properties {
+                    flags[0] += usize::from(p.read_only);
+                    flags[1] += usize::from(p.nullable.is_some());
+                    flags[2] += usize::from(p.key);
+                    flags[3] += usize::from(p.required);
+                    flags[4] += usize::from(!p.property.members.is_empty());
+                }
+                json[match &t.json {
+                    Some(j) if j.value.is_some() => 0,
+                    Some(_) => 1,
+                    None => 2,
+                }] += 1;
             }
             Some(ResourcePage::Enums(e)) => {
                 enum_pages += 1;
@@ -489,9 +502,6 @@ fn the_whole_resources_folder_reads_without_a_panic() {
         }
         for d in &report.diagnostics {
             *codes.entry(d.code.as_str()).or_insert(0) += 1;
-            if std::env::var("SHOW").is_ok_and(|s| d.code.as_str() == s) {
-                eprintln!("{d}");
-            }
         }
     }
     eprintln!(
@@ -502,8 +512,136 @@ fn the_whole_resources_folder_reads_without_a_panic() {
         reports.len(),
         elapsed.as_secs_f64()
     );
+    let [read_only, nullable, key, required, members] = flags;
+    eprintln!(
+        "  properties: {read_only} read-only, {nullable} state nullability, {key} keys, {required} required, {members} list members"
+    );
+    eprintln!(
+        "  JSON representations: {} parse, {} do not",
+        json[1], json[0]
+    );
     for (code, n) in &codes {
         eprintln!("  {code}: {n}");
     }
     assert_eq!(types + enum_pages + skipped, reports.len());
+    compare_with_metadata(&reports);
+}
+
+/// What Microsoft's CSDL says about one type: its base type and `IsFlags`.
+#[derive(Debug)]
+struct Declared {
+    base: Option<String>,
+    flags: bool,
+}
+
+/// Reads `EntityType`, `ComplexType` and `EnumType` declarations by qualified name.
+fn csdl_types(xml: &str) -> std::collections::HashMap<String, Declared> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut namespace = String::new();
+    let mut out = std::collections::HashMap::new();
+    loop {
+        let element = match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) => e,
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => continue,
+        };
+        let attr = |name: &str| {
+            element
+                .try_get_attribute(name)
+                .ok()
+                .flatten()
+                .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+        };
+        let kind = String::from_utf8_lossy(element.local_name().as_ref()).into_owned();
+        match kind.as_str() {
+            "Schema" => namespace = attr("Namespace").unwrap_or_default(),
+            "EntityType" | "ComplexType" | "EnumType" => {
+                let Some(name) = attr("Name") else { continue };
+                let declared = Declared {
+                    base: attr("BaseType").map(|b| b.rsplit('.').next().unwrap_or(&b).to_string()),
+                    flags: attr("IsFlags").as_deref() == Some("true"),
+                };
+                out.insert(format!("{namespace}.{name}"), declared);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Prints how the pages' names, base types and flags agree with the CSDL of the same date;
+/// a flags enum read from a page must be a flags enum in the CSDL.
+fn compare_with_metadata(reports: &[(&String, ResourcePageReport)]) {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-metadata/v1.0-2021-07-20.xml");
+    let Ok(xml) = std::fs::read_to_string(&path) else {
+        eprintln!(
+            "{} is not here; no comparison with the metadata",
+            path.display()
+        );
+        return;
+    };
+    let csdl = csdl_types(&xml);
+    let lower: std::collections::HashMap<String, &String> =
+        csdl.keys().map(|k| (k.to_ascii_lowercase(), k)).collect();
+    let (mut exact, mut case_only, mut absent) = (0, 0, 0);
+    let (mut base_same, mut base_other, mut base_known) = (0, 0, 0);
+    let (mut enums_exact, mut enums_absent, mut flags_found, mut flags_missed) =
+        (0, 0, 0, Vec::new());
+    for (file, report) in reports {
+        match &report.page {
+            Some(ResourcePage::Type(t)) => {
+                let qualified = format!("{}.{}", t.namespace, t.name);
+                match csdl.get(&qualified) {
+                    Some(declared) => {
+                        exact += 1;
+                        if let Some(base) = &declared.base {
+                            base_known += 1;
+                            match t.base_type.as_deref() {
+                                Some(read) if read == base => base_same += 1,
+                                Some(_) => base_other += 1,
+                                None => {}
+                            }
+                        }
+                    }
+                    None if lower.contains_key(&qualified.to_ascii_lowercase()) => case_only += 1,
+                    None => absent += 1,
+                }
+            }
+            Some(ResourcePage::Enums(page)) => {
+                for e in &page.enums {
+                    let qualified = format!("{}.{}", e.namespace, e.name);
+                    let Some(declared) = csdl.get(&qualified) else {
+                        enums_absent += 1;
+                        continue;
+                    };
+                    enums_exact += 1;
+                    assert!(
+                        !e.flags || declared.flags,
+                        "{file}: {qualified} reads as flags, the CSDL says not"
+                    );
+                    match (e.flags, declared.flags) {
+                        (true, _) => flags_found += 1,
+                        (false, true) => flags_missed.push(format!("{qualified} ({file})")),
+                        (false, false) => {}
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+    let flags_in_csdl = csdl.values().filter(|d| d.flags).count();
+    eprintln!("against {}:", path.file_name().unwrap().to_string_lossy());
+    eprintln!(
+        "  type names: {exact} as declared, {case_only} differ in case only, {absent} not declared"
+    );
+    eprintln!(
+        "  base types: of {base_known} declared, {base_same} read from the page, {base_other} read otherwise, the rest unstated"
+    );
+    eprintln!("  enums: {enums_exact} as declared, {enums_absent} not declared");
+    eprintln!(
+        "  flags enums: {flags_found} read from pages, 0 false; of the CSDL's {flags_in_csdl}, documented and missed: {}",
+        flags_missed.join(", ")
+    );
 }

@@ -25,7 +25,7 @@ pub struct ResourcePageReport {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResourcePage {
     /// An entity or complex type.
-    Type(TypePage),
+    Type(Box<TypePage>),
     /// One or more enum types (`# x enum type`, or a page of `### x values` tables).
     Enums(EnumPage),
 }
@@ -437,7 +437,8 @@ impl Reader<'_> {
             return self.enum_page(member_tables, title_pos);
         }
         let named_type = matches!(title, Title::Type(_));
-        if !named_type && !(has_properties && annotation.is_some()) {
+        let annotated_table = has_properties && annotation.is_some();
+        if !(named_type || annotated_table) {
             let why = skip_reason(&blocks, has_properties);
             self.report(Code::Skipped, self.span(title_pos), why);
             return None;
@@ -450,7 +451,7 @@ impl Reader<'_> {
             annotation,
             enums: member_tables,
         });
-        Some(ResourcePage::Type(page))
+        Some(ResourcePage::Type(Box::new(page)))
     }
 
     fn enum_page(&mut self, enums: Vec<EnumType>, title_pos: Pos) -> Option<ResourcePage> {
@@ -788,18 +789,40 @@ fn namespace_line(blocks: &[Block]) -> Option<String> {
     })
 }
 
-/// The word after "Inherits from" in a paragraph before the first table-bearing section.
+/// The type named right after "Inherits from" in a paragraph (`Inherits from [entity](entity.md).`).
 fn base_type(placed: &[Placed]) -> Option<String> {
-    placed.iter().find_map(|p| {
-        let Block::Paragraph { text, .. } = p.block else {
-            return None;
-        };
-        let lower = text.to_ascii_lowercase();
-        let at = lower.find("inherits from ")? + "inherits from ".len();
-        let word = text[at..].split_whitespace().next()?;
-        let word = word.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_');
-        is_name(word).then(|| bare_name(word).to_string())
+    placed.iter().find_map(|p| match p.block {
+        Block::Paragraph { text, .. } => inherited(text),
+        _ => None,
     })
+}
+
+/// Reads "inherits from <name>" when the name stands alone: followed by punctuation, the end,
+/// or a word such as "resource"; "inherits from base policy type" names no type.
+fn inherited(text: &str) -> Option<String> {
+    const PHRASE: &str = "inherits from ";
+    let at = text.to_ascii_lowercase().find(PHRASE)? + PHRASE.len();
+    let rest = &text[at..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .unwrap_or(rest.len());
+    let word = rest[..end].trim_end_matches('.');
+    let after = rest[end..].to_ascii_lowercase();
+    let alone = rest[..end].ends_with('.')
+        || after.is_empty()
+        || after.starts_with([',', ';', ')', ':', '.'])
+        || [
+            " resource",
+            " type",
+            " entity",
+            " object",
+            " and ",
+            " which",
+            " with ",
+        ]
+        .iter()
+        .any(|w| after.starts_with(w));
+    (alone && is_name(word)).then(|| bare_name(word).to_string())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1024,6 +1047,23 @@ mod tests {
             repair_json(r#"{"a": "x,}", "b": [1,],}"#),
             r#"{"a": "x,}", "b": [1]}"#
         );
+    }
+
+    #[test]
+    fn inherits_from_names_a_type_only_when_it_stands_alone() {
+        assert_eq!(
+            inherited("A user. Inherits from directoryObject."),
+            Some("directoryObject".into())
+        );
+        assert_eq!(
+            inherited("Inherits from microsoft.graph.entity"),
+            Some("entity".into())
+        );
+        assert_eq!(
+            inherited("It inherits from base policy type, always."),
+            None
+        );
+        assert_eq!(inherited("Inherits from the userAgent type."), None);
     }
 
     #[test]
