@@ -516,10 +516,8 @@ fn the_whole_resources_folder_reads_without_a_panic() {
     eprintln!(
         "  properties: {read_only} read-only, {nullable} state nullability, {key} keys, {required} required, {members} list members"
     );
-    eprintln!(
-        "  JSON representations: {} parse, {} do not",
-        json[1], json[0]
-    );
+    let [parse, unparsed, none] = json;
+    eprintln!("  JSON representations: {parse} parse, {unparsed} do not, {none} pages have none");
     for (code, n) in &codes {
         eprintln!("  {code}: {n}");
     }
