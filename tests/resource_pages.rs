@@ -61,7 +61,7 @@ fn collection(inner: EdmType) -> EdmType {
 #[case::odata_type_in_the_annotation_wins_over_the_title(
     "namedgizmo.md",
     "#microsoft.graph.workshopNamedGizmo",
-    19
+    20
 )]
 #[case::odata_type_in_the_representation_gives_name_and_namespace(
     "lathe.md",
@@ -134,6 +134,8 @@ type Flags = (bool, Option<bool>, bool, bool);
 #[case::read_only_and_nullable("widget.md", "lastSeenDateTime", (true, Some(true), false, false))]
 #[case::not_nullable("widget.md", "tags", (false, Some(false), false, false))]
 #[case::key_sentence("widget.md", "serial", (false, Some(false), true, false))]
+#[case::annotation_key_property("namedgizmo.md", "name", (true, None, true, false))]
+#[case::not_the_annotated_key("namedgizmo.md", "visible", (false, None, false, false))]
 #[case::required_sentence("widget.md", "displayName", (false, None, false, true))]
 #[case::required_column_yes("bench.md", "label", (false, None, false, true))]
 #[case::required_column_no("bench.md", "height", (false, None, false, false))]
@@ -227,6 +229,17 @@ fn the_representation_keeps_its_values() {
     let value = page.json.unwrap().value.unwrap();
     assert_eq!(value["spinCount"], 1024);
     assert_eq!(value["id"], "string (identifier)");
+}
+
+#[test]
+fn a_type_page_keeps_its_values_tables_without_null() {
+    let page = type_page("widget.md");
+    let [mood] = page.enums.as_slice() else {
+        panic!("one values table expected: {:?}", page.enums)
+    };
+    assert_eq!(mood.name, "widgetMood");
+    assert_eq!(members(mood), owned(&[("calm", None), ("restless", None)]));
+    assert!(page.property("widgetMood").is_none());
 }
 
 fn members(e: &EnumType) -> Vec<(String, Option<i64>)> {
