@@ -66,6 +66,8 @@ pub enum Code {
     MetadataCollection,
     MetadataEnumMembers,
     MetadataNamedType,
+    // warnings (resource pages)
+    JsonRepresentation,
 }
 
 impl Code {
@@ -103,6 +105,7 @@ impl Code {
             Code::MetadataCollection => "metadata-collection",
             Code::MetadataEnumMembers => "metadata-enum-members",
             Code::MetadataNamedType => "metadata-named-type",
+            Code::JsonRepresentation => "json-representation",
         }
     }
 

@@ -5,7 +5,9 @@ mod http;
 mod lint;
 mod markdown;
 mod page;
+pub mod resource_page;
 mod types;
 
 pub use lint::json_type_fits;
 pub use page::{Page, PageReport, read_page};
+pub use resource_page::{ResourcePage, ResourcePageReport, read_resource_page};
