@@ -267,3 +267,108 @@ fn unreadable_input_exits_2_naming_the_path() {
         stderr(&output)
     );
 }
+
+/// A page that yields no operation, with its reason.
+const OVERVIEW: &str = "# Sprockets overview\n\nSprockets turn.\n";
+
+#[rstest]
+#[case::every_page_yields_an_operation(&[("sprocket-update.md", PAGE)], 100, 0)]
+#[case::half_the_pages_yield_one_and_the_floor_is_50(&[("sprocket-update.md", PAGE), ("overview.md", OVERVIEW)], 50, 0)]
+#[case::half_the_pages_yield_one_and_the_floor_is_90(&[("sprocket-update.md", PAGE), ("overview.md", OVERVIEW)], 90, 1)]
+fn min_coverage_judges_the_derivation_by_the_pages_that_yield_an_operation(
+    #[case] pages: &[(&str, &str)],
+    #[case] floor: u8,
+    #[case] exit: i32,
+) {
+    let pages = pages_dir(pages);
+    let out = tempfile::tempdir().unwrap();
+    let floor = floor.to_string();
+    let output = derive(pages.path(), out.path(), &["--min-coverage", &floor]);
+    assert_eq!(output.status.code(), Some(exit), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("coverage: "),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn coverage_json_counts_operations_per_kind_and_pages_without_one_per_reason() {
+    let pages = pages_dir(&[("sprocket-update.md", PAGE), ("overview.md", OVERVIEW)]);
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("coverage.json");
+    let output = derive(
+        pages.path(),
+        out.path(),
+        &["--coverage", file.to_str().unwrap()],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let coverage: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(coverage["pages"], 2);
+    assert_eq!(coverage["pages_with_operation"], 1);
+    assert_eq!(coverage["operations"]["update"], 1);
+    assert_eq!(coverage["operations"]["get"], 0, "every kind is listed");
+    assert_eq!(coverage["skipped"]["skipped"], 1);
+    assert_eq!(coverage["unexplained"], 0);
+}
+
+#[test]
+fn a_min_coverage_above_100_is_a_usage_error_naming_the_range() {
+    let pages = pages_dir(&[("sprocket-update.md", PAGE)]);
+    let out = tempfile::tempdir().unwrap();
+    let output = derive(pages.path(), out.path(), &["--min-coverage", "101"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("0..=100"), "{}", stderr(&output));
+}
+
+#[rstest]
+#[case::a_disagreement_is_a_warning_naming_the_csdl_line(&[], "warning[metadata-")]
+#[case::metadata_wins_reports_what_it_changed(&["--metadata-wins"], "--metadata-wins: ")]
+fn metadata_cross_checks_the_derived_properties(#[case] extra: &[&str], #[case] says: &str) {
+    let csdl = r#"<?xml version="1.0" encoding="utf-8"?>
+<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
+  <edmx:DataServices>
+    <Schema Namespace="microsoft.graph" xmlns="http://docs.oasis-open.org/odata/ns/edm">
+      <EntityType Name="sprocket">
+        <Key><PropertyRef Name="id" /></Key>
+        <Property Name="id" Type="Edm.String" Nullable="false" />
+        <Property Name="label" Type="Edm.Int32" />
+      </EntityType>
+    </Schema>
+  </edmx:DataServices>
+</edmx:Edmx>
+"#;
+    let pages = pages_dir(&[("sprocket-update.md", PAGE)]);
+    let metadata = pages_dir(&[("v1.xml", csdl)]);
+    let out = tempfile::tempdir().unwrap();
+    let path = metadata.path().join("v1.xml");
+    let mut args = vec!["--metadata", path.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let output = derive(pages.path(), out.path(), &args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("metadata: 1 of 2 comparable properties agree"),
+        "{err}"
+    );
+    assert!(err.contains(says), "{err}");
+    assert!(err.contains("v1.xml:"), "the CSDL line is named: {err}");
+}
+
+#[test]
+fn an_unreadable_metadata_file_exits_2_naming_it() {
+    let pages = pages_dir(&[("sprocket-update.md", PAGE)]);
+    let out = tempfile::tempdir().unwrap();
+    let output = derive(
+        pages.path(),
+        out.path(),
+        &["--metadata", "/nonexistent/v1.xml"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("/nonexistent/v1.xml"),
+        "{}",
+        stderr(&output)
+    );
+}
