@@ -65,6 +65,18 @@ cargo run --release --quiet --example synth_pages -- 1000 "$work/pages" >/dev/nu
 cargo run --release --quiet --example synth_results -- 100000 "$work/big.json" >/dev/null
 /usr/bin/time -f "  render: %e s, %M KB peak" "$bin" report "$work/big.json" --report-dir "$work/big" 2>&1 | tail -1 || true
 # (report exits 1: the synthetic results hold failures)
+
+reference=../shared/graph-reference-v1.0
+if [ -d "$reference/api" ]; then
+  echo
+  echo "derive of the whole v1.0 reference ($reference/api, 2,102 method pages), with and without the CSDL cross-check:"
+  /usr/bin/time -f "  derive api/: %e s, %M KB peak" "$bin" derive "$reference/api" --out "$work/whole" 2>&1 | tail -1 || true
+  /usr/bin/time -f "  derive api/ --metadata: %e s, %M KB peak" "$bin" derive "$reference/api" --out "$work/whole" \
+    --metadata ../shared/graph-metadata/v1.0-2021-07-20.xml 2>&1 | tail -1 || true
+  if [ -d "$reference/resources" ]; then
+    /usr/bin/time -f "  derive api/ and resources/ (3,341 pages): %e s, %M KB peak" "$bin" derive "$reference" --out "$work/whole-all" 2>&1 | tail -1 || true
+  fi
+fi
 fi
 
 [ "$mode" = "--no-schemathesis" ] && exit 0

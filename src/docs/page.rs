@@ -474,7 +474,9 @@ impl Reader<'_> {
         let mut examples: Vec<Example> = Vec::new();
         // the last request was dropped: its response goes with it
         let mut orphan = false;
-        for p in placed.iter().filter(|p| p.section == Section::Examples) {
+        // OneDrive-era pages show their example answer in the `Response` section itself
+        let shown = |s: Section| matches!(s, Section::Examples | Section::Response);
+        for p in placed.iter().filter(|p| shown(p.section)) {
             let Block::Code {
                 info,
                 text,
@@ -658,11 +660,43 @@ impl Reader<'_> {
                 })
             }
             None => {
+                if let Some((code, reason, line)) = shown_status(placed) {
+                    let msg = format!(
+                        "the `Response` section states no code in words; using the `{code} {reason}` its example answer shows"
+                    );
+                    self.report(Code::StatusFromExample, self.line(line), msg);
+                    return Some(Status {
+                        code,
+                        reason,
+                        span: self.line(line),
+                    });
+                }
                 self.report(Code::NoSuccessStatus, self.span(at), "no success status: the `Response` section states no code (\"returns a `200 OK` response code\") and no example shows one");
                 None
             }
         }
     }
+}
+
+/// The status line of an example answer shown in the `Response` section itself (OneDrive-era
+/// pages), with its line.
+fn shown_status(placed: &[Placed]) -> Option<(u16, String, u32)> {
+    placed.iter().find_map(|p| match (p.section, p.block) {
+        (
+            Section::Response,
+            Block::Code {
+                text, body_line, ..
+            },
+        ) => text.lines().zip(*body_line..).find_map(|(line, n)| {
+            match http::parse_start_line(line)? {
+                StartLine::Status { code, reason } if (200..300).contains(&code) => {
+                    Some((code, reason, n))
+                }
+                _ => None,
+            }
+        }),
+        _ => None,
+    })
 }
 
 /// Gives a response written as a bare `json` block the documented status.
