@@ -174,7 +174,7 @@ async fn answer(state: &State, request: &Request) -> Vec<u8> {
     }
     if coded && !body.is_empty() {
         headers.push(("content-encoding", "gzip"));
-        return reply(&status, &headers, &gzip(&body));
+        return reply(&status, &headers, &graph_conformance::mock::gzip(&body));
     }
     reply(&status, &headers, &body)
 }
@@ -204,37 +204,6 @@ fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
             .map(|c| c.split(';').next().unwrap_or_default().trim())
             .any(|c| c.eq_ignore_ascii_case("gzip") || c == "*")
     })
-}
-
-/// Returns `data` as a gzip member of stored deflate blocks (RFC 1951, 3.2.4; RFC 1952).
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
-    let mut blocks = data.chunks(0xffff).peekable();
-    while let Some(block) = blocks.next() {
-        out.push(u8::from(blocks.peek().is_none()));
-        let len = u16::try_from(block.len()).unwrap();
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&(!len).to_le_bytes());
-        out.extend_from_slice(block);
-    }
-    out.extend_from_slice(&crc32(data).to_le_bytes());
-    out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_le_bytes());
-    out
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for byte in data {
-        crc ^= u32::from(*byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 fn options(base: &str, only: Option<&str>, concurrency: usize) -> RunOptions {
@@ -457,8 +426,14 @@ async fn content_encoding_a_server_that_gzips_anyway_is_named() {
 #[rstest]
 #[case::empty(b"", 0)]
 #[case::the_check_value(b"123456789", 0xcbf4_3926)]
-fn crc32_is_the_gzip_one(#[case] data: &[u8], #[case] crc: u32) {
-    assert_eq!(crc32(data), crc);
+fn the_gzip_trailer_carries_the_crc32_and_the_length(#[case] data: &[u8], #[case] crc: u32) {
+    let member = graph_conformance::mock::gzip(data);
+    let trailer = &member[member.len() - 8..];
+    assert_eq!(trailer[..4], crc.to_le_bytes());
+    assert_eq!(
+        trailer[4..],
+        u32::try_from(data.len()).unwrap().to_le_bytes()
+    );
 }
 
 /// Starts the reference mock with a faithful transport variant.

@@ -69,7 +69,7 @@ pub(super) async fn gzipped(response: Response) -> Response {
 }
 
 /// Returns `data` as one gzip member of stored deflate blocks (at most 65,535 bytes each).
-pub(super) fn gzip(data: &[u8]) -> Vec<u8> {
+pub fn gzip(data: &[u8]) -> Vec<u8> {
     // magic, deflate, no flags, no time, no extra flags, unknown OS
     let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
     let mut blocks = data.chunks(usize::from(u16::MAX)).peekable();

@@ -16,6 +16,7 @@ mod store;
 mod template;
 mod transport;
 
+pub use coding::gzip;
 pub use fault::{FAULT_HEADER, Fault, FaultKind, FaultSet, UnknownFault};
 pub use server::{MockConfig, MockError, MockServer};
 pub use transport::Transport;
