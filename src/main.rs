@@ -1020,17 +1020,29 @@ fn run_derive(pages: &[PathBuf], out: &Path, options: &DeriveOptions) -> Outcome
         derivation.count(Severity::Warning),
         derivation.count(Severity::Note),
     );
-    if options.check {
-        return report_check(&files, out, &summary, errors);
-    }
-    if let Err(e) = files.write(out) {
-        return fail(&e);
-    }
-    console::err(&format!(
-        "{summary}; wrote {} files under {}",
-        files.files.len(),
-        out.display()
-    ));
+    // with a coverage floor, page errors are reported, not fatal: the floor judges
+    let fatal_errors = if options.min_coverage.is_some() {
+        0
+    } else {
+        errors
+    };
+    let outcome = if options.check {
+        report_check(&files, out, &summary, fatal_errors)
+    } else {
+        if let Err(e) = files.write(out) {
+            return fail(&e);
+        }
+        console::err(&format!(
+            "{summary}; wrote {} files under {}",
+            files.files.len(),
+            out.display()
+        ));
+        if fatal_errors > 0 {
+            Outcome::Findings
+        } else {
+            Outcome::Success
+        }
+    };
     match options.min_coverage {
         Some(floor) if coverage.percent() < f64::from(floor) || coverage.unexplained > 0 => {
             console::err(&format!(
@@ -1040,9 +1052,7 @@ fn run_derive(pages: &[PathBuf], out: &Path, options: &DeriveOptions) -> Outcome
             ));
             Outcome::Findings
         }
-        Some(_) => Outcome::Success,
-        None if errors > 0 => Outcome::Findings,
-        None => Outcome::Success,
+        _ => outcome,
     }
 }
 

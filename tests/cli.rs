@@ -372,3 +372,34 @@ fn an_unreadable_metadata_file_exits_2_naming_it() {
         stderr(&output)
     );
 }
+
+#[test]
+fn check_with_a_coverage_floor_judges_drift_and_coverage_not_page_errors() {
+    let broken = PAGE.replace(
+        "PATCH /factory/sprockets/{sprocketId}",
+        "PATCH ~/factory/sprockets/{sprocketId}",
+    );
+    let pages = pages_dir(&[("sprocket-update.md", PAGE), ("broken.md", &broken)]);
+    let out = tempfile::tempdir().unwrap();
+    let floor = ["--min-coverage", "50"];
+    assert_eq!(
+        derive(pages.path(), out.path(), &floor).status.code(),
+        Some(0)
+    );
+    let check = derive(
+        pages.path(),
+        out.path(),
+        &["--check", "--min-coverage", "50"],
+    );
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    assert!(
+        stderr(&check).contains("error[not-a-path]"),
+        "the error is reported"
+    );
+    let without_floor = derive(pages.path(), out.path(), &["--check"]);
+    assert_eq!(
+        without_floor.status.code(),
+        Some(1),
+        "without a floor a page error fails"
+    );
+}
