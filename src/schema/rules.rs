@@ -110,7 +110,14 @@ pub fn property_schema(property: &Property, contract: &Contract, variant: Varian
     schema
 }
 
-fn type_schema(ty: &EdmType, members: &[String], contract: &Contract, variant: Variant) -> Value {
+/// Builds the schema of a value of type `ty` (members for an enum), `$ref`s to resource
+/// documents where a page defines the type.
+pub fn type_schema(
+    ty: &EdmType,
+    members: &[String],
+    contract: &Contract,
+    variant: Variant,
+) -> Value {
     match ty {
         EdmType::String | EdmType::Stream => json!({ "type": "string" }),
         EdmType::DateTimeOffset => json!({ "type": "string", "format": "date-time" }),
