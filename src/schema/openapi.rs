@@ -10,7 +10,9 @@
 use super::DIALECT;
 use super::rules::{ID_BASE, Variant, property_schema, resource_document, type_schema};
 use crate::derive::Contract;
-use crate::model::{Example, Method, Operation, Property, RequestBody, ResponseBody};
+use crate::model::{
+    Example, Method, Operation, OperationKind, Property, RequestBody, ResponseBody,
+};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -368,6 +370,9 @@ fn success_response(operations: &[&Operation], contract: &Contract) -> Value {
                 continue;
             }
             ResponseBody::Resource { name } => resource_schema(name, contract, Variant::Response),
+            ResponseBody::Collection { .. } if operation.kind == OperationKind::ListReferences => {
+                collection_schema(reference_schema())
+            }
             ResponseBody::Collection { name } => {
                 collection_schema(resource_schema(name, contract, Variant::Response))
             }
@@ -441,7 +446,8 @@ fn parameters_schema(parameters: &[Property], contract: &Contract) -> Value {
     })
 }
 
-/// `{"@odata.id": "<uri>"}`: the object a `$ref` operation adds.
+/// `{"@odata.id": "<uri>"}`: the object a `$ref` operation adds, and each item a `$ref`
+/// list returns.
 fn reference_schema() -> Value {
     json!({
         "type": "object",
