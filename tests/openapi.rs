@@ -503,3 +503,50 @@ fn a_date_time_cell_is_a_date_time_offset() {
     assert_eq!(first_seen["type"], "string", "{first_seen:#}");
     assert_eq!(first_seen["format"], "date-time", "{first_seen:#}");
 }
+
+/// Every `$ref` string inside `value`.
+fn refs(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                found.push(reference.clone());
+            }
+            map.values().for_each(|v| refs(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+        _ => {}
+    }
+}
+
+/// Redocly's `no-unused-components`: a resource only ever read has no request component.
+#[rstest]
+#[case::one_page_per_kind(every_kind())]
+#[case::creates_and_updates(from_fixture_pages())]
+#[case::committed_suite(committed())]
+fn every_component_is_referenced(#[case] document: Value) {
+    let mut found = Vec::new();
+    refs(&document["paths"], &mut found);
+    refs(&document["components"], &mut found);
+    for section in ["schemas", "responses"] {
+        for name in document["components"][section].as_object().unwrap().keys() {
+            let reference = format!("#/components/{section}/{name}");
+            assert!(found.contains(&reference), "{reference} is never used");
+        }
+    }
+}
+
+/// An example the schema beside it refuses is left out of the document: a get page whose
+/// example is truncated while a page of the resource states all properties come back.
+#[rstest]
+#[case::the_truncated_example_is_left_out(None, false)]
+#[case::kept_when_no_page_states_all_properties(
+    Some(("replace-gadget.md", " All of the properties will be returned from an actual call.", "")),
+    true
+)]
+fn examples_agree_with_their_schema(#[case] edit: Option<(&str, &str, &str)>, #[case] kept: bool) {
+    let document = openapi_document(&derive(&kind_pages(edit)).contract);
+    let (_, _, op) = operation(&document, "get-gadget");
+    let media = &op["responses"]["200"]["content"]["application/json"];
+    assert!(media.get("schema").is_some(), "{media:#}");
+    assert_eq!(media.get("examples").is_some(), kept, "{media:#}");
+}

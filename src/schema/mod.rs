@@ -36,6 +36,7 @@
 //!   (`x-source: "page:line:col"`); an enum whose members the page does not list is a plain
 //!   string marked `x-enum-unlisted`.
 
+mod examples;
 mod openapi;
 mod rules;
 

@@ -8,6 +8,7 @@
 //! 5xx). A peer tool then tells a correct refusal from an undocumented status.
 
 use super::DIALECT;
+use super::examples::drop_refused_examples;
 use super::rules::{ID_BASE, Variant, property_schema, resource_document, type_schema};
 use crate::derive::Contract;
 use crate::model::{
@@ -72,13 +73,13 @@ pub fn openapi_document(contract: &Contract) -> Value {
         }
     }
     schemas.insert(ERROR_SCHEMA.to_string(), error_schema());
-    json!({
+    let mut document = json!({
         "openapi": "3.1.0",
         "jsonSchemaDialect": DIALECT,
         "info": {
             "title": "Microsoft Graph operations derived by graph-conformance",
             "version": "1",
-            "description": "Derived from Microsoft Graph reference pages: one operation per documented method and path, schemas from the pages' property tables. Examples that contradict their own page are left out.",
+            "description": "Derived from Microsoft Graph reference pages: one operation per documented method and path, schemas from the pages' property tables. Examples that contradict their own page, or that the schema beside them refuses, are left out.",
         },
         "servers": [{ "url": server(contract) }],
         "security": [{ BEARER_SCHEME: [] }],
@@ -94,7 +95,55 @@ pub fn openapi_document(contract: &Contract) -> Value {
                 },
             },
         },
-    })
+    });
+    drop_refused_examples(&mut document);
+    drop_unused_components(&mut document);
+    document
+}
+
+/// Removes the component schemas and responses nothing refers to (a resource only ever read
+/// has no request body), following references from the paths through the components.
+fn drop_unused_components(document: &mut Value) {
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut pending: Vec<String> = Vec::new();
+    refs_in(&document["paths"], &mut pending);
+    while let Some(reference) = pending.pop() {
+        if !used.insert(reference.clone()) {
+            continue;
+        }
+        if let Some(target) = reference
+            .strip_prefix('#')
+            .and_then(|p| document.pointer(p))
+        {
+            refs_in(target, &mut pending);
+        }
+    }
+    for section in ["schemas", "responses"] {
+        if let Some(Value::Object(components)) = document["components"].get_mut(section) {
+            components.retain(|name, _| {
+                used.contains(&format!("#/components/{section}/{}", pointer_token(name)))
+            });
+        }
+    }
+}
+
+/// Collects every `$ref` string inside `value`.
+fn refs_in(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                found.push(reference.clone());
+            }
+            map.values().for_each(|v| refs_in(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs_in(v, found)),
+        _ => {}
+    }
+}
+
+/// Escapes a component name as one JSON pointer token (RFC 6901).
+fn pointer_token(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
 }
 
 /// One documented path of an operation: the operation, and which of its paths (0: the main one).
