@@ -550,3 +550,47 @@ fn examples_agree_with_their_schema(#[case] edit: Option<(&str, &str, &str)>, #[
     assert!(media.get("schema").is_some(), "{media:#}");
     assert_eq!(media.get("examples").is_some(), kept, "{media:#}");
 }
+
+/// A route that serves several types (two create pages on one collection) is one operation
+/// whose bodies are any of the types, listing every case id.
+#[rstest]
+fn a_route_serving_several_types_lists_them_all() {
+    let mut pages = kind_pages(None);
+    let gadget = pages
+        .iter()
+        .find(|p| p.name.ends_with("create-gadget.md"))
+        .unwrap();
+    let text = gadget
+        .text
+        .replace("Create gadget", "Create doohickey")
+        .replace(
+            "[gadget](../resources/gadget.md)",
+            "[doohickey](../resources/doohickey.md)",
+        )
+        .replace("the gadget object", "the doohickey object");
+    pages.push(graph_conformance::derive::PageSource {
+        name: "create-doohickey.md".into(),
+        text,
+    });
+    let document = openapi_document(&derive(&pages).contract);
+    let op = &document["paths"]["/gadgets"]["post"];
+    let ids = op["x-operations"].as_array().expect("x-operations");
+    assert_eq!(ids.len(), 2, "{op:#}");
+    let refs = |schema: &Value| -> std::collections::BTreeSet<String> {
+        schema["anyOf"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{schema:#}"))
+            .iter()
+            .map(|s| s["$ref"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let request = op["requestBody"].pointer(JSON_SCHEMA).unwrap();
+    let response = op["responses"]["201"].pointer(JSON_SCHEMA).unwrap();
+    let expected = |variant: &str| -> std::collections::BTreeSet<String> {
+        ["doohickey", "gadget"]
+            .map(|r| format!("#/components/schemas/{r}.{variant}"))
+            .into()
+    };
+    assert_eq!(refs(request), expected("request"));
+    assert_eq!(refs(response), expected("response"));
+}
