@@ -32,11 +32,45 @@ pub fn parse_type(cell: &str, has_members: bool) -> Option<EdmType> {
     {
         return None;
     }
-    Some(match EdmType::primitive(name) {
+    Some(match primitive(name) {
         Some(primitive) => primitive,
         None if has_members => EdmType::Enum(name.to_string()),
         None => EdmType::Named(name.to_string()),
     })
+}
+
+/// Reads a primitive type name; `DateTime`, which the pages write for `DateTimeOffset`
+/// (Graph has no other date-time type), is `DateTimeOffset`.
+fn primitive(name: &str) -> Option<EdmType> {
+    let bare = name.strip_prefix("Edm.").unwrap_or(name);
+    if bare.eq_ignore_ascii_case("datetime") {
+        return Some(EdmType::DateTimeOffset);
+    }
+    EdmType::primitive(name)
+}
+
+/// Reads a property row's type cell and description together: the type and its members.
+///
+/// A named type whose description announces values is an enum: with the listed members, or,
+/// when none can be read, with no members (a plain string, never an object). Members are kept
+/// only for an enum or a string type (a `String` cell that lists values).
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "the resource page reader calls it once wired (it still reads the two apart)"
+    )
+)]
+pub fn property_type(cell: &str, description: &str) -> Option<(EdmType, Vec<String>)> {
+    let members = parse_members(description);
+    let ty = parse_type(cell, members.announced())?;
+    let members = match members {
+        Members::Listed(members) if matches!(ty.element(), EdmType::String | EdmType::Enum(_)) => {
+            members
+        }
+        Members::None | Members::Listed(_) | Members::Unreadable => Vec::new(),
+    };
+    Some((ty, members))
 }
 
 const ENUM_PHRASES: [&str; 6] = [
@@ -57,6 +91,16 @@ pub enum Members {
     Listed(Vec<String>),
     /// The description announces values but none could be read.
     Unreadable,
+}
+
+impl Members {
+    /// Tells whether the description announces values, readable or not.
+    pub fn announced(&self) -> bool {
+        match self {
+            Members::None => false,
+            Members::Listed(_) | Members::Unreadable => true,
+        }
+    }
 }
 
 /// Finds the enum members of a description; a listed `null` is not a member (every
@@ -154,6 +198,73 @@ fn is_member(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rstest::rstest;
+
+    fn named(name: &str) -> EdmType {
+        EdmType::Named(name.into())
+    }
+
+    fn collection(inner: EdmType) -> EdmType {
+        EdmType::Collection(Box::new(inner))
+    }
+
+    #[rstest]
+    #[case::date_time_is_date_time_offset("DateTime", EdmType::DateTimeOffset)]
+    #[case::date_time_in_any_case("datetime", EdmType::DateTimeOffset)]
+    #[case::date_time_with_the_edm_prefix("Edm.DateTime", EdmType::DateTimeOffset)]
+    #[case::date_time_collection("DateTime collection", collection(EdmType::DateTimeOffset))]
+    #[case::date_time_offset_unchanged("DateTimeOffset", EdmType::DateTimeOffset)]
+    #[case::a_named_type_stays_an_object("dateTimeTimeZone", named("dateTimeTimeZone"))]
+    fn date_time_means_date_time_offset(#[case] cell: &str, #[case] expected: EdmType) {
+        assert_eq!(parse_type(cell, false), Some(expected));
+    }
+
+    #[rstest]
+    #[case::listed_members_make_an_enum(
+        "widgetState",
+        "The state. Possible values are: `idle`, `busy`.",
+        EdmType::Enum("widgetState".into()),
+        &["idle", "busy"]
+    )]
+    #[case::announced_but_unlisted_is_a_plain_string_enum(
+        "widgetState",
+        "The state. Possible values are: 0 (off), 1 (on).",
+        EdmType::Enum("widgetState".into()),
+        &[]
+    )]
+    #[case::announced_but_unlisted_collection(
+        "widgetState collection",
+        "The states. Possible values are: `1`, `2`.",
+        collection(EdmType::Enum("widgetState".into())),
+        &[]
+    )]
+    #[case::no_announcement_is_an_object(
+        "widgetSettings",
+        "The settings.",
+        named("widgetSettings"),
+        &[]
+    )]
+    #[case::a_string_cell_keeps_its_members(
+        "String",
+        "The mode. Possible values are: `slow`, `fast`.",
+        EdmType::String,
+        &["slow", "fast"]
+    )]
+    #[case::a_number_cell_drops_listed_values(
+        "Int32",
+        "The level. Possible values are: `one`, `two`.",
+        EdmType::Int32,
+        &[]
+    )]
+    fn an_enum_without_members_is_a_plain_string(
+        #[case] cell: &str,
+        #[case] description: &str,
+        #[case] ty: EdmType,
+        #[case] members: &[&str],
+    ) {
+        let members: Vec<String> = members.iter().map(ToString::to_string).collect();
+        assert_eq!(property_type(cell, description), Some((ty, members)));
+    }
 
     #[test]
     fn members_stop_at_the_sentence_end() {

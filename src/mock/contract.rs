@@ -30,6 +30,9 @@ pub(crate) enum Kind {
 pub(crate) struct Property {
     pub name: String,
     pub key: bool,
+    /// The response schema requires it (every property when the page states an actual call
+    /// returns all of them; otherwise only the key).
+    pub required: bool,
     pub kind: Kind,
     /// A value valid under the property's response schema (null when it is nullable).
     pub default: Value,
@@ -302,6 +305,11 @@ impl Resource {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         for (property, subschema) in documented {
             if property.starts_with("@odata.") {
                 continue;
@@ -310,6 +318,7 @@ impl Resource {
             let default = resource.default_for(&property, &subschema, kind);
             resource.properties.push(Property {
                 key: property == "id",
+                required: required.contains(&property.as_str()),
                 kind,
                 default,
                 name: property,

@@ -168,7 +168,9 @@ impl Fault {
             Fault::WrongStatus => {
                 "success responses use another 2xx status than documented (200 -> 202, 201 -> 200)"
             }
-            Fault::MissingProperty => "success bodies omit the first documented non-key property",
+            Fault::MissingProperty => {
+                "success bodies omit the first non-key property the response must contain"
+            }
             Fault::EnumOutOfSet => "enum properties in success bodies are \"notAMember\"",
             Fault::EnumWrongCase => "enum values in success bodies are upper-cased",
             Fault::EnumNull => "enum values in success bodies are null",

@@ -196,7 +196,7 @@ fn entity_body(envelope: &Envelope<'_>, entity: &Entity<'_>) -> Map<String, Valu
         swap_first_two_texts(resource, &mut body);
     }
     if faults.has(Fault::MissingProperty)
-        && let Some(first) = resource.properties.iter().find(|p| !p.key)
+        && let Some(first) = resource.properties.iter().find(|p| !p.key && p.required)
     {
         body.shift_remove(&first.name);
     }

@@ -18,9 +18,14 @@
 //! * A property typed as another resource or complex type is an `object`: a `$ref` to that
 //!   resource's schema when a page defines it.
 //! * `@odata.type` -> `const: "#microsoft.graph.<resource>"`: allowed, never required.
-//! * Response schema: every documented property is required (the pages say an actual call
-//!   returns all of them; examples are truncated, so an example's absence of a property means
-//!   nothing); every property but the key may be `null` (unset: a server that was never
+//! * Response schema: the key (`id`) is required; every documented property is required too
+//!   when a page of the resource states that an actual call returns all of them ("All of the
+//!   properties will be returned ..." or "All properties will be returned ..."; one operation
+//!   of the resource saying so is enough, as all its operations answer with the same object),
+//!   and otherwise nothing else is (a live `GET` returns a default subset unless `$select`
+//!   names more; examples are truncated, so an example's absence of a property means
+//!   nothing). A value the request sent must still come back: that is the echo check, not
+//!   the schema. Every property but the key may be `null` (unset: a server that was never
 //!   sent an enum has no value to return, and the pages name no default); properties the
 //!   page does not list are allowed (pages are partial, and `@odata.context`/`@odata.etag`
 //!   come and go).
@@ -31,6 +36,7 @@
 //!   (`x-source: "page:line:col"`); an enum whose members the page does not list is a plain
 //!   string marked `x-enum-unlisted`.
 
+mod examples;
 mod openapi;
 mod rules;
 

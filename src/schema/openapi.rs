@@ -8,10 +8,14 @@
 //! 5xx). A peer tool then tells a correct refusal from an undocumented status.
 
 use super::DIALECT;
-use super::rules::{ID_BASE, Variant, resource_document};
+use super::examples::drop_refused_examples;
+use super::rules::{ID_BASE, Variant, property_schema, resource_document, type_schema};
 use crate::derive::Contract;
-use crate::model::{Example, Operation};
+use crate::model::{
+    Example, Method, Operation, OperationKind, Property, RequestBody, ResponseBody,
+};
 use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The server the pages' examples are written against, when none can be read from them.
 const DEFAULT_SERVER: &str = "https://graph.microsoft.com/beta";
@@ -33,7 +37,7 @@ struct ErrorResponse {
 const BAD_REQUEST: ErrorResponse = ErrorResponse {
     status: "400",
     name: "BadRequest",
-    description: "The body is not JSON, not an object, or breaks the page's property table.",
+    description: "The request breaks its page: a body that is not JSON, not an object, or that the page's table refuses.",
 };
 const UNAUTHORIZED: ErrorResponse = ErrorResponse {
     status: "401",
@@ -54,11 +58,11 @@ const OTHER_ERROR: ErrorResponse = ErrorResponse {
 /// Builds `schemas/openapi.json`.
 pub fn openapi_document(contract: &Contract) -> Value {
     let mut paths: Map<String, Value> = Map::new();
-    for operation in &contract.operations {
-        let item = paths
-            .entry(operation.path.clone())
-            .or_insert_with(|| json!({}));
-        item[operation.method.as_str().to_ascii_lowercase()] = operation_object(operation);
+    let mut ids = OperationIds::default();
+    for ((path, method), group) in path_slots(contract) {
+        let item = paths.entry(path.clone()).or_insert_with(|| json!({}));
+        item[method.as_str().to_ascii_lowercase()] =
+            operation_object(path, &group, contract, &mut ids);
     }
     let mut schemas = Map::new();
     for resource in &contract.resources {
@@ -69,13 +73,13 @@ pub fn openapi_document(contract: &Contract) -> Value {
         }
     }
     schemas.insert(ERROR_SCHEMA.to_string(), error_schema());
-    json!({
+    let mut document = json!({
         "openapi": "3.1.0",
         "jsonSchemaDialect": DIALECT,
         "info": {
             "title": "Microsoft Graph operations derived by graph-conformance",
             "version": "1",
-            "description": "Derived from Microsoft Graph reference pages: one operation per page, schemas from the pages' property tables. Examples that contradict their own page are left out.",
+            "description": "Derived from Microsoft Graph reference pages: one operation per documented method and path, schemas from the pages' property tables. Examples that contradict their own page, or that the schema beside them refuses, are left out.",
         },
         "servers": [{ "url": server(contract) }],
         "security": [{ BEARER_SCHEME: [] }],
@@ -91,9 +95,100 @@ pub fn openapi_document(contract: &Contract) -> Value {
                 },
             },
         },
-    })
+    });
+    drop_refused_examples(&mut document);
+    drop_unused_components(&mut document);
+    document
 }
 
+/// Removes the component schemas and responses nothing refers to (a resource only ever read
+/// has no request body), following references from the paths through the components.
+fn drop_unused_components(document: &mut Value) {
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut pending: Vec<String> = Vec::new();
+    refs_in(&document["paths"], &mut pending);
+    while let Some(reference) = pending.pop() {
+        if !used.insert(reference.clone()) {
+            continue;
+        }
+        if let Some(target) = reference
+            .strip_prefix('#')
+            .and_then(|p| document.pointer(p))
+        {
+            refs_in(target, &mut pending);
+        }
+    }
+    for section in ["schemas", "responses"] {
+        if let Some(Value::Object(components)) = document["components"].get_mut(section) {
+            components.retain(|name, _| {
+                used.contains(&format!("#/components/{section}/{}", pointer_token(name)))
+            });
+        }
+    }
+}
+
+/// Collects every `$ref` string inside `value`.
+fn refs_in(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                found.push(reference.clone());
+            }
+            map.values().for_each(|v| refs_in(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs_in(v, found)),
+        _ => {}
+    }
+}
+
+/// Escapes a component name as one JSON pointer token (RFC 6901).
+fn pointer_token(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
+/// One documented path of an operation: the operation, and which of its paths (0: the main one).
+type PathOf<'a> = (&'a Operation, usize);
+
+/// Groups every documented (path, method) with the operations documented there, in contract
+/// order: one operation per path of each operation (alternative paths too), several when a
+/// route serves several types.
+fn path_slots(contract: &Contract) -> Vec<((&String, Method), Vec<PathOf<'_>>)> {
+    let mut slots: Vec<((&String, Method), Vec<PathOf<'_>>)> = Vec::new();
+    for operation in &contract.operations {
+        let paths = std::iter::once(&operation.path).chain(&operation.alternative_paths);
+        for (index, path) in paths.enumerate() {
+            let key = (path, operation.method);
+            match slots.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, group)) => group.push((operation, index)),
+                None => slots.push((key, vec![(operation, index)])),
+            }
+        }
+    }
+    slots
+}
+
+/// Hands out operation ids: the case id on an operation's main path, the case id with
+/// `-path-<n>` on its n-th documented path, each unique in the document.
+#[derive(Default)]
+struct OperationIds {
+    used: BTreeSet<String>,
+}
+
+impl OperationIds {
+    fn assign(&mut self, operation: &Operation, index: usize) -> String {
+        let base = match index {
+            0 => operation.id.clone(),
+            n => format!("{}-path-{}", operation.id, n + 1),
+        };
+        let mut id = base.clone();
+        let mut n = 1;
+        while !self.used.insert(id.to_ascii_lowercase()) {
+            n += 1;
+            id = format!("{base}-{n}");
+        }
+        id
+    }
+}
 /// Graph's error body: `{"error": {"code", "message", "innerError"?, "details"?}}`. More
 /// properties are allowed, as the service adds some (`target`, `innerError.date`).
 fn error_schema() -> Value {
@@ -131,10 +226,11 @@ fn error_responses() -> Value {
     Value::Object(responses)
 }
 
-/// The errors `operation` can answer: 400, 401, 404 when its path has an id, and `default`.
-fn errors_of(operation: &Operation) -> Vec<ErrorResponse> {
+/// The errors an operation at `path` can answer: 400, 401, 404 when the path names an
+/// object by key, and `default`.
+fn errors_at(path: &str) -> Vec<ErrorResponse> {
     let mut errors = vec![BAD_REQUEST, UNAUTHORIZED];
-    if !operation.parameters.is_empty() {
+    if path.contains('{') {
         errors.push(NOT_FOUND);
     }
     errors.push(OTHER_ERROR);
@@ -145,68 +241,313 @@ fn component_name(resource: &str, variant: Variant) -> String {
     format!("{resource}.{}", variant.key())
 }
 
-fn component_ref(resource: &str, variant: Variant) -> Value {
-    json!({ "$ref": format!("#/components/schemas/{}", component_name(resource, variant)) })
+/// The schema of an object of `resource`: its component, or any object when no page defines
+/// the resource (an action's return type documented elsewhere).
+fn resource_schema(resource: &str, contract: &Contract, variant: Variant) -> Value {
+    match contract.resource(resource) {
+        Some(_) => {
+            json!({ "$ref": format!("#/components/schemas/{}", component_name(resource, variant)) })
+        }
+        None => json!({ "type": "object", "x-graph-type": resource }),
+    }
 }
 
-fn operation_object(operation: &Operation) -> Value {
-    let parameters: Vec<Value> = operation
-        .parameters
-        .iter()
-        .map(|p| json!({ "name": p.name, "in": "path", "required": true, "schema": { "type": "string" } }))
-        .collect();
-    let usable: Vec<&Example> = operation
-        .examples
-        .iter()
-        .filter(|e| !e.contradicts_page())
-        .collect();
-    let request_examples = named_examples(usable.iter().map(|e| e.request.body.as_ref()));
-    let response_examples = named_examples(usable.iter().map(|e| {
-        e.response
-            .as_ref()
-            .filter(|r| r.status == operation.status.code)
-            .and_then(|r| r.body.as_ref())
-    }));
-    let mut response = json!({ "description": operation.status.reason });
-    if operation.status.code != 204 {
-        response["content"] = media(
-            component_ref(&operation.resource, Variant::Response),
-            response_examples,
-        );
-    }
+/// Builds the operation object of `path` for the operations documented there (usually one).
+fn operation_object(
+    path: &str,
+    group: &[PathOf<'_>],
+    contract: &Contract,
+    ids: &mut OperationIds,
+) -> Value {
+    let (first, index) = group[0];
+    let operations: Vec<&Operation> = group.iter().map(|(o, _)| *o).collect();
     let mut responses = Map::new();
-    responses.insert(operation.status.code.to_string(), response);
-    for error in errors_of(operation) {
+    for (code, operations) in by_status(&operations) {
+        responses.insert(code.to_string(), success_response(&operations, contract));
+    }
+    for error in errors_at(path) {
         let reference = format!("#/components/responses/{}", error.name);
         responses.insert(error.status.to_string(), json!({ "$ref": reference }));
     }
+    let mut object = Map::new();
+    object.insert("operationId".into(), json!(ids.assign(first, index)));
+    object.insert("summary".into(), json!(first.title));
+    let description = format!(
+        "Derived from {} (request line {}).",
+        first.page, first.spans.request_line
+    );
+    object.insert("description".into(), json!(description));
+    object.insert("parameters".into(), json!(parameters(path, first)));
+    if let Some(body) = request_body(&operations, contract) {
+        object.insert("requestBody".into(), body);
+    }
+    object.insert("responses".into(), Value::Object(responses));
+    object.insert(
+        "x-source".into(),
+        json!(first.spans.request_line.to_string()),
+    );
+    if operations.len() > 1 {
+        let all: Vec<&str> = operations.iter().map(|o| o.id.as_str()).collect();
+        object.insert("x-operations".into(), json!(all));
+    }
+    Value::Object(object)
+}
+
+/// The operations of a slot grouped by documented success status, in status order.
+fn by_status<'a>(operations: &[&'a Operation]) -> BTreeMap<u16, Vec<&'a Operation>> {
+    let mut statuses: BTreeMap<u16, Vec<&Operation>> = BTreeMap::new();
+    for operation in operations {
+        statuses
+            .entry(operation.status.code)
+            .or_default()
+            .push(operation);
+    }
+    statuses
+}
+
+/// The path parameters of `path` (every `{name}` in it, function parameters included) and the
+/// query parameters and OData query options the page documents.
+fn parameters(path: &str, operation: &Operation) -> Vec<Value> {
+    let mut parameters: Vec<Value> = placeholders(path)
+        .into_iter()
+        .map(|(name, function)| {
+            let mut parameter =
+                json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } });
+            if let Some(function) = function {
+                parameter["description"] = json!(format!("A parameter of the function `{function}`."));
+            }
+            parameter
+        })
+        .collect();
+    let mut query: Vec<&str> = operation
+        .parameters
+        .iter()
+        .filter(|p| p.location == "query")
+        .map(|p| p.name.as_str())
+        .chain(operation.query_options.iter().map(String::as_str))
+        .collect();
+    let mut seen = BTreeSet::new();
+    query.retain(|name| seen.insert(*name));
+    parameters.extend(query.into_iter().map(|name| {
+        json!({ "name": name, "in": "query", "required": false, "schema": query_schema(name) })
+    }));
+    parameters
+}
+
+/// Every `{name}` of a path template, each once, with the function it is an argument of.
+fn placeholders(path: &str) -> Vec<(&str, Option<&str>)> {
+    let mut found: Vec<(&str, Option<&str>)> = Vec::new();
+    for segment in path.split('/') {
+        let function = segment
+            .split_once('(')
+            .map(|(name, _)| name)
+            .filter(|name| !name.is_empty() && !name.contains('{'));
+        let mut rest = segment;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}') else {
+                break;
+            };
+            let name = &rest[open + 1..open + close];
+            let inside_call = function.is_some() && segment.find('(') < Some(open);
+            if !name.is_empty() && !found.iter().any(|(n, _)| *n == name) {
+                found.push((name, function.filter(|_| inside_call)));
+            }
+            rest = &rest[open + close + 1..];
+        }
+    }
+    found
+}
+
+/// The schema of a query parameter: OData's `$top`/`$skip` are counts, `$count` a boolean.
+fn query_schema(name: &str) -> Value {
+    match name {
+        "$top" | "$skip" => json!({ "type": "integer", "minimum": 0 }),
+        "$count" => json!({ "type": "boolean" }),
+        _ => json!({ "type": "string" }),
+    }
+}
+
+/// The request body the operations document, or none when they send nothing.
+fn request_body(operations: &[&Operation], contract: &Contract) -> Option<Value> {
+    let mut json_schemas: Vec<Value> = Vec::new();
+    let mut stream = false;
+    let mut examples = Map::new();
+    for operation in operations {
+        let schema = match &operation.request_body {
+            RequestBody::None => continue,
+            RequestBody::Stream => {
+                stream = true;
+                continue;
+            }
+            RequestBody::Resource => {
+                resource_schema(&operation.resource, contract, Variant::Request)
+            }
+            RequestBody::Parameters { parameters } => parameters_schema(parameters, contract),
+            RequestBody::Reference => reference_schema(),
+        };
+        if !json_schemas.contains(&schema) {
+            json_schemas.push(schema);
+        }
+        let bodies = usable(operation).map(|e| e.request.body.as_ref());
+        append_examples(&mut examples, bodies);
+    }
+    let mut content = Map::new();
+    if let Some(schema) = one_of(json_schemas) {
+        content.extend(as_map(media(JSON, schema, examples)));
+    }
+    if stream {
+        content.extend(as_map(media(OCTET_STREAM, stream_schema(), Map::new())));
+    }
+    (!content.is_empty()).then(|| json!({ "required": true, "content": content }))
+}
+
+/// The success response of the operations that answer the same status.
+fn success_response(operations: &[&Operation], contract: &Contract) -> Value {
+    let first = operations[0];
+    let mut response = json!({ "description": first.status.reason });
+    if first.status.code == 204 {
+        return response;
+    }
+    let mut json_schemas: Vec<Value> = Vec::new();
+    let mut stream = false;
+    let mut examples = Map::new();
+    for operation in operations {
+        let schema = match &operation.response {
+            ResponseBody::None => continue,
+            ResponseBody::Stream => {
+                stream = true;
+                continue;
+            }
+            ResponseBody::Resource { name } => resource_schema(name, contract, Variant::Response),
+            ResponseBody::Collection { .. } if operation.kind == OperationKind::ListReferences => {
+                collection_schema(reference_schema())
+            }
+            ResponseBody::Collection { name } => {
+                collection_schema(resource_schema(name, contract, Variant::Response))
+            }
+            ResponseBody::Primitive { ty } => {
+                value_schema(type_schema(ty, &[], contract, Variant::Response))
+            }
+        };
+        if !json_schemas.contains(&schema) {
+            json_schemas.push(schema);
+        }
+        let bodies = usable(operation).map(|e| {
+            e.response
+                .as_ref()
+                .filter(|r| r.status == operation.status.code)
+                .and_then(|r| r.body.as_ref())
+        });
+        append_examples(&mut examples, bodies);
+    }
+    let mut content = Map::new();
+    if let Some(schema) = one_of(json_schemas) {
+        content.extend(as_map(media(JSON, schema, examples)));
+    }
+    if stream {
+        content.extend(as_map(media(OCTET_STREAM, stream_schema(), Map::new())));
+    }
+    if !content.is_empty() {
+        response["content"] = Value::Object(content);
+    }
+    response
+}
+
+const JSON: &str = "application/json";
+const OCTET_STREAM: &str = "application/octet-stream";
+
+/// The examples of `operation` that agree with its page.
+fn usable(operation: &Operation) -> impl Iterator<Item = &Example> {
+    operation.examples.iter().filter(|e| !e.contradicts_page())
+}
+
+/// One schema, or `anyOf` the distinct schemas of several operations on one route.
+fn one_of(mut schemas: Vec<Value>) -> Option<Value> {
+    match schemas.len() {
+        0 => None,
+        1 => schemas.pop(),
+        _ => Some(json!({ "anyOf": schemas })),
+    }
+}
+
+fn as_map(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// An action's parameters as one object, by the request rules (nothing required, nothing
+/// unlisted but `@odata.*` annotations).
+fn parameters_schema(parameters: &[Property], contract: &Contract) -> Value {
+    let properties: Map<String, Value> = parameters
+        .iter()
+        .map(|p| {
+            let schema = local_refs(property_schema(p, contract, Variant::Request));
+            (p.name.clone(), schema)
+        })
+        .collect();
     json!({
-        "operationId": operation.id,
-        "summary": operation.title,
-        "description": format!("Derived from {} (request line {}).", operation.page, operation.spans.request_line),
-        "parameters": parameters,
-        "requestBody": {
-            "required": true,
-            "content": media(component_ref(&operation.resource, Variant::Request), request_examples),
-        },
-        "responses": responses,
-        "x-source": operation.spans.request_line.to_string(),
+        "type": "object",
+        "properties": properties,
+        "patternProperties": { "^@odata\\.": {} },
+        "additionalProperties": false,
     })
 }
 
-fn media(schema: Value, examples: Map<String, Value>) -> Value {
+/// `{"@odata.id": "<uri>"}`: the object a `$ref` operation adds, and each item a `$ref`
+/// list returns.
+fn reference_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["@odata.id"],
+        "properties": { "@odata.id": { "type": "string", "format": "uri" } },
+    })
+}
+
+/// Graph's collection body: `value`, and the paging and count annotations.
+fn collection_schema(items: Value) -> Value {
+    json!({
+        "type": "object",
+        "required": ["value"],
+        "properties": {
+            "value": { "type": "array", "items": items },
+            "@odata.nextLink": { "type": "string", "format": "uri" },
+            "@odata.count": { "type": "integer", "minimum": 0 },
+        },
+    })
+}
+
+/// Graph's body of a primitive result: `{"value": ...}`.
+fn value_schema(value: Value) -> Value {
+    json!({
+        "type": "object",
+        "required": ["value"],
+        "properties": { "value": local_refs(value) },
+    })
+}
+
+fn stream_schema() -> Value {
+    json!({ "type": "string", "contentMediaType": OCTET_STREAM })
+}
+
+fn media(media_type: &str, schema: Value, examples: Map<String, Value>) -> Value {
     let mut media = json!({ "schema": schema });
     if !examples.is_empty() {
         media["examples"] = Value::Object(examples);
     }
-    json!({ "application/json": media })
+    json!({ media_type: media })
 }
 
-fn named_examples<'a>(bodies: impl Iterator<Item = Option<&'a Value>>) -> Map<String, Value> {
-    bodies
-        .enumerate()
-        .filter_map(|(i, body)| Some((format!("example-{}", i + 1), json!({ "value": body? }))))
-        .collect()
+/// Appends the present bodies as `example-<n>`, numbered after the examples already there.
+fn append_examples<'a>(
+    examples: &mut Map<String, Value>,
+    bodies: impl Iterator<Item = Option<&'a Value>>,
+) {
+    for body in bodies.flatten() {
+        let name = format!("example-{}", examples.len() + 1);
+        examples.insert(name, json!({ "value": body }));
+    }
 }
 
 /// Rewrites `$ref`s to other resource documents into component references.

@@ -70,15 +70,26 @@ fn object_schema(resource: &Resource, contract: &Contract, variant: Variant) -> 
             object.insert("additionalProperties".into(), json!(false));
         }
         Variant::Response => {
+            let all = returns_all_properties(resource, contract);
             let required: Vec<&str> = resource
                 .properties
                 .iter()
+                .filter(|p| all || p.is_key())
                 .map(|p| p.name.as_str())
                 .collect();
             object.insert("required".into(), json!(required));
         }
     }
     schema
+}
+
+/// Tells whether a page of `resource` states that an actual call returns every property: one
+/// operation saying so is enough, as every operation of a resource answers with the same object.
+pub fn returns_all_properties(resource: &Resource, contract: &Contract) -> bool {
+    contract
+        .operations
+        .iter()
+        .any(|o| o.resource == resource.name && o.returns_all_properties)
 }
 
 /// Builds the schema of one property for `variant`, with its page line as `x-source`.
@@ -99,7 +110,14 @@ pub fn property_schema(property: &Property, contract: &Contract, variant: Varian
     schema
 }
 
-fn type_schema(ty: &EdmType, members: &[String], contract: &Contract, variant: Variant) -> Value {
+/// Builds the schema of a value of type `ty` (members for an enum), `$ref`s to resource
+/// documents where a page defines the type.
+pub fn type_schema(
+    ty: &EdmType,
+    members: &[String],
+    contract: &Contract,
+    variant: Variant,
+) -> Value {
     match ty {
         EdmType::String | EdmType::Stream => json!({ "type": "string" }),
         EdmType::DateTimeOffset => json!({ "type": "string", "format": "date-time" }),
