@@ -910,16 +910,21 @@ impl Columns {
         };
         let said = Sentences::of(&description);
         let required_cell = squashed(self.cell(row, self.required));
+        let required =
+            matches!(required_cell.as_str(), "yes" | "true" | "required") || said.required();
+        let read_only = said.read_only();
         Ok(ResourceProperty {
             key: name == "id" || key == Some(name.as_str()) || said.key(),
-            read_only: said.read_only(),
+            read_only,
             nullable: said.nullable(),
-            required: matches!(required_cell.as_str(), "yes" | "true" | "required")
-                || said.required(),
+            required,
             property: Property {
                 name,
                 ty,
                 members,
+                flags: false,
+                required,
+                read_only,
                 span,
             },
             description,
