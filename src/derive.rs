@@ -192,7 +192,7 @@ pub fn derive(pages: &[PageSource]) -> Derivation {
         }
         resolve_enums(&reference, &mut page);
         if let Some(tp) = reference.type_page(&page.resource, page.resource_page.as_deref()) {
-            if tp.name == page.resource {
+            if tp.name == page.resource && !merger.defined.contains_key(&tp.name) {
                 merger.define(reference.resource(tp));
             }
         }
@@ -300,9 +300,6 @@ fn route(path: &str) -> String {
 impl Merger {
     /// Takes `resource` as its resource page defines it, before any method page joins it.
     fn define(&mut self, resource: Resource) {
-        if self.defined.contains_key(&resource.name) {
-            return;
-        }
         let names = resource.properties.iter().map(|p| p.name.clone()).collect();
         self.defined.insert(resource.name.clone(), names);
         self.resources.insert(resource.name.clone(), resource);
