@@ -451,7 +451,11 @@ impl Merger {
         }
         let defined = self.defined.get(&page.resource);
         for property in &page.properties {
-            if existing.relationships.iter().any(|r| r.name == property.name) {
+            if existing
+                .relationships
+                .iter()
+                .any(|r| r.name == property.name)
+            {
                 continue;
             }
             if let Some(known) = existing

@@ -32,10 +32,12 @@ fn whole() -> Derivation {
 }
 
 fn resource<'a>(derivation: &'a Derivation, name: &str) -> &'a Resource {
-    derivation
-        .contract
-        .resource(name)
-        .unwrap_or_else(|| panic!("no resource `{name}` in {:?}", derivation.contract.resources))
+    derivation.contract.resource(name).unwrap_or_else(|| {
+        panic!(
+            "no resource `{name}` in {:?}",
+            derivation.contract.resources
+        )
+    })
 }
 
 fn property<'a>(derivation: &'a Derivation, resource_name: &str, name: &str) -> &'a Property {
@@ -94,11 +96,7 @@ fn resource_and_enum_pages_are_not_method_pages_in_the_coverage() {
 
 #[rstest]
 #[case::a_create_whose_table_is_headed_parameter(Method::Post, "/lamps", OperationKind::Create)]
-#[case::a_get_whose_response_is_a_collection_is_a_list(
-    Method::Get,
-    "/lamps",
-    OperationKind::List
-)]
+#[case::a_get_whose_response_is_a_collection_is_a_list(Method::Get, "/lamps", OperationKind::List)]
 #[case::a_create_whose_properties_live_on_the_resource_page(
     Method::Post,
     "/studio/namedLights",
@@ -130,7 +128,11 @@ fn an_update_spread_over_a_generic_and_a_specific_page_is_one_operation_with_bot
     assert_eq!(pages, ["lamp-update-schedule.md", "lamp-update.md"]);
     let lamp = resource(&derivation, "lamp");
     for table in ["lamp-update.md", "lamp-update-schedule.md"] {
-        assert!(lamp.spans.iter().any(|s| s.file == table), "{:?}", lamp.spans);
+        assert!(
+            lamp.spans.iter().any(|s| s.file == table),
+            "{:?}",
+            lamp.spans
+        );
     }
     assert!(lamp.property("offAt").is_some() && lamp.property("fallbackMode").is_some());
 }
@@ -166,8 +168,17 @@ fn the_resource_page_decides_a_type_a_method_page_row_contradicts_with_a_warning
     let conflict = conflicts[0];
     assert_eq!(conflict.severity, Severity::Warning);
     assert_eq!(conflict.span.file, "lamp-update.md");
-    assert!(conflict.message.contains("lamp.md:12"), "{}", conflict.message);
-    assert_eq!(derivation.count(Severity::Error), 0, "{:?}", derivation.diagnostics);
+    assert!(
+        conflict.message.contains("lamp.md:12"),
+        "{}",
+        conflict.message
+    );
+    assert_eq!(
+        derivation.count(Severity::Error),
+        0,
+        "{:?}",
+        derivation.diagnostics
+    );
 }
 
 #[test]
@@ -373,5 +384,17 @@ proptest! {
         let derivation = derive(&pages);
         prop_assert!(derivation.contract.operations.len() <= pages.len());
         prop_assert!(derivation.resource_pages.len() <= pages.len());
+    }
+}
+
+#[test]
+fn an_odata_type_in_lower_case_takes_the_title_s_spelling() {
+    let text = "# orgBadge resource type\n\n## Properties\n\n| Property | Type | Description |\n|:--|:--|:--|\n| label | String | The label. |\n\n## JSON representation\n\n<!-- { \"blockType\": \"resource\", \"@odata.type\": \"microsoft.graph.orgbadge\" } -->\n\n```json\n{ \"label\": \"string\" }\n```\n";
+    let report = graph_conformance::docs::read_resource_page("orgbadge.md", text);
+    match report.page {
+        Some(graph_conformance::docs::ResourcePage::Type(page)) => {
+            assert_eq!(page.name, "orgBadge");
+        }
+        other => panic!("not a type page: {other:?}"),
     }
 }
