@@ -398,3 +398,16 @@ fn an_odata_type_in_lower_case_takes_the_title_s_spelling() {
         other => panic!("not a type page: {other:?}"),
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_directory_linked_into_itself_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = dir.path().join("api");
+    std::fs::create_dir(&api).unwrap();
+    std::fs::write(api.join("a.md"), "# A\n").unwrap();
+    std::os::unix::fs::symlink(dir.path(), api.join("again")).unwrap();
+    let pages = collect_pages(&[dir.path().to_path_buf()]).unwrap();
+    let names: Vec<&str> = pages.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["a.md"]);
+}
