@@ -411,3 +411,17 @@ fn a_directory_linked_into_itself_is_read_once() {
     let names: Vec<&str> = pages.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["a.md"]);
 }
+
+#[test]
+fn a_page_with_an_http_request_section_stays_a_method_page() {
+    let page = PageSource {
+        name: "lamp-broken.md".into(),
+        text: "# lamp resource type\n\n## HTTP request\n\nNo request line here.\n\n## Properties\n\n| Property | Type | Description |\n|:--|:--|:--|\n| id | String | Key. |\n".into(),
+    };
+    let derivation = derive(&[page]);
+    assert!(derivation.resource_pages.is_empty());
+    assert_eq!(
+        codes_on(&derivation, "lamp-broken.md"),
+        [Code::NoRequestLine]
+    );
+}

@@ -86,24 +86,23 @@ pub fn read_page(file: &str, text: &str) -> PageReport {
     let mut reader = Reader {
         file,
         diagnostics: Vec::new(),
+        request_section: false,
     };
     let page = reader.read(text);
     let mut diagnostics = reader.diagnostics;
     diagnostics.sort();
-    let request_section = page.is_some()
-        || place(&markdown::blocks(text))
-            .iter()
-            .any(|p| p.section == Section::HttpRequest);
     PageReport {
         page,
         diagnostics,
-        request_section,
+        request_section: reader.request_section,
     }
 }
 
 struct Reader<'f> {
     file: &'f str,
     diagnostics: Vec<Diagnostic>,
+    /// The page has an `HTTP request` section.
+    request_section: bool,
 }
 
 impl Reader<'_> {
@@ -122,6 +121,7 @@ impl Reader<'_> {
     fn read(&mut self, text: &str) -> Option<Page> {
         let blocks = markdown::blocks(text);
         let placed = place(&blocks);
+        self.request_section = placed.iter().any(|p| p.section == Section::HttpRequest);
         let (title, title_span) = self.title(&blocks);
         let lines = self.request_lines(&placed)?;
         let first = &lines[0];
