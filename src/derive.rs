@@ -191,10 +191,11 @@ pub fn derive(pages: &[PageSource]) -> Derivation {
             page.resource.clone_from(name);
         }
         resolve_enums(&reference, &mut page);
-        if let Some(tp) = reference.type_page(&page.resource, page.resource_page.as_deref()) {
-            if tp.name == page.resource && !merger.defined.contains_key(&tp.name) {
-                merger.define(reference.resource(tp));
-            }
+        let defining = reference
+            .type_page(&page.resource, page.resource_page.as_deref())
+            .filter(|tp| tp.name == page.resource && !merger.defined.contains_key(&tp.name));
+        if let Some(tp) = defining {
+            merger.define(reference.resource(tp));
         }
         if page.property_table.is_none() && page.kind.sends_resource() {
             defined_elsewhere.push((page.resource.clone(), page.request_line.clone()));
