@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The coverage of one derivation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Coverage {
-    /// Method pages read (every page given).
+    /// Method pages read (every page given but the resource and enum pages).
     pub pages: usize,
     /// Pages that yielded an operation or joined one documented on another page.
     pub pages_with_operation: usize,
@@ -29,6 +29,15 @@ pub struct Coverage {
 impl Coverage {
     /// Measures `derivation`, whose pages were the files `pages` names.
     pub fn of(derivation: &Derivation, pages: &[String]) -> Coverage {
+        let resource_pages: BTreeSet<&str> = derivation
+            .resource_pages
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let pages: Vec<&String> = pages
+            .iter()
+            .filter(|p| !resource_pages.contains(p.as_str()))
+            .collect();
         let contract = &derivation.contract;
         let mut yielded: BTreeSet<&str> = BTreeSet::new();
         for op in &contract.operations {
@@ -46,7 +55,7 @@ impl Coverage {
         let mut unexplained = 0;
         for page in pages.iter().filter(|p| !yielded.contains(p.as_str())) {
             let why = derivation.diagnostics.iter().find(|d| {
-                d.span.file == *page && matches!(d.severity, Severity::Error | Severity::Note)
+                d.span.file == **page && matches!(d.severity, Severity::Error | Severity::Note)
             });
             match why {
                 Some(d) => *skipped.entry(d.code.as_str().to_string()).or_default() += 1,

@@ -1,13 +1,17 @@
 //! Pages to a contract: every usable page becomes an operation, and the pages that document
 //! the same resource are merged into one resource, or reported when they disagree.
 
+mod reference;
+
 use crate::diagnostic::{Code, Diagnostic};
-use crate::docs::{Page, read_page};
+use crate::docs::{Page, read_page, read_resource_page};
 use crate::input_file::{InputFileError, PAGE_LIMIT, read_bounded};
 use crate::model::{
-    Method, Operation, OperationKind, OperationSpans, Property, RequestBody, Resource, Span,
+    Method, Operation, OperationKind, OperationSpans, Property, RequestBody, Resource,
+    ResponseBody, Span,
 };
-use std::collections::BTreeMap;
+use reference::{Reference, agrees};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// A page's text and the file name it is known by in spans.
@@ -37,6 +41,9 @@ pub struct Derivation {
     pub contract: Contract,
     pub diagnostics: Vec<Diagnostic>,
     pub pages: usize,
+    /// The pages read as resource or enum pages, in input order: they define types, not
+    /// operations, so coverage does not count them among the method pages.
+    pub resource_pages: Vec<String>,
 }
 
 impl Derivation {
@@ -65,7 +72,8 @@ pub enum InputError {
 }
 
 /// Reads the pages named by `paths`: files as given, directories as every `.md` and `.txt`
-/// file in them, in sorted order.
+/// file in them and in their subdirectories (`api/` and `resources/` together), in sorted
+/// order of their paths.
 pub fn collect_pages(paths: &[PathBuf]) -> Result<Vec<PageSource>, InputError> {
     let mut files = Vec::new();
     for path in paths {
@@ -95,16 +103,9 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>, InputError> {
     if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(unreadable)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        // every `.md`/`.txt` entry but a directory: a FIFO or a device among them is refused
-        // when read, not skipped in silence
-        .filter(|p| {
-            !p.is_dir() && matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "txt"))
-        })
-        .collect();
+    let mut files = Vec::new();
+    let mut visited = BTreeSet::new();
+    walk(path, &mut visited, &mut files)?;
     files.sort();
     if files.is_empty() {
         return Err(InputError::NoPages {
@@ -114,10 +115,48 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>, InputError> {
     Ok(files)
 }
 
+/// Adds the pages of directory `dir` and of its subdirectories to `files`; a directory
+/// reached again through a link is not read twice (no loop).
+fn walk(
+    dir: &Path,
+    visited: &mut BTreeSet<PathBuf>,
+    files: &mut Vec<PathBuf>,
+) -> Result<(), InputError> {
+    let unreadable = |source| InputError::Unreadable {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let canonical = std::fs::canonicalize(dir).map_err(unreadable)?;
+    if !visited.insert(canonical) {
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(unreadable)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            walk(&entry, visited, files)?;
+        } else if matches!(
+            entry.extension().and_then(|e| e.to_str()),
+            Some("md" | "txt")
+        ) {
+            // every `.md`/`.txt` entry but a directory: a FIFO or a device among them is
+            // refused when read, not skipped in silence
+            files.push(entry);
+        }
+    }
+    Ok(())
+}
+
 /// Derives the contract from `pages`.
 pub fn derive(pages: &[PageSource]) -> Derivation {
     let mut merger = Merger::default();
     let mut read = Vec::new();
+    let mut reference = Reference::default();
+    let mut resource_pages = Vec::new();
     for source in pages {
         if source.text.contains('\u{fffd}') {
             let span = Span::new(&source.name, 1, 1);
@@ -129,17 +168,80 @@ pub fn derive(pages: &[PageSource]) -> Derivation {
             merger.diagnostics.push(d);
         }
         let report = read_page(&source.name, &source.text);
+        if report.page.is_none() && !report.request_section {
+            let types = read_resource_page(&source.name, &source.text);
+            if let Some(page) = types.page {
+                merger.diagnostics.extend(types.diagnostics);
+                reference.add(page);
+                resource_pages.push(source.name.clone());
+                continue;
+            }
+        }
         merger.diagnostics.extend(report.diagnostics);
         read.extend(report.page);
     }
-    let spelling = spellings(read.iter().map(|p| p.resource.as_str()));
+    let named = name_from_reference(&reference, &mut read);
+    let mut spelling = spellings(read.iter().map(|p| p.resource.as_str()));
+    for name in named {
+        spelling.insert(name.to_lowercase(), name);
+    }
+    let mut defined_elsewhere = Vec::new();
     for mut page in read {
         if let Some(name) = spelling.get(&page.resource.to_lowercase()) {
             page.resource.clone_from(name);
         }
+        resolve_enums(&reference, &mut page);
+        let defining = reference
+            .type_page(&page.resource, page.resource_page.as_deref())
+            .filter(|tp| tp.name == page.resource && !merger.defined.contains_key(&tp.name));
+        if let Some(tp) = defining {
+            merger.define(reference.resource(tp));
+        }
+        if page.property_table.is_none() && page.kind.sends_resource() {
+            defined_elsewhere.push((page.resource.clone(), page.request_line.clone()));
+        }
         merger.add(page);
     }
-    merger.finish(pages.len())
+    merger.drop_answered_tables(&defined_elsewhere);
+    let mut derivation = merger.finish(pages.len());
+    derivation.resource_pages = resource_pages;
+    derivation
+}
+
+/// Names each page's resource as its resource page does, when that page is given (the
+/// page the method page links, else the type of that name), and the resources its response
+/// names likewise; returns the names taken from resource pages.
+fn name_from_reference(reference: &Reference, pages: &mut [Page]) -> BTreeSet<String> {
+    let mut named = BTreeSet::new();
+    for page in pages {
+        let old = page.resource.clone();
+        if let Some(tp) = reference.type_page(&page.resource, page.resource_page.as_deref()) {
+            page.resource.clone_from(&tp.name);
+            named.insert(tp.name.clone());
+        }
+        if let ResponseBody::Resource { name } | ResponseBody::Collection { name } =
+            &mut page.response
+        {
+            if name.eq_ignore_ascii_case(&old) {
+                name.clone_from(&page.resource);
+            } else if let Some(spelled) = reference.type_name(name) {
+                *name = spelled.to_string();
+            }
+        }
+    }
+    named
+}
+
+/// Resolves the enum types of a page's rows and parameters with the enum pages given.
+fn resolve_enums(reference: &Reference, page: &mut Page) {
+    for property in &mut page.properties {
+        reference.resolve_enum(property);
+    }
+    if let RequestBody::Parameters { parameters } = &mut page.request_body {
+        for property in parameters {
+            reference.resolve_enum(property);
+        }
+    }
 }
 
 /// One spelling per resource name that pages write in several letter cases (`DriveItem`,
@@ -170,6 +272,8 @@ struct Merger {
     /// Each documented (method, path) to the operation that holds it.
     routes: BTreeMap<(Method, String), Vec<usize>>,
     diagnostics: Vec<Diagnostic>,
+    /// The resources a resource page defines, with the names of the properties it defines.
+    defined: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// A path as routes compare: placeholder names erased, letter case folded (Graph compares
@@ -195,6 +299,25 @@ fn route(path: &str) -> String {
 }
 
 impl Merger {
+    /// Takes `resource` as its resource page defines it, before any method page joins it.
+    fn define(&mut self, resource: Resource) {
+        let names = resource.properties.iter().map(|p| p.name.clone()).collect();
+        self.defined.insert(resource.name.clone(), names);
+        self.resources.insert(resource.name.clone(), resource);
+    }
+
+    /// Drops the `no-property-table` finding of each create, update or replace page whose
+    /// resource page defines the properties it has no table for.
+    fn drop_answered_tables(&mut self, pages: &[(String, Span)]) {
+        let answered: BTreeSet<&Span> = pages
+            .iter()
+            .filter(|(resource, _)| self.defined.get(resource).is_some_and(|p| !p.is_empty()))
+            .map(|(_, span)| span)
+            .collect();
+        self.diagnostics
+            .retain(|d| !(d.code == Code::NoPropertyTable && answered.contains(&d.span)));
+    }
+
     fn add(&mut self, page: Page) {
         if let Some(other) = self.case_twin(&page.resource) {
             let msg = format!(
@@ -318,6 +441,8 @@ impl Merger {
                     Vec::new()
                 },
                 spans: if describes { vec![table] } else { Vec::new() },
+                relationships: Vec::new(),
+                base_type: None,
             };
             self.resources.insert(page.resource.clone(), resource);
             return;
@@ -325,7 +450,25 @@ impl Merger {
         if !describes {
             return;
         }
+        let defined = self.defined.get(&page.resource);
         for property in &page.properties {
+            if existing
+                .relationships
+                .iter()
+                .any(|r| r.name == property.name)
+            {
+                continue;
+            }
+            if let Some(known) = existing
+                .property(&property.name)
+                .filter(|_| defined.is_some_and(|d| d.contains(&property.name)))
+            {
+                if !agrees(property, known) {
+                    let d = page_conflict(&page.resource, known, property);
+                    self.diagnostics.push(d);
+                }
+                continue;
+            }
             match existing.property(&property.name) {
                 Some(known) => self
                     .diagnostics
@@ -348,6 +491,7 @@ impl Merger {
             },
             diagnostics: self.diagnostics,
             pages,
+            resource_pages: Vec::new(),
         }
     }
 }
@@ -472,20 +616,34 @@ fn path_slug(path: &str) -> String {
     }
 }
 
+/// A property's type and members as messages state them.
+fn describe(p: &Property) -> String {
+    let mut members = p.members.clone();
+    members.sort();
+    if members.is_empty() {
+        format!("`{}`", p.ty.display_name())
+    } else {
+        format!(
+            "`{}` with values {}",
+            p.ty.display_name(),
+            members.join(", ")
+        )
+    }
+}
+
+/// A method page's row that its resource page defines otherwise: the resource page decides.
+fn page_conflict(resource: &str, defined: &Property, row: &Property) -> Diagnostic {
+    let msg = format!(
+        "property `{}` of `{resource}` is {} here but {} on its resource page at {}; the resource page decides",
+        row.name,
+        describe(row),
+        describe(defined),
+        defined.span
+    );
+    Diagnostic::new(Code::ResourcePageConflict, row.span.clone(), msg)
+}
+
 fn conflict(resource: &str, known: &Property, new: &Property) -> Option<Diagnostic> {
-    let describe = |p: &Property| {
-        let mut members = p.members.clone();
-        members.sort();
-        if members.is_empty() {
-            format!("`{}`", p.ty.display_name())
-        } else {
-            format!(
-                "`{}` with values {}",
-                p.ty.display_name(),
-                members.join(", ")
-            )
-        }
-    };
     let (a, b) = (describe(known), describe(new));
     (a != b).then(|| {
         let msg = format!(

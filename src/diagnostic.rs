@@ -68,6 +68,8 @@ pub enum Code {
     MetadataNamedType,
     // warnings (resource pages)
     JsonRepresentation,
+    // warnings (derive): a method page's row and the resource page disagree
+    ResourcePageConflict,
 }
 
 impl Code {
@@ -106,6 +108,7 @@ impl Code {
             Code::MetadataEnumMembers => "metadata-enum-members",
             Code::MetadataNamedType => "metadata-named-type",
             Code::JsonRepresentation => "json-representation",
+            Code::ResourcePageConflict => "resource-page-conflict",
         }
     }
 

@@ -119,7 +119,20 @@ pub struct Property {
     /// Enum members in the order the page lists them; empty for non-enum types.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<String>,
+    /// A flags enum: a value is a comma-separated list of members (`"read,write"`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub flags: bool,
+    /// The resource page's Required column (or "Required." in its description) says so.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub required: bool,
+    /// The resource page's description says "Read-only".
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub read_only: bool,
     pub span: Span,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Property {
@@ -137,6 +150,14 @@ pub struct Resource {
     pub properties: Vec<Property>,
     /// Every page table that contributed to this resource.
     pub spans: Vec<Span>,
+    /// Navigation properties (a resource page's `Relationships` table): not part of the
+    /// default response, so never among `properties`. Each is typed by its target
+    /// (`Named(x)`, or a collection of it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relationships: Vec<Property>,
+    /// The type it inherits from, as its resource page states ("Inherits from").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_type: Option<String>,
 }
 
 impl Resource {

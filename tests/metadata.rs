@@ -35,6 +35,9 @@ fn row(name: &str, ty: EdmType, members: &[&str], line: u32) -> Property {
         name: name.to_string(),
         ty,
         members: members.iter().map(|m| m.to_string()).collect(),
+        flags: false,
+        required: false,
+        read_only: false,
         span: Span::new("widget-update.md", line, 1),
     }
 }
@@ -44,6 +47,8 @@ fn resource(name: &str, properties: Vec<Property>) -> Resource {
         name: name.to_string(),
         properties,
         spans: vec![Span::new("widget-update.md", 40, 1)],
+        relationships: Vec::new(),
+        base_type: None,
     }
 }
 

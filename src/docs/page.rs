@@ -29,6 +29,9 @@ pub struct Page {
     pub parameters: Vec<Parameter>,
     pub request_line: Span,
     pub resource: String,
+    /// The stem of the resource page the page links for its resource
+    /// (`[user](../resources/user.md)` is `user`), when it links one.
+    pub resource_page: Option<String>,
     /// The rows of the page's request body table (a resource's properties for a create,
     /// update or replace; an action's parameters).
     pub properties: Vec<Property>,
@@ -47,6 +50,8 @@ pub struct Page {
 pub struct PageReport {
     pub page: Option<Page>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The page has an `HTTP request` section (a method page, usable or not).
+    pub request_section: bool,
 }
 
 /// The sections of a reference page that derive reads.
@@ -81,16 +86,23 @@ pub fn read_page(file: &str, text: &str) -> PageReport {
     let mut reader = Reader {
         file,
         diagnostics: Vec::new(),
+        request_section: false,
     };
     let page = reader.read(text);
     let mut diagnostics = reader.diagnostics;
     diagnostics.sort();
-    PageReport { page, diagnostics }
+    PageReport {
+        page,
+        diagnostics,
+        request_section: reader.request_section,
+    }
 }
 
 struct Reader<'f> {
     file: &'f str,
     diagnostics: Vec<Diagnostic>,
+    /// The page has an `HTTP request` section.
+    request_section: bool,
 }
 
 impl Reader<'_> {
@@ -109,6 +121,7 @@ impl Reader<'_> {
     fn read(&mut self, text: &str) -> Option<Page> {
         let blocks = markdown::blocks(text);
         let placed = place(&blocks);
+        self.request_section = placed.iter().any(|p| p.section == Section::HttpRequest);
         let (title, title_span) = self.title(&blocks);
         let lines = self.request_lines(&placed)?;
         let first = &lines[0];
@@ -134,6 +147,7 @@ impl Reader<'_> {
         let resource = resource_name(
             self.file, kind, &title, &examples, &paths[0], &placed, sentence,
         );
+        let resource_page = linked_stem(&placed, &resource);
         let response = response_body(kind, sentence, &resource, &paths[0]);
         let request_body = request_body(kind, &paths[0], &placed, &properties);
         let contract = lint::PageContract {
@@ -165,6 +179,7 @@ impl Reader<'_> {
             parameters,
             request_line,
             resource,
+            resource_page,
             properties,
             property_table,
             request_body,
@@ -899,6 +914,9 @@ impl Columns {
             name: name.to_string(),
             ty,
             members,
+            flags: false,
+            required: false,
+            read_only: false,
             span,
         };
         Ok((property, unreadable))
@@ -972,6 +990,19 @@ fn linked_resource(link: &Link) -> Option<(String, String)> {
         std::iter::once(first).chain(chars).collect(),
         stem.to_string(),
     ))
+}
+
+/// The stem of the first resource page the page's paragraphs link under the name `resource`
+/// (case-insensitively).
+fn linked_stem(placed: &[Placed], resource: &str) -> Option<String> {
+    placed.iter().find_map(|p| match p.block {
+        Block::Paragraph { links, .. } => links
+            .iter()
+            .filter_map(linked_resource)
+            .find(|(name, _)| name.eq_ignore_ascii_case(resource))
+            .map(|(_, stem)| stem),
+        _ => None,
+    })
 }
 
 /// The resource a page that acts on one (a delete, an action, a reference) names: among the

@@ -267,6 +267,15 @@ fn read_title(text: &str) -> Title {
     Title::Prose
 }
 
+/// Tells whether `title` spells the all-lower-case `name` in camelCase (`orgContact` for
+/// `orgcontact`); a title that starts upper-case (`Lathe`) is no Graph spelling.
+fn is_camel_spelling_of(title: &str, name: &str) -> bool {
+    title != name
+        && title.eq_ignore_ascii_case(name)
+        && name == name.to_lowercase()
+        && title.starts_with(|c: char| c.is_ascii_lowercase())
+}
+
 /// A Graph name: one word of letters, digits, `_` and `.` (a namespace may precede it).
 fn is_name(word: &str) -> bool {
     let word = word.trim_matches('`');
@@ -545,14 +554,22 @@ impl Reader<'_> {
             let (ns, name) = split_qualified(&odata_type.value)?;
             Some((name, ns, Span::new(self.file, odata_type.line, 1)))
         });
-        annotated.or(represented).unwrap_or_else(|| {
-            let name = match title {
-                Title::Type(name) | Title::Enum(name) => name.clone(),
-                Title::Prose => String::new(),
-            };
-            let namespace = namespace.unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
-            (name, namespace, self.span(title_pos))
-        })
+        let titled = match title {
+            Title::Type(name) | Title::Enum(name) => Some(name.clone()),
+            Title::Prose => None,
+        };
+        match annotated.or(represented) {
+            // a name the `@odata.type` writes in lower case (`microsoft.graph.orgcontact`)
+            // takes the title's camelCase spelling (`orgContact`), as Graph names are written
+            Some((name, ns, span)) => match titled {
+                Some(t) if is_camel_spelling_of(&t, &name) => (t, ns, span),
+                _ => (name, ns, span),
+            },
+            None => {
+                let namespace = namespace.unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+                (titled.unwrap_or_default(), namespace, self.span(title_pos))
+            }
+        }
     }
 
     /// The first code block of the `JSON representation` section, with its `@odata.type`.
@@ -910,16 +927,21 @@ impl Columns {
         };
         let said = Sentences::of(&description);
         let required_cell = squashed(self.cell(row, self.required));
+        let required =
+            matches!(required_cell.as_str(), "yes" | "true" | "required") || said.required();
+        let read_only = said.read_only();
         Ok(ResourceProperty {
             key: name == "id" || key == Some(name.as_str()) || said.key(),
-            read_only: said.read_only(),
+            read_only,
             nullable: said.nullable(),
-            required: matches!(required_cell.as_str(), "yes" | "true" | "required")
-                || said.required(),
+            required,
             property: Property {
                 name,
                 ty,
                 members,
+                flags: false,
+                required,
+                read_only,
                 span,
             },
             description,
