@@ -97,6 +97,8 @@ pub fn property_schema(property: &Property, contract: &Contract, variant: Varian
     let nullable = variant == Variant::Response && !property.is_key();
     let mut schema = if property.is_key() {
         json!({ "type": "string" })
+    } else if property.flags && !property.members.is_empty() {
+        flags_schema(&property.ty, &property.members)
     } else {
         type_schema(&property.ty, &property.members, contract, variant)
     };
@@ -151,6 +153,36 @@ pub fn type_schema(
     }
 }
 
+/// A flags enum's value is a comma-separated list of members (`"dimmer,timer"`): a pattern,
+/// not an `enum` of single members that would refuse a faithful combination. Marked
+/// `x-enum-unlisted` too, so that payloads never generate one (a pattern is no vocabulary).
+fn flags_schema(ty: &EdmType, members: &[String]) -> Value {
+    let alternatives: Vec<String> = members.iter().map(|m| regex_literal(m)).collect();
+    let member = format!("({})", alternatives.join("|"));
+    let value = json!({
+        "type": "string",
+        "pattern": format!("^{member}( ?, ?{member})*$"),
+        "x-flags": true,
+        "x-enum-unlisted": true,
+    });
+    match ty {
+        EdmType::Collection(_) => json!({ "type": "array", "items": value }),
+        _ => value,
+    }
+}
+
+/// Escapes the characters a regular expression gives a meaning.
+fn regex_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn integer(min: i64, max: i64) -> Value {
     json!({ "type": "integer", "minimum": min, "maximum": max })
 }
@@ -167,5 +199,41 @@ fn allow_null(schema: Value) -> Value {
             schema
         }
         _ => json!({ "anyOf": [schema, { "type": "null" }] }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Span;
+
+    fn flags_property() -> Property {
+        Property {
+            name: "features".into(),
+            ty: EdmType::Enum("lampFeatures".into()),
+            members: vec!["dimmer".into(), "timer".into(), "color".into()],
+            flags: true,
+            required: false,
+            read_only: false,
+            span: Span::new("lamp.md", 9, 1),
+        }
+    }
+
+    #[test]
+    fn a_flags_enum_accepts_combinations_of_members_and_nothing_else() {
+        let schema = property_schema(&flags_property(), &Contract::default(), Variant::Request);
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        for valid in [
+            "dimmer",
+            "dimmer,timer",
+            "timer, color",
+            "color,dimmer,timer",
+        ] {
+            assert!(validator.is_valid(&json!(valid)), "{valid}");
+        }
+        for invalid in ["", "dim", "dimmer,", "dimmer;timer", "Dimmer"] {
+            assert!(!validator.is_valid(&json!(invalid)), "{invalid}");
+        }
+        assert_eq!(schema["x-enum-unlisted"], true, "never generated");
     }
 }
