@@ -208,6 +208,34 @@ fn an_empty_suite_exits_2() {
     assert!(all.contains("the suite has no operations"), "{all}");
 }
 
+/// A suite of kinds the runner does not exercise yet (a get, a list) tests nothing: exit 2,
+/// each operation named with why it was not run.
+#[test]
+fn a_suite_of_kinds_not_run_yet_tests_nothing_and_exits_2() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kinds");
+    let pages = tempfile::tempdir().unwrap();
+    for page in ["get-gadget.md", "list-gadgets.md"] {
+        std::fs::copy(fixtures.join(page), pages.path().join(page)).unwrap();
+    }
+    let suite = tempfile::tempdir().unwrap();
+    let derived = bin()
+        .args(["derive", "-q", "--out"])
+        .arg(suite.path())
+        .arg(pages.path())
+        .output()
+        .unwrap();
+    assert_eq!(derived.status.code(), Some(0), "{}", text(&derived));
+    let report = tempfile::tempdir().unwrap();
+    let output = run(&["--suite", suite.path().to_str().unwrap()], report.path());
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("no case ran, so nothing was tested"), "{all}");
+    let named = all
+        .lines()
+        .filter(|l| l.starts_with("SKIPPED operation") && l.ends_with("not run yet"));
+    assert_eq!(named.count(), 2, "{all}");
+}
+
 #[test]
 fn a_closed_stdout_stops_the_console_and_the_run_still_writes_its_reports() {
     let report = tempfile::tempdir().unwrap();

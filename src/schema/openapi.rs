@@ -367,29 +367,37 @@ fn query_schema(name: &str) -> Value {
     }
 }
 
-/// The request body the operations document, or none when they send nothing.
-fn request_body(operations: &[&Operation], contract: &Contract) -> Option<Value> {
+/// What one operation carries in its request or its success response.
+enum Payload<'o> {
+    Nothing,
+    Stream,
+    Json {
+        schema: Value,
+        /// The bodies of its usable examples.
+        examples: Vec<Option<&'o Value>>,
+    },
+}
+
+/// The `content` map of the payloads of the operations on one route: one JSON schema (or
+/// `anyOf` the distinct ones) with every example, and a stream when one is raw content.
+fn content<'o>(payloads: impl Iterator<Item = Payload<'o>>) -> Map<String, Value> {
     let mut json_schemas: Vec<Value> = Vec::new();
     let mut stream = false;
     let mut examples = Map::new();
-    for operation in operations {
-        let schema = match &operation.request_body {
-            RequestBody::None => continue,
-            RequestBody::Stream => {
-                stream = true;
-                continue;
+    for payload in payloads {
+        match payload {
+            Payload::Nothing => {}
+            Payload::Stream => stream = true,
+            Payload::Json {
+                schema,
+                examples: bodies,
+            } => {
+                if !json_schemas.contains(&schema) {
+                    json_schemas.push(schema);
+                }
+                append_examples(&mut examples, bodies.into_iter());
             }
-            RequestBody::Resource => {
-                resource_schema(&operation.resource, contract, Variant::Request)
-            }
-            RequestBody::Parameters { parameters } => parameters_schema(parameters, contract),
-            RequestBody::Reference => reference_schema(),
-        };
-        if !json_schemas.contains(&schema) {
-            json_schemas.push(schema);
         }
-        let bodies = usable(operation).map(|e| e.request.body.as_ref());
-        append_examples(&mut examples, bodies);
     }
     let mut content = Map::new();
     if let Some(schema) = one_of(json_schemas) {
@@ -398,6 +406,25 @@ fn request_body(operations: &[&Operation], contract: &Contract) -> Option<Value>
     if stream {
         content.extend(as_map(media(OCTET_STREAM, stream_schema(), Map::new())));
     }
+    content
+}
+
+/// The request body the operations document, or none when they send nothing.
+fn request_body(operations: &[&Operation], contract: &Contract) -> Option<Value> {
+    let payloads = operations.iter().map(|operation| {
+        let schema = match &operation.request_body {
+            RequestBody::None => return Payload::Nothing,
+            RequestBody::Stream => return Payload::Stream,
+            RequestBody::Resource => {
+                resource_schema(&operation.resource, contract, Variant::Request)
+            }
+            RequestBody::Parameters { parameters } => parameters_schema(parameters, contract),
+            RequestBody::Reference => reference_schema(),
+        };
+        let examples = usable(operation).map(|e| e.request.body.as_ref()).collect();
+        Payload::Json { schema, examples }
+    });
+    let content = content(payloads);
     (!content.is_empty()).then(|| json!({ "required": true, "content": content }))
 }
 
@@ -408,16 +435,10 @@ fn success_response(operations: &[&Operation], contract: &Contract) -> Value {
     if first.status.code == 204 {
         return response;
     }
-    let mut json_schemas: Vec<Value> = Vec::new();
-    let mut stream = false;
-    let mut examples = Map::new();
-    for operation in operations {
+    let payloads = operations.iter().map(|operation| {
         let schema = match &operation.response {
-            ResponseBody::None => continue,
-            ResponseBody::Stream => {
-                stream = true;
-                continue;
-            }
+            ResponseBody::None => return Payload::Nothing,
+            ResponseBody::Stream => return Payload::Stream,
             ResponseBody::Resource { name } => resource_schema(name, contract, Variant::Response),
             ResponseBody::Collection { .. } if operation.kind == OperationKind::ListReferences => {
                 collection_schema(reference_schema())
@@ -429,24 +450,17 @@ fn success_response(operations: &[&Operation], contract: &Contract) -> Value {
                 value_schema(type_schema(ty, &[], contract, Variant::Response))
             }
         };
-        if !json_schemas.contains(&schema) {
-            json_schemas.push(schema);
-        }
-        let bodies = usable(operation).map(|e| {
-            e.response
-                .as_ref()
-                .filter(|r| r.status == operation.status.code)
-                .and_then(|r| r.body.as_ref())
-        });
-        append_examples(&mut examples, bodies);
-    }
-    let mut content = Map::new();
-    if let Some(schema) = one_of(json_schemas) {
-        content.extend(as_map(media(JSON, schema, examples)));
-    }
-    if stream {
-        content.extend(as_map(media(OCTET_STREAM, stream_schema(), Map::new())));
-    }
+        let examples = usable(operation)
+            .map(|e| {
+                e.response
+                    .as_ref()
+                    .filter(|r| r.status == operation.status.code)
+                    .and_then(|r| r.body.as_ref())
+            })
+            .collect();
+        Payload::Json { schema, examples }
+    });
+    let content = content(payloads);
     if !content.is_empty() {
         response["content"] = Value::Object(content);
     }
