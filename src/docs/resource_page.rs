@@ -913,18 +913,8 @@ impl Columns {
         }
         let description = self.cell(row, self.description).to_string();
         let type_cell = self.cell(row, self.ty);
-        let members = match types::parse_members(&description) {
-            Members::Listed(members) => members,
-            Members::None | Members::Unreadable => Vec::new(),
-        };
-        let ty = types::parse_type(type_cell, !members.is_empty())
-            .map(date_time_is_offset)
+        let (ty, members) = types::property_type(type_cell, &description)
             .ok_or_else(|| format!("the type `{type_cell}` of `{name}` is not a type"))?;
-        let members = if matches!(ty.element(), EdmType::String | EdmType::Enum(_)) {
-            members
-        } else {
-            Vec::new()
-        };
         let said = Sentences::of(&description);
         let required_cell = squashed(self.cell(row, self.required));
         let required =
@@ -971,15 +961,6 @@ impl Columns {
             description,
             span,
         })
-    }
-}
-
-/// `DateTime` in a type cell means `DateTimeOffset` (Graph has no other date-time type).
-fn date_time_is_offset(ty: EdmType) -> EdmType {
-    match ty {
-        EdmType::Named(name) if name.eq_ignore_ascii_case("datetime") => EdmType::DateTimeOffset,
-        EdmType::Collection(inner) => EdmType::Collection(Box::new(date_time_is_offset(*inner))),
-        other => other,
     }
 }
 

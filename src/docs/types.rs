@@ -54,13 +54,6 @@ fn primitive(name: &str) -> Option<EdmType> {
 /// A named type whose description announces values is an enum: with the listed members, or,
 /// when none can be read, with no members (a plain string, never an object). Members are kept
 /// only for an enum or a string type (a `String` cell that lists values).
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the resource page reader calls it once wired (it still reads the two apart)"
-    )
-)]
 pub fn property_type(cell: &str, description: &str) -> Option<(EdmType, Vec<String>)> {
     let members = parse_members(description);
     let ty = parse_type(cell, members.announced())?;
