@@ -4,12 +4,15 @@
 mod reference;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::docs::{Page, read_page, read_resource_page};
+use crate::docs::{
+    Document, Page, PageReport, ResourcePage, read_document, read_resource_document,
+};
 use crate::input_file::{InputFileError, PAGE_LIMIT, read_bounded};
 use crate::model::{
     Method, Operation, OperationKind, OperationSpans, Property, RequestBody, Resource,
     ResponseBody, Span,
 };
+use rayon::prelude::*;
 use reference::{Reference, agrees};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -151,34 +154,57 @@ fn walk(
     Ok(())
 }
 
+/// What one page gave: a method page's operation, or a resource or enum page's types.
+enum PageRead {
+    Method(Box<PageReport>),
+    Types(ResourcePage, Vec<Diagnostic>),
+}
+
+/// Reads one page: as a method page, and, when it is no method page (no operation and no
+/// `HTTP request` section), as a resource or enum page. The markdown is parsed once.
+fn read_source(source: &PageSource) -> (Option<Diagnostic>, PageRead) {
+    let encoding = source.text.contains('\u{fffd}').then(|| {
+        let span = Span::new(&source.name, 1, 1);
+        Diagnostic::new(
+            Code::Encoding,
+            span,
+            "the page is not valid UTF-8; invalid bytes were replaced",
+        )
+    });
+    let document = Document::parse(&source.text);
+    let report = read_document(&source.name, &document);
+    if report.page.is_none() && !report.request_section {
+        let types = read_resource_document(&source.name, &document);
+        if let Some(page) = types.page {
+            return (encoding, PageRead::Types(page, types.diagnostics));
+        }
+    }
+    (encoding, PageRead::Method(Box::new(report)))
+}
+
 /// Derives the contract from `pages`.
+///
+/// Pages are read in parallel (each page alone: that is most of derive's time); what they
+/// gave is then merged in page order, so the result does not depend on the thread count.
 pub fn derive(pages: &[PageSource]) -> Derivation {
     let mut merger = Merger::default();
     let mut read = Vec::new();
     let mut reference = Reference::default();
     let mut resource_pages = Vec::new();
-    for source in pages {
-        if source.text.contains('\u{fffd}') {
-            let span = Span::new(&source.name, 1, 1);
-            let d = Diagnostic::new(
-                Code::Encoding,
-                span,
-                "the page is not valid UTF-8; invalid bytes were replaced",
-            );
-            merger.diagnostics.push(d);
-        }
-        let report = read_page(&source.name, &source.text);
-        if report.page.is_none() && !report.request_section {
-            let types = read_resource_page(&source.name, &source.text);
-            if let Some(page) = types.page {
-                merger.diagnostics.extend(types.diagnostics);
+    let reads: Vec<(Option<Diagnostic>, PageRead)> = pages.par_iter().map(read_source).collect();
+    for (source, (encoding, page_read)) in pages.iter().zip(reads) {
+        merger.diagnostics.extend(encoding);
+        match page_read {
+            PageRead::Types(page, diagnostics) => {
+                merger.diagnostics.extend(diagnostics);
                 reference.add(page);
                 resource_pages.push(source.name.clone());
-                continue;
+            }
+            PageRead::Method(report) => {
+                merger.diagnostics.extend(report.diagnostics);
+                read.extend(report.page);
             }
         }
-        merger.diagnostics.extend(report.diagnostics);
-        read.extend(report.page);
     }
     let named = name_from_reference(&reference, &mut read);
     let mut spelling = spellings(read.iter().map(|p| p.resource.as_str()));

@@ -7,9 +7,12 @@
 use crate::atomic_file::write_atomically;
 use crate::case::CaseFile;
 use crate::derive::Derivation;
+use crate::diagnostic::Diagnostic;
 use crate::input_file::{SUITE_FILE_LIMIT, read_bounded};
-use crate::schema::{openapi_document, resource_document};
-use std::collections::BTreeMap;
+use crate::schema::{openapi_document_of, resource_document};
+use rayon::prelude::*;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// The directories derive owns under the output directory.
@@ -51,30 +54,33 @@ pub struct EmitError {
 
 impl SuiteFiles {
     /// Renders the contract of `derivation` to files.
+    ///
+    /// The files are independent of one another once the resources' schema documents are
+    /// built, so they render in parallel: the OpenAPI document (the largest) beside the
+    /// resource and case files.
     pub fn render(derivation: &Derivation) -> Self {
         let contract = &derivation.contract;
-        let mut files = BTreeMap::new();
-        for resource in &contract.resources {
-            files.insert(
-                format!("schemas/{}.json", resource.name),
-                pretty(&resource_document(resource, contract)),
-            );
-        }
-        files.insert(
-            "schemas/openapi.json".into(),
-            pretty(&openapi_document(contract)),
+        let documents: Vec<Value> = contract
+            .resources
+            .par_iter()
+            .map(|resource| resource_document(resource, contract))
+            .collect();
+        let (openapi, mut files) = rayon::join(
+            || pretty(&openapi_document_of(contract, &documents)),
+            || {
+                let mut files: BTreeMap<String, String> = contract
+                    .resources
+                    .par_iter()
+                    .zip(&documents)
+                    .map(|(resource, document)| {
+                        (format!("schemas/{}.json", resource.name), pretty(document))
+                    })
+                    .collect();
+                files.par_extend(case_files(derivation));
+                files
+            },
         );
-        for operation in &contract.operations {
-            let findings = derivation
-                .diagnostics
-                .iter()
-                .filter(|d| d.span.file == operation.page)
-                .cloned()
-                .collect();
-            let case = CaseFile::new(operation, findings);
-            let value = serde_json::to_value(&case).expect("case files serialize");
-            files.insert(format!("cases/{}.json", operation.id), pretty(&value));
-        }
+        files.insert("schemas/openapi.json".into(), openapi);
         SuiteFiles { files }
     }
 
@@ -149,6 +155,30 @@ impl SuiteFiles {
         stale.sort();
         Ok(stale)
     }
+}
+
+/// Each operation's case file, with the findings of derive on its page.
+fn case_files(derivation: &Derivation) -> impl ParallelIterator<Item = (String, String)> + '_ {
+    let mut by_page: HashMap<&str, Vec<&Diagnostic>> = HashMap::new();
+    for diagnostic in &derivation.diagnostics {
+        by_page
+            .entry(diagnostic.span.file.as_str())
+            .or_default()
+            .push(diagnostic);
+    }
+    derivation
+        .contract
+        .operations
+        .par_iter()
+        .map(move |operation| {
+            let findings = by_page
+                .get(operation.page.as_str())
+                .map(|found| found.iter().map(|d| (*d).clone()).collect())
+                .unwrap_or_default();
+            let case = CaseFile::new(operation, findings);
+            let value = serde_json::to_value(&case).expect("case files serialize");
+            (format!("cases/{}.json", operation.id), pretty(&value))
+        })
 }
 
 /// Reads a suite file already on disk, bounded as suite files are (a symlink to a device or

@@ -126,6 +126,24 @@ enum Open {
     },
 }
 
+/// A page's text (without a byte order mark) and its blocks, parsed once for every reader
+/// that looks at the page.
+pub struct Document<'t> {
+    pub text: &'t str,
+    pub blocks: Vec<Block>,
+}
+
+impl<'t> Document<'t> {
+    /// Parses `text`.
+    pub fn parse(text: &'t str) -> Self {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        Document {
+            text,
+            blocks: blocks(text),
+        }
+    }
+}
+
 /// Splits `text` into blocks.
 pub fn blocks(text: &str) -> Vec<Block> {
     let index = LineIndex::new(text);
@@ -133,22 +151,22 @@ pub fn blocks(text: &str) -> Vec<Block> {
     let mut out = Vec::new();
     let mut open = Open::None;
     for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
-        let pos = index.pos(range.start);
-        open = step(open, event, pos, &index, range.start, &mut out);
+        open = step(open, event, &index, range.start, &mut out);
     }
     out
 }
 
+/// Takes one event; a block's position is computed only where one starts (a column is a
+/// count of characters, too dear to compute for every inline event of a long table row).
 fn step(
     open: Open,
     event: Event<'_>,
-    pos: Pos,
     index: &LineIndex,
     offset: usize,
     out: &mut Vec<Block>,
 ) -> Open {
     match (open, event) {
-        (Open::None, Event::Start(tag)) => start(tag, pos),
+        (Open::None, Event::Start(tag)) => start(tag, index.pos(offset)),
         (Open::None, _) => Open::None,
         (open @ Open::Paragraph { .. }, event @ Event::End(TagEnd::Link)) => {
             collect(open, event, index, offset)

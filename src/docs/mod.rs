@@ -9,5 +9,8 @@ pub mod resource_page;
 mod types;
 
 pub use lint::json_type_fits;
-pub use page::{Page, PageReport, read_page};
-pub use resource_page::{ResourcePage, ResourcePageReport, read_resource_page};
+pub use markdown::Document;
+pub use page::{Page, PageReport, read_document, read_page};
+pub use resource_page::{
+    ResourcePage, ResourcePageReport, read_resource_document, read_resource_page,
+};

@@ -82,13 +82,17 @@ struct RequestLine {
 
 /// Reads the page `text`, naming it `file` in every span.
 pub fn read_page(file: &str, text: &str) -> PageReport {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    read_document(file, &markdown::Document::parse(text))
+}
+
+/// Reads the parsed page `document`, naming it `file` in every span.
+pub fn read_document(file: &str, document: &markdown::Document) -> PageReport {
     let mut reader = Reader {
         file,
         diagnostics: Vec::new(),
         request_section: false,
     };
-    let page = reader.read(text);
+    let page = reader.read(document.text, &document.blocks);
     let mut diagnostics = reader.diagnostics;
     diagnostics.sort();
     PageReport {
@@ -118,11 +122,10 @@ impl Reader<'_> {
         self.diagnostics.push(Diagnostic::new(code, span, message));
     }
 
-    fn read(&mut self, text: &str) -> Option<Page> {
-        let blocks = markdown::blocks(text);
-        let placed = place(&blocks);
+    fn read(&mut self, text: &str, blocks: &[Block]) -> Option<Page> {
+        let placed = place(blocks);
         self.request_section = placed.iter().any(|p| p.section == Section::HttpRequest);
-        let (title, title_span) = self.title(&blocks);
+        let (title, title_span) = self.title(blocks);
         let lines = self.request_lines(&placed)?;
         let first = &lines[0];
         let (method, request_line) = (first.method, first.span.clone());

@@ -142,12 +142,16 @@ pub fn is_flags(values: &[Option<i64>]) -> bool {
 
 /// Reads the resource page `text`, naming it `file` in every span.
 pub fn read_resource_page(file: &str, text: &str) -> ResourcePageReport {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    read_resource_document(file, &markdown::Document::parse(text))
+}
+
+/// Reads the parsed resource or enum page `document`, naming it `file` in every span.
+pub fn read_resource_document(file: &str, document: &markdown::Document) -> ResourcePageReport {
     let mut reader = Reader {
         file,
         diagnostics: Vec::new(),
     };
-    let page = reader.read(text);
+    let page = reader.read(document.text, &document.blocks);
     let mut diagnostics = reader.diagnostics;
     diagnostics.sort();
     ResourcePageReport { page, diagnostics }
@@ -430,11 +434,10 @@ impl Reader<'_> {
         self.diagnostics.push(Diagnostic::new(code, span, message));
     }
 
-    fn read(&mut self, text: &str) -> Option<ResourcePage> {
-        let blocks = markdown::blocks(text);
-        let placed = place(&blocks);
-        let (title, title_pos) = title(&blocks);
-        let namespace = namespace_line(&blocks);
+    fn read(&mut self, text: &str, blocks: &[Block]) -> Option<ResourcePage> {
+        let placed = place(blocks);
+        let (title, title_pos) = title(blocks);
+        let namespace = namespace_line(blocks);
         let annotation = resource_annotation(text);
         let member_tables = self.member_tables(&placed, &title, namespace.as_deref());
         let has_properties = placed.iter().any(|p| {
@@ -448,7 +451,7 @@ impl Reader<'_> {
         let named_type = matches!(title, Title::Type(_));
         let annotated_table = has_properties && annotation.is_some();
         if !(named_type || annotated_table) {
-            let why = skip_reason(&blocks, has_properties);
+            let why = skip_reason(blocks, has_properties);
             self.report(Code::Skipped, self.span(title_pos), why);
             return None;
         }

@@ -7,7 +7,9 @@
 //! file, with derive's findings).
 
 use super::DIALECT;
+use rayon::prelude::*;
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 
 /// The URI the document is registered under while its examples are checked; `.invalid`, so
 /// nothing ever fetches it.
@@ -33,18 +35,16 @@ fn refused_examples(document: &Value) -> Vec<String> {
         return Vec::new();
     }
     let mut schemas: Vec<&Value> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
     let mut index: Vec<usize> = Vec::new();
     for (pointer, _) in &media {
         let schema = document
             .pointer(&format!("{pointer}/schema"))
             .unwrap_or(&Value::Null);
-        let at = schemas
-            .iter()
-            .position(|s| *s == schema)
-            .unwrap_or_else(|| {
-                schemas.push(schema);
-                schemas.len() - 1
-            });
+        let at = *seen.entry(schema.to_string()).or_insert_with(|| {
+            schemas.push(schema);
+            schemas.len() - 1
+        });
         index.push(at);
     }
     let defs: Map<String, Value> = schemas
@@ -57,41 +57,71 @@ fn refused_examples(document: &Value) -> Vec<String> {
         "components": document.get("components").cloned().unwrap_or(Value::Null),
         "$defs": defs,
     });
-    let validators: Vec<Option<jsonschema::Validator>> = match jsonschema::Registry::new()
+    let Ok(registry) = jsonschema::Registry::new()
         .add(DOCUMENT_URI, &resource)
         .and_then(|r| r.prepare())
-    {
-        Ok(registry) => (0..schemas.len())
-            .map(|i| {
-                let root = json!({ "$schema": DIALECT, "$ref": format!("{DOCUMENT_URI}#/$defs/media-{i}") });
-                jsonschema::options()
-                    .with_registry(&registry)
-                    .should_validate_formats(true)
-                    .build(&root)
-                    .ok()
-            })
-            .collect(),
-        Err(_) => Vec::new(),
+    else {
+        return media.iter().flat_map(|m| every_example(m)).collect();
     };
-    let mut refused = Vec::new();
-    for ((pointer, examples), at) in media.into_iter().zip(index) {
-        let validator = validators.get(at).and_then(Option::as_ref);
-        for (name, example) in examples {
-            let valid = match (validator, example.get("value")) {
-                (Some(validator), Some(value)) => validator.is_valid(value),
-                _ => false,
-            };
-            if !valid {
-                refused.push(format!("{pointer}/examples/{}", escape(name)));
-            }
-        }
+    let mut by_schema: Vec<Vec<usize>> = vec![Vec::new(); schemas.len()];
+    for (m, at) in index.into_iter().enumerate() {
+        by_schema[at].push(m);
     }
+    // compiling is most of the cost: each schema compiles alone, in parallel, and its
+    // validator is dropped as soon as its examples are judged, so that few are alive at once
+    let mut refused: Vec<(usize, Vec<String>)> = by_schema
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, users)| {
+            let validator = media_validator(&registry, i);
+            users
+                .iter()
+                .map(|&m| (m, refused_by(validator.as_ref(), &media[m])))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    refused.sort_by_key(|(m, _)| *m);
     refused
+        .into_iter()
+        .flat_map(|(_, pointers)| pointers)
+        .collect()
+}
+
+/// A media type object's pointer and its examples.
+type MediaExamples<'d> = (String, Vec<(&'d String, &'d Value)>);
+
+/// The pointers of the examples of `media` that `validator` refuses (all of them when there
+/// is none: a schema that cannot compile accepts no example).
+fn refused_by(validator: Option<&jsonschema::Validator>, media: &MediaExamples) -> Vec<String> {
+    let (pointer, examples) = media;
+    examples
+        .iter()
+        .filter(|(_, example)| match (validator, example.get("value")) {
+            (Some(validator), Some(value)) => !validator.is_valid(value),
+            _ => true,
+        })
+        .map(|(name, _)| format!("{pointer}/examples/{}", escape(name)))
+        .collect()
+}
+
+fn every_example(media: &MediaExamples) -> Vec<String> {
+    refused_by(None, media)
+}
+
+/// The validator of the `i`-th media type schema registered in `registry`, or `None` when it
+/// cannot compile.
+fn media_validator(registry: &jsonschema::Registry, i: usize) -> Option<jsonschema::Validator> {
+    let root = json!({ "$schema": DIALECT, "$ref": format!("{DOCUMENT_URI}#/$defs/media-{i}") });
+    jsonschema::options()
+        .with_registry(registry)
+        .should_validate_formats(true)
+        .build(&root)
+        .ok()
 }
 
 /// Every media type object of the operations' request bodies and responses that has
 /// examples: its JSON pointer and its examples.
-fn media_with_examples(document: &Value) -> Vec<(String, Vec<(&String, &Value)>)> {
+fn media_with_examples(document: &Value) -> Vec<MediaExamples<'_>> {
     let mut found = Vec::new();
     let Some(paths) = document.get("paths").and_then(Value::as_object) else {
         return found;

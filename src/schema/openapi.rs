@@ -14,8 +14,9 @@ use crate::derive::Contract;
 use crate::model::{
     Example, Method, Operation, OperationKind, Property, RequestBody, ResponseBody,
 };
+use rayon::prelude::*;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The server the pages' examples are written against, when none can be read from them.
 const DEFAULT_SERVER: &str = "https://graph.microsoft.com/beta";
@@ -57,16 +58,35 @@ const OTHER_ERROR: ErrorResponse = ErrorResponse {
 
 /// Builds `schemas/openapi.json`.
 pub fn openapi_document(contract: &Contract) -> Value {
-    let mut paths: Map<String, Value> = Map::new();
+    let documents: Vec<Value> = contract
+        .resources
+        .iter()
+        .map(|resource| resource_document(resource, contract))
+        .collect();
+    openapi_document_of(contract, &documents)
+}
+
+/// Builds `schemas/openapi.json` from the resources' schema documents, already built (one
+/// per resource of `contract`, in its order).
+pub fn openapi_document_of(contract: &Contract, documents: &[Value]) -> Value {
+    let slots = path_slots(contract);
     let mut ids = OperationIds::default();
-    for ((path, method), group) in path_slots(contract) {
-        let item = paths.entry(path.clone()).or_insert_with(|| json!({}));
-        item[method.as_str().to_ascii_lowercase()] =
-            operation_object(path, &group, contract, &mut ids);
+    let named: Vec<String> = slots
+        .iter()
+        .map(|(_, group)| ids.assign(group[0].0, group[0].1))
+        .collect();
+    let objects: Vec<Value> = slots
+        .par_iter()
+        .zip(named)
+        .map(|(((path, _), group), id)| operation_object(path, group, contract, id))
+        .collect();
+    let mut paths: Map<String, Value> = Map::new();
+    for (((path, method), _), object) in slots.iter().zip(objects) {
+        let item = paths.entry((*path).clone()).or_insert_with(|| json!({}));
+        item[method.as_str().to_ascii_lowercase()] = object;
     }
     let mut schemas = Map::new();
-    for resource in &contract.resources {
-        let document = resource_document(resource, contract);
+    for (resource, document) in contract.resources.iter().zip(documents) {
         for variant in [Variant::Request, Variant::Response] {
             let schema = document["$defs"][variant.key()].clone();
             schemas.insert(component_name(&resource.name, variant), local_refs(schema));
@@ -154,13 +174,17 @@ type PathOf<'a> = (&'a Operation, usize);
 /// route serves several types.
 fn path_slots(contract: &Contract) -> Vec<((&String, Method), Vec<PathOf<'_>>)> {
     let mut slots: Vec<((&String, Method), Vec<PathOf<'_>>)> = Vec::new();
+    let mut at: HashMap<(&String, Method), usize> = HashMap::new();
     for operation in &contract.operations {
         let paths = std::iter::once(&operation.path).chain(&operation.alternative_paths);
         for (index, path) in paths.enumerate() {
             let key = (path, operation.method);
-            match slots.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, group)) => group.push((operation, index)),
-                None => slots.push((key, vec![(operation, index)])),
+            match at.get(&key) {
+                Some(&slot) => slots[slot].1.push((operation, index)),
+                None => {
+                    at.insert(key, slots.len());
+                    slots.push((key, vec![(operation, index)]));
+                }
             }
         }
     }
@@ -253,13 +277,8 @@ fn resource_schema(resource: &str, contract: &Contract, variant: Variant) -> Val
 }
 
 /// Builds the operation object of `path` for the operations documented there (usually one).
-fn operation_object(
-    path: &str,
-    group: &[PathOf<'_>],
-    contract: &Contract,
-    ids: &mut OperationIds,
-) -> Value {
-    let (first, index) = group[0];
+fn operation_object(path: &str, group: &[PathOf<'_>], contract: &Contract, id: String) -> Value {
+    let (first, _) = group[0];
     let operations: Vec<&Operation> = group.iter().map(|(o, _)| *o).collect();
     let mut responses = Map::new();
     for (code, operations) in by_status(&operations) {
@@ -270,7 +289,7 @@ fn operation_object(
         responses.insert(error.status.to_string(), json!({ "$ref": reference }));
     }
     let mut object = Map::new();
-    object.insert("operationId".into(), json!(ids.assign(first, index)));
+    object.insert("operationId".into(), json!(id));
     object.insert("summary".into(), json!(first.title));
     let description = format!(
         "Derived from {} (request line {}).",
