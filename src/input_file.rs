@@ -50,26 +50,13 @@ pub fn read_bounded(
     limit: u64,
     what: &'static str,
 ) -> Result<Vec<u8>, InputFileError> {
-    let unreadable = |source| InputFileError::Unreadable {
-        path: path.to_path_buf(),
-        source,
-    };
-    let not_a_file = || InputFileError::NotAFile {
-        path: path.to_path_buf(),
-    };
-    // checked before opening: opening a FIFO for reading blocks until a writer comes
-    if !std::fs::metadata(path).map_err(unreadable)?.is_file() {
-        return Err(not_a_file());
-    }
-    let file = open_without_blocking(path).map_err(unreadable)?;
-    // checked again on what was opened, in case the path changed in between
-    if !file.metadata().map_err(unreadable)?.is_file() {
-        return Err(not_a_file());
-    }
-    let mut bytes = Vec::new();
+    let (file, size) = open_regular(path)?;
+    // sized once from the file's length: a doubling buffer would hold up to twice the file
+    let capacity = usize::try_from(size.min(limit).saturating_add(1)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity);
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
+        .map_err(|source| unreadable(path, source))?;
     if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
         return Err(InputFileError::TooLarge {
             path: path.to_path_buf(),
@@ -78,6 +65,58 @@ pub fn read_bounded(
         });
     }
     Ok(bytes)
+}
+
+/// Tells whether `path` is a regular file holding exactly `expected`, reading it a block at
+/// a time (never more than `expected` is long, plus one block).
+pub fn holds(path: &Path, expected: &[u8]) -> bool {
+    let Ok((mut file, size)) = open_regular(path) else {
+        return false;
+    };
+    if u64::try_from(expected.len()).ok() != Some(size) {
+        return false;
+    }
+    let mut block = vec![0u8; 64 * 1024];
+    let mut rest = expected;
+    loop {
+        match file.read(&mut block) {
+            Ok(0) => return rest.is_empty(),
+            Ok(n) => match rest.strip_prefix(&block[..n]) {
+                Some(remaining) => rest = remaining,
+                None => return false,
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+}
+
+fn unreadable(path: &Path, source: std::io::Error) -> InputFileError {
+    InputFileError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Opens `path` when it is a regular file (after following symlinks), with its length.
+fn open_regular(path: &Path) -> Result<(std::fs::File, u64), InputFileError> {
+    let not_a_file = || InputFileError::NotAFile {
+        path: path.to_path_buf(),
+    };
+    // checked before opening: opening a FIFO for reading blocks until a writer comes
+    if !std::fs::metadata(path)
+        .map_err(|e| unreadable(path, e))?
+        .is_file()
+    {
+        return Err(not_a_file());
+    }
+    let file = open_without_blocking(path).map_err(|e| unreadable(path, e))?;
+    // checked again on what was opened, in case the path changed in between
+    let metadata = file.metadata().map_err(|e| unreadable(path, e))?;
+    if !metadata.is_file() {
+        return Err(not_a_file());
+    }
+    Ok((file, metadata.len()))
 }
 
 /// Opens `path` for reading; on Linux with `O_NONBLOCK`, so that a FIFO swapped in after the
@@ -116,5 +155,36 @@ mod tests {
                 path.display()
             )
         );
+    }
+
+    #[rstest::rstest]
+    #[case::the_same_bytes(b"abcd", true)]
+    #[case::one_byte_changed(b"abce", false)]
+    #[case::one_byte_more(b"abcde", false)]
+    #[case::one_byte_less(b"abc", false)]
+    #[case::nothing(b"", false)]
+    fn a_file_holds_exactly_its_bytes(#[case] expected: &[u8], #[case] held: bool) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("case.json");
+        std::fs::write(&path, b"abcd").unwrap();
+        assert_eq!(holds(&path, expected), held);
+    }
+
+    #[test]
+    fn a_file_larger_than_one_block_is_compared_to_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("openapi.json");
+        let mut bytes = vec![b'x'; 200_000];
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(holds(&path, &bytes));
+        bytes[199_999] = b'y';
+        assert!(!holds(&path, &bytes));
+    }
+
+    #[test]
+    fn what_is_no_regular_file_holds_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!holds(dir.path(), b""));
+        assert!(!holds(&dir.path().join("missing.json"), b""));
     }
 }

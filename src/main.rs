@@ -10,9 +10,8 @@ use graph_conformance::baseline::{self, AcceptFile, FailOn};
 use graph_conformance::console::{self, ColorChoice, Console, ConsoleOptions};
 use graph_conformance::coverage::Coverage;
 use graph_conformance::credentials::{self, TokenOrigin, TokenSources};
-use graph_conformance::derive::{collect_pages, derive};
+use graph_conformance::derive::{Derivation, collect_pages, derive};
 use graph_conformance::diagnostic::Severity;
-use graph_conformance::emit::SuiteFiles;
 use graph_conformance::metadata::{self, Metadata};
 use graph_conformance::mock::{Fault, MockConfig, MockServer};
 use graph_conformance::report;
@@ -983,6 +982,7 @@ struct DeriveOptions {
 }
 
 fn run_derive(pages: &[PathBuf], out: &Path, options: &DeriveOptions) -> Outcome {
+    graph_conformance::derive::work_on_this_thread();
     let sources = match collect_pages(pages) {
         Ok(sources) => sources,
         Err(e) => return fail(&e),
@@ -1001,6 +1001,7 @@ fn run_derive(pages: &[PathBuf], out: &Path, options: &DeriveOptions) -> Outcome
         console::err(&format!("{diagnostic}"));
     }
     let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
+    drop(sources); // the pages' text is no longer needed: the contract holds what it says
     let coverage = Coverage::of(&derivation, &names);
     console::err(&coverage.table());
     if let Some(path) = &options.coverage {
@@ -1009,7 +1010,6 @@ fn run_derive(pages: &[PathBuf], out: &Path, options: &DeriveOptions) -> Outcome
             return fail(&e);
         }
     }
-    let files = SuiteFiles::render(&derivation);
     let errors = derivation.count(Severity::Error);
     let summary = format!(
         "derived {} operations and {} resources from {} pages: {} errors, {} warnings, {} skipped",
@@ -1027,14 +1027,14 @@ fn run_derive(pages: &[PathBuf], out: &Path, options: &DeriveOptions) -> Outcome
         errors
     };
     let outcome = if options.check {
-        report_check(&files, out, &summary, fatal_errors)
+        report_check(&derivation, out, &summary, fatal_errors)
     } else {
-        if let Err(e) = files.write(out) {
-            return fail(&e);
-        }
+        let written = match emit::write(&derivation, out) {
+            Ok(written) => written,
+            Err(e) => return fail(&e),
+        };
         console::err(&format!(
-            "{summary}; wrote {} files under {}",
-            files.files.len(),
+            "{summary}; wrote {written} files under {}",
             out.display()
         ));
         if fatal_errors > 0 {
@@ -1056,8 +1056,8 @@ fn run_derive(pages: &[PathBuf], out: &Path, options: &DeriveOptions) -> Outcome
     }
 }
 
-fn report_check(files: &SuiteFiles, out: &Path, summary: &str, errors: usize) -> Outcome {
-    let drift = match files.check(out) {
+fn report_check(derivation: &Derivation, out: &Path, summary: &str, errors: usize) -> Outcome {
+    let drift = match emit::check(derivation, out) {
         Ok(drift) => drift,
         Err(e) => return fail(&e),
     };

@@ -5,179 +5,187 @@
 //! written for another type. An example its own media type's schema refuses would make the
 //! document say two things at once, so it is left out of the document (it stays in the case
 //! file, with derive's findings).
+//!
+//! Examples are judged one operation object at a time, as the document is built, against
+//! the resources' schema documents (borrowed, never copied): the document's components are
+//! never all in memory at once.
 
 use super::DIALECT;
-use rayon::prelude::*;
+use super::rules::ID_BASE;
+use jsonschema::{Registry, Validator};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-/// The URI the document is registered under while its examples are checked; `.invalid`, so
-/// nothing ever fetches it.
+/// The URI the document's components are registered under while examples are judged;
+/// `.invalid`, so nothing ever fetches it.
 const DOCUMENT_URI: &str = "https://graph-conformance.invalid/openapi.json";
 
-/// Removes from `document` every media type example that its media type's schema refuses,
-/// and every `examples` map left empty.
-pub fn drop_refused_examples(document: &mut Value) {
-    let refused = refused_examples(document);
-    for pointer in refused {
-        remove(document, &pointer);
-    }
+/// The component name of a resource schema reference (`<ID_BASE><name>.json#/$defs/<def>`
+/// is the component `<name>.<def>`), or `None` for any other reference.
+pub fn component_of(reference: &str) -> Option<String> {
+    let rest = reference.strip_prefix(ID_BASE)?;
+    let (name, def) = rest.split_once(".json#/$defs/")?;
+    Some(format!("{name}.{def}"))
 }
 
-/// The JSON pointers of the examples their schema refuses (or whose schema cannot compile).
+/// The resource schema reference a component name stands for (the inverse of
+/// [`component_of`]), or `None` for a component that is no resource schema.
+fn reference_of(component: &str) -> Option<String> {
+    let (name, def) = component.rsplit_once('.')?;
+    Some(format!("{ID_BASE}{name}.json#/$defs/{def}"))
+}
+
+/// Judges media type examples against their schemas.
 ///
-/// The media types' schemas are registered under `$defs` of one document beside the
-/// document's components, so that their `#/components/...` references resolve (a pointer
-/// into `paths` would hold a path template's braces, which no URI may).
-fn refused_examples(document: &Value) -> Vec<String> {
-    let media = media_with_examples(document);
-    if media.is_empty() {
-        return Vec::new();
-    }
-    let mut schemas: Vec<&Value> = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut index: Vec<usize> = Vec::new();
-    for (pointer, _) in &media {
-        let schema = document
-            .pointer(&format!("{pointer}/schema"))
-            .unwrap_or(&Value::Null);
-        let at = *seen.entry(schema.to_string()).or_insert_with(|| {
-            schemas.push(schema);
-            schemas.len() - 1
-        });
-        index.push(at);
-    }
-    let defs: Map<String, Value> = schemas
+/// The components of the document (`#/components/schemas/<name>`) are registered as one
+/// small document whose resource components refer to the resources' own schema documents;
+/// each distinct media type schema compiles once, shared by every thread.
+pub struct ExampleJudge<'d> {
+    registry: Option<Registry<'d>>,
+    validators: Mutex<HashMap<String, Arc<Option<Validator>>>>,
+}
+
+/// The components document an [`ExampleJudge`] resolves `#/components/...` against: each
+/// resource component a reference to its schema document, the others (`extra`) as they are.
+pub fn components_document(components: &[String], extra: Map<String, Value>) -> Value {
+    let mut schemas: Map<String, Value> = components
         .iter()
-        .enumerate()
-        .map(|(i, s)| (format!("media-{i}"), (*s).clone()))
+        .filter_map(|name| Some((name.clone(), json!({ "$ref": reference_of(name)? }))))
         .collect();
-    let resource = json!({
-        "$schema": DIALECT,
-        "components": document.get("components").cloned().unwrap_or(Value::Null),
-        "$defs": defs,
-    });
-    let Ok(registry) = jsonschema::Registry::new()
-        .add(DOCUMENT_URI, &resource)
-        .and_then(|r| r.prepare())
-    else {
-        return media.iter().flat_map(|m| every_example(m)).collect();
-    };
-    let mut by_schema: Vec<Vec<usize>> = vec![Vec::new(); schemas.len()];
-    for (m, at) in index.into_iter().enumerate() {
-        by_schema[at].push(m);
+    schemas.extend(extra);
+    json!({ "$schema": DIALECT, "components": { "schemas": schemas } })
+}
+
+impl<'d> ExampleJudge<'d> {
+    /// A judge resolving references in `documents` (the resources' schema documents, each
+    /// with its `$id`) and `components` (from [`components_document`]); when they cannot be
+    /// registered, no example is accepted.
+    pub fn new(documents: &'d [Value], components: &'d Value) -> Self {
+        let registry = Registry::new()
+            .add(DOCUMENT_URI, components)
+            .and_then(|builder| {
+                builder.extend(documents.iter().filter_map(|document| {
+                    let id = document.get("$id")?.as_str()?;
+                    Some((id, document))
+                }))
+            })
+            .and_then(|builder| builder.prepare())
+            .ok();
+        ExampleJudge {
+            registry,
+            validators: Mutex::new(HashMap::new()),
+        }
     }
-    // compiling is most of the cost: each schema compiles alone, in parallel, and its
-    // validator is dropped as soon as its examples are judged, so that few are alive at once
-    let mut refused: Vec<(usize, Vec<String>)> = by_schema
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(i, users)| {
-            let validator = media_validator(&registry, i);
-            users
-                .iter()
-                .map(|&m| (m, refused_by(validator.as_ref(), &media[m])))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    refused.sort_by_key(|(m, _)| *m);
-    refused
-        .into_iter()
-        .flat_map(|(_, pointers)| pointers)
-        .collect()
-}
 
-/// A media type object's pointer and its examples.
-type MediaExamples<'d> = (String, Vec<(&'d String, &'d Value)>);
-
-/// The pointers of the examples of `media` that `validator` refuses (all of them when there
-/// is none: a schema that cannot compile accepts no example).
-fn refused_by(validator: Option<&jsonschema::Validator>, media: &MediaExamples) -> Vec<String> {
-    let (pointer, examples) = media;
-    examples
-        .iter()
-        .filter(|(_, example)| match (validator, example.get("value")) {
-            (Some(validator), Some(value)) => !validator.is_valid(value),
-            _ => true,
-        })
-        .map(|(name, _)| format!("{pointer}/examples/{}", escape(name)))
-        .collect()
-}
-
-fn every_example(media: &MediaExamples) -> Vec<String> {
-    refused_by(None, media)
-}
-
-/// The validator of the `i`-th media type schema registered in `registry`, or `None` when it
-/// cannot compile.
-fn media_validator(registry: &jsonschema::Registry, i: usize) -> Option<jsonschema::Validator> {
-    let root = json!({ "$schema": DIALECT, "$ref": format!("{DOCUMENT_URI}#/$defs/media-{i}") });
-    jsonschema::options()
-        .with_registry(registry)
-        .should_validate_formats(true)
-        .build(&root)
-        .ok()
-}
-
-/// Every media type object of the operations' request bodies and responses that has
-/// examples: its JSON pointer and its examples.
-fn media_with_examples(document: &Value) -> Vec<MediaExamples<'_>> {
-    let mut found = Vec::new();
-    let Some(paths) = document.get("paths").and_then(Value::as_object) else {
-        return found;
-    };
-    for (path, item) in paths {
-        let Some(item) = item.as_object() else {
-            continue;
+    /// Removes from the operation object every media type example that its media type's
+    /// schema refuses, and every `examples` map left empty.
+    pub fn drop_refused(&self, operation: &mut Value) {
+        let mut bodies: Vec<&mut Value> = Vec::new();
+        let Value::Object(object) = operation else {
+            return;
         };
-        for (method, operation) in item {
-            let base = format!("/paths/{}/{}", escape(path), escape(method));
-            let mut bodies = vec![(format!("{base}/requestBody"), &operation["requestBody"])];
-            if let Some(responses) = operation.get("responses").and_then(Value::as_object) {
-                for (status, response) in responses {
-                    bodies.push((format!("{base}/responses/{}", escape(status)), response));
-                }
-            }
-            for (at, body) in bodies {
-                let Some(content) = body.get("content").and_then(Value::as_object) else {
-                    continue;
-                };
-                for (media_type, media) in content {
-                    if let Some(examples) = media.get("examples").and_then(Value::as_object) {
-                        let pointer = format!("{at}/content/{}", escape(media_type));
-                        found.push((pointer, examples.iter().collect()));
+        for (key, value) in object.iter_mut() {
+            match key.as_str() {
+                "requestBody" => bodies.push(value),
+                "responses" => {
+                    if let Value::Object(responses) = value {
+                        bodies.extend(responses.values_mut());
                     }
                 }
+                _ => {}
+            }
+        }
+        for body in bodies {
+            if let Some(Value::Object(content)) = body.get_mut("content") {
+                content
+                    .values_mut()
+                    .for_each(|media| self.judge_media(media));
             }
         }
     }
-    found
-}
 
-/// Removes the value at `pointer`, and its parent `examples` map when that is left empty.
-fn remove(document: &mut Value, pointer: &str) {
-    let Some((parent, key)) = pointer.rsplit_once('/') else {
-        return;
-    };
-    let key = unescape(key);
-    if let Some(Value::Object(examples)) = document.pointer_mut(parent) {
-        examples.remove(&key);
-        if examples.is_empty()
-            && let Some((media, _)) = parent.rsplit_once('/')
-            && let Some(Value::Object(media)) = document.pointer_mut(media)
-        {
-            media.remove("examples");
+    fn judge_media(&self, media: &mut Value) {
+        let Value::Object(media) = media else {
+            return;
+        };
+        let Some(Value::Object(examples)) = media.get("examples") else {
+            return;
+        };
+        let validator = self.validator(media.get("schema").unwrap_or(&Value::Null));
+        let refused: Vec<String> = examples
+            .iter()
+            .filter(
+                |(_, example)| match (validator.as_ref(), example.get("value")) {
+                    (Some(validator), Some(value)) => !validator.is_valid(value),
+                    _ => true,
+                },
+            )
+            .map(|(name, _)| name.clone())
+            .collect();
+        if let Some(Value::Object(examples)) = media.get_mut("examples") {
+            for name in &refused {
+                examples.remove(name);
+            }
+            if examples.is_empty() {
+                media.remove("examples");
+            }
         }
+    }
+
+    /// The validator of a media type schema, compiled on first use; `None` when it cannot
+    /// compile (then no example of it is accepted).
+    fn validator(&self, schema: &Value) -> Arc<Option<Validator>> {
+        let key = schema.to_string();
+        if let Some(found) = self.lock().get(&key) {
+            return Arc::clone(found);
+        }
+        let compiled = Arc::new(self.compile(schema));
+        self.lock().entry(key).or_insert(compiled).clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Option<Validator>>>> {
+        self.validators
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn compile(&self, schema: &Value) -> Option<Validator> {
+        let registry = self.registry.as_ref()?;
+        let mut root = absolute(schema.clone());
+        if let Value::Object(map) = &mut root {
+            map.insert("$schema".into(), json!(DIALECT));
+        }
+        jsonschema::options()
+            .with_registry(registry)
+            .should_validate_formats(true)
+            .build(&root)
+            .ok()
     }
 }
 
-/// Escapes a key as one JSON pointer token (RFC 6901).
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
-fn unescape(token: &str) -> String {
-    token.replace("~1", "/").replace("~0", "~")
+/// Makes the document-local references of a media type schema (`#/components/...`) point
+/// into the registered components document.
+fn absolute(mut schema: Value) -> Value {
+    match &mut schema {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get_mut("$ref")
+                && target.starts_with("#/")
+            {
+                *target = format!("{DOCUMENT_URI}{target}");
+            }
+            for value in map.values_mut() {
+                *value = absolute(std::mem::take(value));
+            }
+        }
+        Value::Array(items) => {
+            for value in items.iter_mut() {
+                *value = absolute(std::mem::take(value));
+            }
+        }
+        _ => {}
+    }
+    schema
 }
 
 #[cfg(test)]
@@ -185,24 +193,24 @@ mod tests {
     use super::*;
     use rstest::rstest;
 
-    fn document(example: Value) -> Value {
+    fn resource_document() -> Value {
         json!({
-            "openapi": "3.1.0",
-            "paths": { "/w/{id}": { "get": { "responses": { "200": { "content": {
-                "application/json": {
-                    "schema": { "$ref": "#/components/schemas/w.response" },
-                    "examples": { "example-1": { "value": example } },
-                },
-            } } } } } },
-            "components": { "schemas": { "w.response": {
+            "$schema": DIALECT,
+            "$id": format!("{ID_BASE}w.json"),
+            "$defs": { "response": {
                 "type": "object",
                 "required": ["id"],
                 "properties": { "id": { "type": "string" }, "seen": { "type": "string", "format": "date-time" } },
-            } } },
+            } },
         })
     }
 
-    const MEDIA: &str = "/paths/~1w~1{id}/get/responses/200/content/application~1json";
+    fn operation(example: Value) -> Value {
+        json!({ "responses": { "200": { "content": { "application/json": {
+            "schema": { "$ref": "#/components/schemas/w.response" },
+            "examples": { "example-1": { "value": example } },
+        } } } } })
+    }
 
     #[rstest]
     #[case::an_example_its_schema_accepts(json!({"id": "a", "extra": 1}), true)]
@@ -210,10 +218,34 @@ mod tests {
     #[case::an_example_of_the_wrong_type(json!({"id": 7}), false)]
     #[case::an_example_with_a_bad_format(json!({"id": "a", "seen": "yesterday"}), false)]
     fn an_example_stays_only_if_its_schema_accepts_it(#[case] example: Value, #[case] kept: bool) {
-        let mut document = document(example);
-        drop_refused_examples(&mut document);
-        let media = document.pointer(MEDIA).expect("the media type stays");
+        let documents = [resource_document()];
+        let components = components_document(&["w.response".to_string()], Map::new());
+        let judge = ExampleJudge::new(&documents, &components);
+        let mut operation = operation(example);
+        judge.drop_refused(&mut operation);
+        let media = &operation["responses"]["200"]["content"]["application/json"];
         assert!(media.get("schema").is_some());
         assert_eq!(media.get("examples").is_some(), kept, "{media:#}");
     }
+
+    #[test]
+    fn a_schema_that_cannot_resolve_accepts_no_example() {
+        let components = components_document(&[], Map::new());
+        let judge = ExampleJudge::new(&[], &components);
+        let mut operation = operation(json!({"id": "a"}));
+        judge.drop_refused(&mut operation);
+        let media = &operation["responses"]["200"]["content"]["application/json"];
+        assert!(media.get("examples").is_none(), "{media:#}");
+    }
+
+    #[rstest]
+    #[case::request(Variant::Request, "user.request")]
+    #[case::response(Variant::Response, "user.response")]
+    fn a_resource_reference_is_its_component(#[case] variant: Variant, #[case] name: &str) {
+        let reference = format!("{ID_BASE}user.json#/$defs/{}", variant.key());
+        assert_eq!(component_of(&reference).as_deref(), Some(name));
+        assert_eq!(reference_of(name), Some(reference));
+    }
+
+    use super::super::rules::Variant;
 }

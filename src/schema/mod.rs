@@ -40,7 +40,7 @@ mod examples;
 mod openapi;
 mod rules;
 
-pub use openapi::{openapi_document, openapi_document_of};
+pub use openapi::{openapi_document, openapi_text};
 pub use rules::{Variant, property_schema, resource_document, schema_id};
 
 /// The JSON Schema dialect of every derived schema.

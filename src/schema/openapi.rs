@@ -8,14 +8,17 @@
 //! 5xx). A peer tool then tells a correct refusal from an undocumented status.
 
 use super::DIALECT;
-use super::examples::drop_refused_examples;
-use super::rules::{ID_BASE, Variant, property_schema, resource_document, type_schema};
+use super::examples::{ExampleJudge, component_of, components_document};
+use super::rules::{Variant, property_schema, resource_document, type_schema};
 use crate::derive::Contract;
 use crate::model::{
     Example, Method, Operation, OperationKind, Property, RequestBody, ResponseBody,
 };
 use rayon::prelude::*;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The server the pages' examples are written against, when none can be read from them.
@@ -56,95 +59,230 @@ const OTHER_ERROR: ErrorResponse = ErrorResponse {
     description: "Any other error (405, 429, 5xx), in Graph's error shape.",
 };
 
-/// Builds `schemas/openapi.json`.
+/// Builds `schemas/openapi.json` as a value.
 pub fn openapi_document(contract: &Contract) -> Value {
     let documents: Vec<Value> = contract
         .resources
         .iter()
         .map(|resource| resource_document(resource, contract))
         .collect();
-    openapi_document_of(contract, &documents)
+    serde_json::from_str(&openapi_text(contract, &documents)).expect("the OpenAPI document is JSON")
 }
 
-/// Builds `schemas/openapi.json` from the resources' schema documents, already built (one
-/// per resource of `contract`, in its order).
-pub fn openapi_document_of(contract: &Contract, documents: &[Value]) -> Value {
+/// Writes `schemas/openapi.json` (2-space indentation, no trailing newline) from the
+/// resources' schema documents, already built (one per resource of `contract`, in its
+/// order).
+///
+/// The document is never whole in memory: each operation object is built (in parallel),
+/// its examples judged, and kept as compact text; the paths and the components are then
+/// serialized one entry at a time, the components straight from the schema documents.
+pub fn openapi_text(contract: &Contract, documents: &[Value]) -> String {
     let slots = path_slots(contract);
     let mut ids = OperationIds::default();
     let named: Vec<String> = slots
         .iter()
         .map(|(_, group)| ids.assign(group[0].0, group[0].1))
         .collect();
-    let objects: Vec<Value> = slots
+    let names: Vec<String> = component_names(contract).map(|(name, _, _)| name).collect();
+    let mut extra = Map::new();
+    extra.insert(ERROR_SCHEMA.to_string(), error_schema());
+    let components = components_document(&names, extra);
+    let judge = ExampleJudge::new(documents, &components);
+    let objects: Vec<(String, Vec<String>)> = slots
         .par_iter()
         .zip(named)
-        .map(|(((path, _), group), id)| operation_object(path, group, contract, id))
+        .map(|(((path, _), group), id)| {
+            let mut object = operation_object(path, group, contract, id);
+            judge.drop_refused(&mut object);
+            let mut refs = Vec::new();
+            refs_in(&object, &mut refs);
+            (object.to_string(), refs)
+        })
         .collect();
-    let mut paths: Map<String, Value> = Map::new();
-    for (((path, method), _), object) in slots.iter().zip(objects) {
-        let item = paths.entry((*path).clone()).or_insert_with(|| json!({}));
-        item[method.as_str().to_ascii_lowercase()] = object;
-    }
-    let mut schemas = Map::new();
-    for (resource, document) in contract.resources.iter().zip(documents) {
-        for variant in [Variant::Request, Variant::Response] {
-            let schema = document["$defs"][variant.key()].clone();
-            schemas.insert(component_name(&resource.name, variant), local_refs(schema));
-        }
-    }
-    schemas.insert(ERROR_SCHEMA.to_string(), error_schema());
-    let mut document = json!({
-        "openapi": "3.1.0",
-        "jsonSchemaDialect": DIALECT,
-        "info": {
+    drop(judge);
+    let used = used_components(
+        objects.iter().flat_map(|(_, refs)| refs.iter().cloned()),
+        &component_refs(contract, documents),
+    );
+    let document = Document {
+        openapi: "3.1.0",
+        json_schema_dialect: DIALECT,
+        info: json!({
             "title": "Microsoft Graph operations derived by graph-conformance",
             "version": "1",
             "description": "Derived from Microsoft Graph reference pages: one operation per documented method and path, schemas from the pages' property tables. Examples that contradict their own page, or that the schema beside them refuses, are left out.",
-        },
-        "servers": [{ "url": server(contract) }],
-        "security": [{ BEARER_SCHEME: [] }],
-        "paths": paths,
-        "components": {
-            "schemas": schemas,
-            "responses": error_responses(),
-            "securitySchemes": {
+        }),
+        servers: json!([{ "url": server(contract) }]),
+        security: json!([{ BEARER_SCHEME: [] }]),
+        paths: Entries::new(path_items(&slots, &objects)),
+        components: Components {
+            schemas: Entries::new(component_schemas(contract, documents, &used)),
+            responses: used_responses(&used),
+            security_schemes: json!({
                 BEARER_SCHEME: {
                     "type": "http",
                     "scheme": "bearer",
                     "description": "A Microsoft Graph OAuth 2.0 access token: `Authorization: Bearer <token>`.",
                 },
-            },
+            }),
         },
-    });
-    drop_refused_examples(&mut document);
-    drop_unused_components(&mut document);
-    document
+    };
+    serde_json::to_string_pretty(&document).expect("the OpenAPI document serializes")
 }
 
-/// Removes the component schemas and responses nothing refers to (a resource only ever read
-/// has no request body), following references from the paths through the components.
-fn drop_unused_components(document: &mut Value) {
+/// The top level of the document, in its key order.
+#[derive(Serialize)]
+#[serde(
+    rename_all = "camelCase",
+    bound = "P: Iterator<Item = (String, Value)>, C: Iterator<Item = (String, Value)>"
+)]
+struct Document<P, C> {
+    openapi: &'static str,
+    json_schema_dialect: &'static str,
+    info: Value,
+    servers: Value,
+    security: Value,
+    paths: Entries<P>,
+    components: Components<C>,
+}
+
+#[derive(Serialize)]
+#[serde(
+    rename_all = "camelCase",
+    bound = "C: Iterator<Item = (String, Value)>"
+)]
+struct Components<C> {
+    schemas: Entries<C>,
+    responses: Value,
+    security_schemes: Value,
+}
+
+/// A map serialized from an iterator of entries, each built only when it is written.
+struct Entries<I>(RefCell<Option<I>>);
+
+impl<I> Entries<I> {
+    fn new(entries: I) -> Self {
+        Entries(RefCell::new(Some(entries)))
+    }
+}
+
+impl<I: Iterator<Item = (String, Value)>> Serialize for Entries<I> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in self.0.borrow_mut().take().into_iter().flatten() {
+            map.serialize_entry(&key, &value)?;
+        }
+        map.end()
+    }
+}
+
+/// Each documented path and its item (one operation object per method), in contract order.
+fn path_items<'a>(
+    slots: &'a [((&String, Method), Vec<PathOf<'_>>)],
+    objects: &'a [(String, Vec<String>)],
+) -> impl Iterator<Item = (String, Value)> + 'a {
+    let mut order: Vec<&String> = Vec::new();
+    let mut methods: HashMap<&String, Vec<(Method, usize)>> = HashMap::new();
+    for (at, ((path, method), _)) in slots.iter().enumerate() {
+        let entry = methods.entry(*path).or_default();
+        if entry.is_empty() {
+            order.push(path);
+        }
+        entry.push((*method, at));
+    }
+    order.into_iter().map(move |path| {
+        let item: Map<String, Value> = methods[path]
+            .iter()
+            .map(|(method, at)| {
+                let object = serde_json::from_str(&objects[*at].0).unwrap_or(Value::Null);
+                (method.as_str().to_ascii_lowercase(), object)
+            })
+            .collect();
+        (path.clone(), Value::Object(item))
+    })
+}
+
+/// Every resource component: its name, resource index and variant, in document order.
+fn component_names(contract: &Contract) -> impl Iterator<Item = (String, usize, Variant)> + '_ {
+    contract
+        .resources
+        .iter()
+        .enumerate()
+        .flat_map(|(at, resource)| {
+            [Variant::Request, Variant::Response]
+                .map(|variant| (component_name(&resource.name, variant), at, variant))
+        })
+}
+
+/// The references inside each component, by the component's reference.
+fn component_refs(contract: &Contract, documents: &[Value]) -> HashMap<String, Vec<String>> {
+    let mut refs: HashMap<String, Vec<String>> = component_names(contract)
+        .map(|(name, at, variant)| {
+            let mut found = Vec::new();
+            refs_in(&documents[at]["$defs"][variant.key()], &mut found);
+            let local = found.into_iter().map(|r| local_ref(&r)).collect();
+            (component_pointer("schemas", &name), local)
+        })
+        .collect();
+    let mut found = Vec::new();
+    refs_in(&error_schema(), &mut found);
+    refs.insert(component_pointer("schemas", ERROR_SCHEMA), found);
+    if let Value::Object(responses) = error_responses() {
+        for (name, response) in responses {
+            let mut found = Vec::new();
+            refs_in(&response, &mut found);
+            refs.insert(component_pointer("responses", &name), found);
+        }
+    }
+    refs
+}
+
+/// The components the paths use, directly or through other components (a resource only
+/// ever read has no request body, and its request schema is left out).
+fn used_components(
+    from_paths: impl Iterator<Item = String>,
+    refs: &HashMap<String, Vec<String>>,
+) -> BTreeSet<String> {
     let mut used: BTreeSet<String> = BTreeSet::new();
-    let mut pending: Vec<String> = Vec::new();
-    refs_in(&document["paths"], &mut pending);
+    let mut pending: Vec<String> = from_paths.collect();
     while let Some(reference) = pending.pop() {
         if !used.insert(reference.clone()) {
             continue;
         }
-        if let Some(target) = reference
-            .strip_prefix('#')
-            .and_then(|p| document.pointer(p))
-        {
-            refs_in(target, &mut pending);
+        if let Some(inner) = refs.get(&reference) {
+            pending.extend(inner.iter().cloned());
         }
     }
-    for section in ["schemas", "responses"] {
-        if let Some(Value::Object(components)) = document["components"].get_mut(section) {
-            components.retain(|name, _| {
-                used.contains(&format!("#/components/{section}/{}", pointer_token(name)))
-            });
-        }
+    used
+}
+
+fn component_pointer(section: &str, name: &str) -> String {
+    format!("#/components/{section}/{}", pointer_token(name))
+}
+
+/// The used component schemas, each built from its resource's schema document when it is
+/// written, then Graph's error body.
+fn component_schemas<'a>(
+    contract: &'a Contract,
+    documents: &'a [Value],
+    used: &'a BTreeSet<String>,
+) -> impl Iterator<Item = (String, Value)> + 'a {
+    let resources = component_names(contract).map(|(name, at, variant)| {
+        let schema = local_refs(documents[at]["$defs"][variant.key()].clone());
+        (name, schema)
+    });
+    let error = std::iter::once_with(|| (ERROR_SCHEMA.to_string(), error_schema()));
+    resources
+        .filter(|(name, _)| used.contains(&component_pointer("schemas", name)))
+        .chain(error.filter(|(name, _)| used.contains(&component_pointer("schemas", name))))
+}
+
+fn used_responses(used: &BTreeSet<String>) -> Value {
+    let mut responses = error_responses();
+    if let Value::Object(map) = &mut responses {
+        map.retain(|name, _| used.contains(&component_pointer("responses", name)));
     }
+    responses
 }
 
 /// Collects every `$ref` string inside `value`.
@@ -587,11 +725,8 @@ fn append_examples<'a>(
 fn local_refs(mut schema: Value) -> Value {
     match &mut schema {
         Value::Object(map) => {
-            if let Some(Value::String(target)) = map.get_mut("$ref")
-                && let Some(rest) = target.strip_prefix(ID_BASE)
-                && let Some((name, def)) = rest.split_once(".json#/$defs/")
-            {
-                *target = format!("#/components/schemas/{name}.{def}");
+            if let Some(Value::String(target)) = map.get_mut("$ref") {
+                *target = local_ref(target);
             }
             for value in map.values_mut() {
                 *value = local_refs(std::mem::take(value));
@@ -605,6 +740,15 @@ fn local_refs(mut schema: Value) -> Value {
         _ => {}
     }
     schema
+}
+
+/// A reference to a resource schema document as a reference to its component; any other
+/// reference as it is.
+fn local_ref(reference: &str) -> String {
+    match component_of(reference) {
+        Some(component) => component_pointer("schemas", &component),
+        None => reference.to_string(),
+    }
 }
 
 /// Reads the service root (`https://graph.microsoft.com/beta`) from the first example URL.
