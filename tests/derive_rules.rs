@@ -394,6 +394,10 @@ fn reads_the_operation(
     vec![table_page("| Name | Type | Required | Description |\n|:--|:--|:--|:--|\n| mode | sprocketMode | No | How it runs. Possible values are: `slow`, `fast`. |")],
     "sprocket", "mode", EdmType::Enum("sprocketMode".into()), &["slow", "fast"], "string"
 )]
+#[case::a_string_cell_that_lists_values_keeps_them_as_resource_pages_do(
+    vec![table_page("|Property|Type|Description|\n|:---|:---|:---|\n|mode|String|How it runs. Possible values are: `slow`, `fast`.|")],
+    "sprocket", "mode", EdmType::String, &["slow", "fast"], "string"
+)]
 #[case::type_named_like_a_collection_is_not_a_collection(
     vec![table_page("|Property|Type|Description|\n|:---|:---|:---|\n|parts|[sprocketPartCollection](../resources/sprocket-partcollection.md)|The parts, grouped.|")],
     "sprocket", "parts", EdmType::Named("sprocketPartCollection".into()), &[], "object"

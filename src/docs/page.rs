@@ -8,7 +8,7 @@
 use super::http::{self, Message, StartLine};
 use super::lint;
 use super::markdown::{self, Block, Link, Pos, Row};
-use super::types::{self, Members};
+use super::types;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
     EdmType, Example, ExampleRequest, ExampleResponse, Header, Method, OperationKind, Parameter,
@@ -900,19 +900,13 @@ impl Columns {
         if !valid_name {
             return Err(format!("row skipped: `{name}` is not a property name"));
         }
-        let description = cell(self.description);
-        let members = types::parse_members(description);
-        let listed = matches!(members, Members::Listed(_));
         let type_cell = cell(self.ty);
-        let ty = types::parse_type(type_cell, listed).ok_or_else(|| {
-            format!("row skipped: the type `{type_cell}` of `{name}` is not a Graph type")
-        })?;
-        let enum_type = matches!(ty.element(), EdmType::Enum(_) | EdmType::Named(_));
-        let (ty, members, unreadable) = match members {
-            Members::Listed(m) if enum_type => (ty, m, false),
-            Members::Unreadable if enum_type => (as_open_enum(ty), Vec::new(), true),
-            _ => (ty, Vec::new(), false),
-        };
+        let (ty, members) =
+            types::property_type(type_cell, cell(self.description)).ok_or_else(|| {
+                format!("row skipped: the type `{type_cell}` of `{name}` is not a Graph type")
+            })?;
+        // values announced but none readable: an enum with no members (a plain string)
+        let unreadable = matches!(ty.element(), EdmType::Enum(_)) && members.is_empty();
         let property = Property {
             name: name.to_string(),
             ty,
@@ -923,15 +917,6 @@ impl Columns {
             span,
         };
         Ok((property, unreadable))
-    }
-}
-
-/// Turns a named type whose values are announced but unreadable into an enum with no members.
-fn as_open_enum(ty: EdmType) -> EdmType {
-    match ty {
-        EdmType::Named(n) => EdmType::Enum(n),
-        EdmType::Collection(inner) => EdmType::Collection(Box::new(as_open_enum(*inner))),
-        other => other,
     }
 }
 
