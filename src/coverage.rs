@@ -26,6 +26,33 @@ pub struct Coverage {
     pub diagnostics: BTreeMap<String, usize>,
 }
 
+/// A coverage below its floor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shortfall {
+    pub percent: f64,
+    pub floor: u8,
+    pub unexplained: usize,
+}
+
+impl std::fmt::Display for Shortfall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "coverage {:.1} % ", self.percent)?;
+        if self.percent < f64::from(self.floor) {
+            write!(f, "is below the floor of {} %", self.floor)?;
+        } else {
+            write!(f, "meets the floor of {} %", self.floor)?;
+        }
+        if self.unexplained > 0 {
+            write!(
+                f,
+                ", and {} pages yield nothing with no note saying why",
+                self.unexplained
+            )?;
+        }
+        Ok(())
+    }
+}
+
 impl Coverage {
     /// Measures `derivation`, whose pages were the files `pages` names.
     pub fn of(derivation: &Derivation, pages: &[String]) -> Coverage {
@@ -88,6 +115,17 @@ impl Coverage {
         self.pages_with_operation as f64 * 100.0 / self.pages as f64
     }
 
+    /// How the coverage falls short of a floor of `floor` percent (`derive --min-coverage`),
+    /// if it does: below the floor, or with a page that yields nothing unexplained.
+    pub fn shortfall(&self, floor: u8) -> Option<Shortfall> {
+        let percent = self.percent();
+        (percent < f64::from(floor) || self.unexplained > 0).then_some(Shortfall {
+            percent,
+            floor,
+            unexplained: self.unexplained,
+        })
+    }
+
     /// The table printed at the end of `derive`.
     pub fn table(&self) -> String {
         let mut out = format!(
@@ -115,5 +153,47 @@ impl Coverage {
             row(&mut out, code, *n);
         }
         out.trim_end().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    fn coverage(pages: usize, with_operation: usize, unexplained: usize) -> Coverage {
+        Coverage {
+            pages,
+            pages_with_operation: with_operation,
+            operations: BTreeMap::new(),
+            skipped: BTreeMap::new(),
+            unexplained,
+            diagnostics: BTreeMap::new(),
+        }
+    }
+
+    #[rstest]
+    #[case::at_the_floor(coverage(10, 9, 0), 90, None)]
+    #[case::above_the_floor(coverage(10, 10, 0), 90, None)]
+    #[case::below_the_floor(
+        coverage(10, 8, 0),
+        90,
+        Some("coverage 80.0 % is below the floor of 90 %")
+    )]
+    #[case::a_page_unexplained(
+        coverage(10, 10, 1),
+        90,
+        Some(
+            "coverage 100.0 % meets the floor of 90 %, and 1 pages yield nothing with no note saying why"
+        )
+    )]
+    #[case::no_pages_is_full_coverage(coverage(0, 0, 0), 100, None)]
+    fn a_coverage_falls_short_below_its_floor_or_with_a_page_unexplained(
+        #[case] coverage: Coverage,
+        #[case] floor: u8,
+        #[case] expected: Option<&str>,
+    ) {
+        let shortfall = coverage.shortfall(floor).map(|s| s.to_string());
+        assert_eq!(shortfall.as_deref(), expected);
     }
 }

@@ -1043,16 +1043,15 @@ fn run_derive(pages: &[PathBuf], out: &Path, options: &DeriveOptions) -> Outcome
             Outcome::Success
         }
     };
-    match options.min_coverage {
-        Some(floor) if coverage.percent() < f64::from(floor) || coverage.unexplained > 0 => {
-            console::err(&format!(
-                "coverage {:.1} % is below the floor of {floor} %, or {} pages yield nothing unexplained",
-                coverage.percent(),
-                coverage.unexplained
-            ));
+    match options
+        .min_coverage
+        .and_then(|floor| coverage.shortfall(floor))
+    {
+        Some(shortfall) => {
+            console::err(&shortfall.to_string());
             Outcome::Findings
         }
-        _ => outcome,
+        None => outcome,
     }
 }
 
