@@ -214,6 +214,7 @@ pub fn derive(pages: &[PageSource]) -> Derivation {
             PageRead::Method(report) => {
                 merger.diagnostics.extend(report.diagnostics);
                 read.extend(report.page);
+                read.extend(report.references);
             }
         }
     }

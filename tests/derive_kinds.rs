@@ -343,3 +343,48 @@ fn the_odata_query_options_a_page_states_are_recorded() {
     let op = one("gadget-list.md", text);
     assert_eq!(op.query_options, ["$filter", "$select", "$top"]);
 }
+
+#[test]
+fn a_page_listing_objects_and_their_references_is_a_list_and_a_list_of_references() {
+    let example = "```http\nGET https://graph.microsoft.com/v1.0/gadgets/{id}/parts\n```\n\n```http\nHTTP/1.1 200 OK\nContent-type: application/json\n\n{\"value\": [{\"id\": \"p1\"}]}\n```\n\n```http\nGET https://graph.microsoft.com/v1.0/gadgets/{id}/parts/$ref\n```\n\n```http\nHTTP/1.1 200 OK\nContent-type: application/json\n\n{\"value\": [{\"@odata.id\": \"https://graph.microsoft.com/v1.0/parts/p1\"}]}\n```";
+    let text = page(
+        "List parts",
+        "GET /gadgets/{id}/parts\nGET /gadgets/{id}/parts/$ref",
+        "Do not supply a request body for this method.",
+        "If successful, this method returns a `200 OK` response code and a collection of [gadget](../resources/gadget.md) objects in the response body.",
+        example,
+    );
+    let derivation = derive(&[source("gadget-list-parts.md", text)]);
+    let kinds: Vec<(OperationKind, &str, usize, usize)> = derivation
+        .contract
+        .operations
+        .iter()
+        .map(|op| {
+            let paths = op.alternative_paths.len() + 1;
+            (op.kind, op.path.as_str(), paths, op.examples.len())
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (OperationKind::List, "/gadgets/{id}/parts", 1, 1),
+            (
+                OperationKind::ListReferences,
+                "/gadgets/{id}/parts/$ref",
+                1,
+                1
+            ),
+        ],
+        "{:#?}",
+        derivation.diagnostics
+    );
+    let references = &derivation.contract.operations[1];
+    let body = references.examples[0]
+        .response
+        .as_ref()
+        .and_then(|r| r.body.as_ref());
+    assert!(
+        body.is_some_and(|b| b["value"][0]["@odata.id"].is_string()),
+        "{body:?}"
+    );
+}

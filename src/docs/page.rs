@@ -49,6 +49,9 @@ pub struct Page {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageReport {
     pub page: Option<Page>,
+    /// The references a page lists beside its objects (`GET .../members` and
+    /// `GET .../members/$ref` on one page): an operation of its own.
+    pub references: Option<Page>,
     pub diagnostics: Vec<Diagnostic>,
     /// The page has an `HTTP request` section (a method page, usable or not).
     pub request_section: bool,
@@ -93,13 +96,54 @@ pub fn read_document(file: &str, document: &markdown::Document) -> PageReport {
         request_section: false,
     };
     let page = reader.read(document.text, &document.blocks);
+    let (page, references) = match page {
+        Some(page) => split_references(page),
+        None => (None, None),
+    };
     let mut diagnostics = reader.diagnostics;
     diagnostics.sort();
     PageReport {
         page,
+        references,
         diagnostics,
         request_section: reader.request_section,
     }
+}
+
+/// Splits off the `$ref` request lines of a page that reads objects and their references on
+/// one page: the objects' operation keeps its other paths, the references become a
+/// list-references operation with the examples sent to its paths.
+fn split_references(mut page: Page) -> (Option<Page>, Option<Page>) {
+    let reads = matches!(page.kind, OperationKind::List | OperationKind::Get);
+    let (references, paths): (Vec<&String>, Vec<&String>) = std::iter::once(&page.path)
+        .chain(&page.alternative_paths)
+        .partition(|path| last_segment(path) == "$ref");
+    let (Some(&path), Some(&reference_path)) = (paths.first(), references.first()) else {
+        return (Some(page), None);
+    };
+    if !reads {
+        return (Some(page), None);
+    }
+    let path = path.clone();
+    let reference_path = reference_path.clone();
+    let paths: Vec<String> = paths[1..].iter().map(|p| (*p).clone()).collect();
+    let references: Vec<String> = references[1..].iter().map(|p| (*p).clone()).collect();
+    let (to_references, examples): (Vec<Example>, Vec<Example>) = page
+        .examples
+        .drain(..)
+        .partition(|e| last_segment(&e.request.path) == "$ref");
+    let mut listed = page.clone();
+    listed.kind = OperationKind::ListReferences;
+    listed.path = reference_path;
+    listed.alternative_paths = references;
+    listed.examples = to_references;
+    listed.response = ResponseBody::Collection {
+        name: page.resource.clone(),
+    };
+    page.path = path;
+    page.alternative_paths = paths;
+    page.examples = examples;
+    (Some(page), Some(listed))
 }
 
 struct Reader<'f> {
