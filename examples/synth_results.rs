@@ -95,6 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         suite: String::new(),
         not_started: 0,
         throttled: 0,
+        skipped_operations: Vec::new(),
     };
     let results = RunResults::new(info, writer.finish()?);
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);

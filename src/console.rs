@@ -216,9 +216,14 @@ impl Console {
             root_causes(&crate::report::root_causes(results));
         }
         for operation in results.skipped_operations() {
-            let reason = self
-                .skip_reasons
-                .get(operation)
+            let whole = results
+                .run
+                .skipped_operations
+                .iter()
+                .find(|s| s.operation == operation)
+                .map(|s| &s.reason);
+            let reason = whole
+                .or_else(|| self.skip_reasons.get(operation))
                 .map_or("see results.json", String::as_str);
             out(&format!(
                 "{} operation {operation}: nothing of it ran: {reason}",

@@ -6,6 +6,7 @@
 //! endpoint that cannot be reached.
 
 mod client;
+mod families;
 mod plan;
 mod runner;
 mod state;
@@ -15,7 +16,7 @@ pub use client::{
     MAX_RECORDED_HEADERS, NoAnswer, REDACTED, is_secret_header, is_throttling, retry_after,
     unprotected_secrets,
 };
-pub use plan::{matches_pattern, partition_of, placeholders, stream_seed};
+pub use plan::{Plan, matches_pattern, partition_of, placeholders, stream_seed};
 pub use runner::{THROTTLED, is_throttled, repair};
 
 use crate::results::{CaseResult, CasesWriter, RunInfo, RunResults};
@@ -146,14 +147,21 @@ impl RunOptions {
     }
 }
 
+/// Plans a run of `suite` under `options`: the one value the progress total, `--only`,
+/// `--partition` and the runner read.
+pub fn plan<'s>(suite: &'s Suite, options: &RunOptions) -> Result<Plan<'s>, SuiteError> {
+    let filter = options.filter();
+    let settings = plan::Settings {
+        cases: options.cases,
+        seed: options.seed,
+        keep: filter.as_deref(),
+    };
+    plan::plan(suite, &settings)
+}
+
 /// Counts the cases a run of `suite` under `options` will have (for a progress bar).
 pub fn planned_cases(suite: &Suite, options: &RunOptions) -> Result<usize, SuiteError> {
-    let mut total = 0usize;
-    let filter = options.filter();
-    for plan in plan::plans(suite)? {
-        total = total.saturating_add(plan::count_cases(&plan, options.cases, filter.as_deref()));
-    }
-    Ok(total)
+    Ok(plan(suite, options)?.cases())
 }
 
 /// Why a run could not happen.
@@ -195,6 +203,17 @@ pub async fn run(
     options: &RunOptions,
     on_case: &mut dyn FnMut(&CaseResult),
 ) -> Result<RunResults, RunError> {
+    execute(&plan(suite, options)?, options, on_case).await
+}
+
+/// Runs a plan made by [`plan`] under the same `options` (so the progress total read from
+/// the plan is the number of cases the run records, less those the deadline leaves out).
+pub async fn execute(
+    plan: &Plan<'_>,
+    options: &RunOptions,
+    on_case: &mut dyn FnMut(&CaseResult),
+) -> Result<RunResults, RunError> {
+    let suite = plan.suite;
     if let Some((name, value)) = options
         .ids
         .iter()
@@ -226,7 +245,6 @@ pub async fn run(
         limits,
     )?;
     preflight(&client).await?;
-    let plans = plan::plans(suite)?;
     let mut writer = CasesWriter::new().map_err(RunError::Record)?;
     let mut throttled = 0usize;
     let mut record = |case: &CaseResult| {
@@ -234,7 +252,7 @@ pub async fn run(
         on_case(case);
         writer.push(case);
     };
-    let not_started = run_chains(suite, options, &client, &plans, &mut record).await;
+    let (not_started, skipped) = run_chains(suite, options, &client, plan, &mut record).await;
     let cases = writer.finish().map_err(RunError::Record)?;
     let info = RunInfo {
         tool: env!("CARGO_PKG_NAME").to_string(),
@@ -254,30 +272,33 @@ pub async fn run(
         suite: crate::results::suite_fingerprint(suite),
         not_started,
         throttled,
+        skipped_operations: plan.skipped.iter().cloned().chain(skipped).collect(),
     };
     Ok(RunResults::new(info, cases))
 }
 
-/// Runs the chains of operations, `options.concurrency` of them at once, each in order;
-/// returns how many cases the deadline left unstarted.
+/// Runs the chains of the plan, `options.concurrency` of them at once, each in order;
+/// returns how many cases the deadline left unstarted, and the operations skipped at run
+/// time.
 async fn run_chains(
     suite: &Suite,
     options: &RunOptions,
     client: &Client,
-    plans: &[plan::OperationPlan<'_>],
+    plan: &Plan<'_>,
     record: &mut dyn FnMut(&CaseResult),
-) -> usize {
+) -> (usize, Vec<crate::results::SkippedOperation>) {
     let shared = runner::Shared {
         created: RefCell::new(BTreeMap::new()),
         objects: RefCell::default(),
         seen_ids: RefCell::new(documented_ids(suite)),
         on_case: RefCell::new(record),
         not_started: std::cell::Cell::new(0),
+        skipped: RefCell::default(),
     };
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    let runs = plan::chains(plans).into_iter().map(|chain| {
+    let runs = plan.chains.iter().map(|chain| {
         let shared = &shared;
         async move {
             let runner = runner::Runner {
@@ -287,8 +308,8 @@ async fn run_chains(
                 shrunk: RefCell::new(BTreeSet::new()),
                 nonce,
             };
-            for plan in chain {
-                runner.run_operation(plan).await;
+            for operation in &chain.operations {
+                runner.run_operation(operation).await;
             }
         }
     });
@@ -296,7 +317,7 @@ async fn run_chains(
         .buffer_unordered(options.concurrency.max(1))
         .collect::<()>()
         .await;
-    shared.not_started.get()
+    (shared.not_started.get(), shared.skipped.take())
 }
 
 /// Sends one request to the service root: any HTTP answer (throttling too) means the

@@ -1,17 +1,18 @@
-//! Executes the plan: one operation after another, each through its kinds of case
-//! (documented examples, PATCH merge, generated valid payloads, conventions, invalid
-//! payloads), checking every answer and shrinking failing generated payloads.
+//! Executes the plan: each chain's operations in order, each operation's planned cases in
+//! plan order, checking every answer and shrinking failing generated payloads. What a case
+//! sends and what it is held to come from the plan; the runner only adds what the run has
+//! learnt (a created id, the expected state of an object).
 
 use super::RunOptions;
 use super::client::{Client, NoAnswer, Outgoing, Received};
-use super::plan::{self, OperationPlan};
+use super::families::with_type;
+use super::plan::{
+    self, Convention, ConventionTarget, Effect, OperationPlan, PlannedCase, PlannedOperation, Step,
+};
 use super::state::{self, ObjectStates, Source};
 use crate::checks::{self, Answer, Check, Expected, Finding};
-use crate::generate::{
-    Acceptance, FieldKind, PayloadModel, body_strategy, boundary_payloads, invalid_payloads,
-    value_strategy,
-};
-use crate::results::{CaseKind, CaseResult, Exchange, Shrink, Verdict};
+use crate::generate::{Acceptance, FieldKind, PayloadModel, body_strategy, value_strategy};
+use crate::results::{CaseKind, CaseResult, Exchange, Shrink, SkippedOperation, Verdict};
 use crate::secret::Secrets;
 use futures::StreamExt;
 use proptest::strategy::{Strategy, ValueTree};
@@ -21,21 +22,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-/// A Graph-wide convention case: what is sent, and which answers it expects.
-struct Convention {
-    check: Check,
-    what: &'static str,
-    expected: &'static str,
-    accepts: fn(u16) -> bool,
-    path: String,
-    body: String,
-    authorized: bool,
-}
-
 /// A case whose body must be rejected: what is sent, and what the finding says if it is not.
 struct Rejection<'a> {
-    id: &'a str,
-    kind: CaseKind,
     body: &'a str,
     what: &'a str,
     key: &'a str,
@@ -99,86 +87,150 @@ pub struct Shared<'a> {
     pub on_case: RefCell<&'a mut dyn FnMut(&CaseResult)>,
     /// Cases not started because the run's deadline had passed: counted, not recorded.
     pub not_started: Cell<usize>,
+    /// The operations skipped whole at run time, with the reason.
+    pub skipped: RefCell<Vec<SkippedOperation>>,
 }
 
 impl Runner<'_> {
-    /// Runs every case of one operation.
-    pub async fn run_operation(&self, plan: &OperationPlan<'_>) {
-        let op = plan.case;
-        if !plan::any_case(plan, self.options.cases, &|id| self.wanted(id)) {
-            return;
-        }
-        if let Some(reason) = plan::not_run(op.kind) {
-            self.skip(&plan::not_run_id(&op.id), &op.id, reason.to_string());
-            return;
-        }
+    /// Runs every planned case of one operation, in plan order; an operation whose path
+    /// cannot be filled, or whose documented example object is missing, is skipped whole.
+    pub async fn run_operation(&self, op: &PlannedOperation<'_>) {
+        let plan = &op.plan;
         if self.client.past_deadline() {
-            let filter = self.options.filter();
-            let count = plan::count_cases(plan, self.options.cases, filter.as_deref());
-            self.count_not_started(count);
+            self.count_not_started(op.len());
             return;
         }
         let (path, documented) = match self.path_for(plan) {
             Ok(found) => found,
-            Err(unresolved) => {
-                self.skip(
-                    &format!("{}/unresolved", op.id),
-                    &op.id,
-                    unresolved.to_string(),
-                );
-                return;
-            }
+            Err(unresolved) => return self.skip_operation(op, unresolved.to_string()),
         };
         if documented && self.target_missing(plan, &path).await {
-            let name = plan::last_placeholder(&op.path).unwrap_or("id");
+            let name = plan::last_placeholder(&plan.case.path).unwrap_or("id");
             let reason = format!(
                 "the documented example object {path} does not exist on this server (an empty PATCH got 404); \
                  pass --id {name}=VALUE naming an existing object to test this operation"
             );
-            self.skip(&format!("{}/target", op.id), &op.id, reason);
-            return;
+            return self.skip_operation(op, reason);
         }
-        self.examples(plan, &path).await;
-        if !plan.is_create() {
-            self.merge(plan, &path).await;
+        for case in &op.before {
+            if let Some(result) = self.run_case(op, &path, case).await {
+                if !is_followed(&case.step) {
+                    self.unfollowed(&path, &[&result]);
+                }
+                self.record(result);
+            }
         }
-        self.valid(plan, &path).await;
-        self.boundaries(plan, &path).await;
-        self.rejections(plan, &path).await;
+        self.valid(op, &path).await;
+        let (boundaries, rejections): (Vec<&PlannedCase>, Vec<&PlannedCase>) =
+            op.after.iter().partition(|c| is_followed(&c.step));
+        // boundaries change the object like valid payloads: side by side only for a create
+        let window = self.window(op.effect);
+        let finished = self.run_cases(op, &path, &boundaries, window).await;
+        finished.into_iter().for_each(|r| self.record(r));
+        // the cases that must be rejected are each judged on their own answer, and on a
+        // faithful server none changes anything: side by side
+        let finished = self
+            .run_cases(op, &path, &rejections, self.concurrency())
+            .await;
+        self.unfollowed(&path, &finished.iter().collect::<Vec<_>>());
+        finished.into_iter().for_each(|r| self.record(r));
     }
 
-    /// Sends the cases that must be rejected (conventions, then invalid payloads) side by
-    /// side: each is judged on its own answer, and on a faithful server none changes
-    /// anything. They are recorded in plan order whatever order they finish in.
-    async fn rejections(&self, plan: &OperationPlan<'_>, path: &str) {
-        type Pending<'f> =
-            std::pin::Pin<Box<dyn std::future::Future<Output = Option<CaseResult>> + 'f>>;
-        let mut pending: Vec<Pending> = Vec::new();
-        for (id, convention) in self.conventions(plan, path) {
-            pending.push(Box::pin(self.convention(plan, id, convention)));
+    /// Records that an operation was skipped whole, and why: none of its cases is recorded.
+    fn skip_operation(&self, op: &PlannedOperation, reason: String) {
+        self.shared.skipped.borrow_mut().push(SkippedOperation {
+            operation: op.id().to_string(),
+            reason,
+        });
+    }
+
+    fn concurrency(&self) -> usize {
+        self.options.concurrency.max(1)
+    }
+
+    /// Returns how many requests that change the object may be in flight at once: a create
+    /// makes a new object each time, while concurrent PATCHes of one object could change
+    /// what another echoes.
+    fn window(&self, effect: Effect) -> usize {
+        match effect {
+            Effect::Creates => self.concurrency(),
+            Effect::Updates => 1,
         }
-        let table = Some(plan.case.source.spans.property_table.to_string());
-        for payload in invalid_payloads(&plan.model, &plan.neighbours, table) {
-            let id = format!("{}/invalid/{}", plan.case.id, payload.name);
-            pending.push(Box::pin(async move {
-                let rejection = Rejection {
-                    id: &id,
-                    kind: CaseKind::Invalid,
-                    body: &payload.body,
-                    what: &payload.what,
-                    key: &payload.key,
-                    rule: payload.rule.clone(),
-                };
-                self.reject(plan, path, rejection).await
-            }));
-        }
-        let finished: Vec<Option<CaseResult>> = futures::stream::iter(pending)
-            .buffered(self.options.concurrency.max(1))
+    }
+
+    /// Runs `cases`, `window` at a time, and returns their results in plan order whatever
+    /// order they finish in.
+    async fn run_cases(
+        &self,
+        op: &PlannedOperation<'_>,
+        path: &str,
+        cases: &[&PlannedCase],
+        window: usize,
+    ) -> Vec<CaseResult> {
+        let finished: Vec<Option<CaseResult>> = futures::stream::iter(cases)
+            .map(|case| self.run_case(op, path, case))
+            .buffered(window)
             .collect()
             .await;
-        let finished: Vec<CaseResult> = finished.into_iter().flatten().collect();
-        self.unfollowed(path, &finished.iter().collect::<Vec<_>>());
-        finished.into_iter().for_each(|r| self.record(r));
+        finished.into_iter().flatten().collect()
+    }
+
+    /// Runs one planned case, unless the run's deadline has passed.
+    async fn run_case(
+        &self,
+        op: &PlannedOperation<'_>,
+        path: &str,
+        case: &PlannedCase,
+    ) -> Option<CaseResult> {
+        if !self.should_run() {
+            return None;
+        }
+        let started = Instant::now();
+        let attempts = match &case.step {
+            Step::Exercise(body) | Step::Boundary(body, Acceptance::Required) => {
+                vec![self.exercise(op, path, body).await]
+            }
+            Step::Boundary(body, Acceptance::AcceptOrReject) => {
+                vec![self.accept_or_reject(op, path, body).await]
+            }
+            Step::Merge(first, second) => {
+                // the second PATCH's answer must keep what the first set (checked as every
+                // update is)
+                let one = self.exercise(op, path, first).await;
+                vec![one, self.exercise(op, path, second).await]
+            }
+            Step::Convention(convention) => {
+                match self.convention_path(op, path, &case.id, convention.target) {
+                    Ok(sent_to) => vec![self.convention(&op.plan, &sent_to, convention).await],
+                    Err(why) => {
+                        let reason = why.to_string();
+                        return Some(skipped(case.id.clone(), case.kind, op.id(), reason));
+                    }
+                }
+            }
+            Step::Reject {
+                body,
+                what,
+                key,
+                rule,
+            } => {
+                let rejection = Rejection {
+                    body,
+                    what,
+                    key,
+                    rule: rule.clone(),
+                };
+                vec![self.reject(&op.plan, path, rejection).await]
+            }
+        };
+        Some(self.result(
+            case.id.clone(),
+            &op.plan,
+            case.kind,
+            started,
+            attempts,
+            None,
+        ))
     }
 
     /// Resolves the operation's path: `--id` values first, then an id this run created in
@@ -216,10 +268,7 @@ impl Runner<'_> {
     /// Tells whether case `id` runs now: `--only` wants it and the run's deadline has not
     /// passed (a case left out by the deadline is counted in [`Shared::not_started`], not
     /// recorded).
-    fn should_run(&self, id: &str) -> bool {
-        if !self.wanted(id) {
-            return false;
-        }
+    fn should_run(&self) -> bool {
         if self.client.past_deadline() {
             self.count_not_started(1);
             return false;
@@ -230,10 +279,6 @@ impl Runner<'_> {
     fn count_not_started(&self, count: usize) {
         let counted = &self.shared.not_started;
         counted.set(counted.get().saturating_add(count));
-    }
-
-    fn wanted(&self, id: &str) -> bool {
-        self.options.wants(id)
     }
 
     /// Records a finished case. It is already free of secrets: the client scrubbed what the
@@ -247,20 +292,6 @@ impl Runner<'_> {
     /// Returns a server value as a message quotes it: scrubbed of every secret.
     fn quote(&self, value: &impl std::fmt::Display) -> String {
         self.client.secrets().scrub(&value.to_string())
-    }
-
-    fn skip(&self, id: &str, operation: &str, reason: String) {
-        self.record(CaseResult {
-            id: id.to_string(),
-            operation: operation.to_string(),
-            kind: CaseKind::Example,
-            verdict: Verdict::Skipped,
-            skipped_reason: Some(reason),
-            exchanges: Vec::new(),
-            findings: Vec::new(),
-            shrink: None,
-            duration_ms: 0.0,
-        });
     }
 
     /// Returns the result of a case that ran: its findings are those of its attempts.
@@ -323,15 +354,15 @@ impl Runner<'_> {
     }
 
     /// Sends a body the page says must succeed and checks the answer: status, body, schema,
-    /// echo, and for a create a new id.
+    /// echo, and what the operation's effect promises (a new id, the object kept).
     async fn exercise(
         &self,
-        plan: &OperationPlan<'_>,
+        op: &PlannedOperation<'_>,
         path: &str,
         body: &Map<String, Value>,
     ) -> Attempt {
-        let (exchange, received) = self.send_object(plan, path, body).await;
-        self.judge_success(plan, path, body, exchange, received)
+        let (exchange, received) = self.send_object(&op.plan, path, body).await;
+        self.judge_success(op, path, body, exchange, received)
     }
 
     /// Sends `body` as the operation's JSON object, with the token.
@@ -350,60 +381,56 @@ impl Runner<'_> {
     /// server that accepts must store the value exactly.
     async fn accept_or_reject(
         &self,
-        plan: &OperationPlan<'_>,
+        op: &PlannedOperation<'_>,
         path: &str,
         body: &Map<String, Value>,
     ) -> Attempt {
-        let (exchange, received) = self.send_object(plan, path, body).await;
+        let (exchange, received) = self.send_object(&op.plan, path, body).await;
         match &received {
-            Ok(r) if (400..500).contains(&r.status) => {
-                let strict = self.options.strict;
-                let secrets = self.client.secrets();
-                let findings = checks::error_shape(r.status, &r.body, strict, secrets);
-                Attempt {
-                    exchange,
-                    findings: findings.into_iter().collect(),
-                    cut_off: false,
-                    sent: true,
-                }
-            }
-            _ => self.judge_success(plan, path, body, exchange, received),
+            Ok(r) if (400..500).contains(&r.status) => self.refused(exchange, r),
+            _ => self.judge_success(op, path, body, exchange, received),
+        }
+    }
+
+    /// The attempt of a fine refusal: only its error body is checked, as a convention.
+    fn refused(&self, exchange: Exchange, received: &Received) -> Attempt {
+        let strict = self.options.strict;
+        let secrets = self.client.secrets();
+        let findings = checks::error_shape(received.status, &received.body, strict, secrets);
+        Attempt {
+            exchange,
+            findings: findings.into_iter().collect(),
+            cut_off: false,
+            sent: true,
         }
     }
 
     /// Judges the answer to a body that must succeed.
     fn judge_success(
         &self,
-        plan: &OperationPlan<'_>,
+        op: &PlannedOperation<'_>,
         path: &str,
         body: &Map<String, Value>,
         exchange: Exchange,
         received: Result<Received, NoAnswer>,
     ) -> Attempt {
+        let plan = &op.plan;
         let strict = self.options.strict;
-        let received = match received {
-            Ok(received) => received,
-            Err(why) => {
-                if !plan.is_create() {
-                    self.follow_update(plan, path, body, None, &BTreeSet::new(), false);
+        let received = match (received, op.effect) {
+            (Ok(received), Effect::Updates) if refused_empty_patch(body, received.status) => {
+                return self.refused(exchange, &received);
+            }
+            (Ok(received), _) => received,
+            (Err(why), effect) => {
+                match effect {
+                    Effect::Creates => {}
+                    Effect::Updates => {
+                        self.follow_update(plan, path, body, None, &BTreeSet::new(), false);
+                    }
                 }
                 return unanswered(exchange, why, plan, strict);
             }
         };
-        if !plan.is_create() && refused_empty_patch(body, received.status) {
-            let findings = checks::error_shape(
-                received.status,
-                &received.body,
-                strict,
-                self.client.secrets(),
-            );
-            return Attempt {
-                exchange,
-                findings: findings.into_iter().collect(),
-                cut_off: false,
-                sent: true,
-            };
-        }
         let expected = Expected {
             status: &plan.case.status,
             validator: &plan.response_validator,
@@ -424,20 +451,25 @@ impl Runner<'_> {
                 findings.push(self.echo_finding(plan, name, &sent, &got));
             }
             findings.extend(checks::odata_type_present(response, strict));
-            if !plan.is_create() && !verdict.schema_failed.contains("id") {
-                let other = same_object(plan, path, response, strict, self.client.secrets());
-                faithful &= other.is_none();
-                findings.extend(other);
-            }
-            if plan.is_create() && !verdict.schema_failed.contains("id") {
-                findings.extend(self.new_id(plan, response));
-                self.remember_create(plan, body, response, &verdict.schema_failed);
-            }
         }
-        if !plan.is_create() {
-            let response = verdict.body.as_ref();
-            let skip = &verdict.schema_failed;
-            findings.extend(self.follow_update(plan, path, body, response, skip, faithful));
+        let response = verdict.body.as_ref();
+        let skip = &verdict.schema_failed;
+        let id_checked = !skip.contains("id");
+        match op.effect {
+            Effect::Creates => {
+                if let Some(response) = response.filter(|_| id_checked) {
+                    findings.extend(self.new_id(plan, response));
+                    self.remember_create(plan, body, response, skip);
+                }
+            }
+            Effect::Updates => {
+                if let Some(response) = response.filter(|_| id_checked) {
+                    let other = same_object(plan, path, response, strict, self.client.secrets());
+                    faithful &= other.is_none();
+                    findings.extend(other);
+                }
+                findings.extend(self.follow_update(plan, path, body, response, skip, faithful));
+            }
         }
         Attempt {
             exchange,
@@ -590,111 +622,30 @@ impl Runner<'_> {
         }
     }
 
-    async fn examples(&self, plan: &OperationPlan<'_>, path: &str) {
-        for (i, example) in plan.case.examples.iter().enumerate() {
-            let Some(Value::Object(body)) = &example.request.body else {
-                continue;
-            };
-            let id = format!("{}/example-{}", plan.case.id, i + 1);
-            if self.should_run(&id) {
-                let started = Instant::now();
-                let repaired = repair(&plan.model, body);
-                let attempt = self.exercise(plan, path, &repaired).await;
-                self.record(self.result(
-                    id.clone(),
-                    plan,
-                    CaseKind::Example,
-                    started,
-                    vec![attempt],
-                    None,
-                ));
-            }
-            if example.request_contradicts_page() {
-                let what = format!(
-                    "the page's example {} as written, which contradicts the page's own table",
-                    i + 1
-                );
-                let rule = example.findings.first().map(|f| f.span.to_string());
-                let as_written = Rejection {
-                    id: &format!("{id}-as-written"),
-                    kind: CaseKind::ExampleAsWritten,
-                    body: &Value::Object(body.clone()).to_string(),
-                    what: &what,
-                    key: "example",
-                    rule,
-                };
-                if let Some(result) = self.reject(plan, path, as_written).await {
-                    self.unfollowed(path, &[&result]);
-                    self.record(result);
-                }
-            }
-        }
-    }
-
-    async fn merge(&self, plan: &OperationPlan<'_>, path: &str) {
-        let id = format!("{}/merge", plan.case.id);
-        let fields: Vec<_> = plan.model.generated_fields().collect();
-        if fields.len() < 2 || !self.should_run(&id) {
-            return;
-        }
-        let started = Instant::now();
-        let mut runner = seeded_runner(self.options.seed, &id);
-        let mut values: Vec<(String, Value)> = fields
-            .iter()
-            .filter_map(|f| {
-                Some((
-                    f.name.clone(),
-                    value_strategy(&f.kind)
-                        .new_tree(&mut runner)
-                        .ok()?
-                        .current(),
-                ))
-            })
-            .collect();
-        let turn = usize::try_from(self.options.seed % values.len().max(1) as u64).unwrap_or(0);
-        values.rotate_left(turn);
-        let half = values.len().div_ceil(2);
-        let first: Map<String, Value> = values[..half].iter().cloned().collect();
-        let second: Map<String, Value> = values[half..].iter().cloned().collect();
-        // the second PATCH's answer must keep what the first set (checked as every update is)
-        let one = self.exercise(plan, path, &first).await;
-        let two = self.exercise(plan, path, &second).await;
-        self.record(self.result(id, plan, CaseKind::Merge, started, vec![one, two], None));
-    }
-
-    /// Sends the generated valid payloads. A create makes a new object each time, so its
-    /// cases go side by side (a window of `--concurrency` at a time); an update's go one at a
-    /// time, since concurrent PATCHes of one object could change what another echoes. Each
+    /// Sends the generated valid payloads, a window at a time (see [`Runner::window`]). Each
     /// window is drawn from the seeded stream in order and concluded in order (shrinking
     /// included), so the cases and their root causes do not depend on the concurrency.
-    async fn valid(&self, plan: &OperationPlan<'_>, path: &str) {
+    async fn valid(&self, op: &PlannedOperation<'_>, path: &str) {
+        let plan = &op.plan;
         let strategy = body_strategy(&plan.model);
-        let mut runner = seeded_runner(self.options.seed, &format!("{}/valid", plan.case.id));
-        let window = if plan.is_create() {
-            self.options.concurrency.max(1)
-        } else {
-            1
-        };
-        let mut numbers = 1..=self.options.cases;
+        let mut runner = seeded_runner(self.options.seed, &format!("{}/valid", op.id()));
+        let window = self.window(op.effect);
+        let mut numbers = 1..=op.valid.last();
         let mut ended = false;
         while !ended {
             let mut drawn = Vec::new();
             for n in numbers.by_ref() {
                 if self.client.past_deadline() {
                     // nothing more is generated: the rest is counted
-                    let filter = self.options.filter();
-                    let rest =
-                        plan::count_valid(&plan.case.id, n, self.options.cases, filter.as_deref());
-                    self.count_not_started(rest);
+                    self.count_not_started(op.valid.from(n));
                     ended = true;
                     break;
                 }
-                let id = format!("{}/valid/{n:03}", plan.case.id);
                 let Ok(tree) = strategy.new_tree(&mut runner) else {
                     continue;
                 };
-                if self.should_run(&id) {
-                    drawn.push((id, tree));
+                if op.valid.has(n) {
+                    drawn.push((plan::valid_case_id(op.id(), n), tree));
                 }
                 if drawn.len() == window {
                     break;
@@ -705,17 +656,17 @@ impl Runner<'_> {
             }
             let sent = drawn
                 .iter()
-                .map(|(_, tree)| self.send_valid(plan, path, tree.current()));
+                .map(|(_, tree)| self.send_valid(op, path, tree.current()));
             let sent = futures::future::join_all(sent).await;
             for ((id, mut tree), (started, attempt)) in drawn.into_iter().zip(sent) {
                 match attempt {
                     Some(attempt) => {
-                        self.conclude_valid(plan, path, id, &mut tree, started, attempt)
+                        self.conclude_valid(op, path, id, &mut tree, started, attempt)
                             .await;
                     }
                     None => {
                         let reason = "the generated body breaks the request schema (a generator defect; nothing was sent)";
-                        self.skip(&id, &plan.case.id, reason.to_string());
+                        self.record(skipped(id, CaseKind::Valid, op.id(), reason.to_string()));
                     }
                 }
             }
@@ -725,31 +676,33 @@ impl Runner<'_> {
     /// Sends one generated body, unless it breaks the request schema (then nothing is sent).
     async fn send_valid(
         &self,
-        plan: &OperationPlan<'_>,
+        op: &PlannedOperation<'_>,
         path: &str,
         body: Map<String, Value>,
     ) -> (Instant, Option<Attempt>) {
         let started = Instant::now();
-        if !plan
+        if !op
+            .plan
             .request_validator
             .is_valid(&Value::Object(body.clone()))
         {
             return (started, None);
         }
-        let attempt = self.exercise(plan, path, &generated(plan, body)).await;
+        let attempt = self.exercise(op, path, &generated(op, body)).await;
         (started, Some(attempt))
     }
 
     /// Records a generated case; the first failure of each root cause is shrunk first.
     async fn conclude_valid(
         &self,
-        plan: &OperationPlan<'_>,
+        op: &PlannedOperation<'_>,
         path: &str,
         id: String,
         tree: &mut impl ValueTree<Value = Map<String, Value>>,
         started: Instant,
         attempt: Attempt,
     ) {
+        let plan = &op.plan;
         let Some(check) = attempt.first_error() else {
             self.record(self.result(id, plan, CaseKind::Valid, started, vec![attempt], None));
             return;
@@ -769,7 +722,7 @@ impl Runner<'_> {
             return;
         }
         let original_body = attempt.exchange.request.body.clone().unwrap_or_default();
-        let (minimal, steps) = self.shrink(plan, path, tree, check, attempt).await;
+        let (minimal, steps) = self.shrink(op, path, tree, check, attempt).await;
         let shrink = Some(Shrink {
             steps,
             original_body,
@@ -777,53 +730,11 @@ impl Runner<'_> {
         self.record(self.result(id, plan, CaseKind::Valid, started, vec![minimal], shrink));
     }
 
-    /// Sends each boundary payload: an edge of the core must succeed like any valid payload,
-    /// an edge no page states may be rejected with a 4xx (see [`Acceptance`]). A create into
-    /// a collection of one type also sends its first example without `@odata.type` (the
-    /// pages' own create examples carry it or not).
-    /// (Side by side for a create, one at a time for an update, as generated payloads.)
-    async fn boundaries(&self, plan: &OperationPlan<'_>, path: &str) {
-        let window = if plan.is_create() {
-            self.options.concurrency.max(1)
-        } else {
-            1
-        };
-        let mut payloads: Vec<(String, Map<String, Value>, Acceptance)> =
-            boundary_payloads(&plan.model)
-                .into_iter()
-                .map(|p| (p.name, typed(plan, p.body), p.acceptance))
-                .collect();
-        if plan.sends_untyped_creates() {
-            let untyped = untyped_example(plan);
-            payloads.push((plan::UNTYPED.to_string(), untyped, Acceptance::Required));
-        }
-        let cases = payloads
-            .into_iter()
-            .map(|(name, body, acceptance)| {
-                let id = format!("{}/boundary/{name}", plan.case.id);
-                (id, body, acceptance)
-            })
-            .filter(|(id, _, _)| self.should_run(id))
-            .map(|(id, body, acceptance)| async move {
-                let started = Instant::now();
-                let attempt = match acceptance {
-                    Acceptance::Required => self.exercise(plan, path, &body).await,
-                    Acceptance::AcceptOrReject => self.accept_or_reject(plan, path, &body).await,
-                };
-                self.result(id, plan, CaseKind::Boundary, started, vec![attempt], None)
-            });
-        let finished: Vec<CaseResult> = futures::stream::iter(cases)
-            .buffered(window)
-            .collect()
-            .await;
-        finished.into_iter().for_each(|r| self.record(r));
-    }
-
     /// Shrinks a failing payload with proptest's value tree toward the smallest body that
     /// still fails the same check.
     async fn shrink(
         &self,
-        plan: &OperationPlan<'_>,
+        op: &PlannedOperation<'_>,
         path: &str,
         tree: &mut impl ValueTree<Value = Map<String, Value>>,
         check: Check,
@@ -835,7 +746,7 @@ impl Runner<'_> {
         while more && steps < MAX_SHRINK_STEPS {
             steps += 1;
             let attempt = self
-                .exercise(plan, path, &generated(plan, tree.current()))
+                .exercise(op, path, &generated(op, tree.current()))
                 .await;
             if attempt.cut_off {
                 // the deadline ends shrinking; the smallest failure found so far stands
@@ -851,58 +762,27 @@ impl Runner<'_> {
         (best, steps)
     }
 
-    /// The Graph-wide convention cases of an operation, with their ids.
-    fn conventions(&self, plan: &OperationPlan<'_>, path: &str) -> Vec<(String, Convention)> {
-        let op = &plan.case.id;
-        let body = first_example_body(plan);
-        let mut cases = vec![(
-            format!("{op}/convention/no-token"),
-            Convention {
-                check: Check::AuthRequired,
-                what: "a request without a token",
-                expected: "401",
-                accepts: |status| status == 401,
-                path: path.to_string(),
-                body: body.clone(),
-                authorized: false,
-            },
-        )];
-        if !plan.is_create()
-            && let Some(name) = plan::last_placeholder(&plan.case.path)
-        {
-            let id = format!("{op}/convention/unknown-id");
-            let mut values = self.options.ids.clone();
-            values.insert(
-                name.to_string(),
-                unknown_id(self.options.seed ^ self.nonce, &id),
-            );
-            if let Ok(unknown_path) = plan::resolve(&plan.case.path, &values) {
-                let unknown = Convention {
-                    check: Check::UnknownId,
-                    what: "a PATCH to an unknown id",
-                    expected: "404",
-                    accepts: |status| status == 404,
-                    path: unknown_path,
-                    body: body.clone(),
-                    authorized: true,
-                };
-                cases.push((id, unknown));
+    /// Returns where a convention case is sent: the operation's path, or the same path
+    /// with a fresh unknown id in its last placeholder.
+    fn convention_path(
+        &self,
+        op: &PlannedOperation<'_>,
+        path: &str,
+        id: &str,
+        target: ConventionTarget,
+    ) -> Result<String, plan::Unresolved> {
+        match target {
+            ConventionTarget::Operation => Ok(path.to_string()),
+            ConventionTarget::UnknownId => {
+                let template = &op.plan.case.path;
+                let mut values = self.options.ids.clone();
+                if let Some(name) = plan::last_placeholder(template) {
+                    let unknown = unknown_id(self.options.seed ^ self.nonce, id);
+                    values.insert(name.to_string(), unknown);
+                }
+                plan::resolve(template, &values)
             }
         }
-        let unknown_property = Convention {
-            check: Check::UnknownProperty,
-            what: "a property the page does not list",
-            expected: "400",
-            accepts: |status| (400..500).contains(&status),
-            path: path.to_string(),
-            body: serde_json::json!({ "graphConformanceUnknownProperty": "x" }).to_string(),
-            authorized: true,
-        };
-        cases.push((
-            format!("{op}/convention/unknown-property"),
-            unknown_property,
-        ));
-        cases
     }
 
     /// Runs one convention case: an answer `accepts` allows passes (its error body is then
@@ -910,34 +790,20 @@ impl Runner<'_> {
     async fn convention(
         &self,
         plan: &OperationPlan<'_>,
-        id: String,
-        convention: Convention,
-    ) -> Option<CaseResult> {
-        if !self.should_run(&id) {
-            return None;
-        }
-        let started = Instant::now();
+        path: &str,
+        convention: &Convention,
+    ) -> Attempt {
         let strict = self.options.strict;
         let (exchange, received) = self
             .send(
                 plan,
-                &convention.path,
-                Some(convention.body),
+                path,
+                Some(convention.body.clone()),
                 convention.authorized,
             )
             .await;
         let findings = match &received {
-            Err(why) => {
-                let attempt = unanswered(exchange, *why, plan, strict);
-                return Some(self.result(
-                    id,
-                    plan,
-                    CaseKind::Convention,
-                    started,
-                    vec![attempt],
-                    None,
-                ));
-            }
+            Err(why) => return unanswered(exchange, *why, plan, strict),
             Ok(r) if checks::is_server_error(r.status) => {
                 vec![server_error(r.status, convention.what, plan, strict)]
             }
@@ -965,13 +831,12 @@ impl Runner<'_> {
                 )]
             }
         };
-        let attempt = Attempt {
+        Attempt {
             exchange,
             findings,
             cut_off: false,
             sent: true,
-        };
-        Some(self.result(id, plan, CaseKind::Convention, started, vec![attempt], None))
+        }
     }
 
     /// Sends a body the page's contract forbids: any 4xx is right.
@@ -980,26 +845,17 @@ impl Runner<'_> {
         plan: &OperationPlan<'_>,
         path: &str,
         rejection: Rejection<'_>,
-    ) -> Option<CaseResult> {
+    ) -> Attempt {
         let Rejection {
-            id,
-            kind,
             body,
             what,
             key,
             rule,
         } = rejection;
-        if !self.should_run(id) {
-            return None;
-        }
-        let started = Instant::now();
         let strict = self.options.strict;
         let (exchange, received) = self.send(plan, path, Some(body.to_string()), true).await;
         let findings = match &received {
-            Err(why) => {
-                let attempt = unanswered(exchange, *why, plan, strict);
-                return Some(self.result(id.to_string(), plan, kind, started, vec![attempt], None));
-            }
+            Err(why) => return unanswered(exchange, *why, plan, strict),
             Ok(r) => {
                 let answer = answer(r);
                 match checks::check_rejected(answer, what, key, rule, strict) {
@@ -1013,13 +869,37 @@ impl Runner<'_> {
                 }
             }
         };
-        let attempt = Attempt {
+        Attempt {
             exchange,
             findings,
             cut_off: false,
             sent: true,
-        };
-        Some(self.result(id.to_string(), plan, kind, started, vec![attempt], None))
+        }
+    }
+}
+
+/// Tells whether the state model follows what a step does to the object: it follows the
+/// bodies that must succeed, not those that must be rejected (a faulty server may accept
+/// them, and then the object's state is unknown).
+fn is_followed(step: &Step) -> bool {
+    match step {
+        Step::Exercise(_) | Step::Merge(..) | Step::Boundary(..) => true,
+        Step::Reject { .. } | Step::Convention(_) => false,
+    }
+}
+
+/// Returns the record of a case that was not sent, and why.
+fn skipped(id: String, kind: CaseKind, operation: &str, reason: String) -> CaseResult {
+    CaseResult {
+        id,
+        operation: operation.to_string(),
+        kind,
+        verdict: Verdict::Skipped,
+        skipped_reason: Some(reason),
+        exchanges: Vec::new(),
+        findings: Vec::new(),
+        shrink: None,
+        duration_ms: 0.0,
     }
 }
 
@@ -1173,36 +1053,15 @@ fn server_error(status: u16, what: &str, plan: &OperationPlan, strict: bool) -> 
     )
 }
 
-/// Adds the resource's own `@odata.type` to a create's body: a POST into a collection that
-/// holds several types (Intune's `deviceConfigurations`) says which one it creates, as every
-/// documented create example does. Updates keep the generated choice.
-fn typed(plan: &OperationPlan, mut body: Map<String, Value>) -> Map<String, Value> {
-    if plan.is_create()
-        && let Some(odata_type) = &plan.model.odata_type
-        && !body.contains_key("@odata.type")
-    {
-        body.insert("@odata.type".to_string(), Value::String(odata_type.clone()));
-    }
-    body
-}
-
 /// Returns a generated body as it is sent: a create into a collection of one type keeps the
 /// generated choice of `@odata.type` (typed or not, both must succeed); any other create
-/// says its type, as [`typed`].
-fn generated(plan: &OperationPlan, body: Map<String, Value>) -> Map<String, Value> {
-    if plan.sends_untyped_creates() {
-        body
-    } else {
-        typed(plan, body)
+/// says its type (see [`with_type`]); an update sends what was generated.
+fn generated(op: &PlannedOperation, body: Map<String, Value>) -> Map<String, Value> {
+    match op.effect {
+        Effect::Creates if op.plan.sends_untyped_creates() => body,
+        Effect::Creates => with_type(&op.plan, body),
+        Effect::Updates => body,
     }
-}
-
-/// Returns the first documented request body, repaired, without `@odata.type`; `{}` when
-/// there is none.
-fn untyped_example(plan: &OperationPlan) -> Map<String, Value> {
-    let mut body = first_example(plan);
-    body.remove("@odata.type");
-    body
 }
 
 /// Checks that an update answers with the object it was sent to: the response's `id` is the
@@ -1253,7 +1112,8 @@ fn is_date_kind(kind: &FieldKind) -> bool {
     }
 }
 
-fn seeded_runner(seed: u64, label: &str) -> TestRunner {
+/// Returns a proptest runner seeded for one stream of the run.
+pub(super) fn seeded_runner(seed: u64, label: &str) -> TestRunner {
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &plan::stream_seed(seed, label));
     TestRunner::new_with_rng(Config::default(), rng)
 }
@@ -1271,21 +1131,6 @@ fn documented_id(plan: &OperationPlan) -> Option<String> {
         let id = e.response.as_ref()?.body.as_ref()?.get("id")?.as_str()?;
         Some(id.to_string())
     })
-}
-
-/// Returns the first documented request body, repaired, as text; `{}` when there is none.
-fn first_example_body(plan: &OperationPlan) -> String {
-    Value::Object(first_example(plan)).to_string()
-}
-
-/// Returns the first documented request body, repaired; empty when there is none.
-fn first_example(plan: &OperationPlan) -> Map<String, Value> {
-    let body = plan
-        .case
-        .examples
-        .iter()
-        .find_map(|e| e.request.body.as_ref()?.as_object());
-    body.map(|b| repair(&plan.model, b)).unwrap_or_default()
 }
 
 /// Repairs a documented example so it agrees with its page: values that break the table are
