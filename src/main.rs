@@ -478,8 +478,8 @@ async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
             options.seed
         ));
     }
-    let mut console = Console::new(plan.cases(), look);
-    let outcome = execute(&plan, &options, &mut |case| console.case_finished(case)).await;
+    let mut console = Console::new(look);
+    let outcome = execute(&plan, &options, &mut console).await;
     console.finish();
     if let Some(server) = mock {
         server.shutdown().await;
@@ -686,7 +686,7 @@ fn rerender(args: &ReportArgs, look: ConsoleOptions) -> Outcome {
     if let Err(e) = report::check_writable(&args.report_dir) {
         return fail(&e);
     }
-    conclude(results, &gate, &args.report_dir, &Console::new(0, look))
+    conclude(results, &gate, &args.report_dir, &Console::new(look))
 }
 
 async fn replay(args: ReplayArgs) -> Outcome {
@@ -785,17 +785,7 @@ async fn replay(args: ReplayArgs) -> Outcome {
     };
     console::out(&format!("{} {:?}", again.id, again.verdict));
     for f in &again.findings {
-        let rule = f
-            .rule
-            .as_deref()
-            .map(|r| format!(" ({r})"))
-            .unwrap_or_default();
-        console::out(&format!(
-            "  {} [{}] {}{rule}",
-            f.severity.as_str(),
-            f.check,
-            console::shorten(&f.message)
-        ));
+        console::out(&format!("  {} {}", f.severity.as_str(), console::shown(f)));
     }
     if let Some(reason) = &again.skipped_reason {
         console::out(&format!("  skipped: {reason}"));

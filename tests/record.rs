@@ -23,7 +23,8 @@ fn case(op: &str, n: u32, failure: Option<(Check, &str)>) -> CaseResult {
     let findings: Vec<Finding> = failure
         .map(|(check, key)| {
             let message = format!("{key} broken in {id}");
-            Finding::new(check, false, key, message, Some("w.md:3:1".into()))
+            let rule = graph_conformance::checks::parse_span("w.md:3:1");
+            Finding::new(check, false, key, message, rule, value_evidence())
         })
         .into_iter()
         .collect();
@@ -79,6 +80,14 @@ proptest! {
     }
 }
 
+fn value_evidence() -> graph_conformance::checks::Evidence {
+    graph_conformance::checks::Evidence::Value {
+        property: "a".into(),
+        sent: "1".into(),
+        got: "2".into(),
+    }
+}
+
 /// A case of `update-a` numbered `n` failing `echo` on `a` with `message`.
 fn failing_with(n: u32, message: &str) -> CaseResult {
     let findings = vec![Finding::new(
@@ -86,7 +95,8 @@ fn failing_with(n: u32, message: &str) -> CaseResult {
         false,
         "a",
         message,
-        Some("w.md:3:1".into()),
+        graph_conformance::checks::parse_span("w.md:3:1"),
+        value_evidence(),
     )];
     CaseResult {
         findings,
@@ -122,7 +132,10 @@ fn root_cause_is_described_by_its_shortest_occurrence(#[case] order: &[usize]) {
         "the shortest message; of two equally short, the smaller id"
     );
     assert_eq!(cause.occurrences, 3);
-    assert_eq!(cause.rule.as_deref(), Some("w.md:3:1"));
+    assert_eq!(
+        cause.rule.as_ref().map(ToString::to_string).as_deref(),
+        Some("w.md:3:1")
+    );
 }
 
 #[test]

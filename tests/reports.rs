@@ -56,11 +56,19 @@ fn case(id: &str, findings: Vec<Finding>, body: &str) -> CaseResult {
 }
 
 fn error(check: Check, key: &str, message: &str) -> Finding {
-    Finding::new(check, false, key, message, Some("widget.md:12:1".into()))
+    let rule = graph_conformance::checks::parse_span("widget.md:12:1");
+    Finding::new(check, false, key, message, rule, status_evidence())
 }
 
 fn warning(check: Check) -> Finding {
-    Finding::new(check, false, "x", "a convention", None)
+    Finding::new(check, false, "x", "a convention", None, status_evidence())
+}
+
+fn status_evidence() -> graph_conformance::checks::Evidence {
+    graph_conformance::checks::Evidence::Status {
+        expected: "401".into(),
+        actual: 200,
+    }
 }
 
 fn results(cases: Vec<CaseResult>) -> RunResults {

@@ -196,7 +196,7 @@ fn test_case(
         .findings
         .iter()
         .filter(|f| !f.is_error())
-        .map(|f| format!("warning [{}] {}", f.check, f.message))
+        .map(|f| format!("warning {f}"))
         .collect();
     let body = match case.verdict {
         Verdict::Passed | Verdict::Warned => None,
@@ -209,7 +209,7 @@ fn test_case(
         Verdict::Failed => {
             let mut failure = BytesStart::new("failure");
             if let Some(first) = case.findings.iter().find(|f| f.is_error()) {
-                let message = format!("[{}] {}", first.check, first.message);
+                let message = first.to_string();
                 failure.push_attribute(("message", xml_text(&message).as_ref()));
                 failure.push_attribute(("type", first.check.code()));
             }
@@ -260,17 +260,7 @@ fn xml_text(text: &str) -> Cow<'_, str> {
 fn failure_text(results: &RunResults, case: &CaseResult, results_file: &Path) -> String {
     let mut text = String::new();
     for f in &case.findings {
-        let rule = f
-            .rule
-            .as_deref()
-            .map(|r| format!(" (page rule: {r})"))
-            .unwrap_or_default();
-        text.push_str(&format!(
-            "{} [{}] {}{rule}\n",
-            f.severity.as_str(),
-            f.check,
-            f.message
-        ));
+        text.push_str(&format!("{} {f}\n", f.severity.as_str()));
     }
     for exchange in &case.exchanges {
         text.push_str(&exchange_text(exchange));

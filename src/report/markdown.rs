@@ -201,7 +201,9 @@ fn by_check(doc: &mut Doc, results: &RunResults) {
                 cell(&c.key),
                 c.severity.as_str(),
                 cell(&c.message),
-                c.rule.as_deref().map_or("convention".to_string(), cell),
+                c.rule
+                    .as_ref()
+                    .map_or("convention".to_string(), |r| cell(&r.to_string())),
                 c.occurrences
             ));
         }

@@ -149,8 +149,12 @@ pub struct RootCause {
     pub severity: Severity,
     pub convention: bool,
     pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::checks::span_text"
+    )]
+    pub rule: Option<crate::model::Span>,
     /// The case that describes the root cause: its shortest occurrence (the shortest
     /// message; of equally short ones, the smallest case id). The name is kept from when
     /// it was the case with the smallest id.

@@ -85,7 +85,7 @@ fn example_cases(plan: &OperationPlan) -> Vec<PlannedCase> {
                     body: Value::Object(body.clone()).to_string(),
                     what,
                     key: "example".to_string(),
-                    rule: example.findings.first().map(|f| f.span.to_string()),
+                    rule: example.findings.first().map(|f| f.span.clone()),
                 },
             });
         }
@@ -283,7 +283,7 @@ pub fn invalid(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
                 body: payload.body,
                 what: payload.what,
                 key: payload.key,
-                rule: payload.rule,
+                rule: payload.rule.as_deref().and_then(crate::checks::parse_span),
             },
         })
         .collect();

@@ -6,6 +6,7 @@
 //! endpoint that cannot be reached.
 
 mod client;
+mod events;
 mod families;
 mod plan;
 mod runner;
@@ -16,10 +17,11 @@ pub use client::{
     MAX_RECORDED_HEADERS, NoAnswer, REDACTED, is_secret_header, is_throttling, retry_after,
     unprotected_secrets,
 };
+pub use events::{Both, RunEvent, Sink};
 pub use plan::{Plan, matches_pattern, partition_of, placeholders, stream_seed};
 pub use runner::{THROTTLED, is_throttled, repair};
 
-use crate::results::{CaseResult, CasesWriter, RunInfo, RunResults};
+use crate::results::{CaseResult, RunInfo, RunResults};
 use crate::suite::{Suite, SuiteError};
 use futures::StreamExt;
 use secrecy::SecretString;
@@ -201,17 +203,18 @@ fn unreachable_hint(cause: &str) -> &'static str {
 pub async fn run(
     suite: &Suite,
     options: &RunOptions,
-    on_case: &mut dyn FnMut(&CaseResult),
+    mut on_case: &mut dyn FnMut(&CaseResult),
 ) -> Result<RunResults, RunError> {
-    execute(&plan(suite, options)?, options, on_case).await
+    execute(&plan(suite, options)?, options, &mut on_case).await
 }
 
 /// Runs a plan made by [`plan`] under the same `options` (so the progress total read from
-/// the plan is the number of cases the run records, less those the deadline leaves out).
+/// the plan is the number of cases the run records, less those the deadline leaves out),
+/// telling `sink` every event of the run; the record is the other sink of the stream.
 pub async fn execute(
     plan: &Plan<'_>,
     options: &RunOptions,
-    on_case: &mut dyn FnMut(&CaseResult),
+    sink: &mut dyn Sink,
 ) -> Result<RunResults, RunError> {
     let suite = plan.suite;
     if let Some((name, value)) = options
@@ -245,15 +248,19 @@ pub async fn execute(
         limits,
     )?;
     preflight(&client).await?;
-    let mut writer = CasesWriter::new().map_err(RunError::Record)?;
-    let mut throttled = 0usize;
-    let mut record = |case: &CaseResult| {
-        throttled += usize::from(runner::is_throttled(case));
-        on_case(case);
-        writer.push(case);
-    };
-    let (not_started, skipped) = run_chains(suite, options, &client, plan, &mut record).await;
-    let cases = writer.finish().map_err(RunError::Record)?;
+    let mut recorder = events::Recorder::new().map_err(RunError::Record)?;
+    let mut stream = Both(&mut recorder, sink);
+    stream.event(RunEvent::RunStarted {
+        planned: plan.cases(),
+    });
+    for skipped in &plan.skipped {
+        stream.event(RunEvent::OperationSkipped {
+            operation: &skipped.operation,
+            reason: &skipped.reason,
+        });
+    }
+    let not_started = run_chains(suite, options, &client, plan, &mut stream).await;
+    let recorded = recorder.finish().map_err(RunError::Record)?;
     let info = RunInfo {
         tool: env!("CARGO_PKG_NAME").to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -271,29 +278,32 @@ pub async fn execute(
         partition: options.partition.map(|(k, n)| format!("{k}/{n}")),
         suite: crate::results::suite_fingerprint(suite),
         not_started,
-        throttled,
-        skipped_operations: plan.skipped.iter().cloned().chain(skipped).collect(),
+        throttled: recorded.throttled,
+        skipped_operations: recorded.skipped,
     };
-    Ok(RunResults::new(info, cases))
+    let results = RunResults::new(info, recorded.cases);
+    sink.event(RunEvent::RunFinished {
+        totals: &results.totals,
+    });
+    Ok(results)
 }
 
-/// Runs the chains of the plan, `options.concurrency` of them at once, each in order;
-/// returns how many cases the deadline left unstarted, and the operations skipped at run
-/// time.
+/// Runs the chains of the plan, `options.concurrency` of them at once, each in order,
+/// telling `sink` of every case and skipped operation; returns how many cases the deadline
+/// left unstarted.
 async fn run_chains(
     suite: &Suite,
     options: &RunOptions,
     client: &Client,
     plan: &Plan<'_>,
-    record: &mut dyn FnMut(&CaseResult),
-) -> (usize, Vec<crate::results::SkippedOperation>) {
+    sink: &mut dyn Sink,
+) -> usize {
     let shared = runner::Shared {
         created: RefCell::new(BTreeMap::new()),
         objects: RefCell::default(),
         seen_ids: RefCell::new(documented_ids(suite)),
-        on_case: RefCell::new(record),
+        sink: RefCell::new(sink),
         not_started: std::cell::Cell::new(0),
-        skipped: RefCell::default(),
     };
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -317,7 +327,7 @@ async fn run_chains(
         .buffer_unordered(options.concurrency.max(1))
         .collect::<()>()
         .await;
-    (shared.not_started.get(), shared.skipped.take())
+    shared.not_started.get()
 }
 
 /// Sends one request to the service root: any HTTP answer (throttling too) means the

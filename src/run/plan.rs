@@ -10,7 +10,7 @@ use super::families::{self, NotRun};
 use crate::case::CaseFile;
 use crate::checks::Check;
 use crate::generate::{Acceptance, Neighbours, PayloadModel, Vocabulary};
-use crate::model::OperationKind;
+use crate::model::{OperationKind, Span};
 use crate::results::{CaseKind, SkippedOperation};
 use crate::suite::{Suite, SuiteError};
 use serde_json::{Map, Value};
@@ -98,7 +98,7 @@ pub enum Step {
         body: String,
         what: String,
         key: String,
-        rule: Option<String>,
+        rule: Option<Span>,
     },
     /// Two PATCHes of disjoint subsets: the second must keep what the first set.
     Merge(Map<String, Value>, Map<String, Value>),

@@ -5,6 +5,7 @@
 
 use super::RunOptions;
 use super::client::{Client, NoAnswer, Outgoing, Received};
+use super::events::{RunEvent, Sink};
 use super::families::with_type;
 use super::plan::{
     self, Convention, ConventionTarget, Effect, OperationPlan, PlannedCase, PlannedOperation, Step,
@@ -12,7 +13,7 @@ use super::plan::{
 use super::state::{self, ObjectStates, Source};
 use crate::checks::{self, Answer, Check, Expected, Finding};
 use crate::generate::{Acceptance, FieldKind, PayloadModel, body_strategy, value_strategy};
-use crate::results::{CaseKind, CaseResult, Exchange, Shrink, SkippedOperation, Verdict};
+use crate::results::{CaseKind, CaseResult, Exchange, Shrink, Verdict};
 use crate::secret::Secrets;
 use futures::StreamExt;
 use proptest::strategy::{Strategy, ValueTree};
@@ -27,7 +28,7 @@ struct Rejection<'a> {
     body: &'a str,
     what: &'a str,
     key: &'a str,
-    rule: Option<String>,
+    rule: Option<crate::model::Span>,
 }
 
 /// The most requests spent shrinking one failing payload.
@@ -59,7 +60,7 @@ impl Attempt {
     }
 }
 
-/// Runs cases and hands each finished one to [`Shared::on_case`].
+/// Runs planned cases and tells [`Shared::sink`] of each finished one.
 pub struct Runner<'a> {
     pub client: &'a Client,
     pub options: &'a RunOptions,
@@ -83,12 +84,11 @@ pub struct Shared<'a> {
     pub objects: RefCell<ObjectStates>,
     /// Every id seen so far (documented and created), for the new-id check.
     pub seen_ids: RefCell<BTreeSet<String>>,
-    /// Told of every case as it finishes (the run's record and its progress).
-    pub on_case: RefCell<&'a mut dyn FnMut(&CaseResult)>,
+    /// Told of every case as it finishes and every operation skipped at run time (the
+    /// run's record, its console and progress).
+    pub sink: RefCell<&'a mut dyn Sink>,
     /// Cases not started because the run's deadline had passed: counted, not recorded.
     pub not_started: Cell<usize>,
-    /// The operations skipped whole at run time, with the reason.
-    pub skipped: RefCell<Vec<SkippedOperation>>,
 }
 
 impl Runner<'_> {
@@ -138,10 +138,11 @@ impl Runner<'_> {
 
     /// Records that an operation was skipped whole, and why: none of its cases is recorded.
     fn skip_operation(&self, op: &PlannedOperation, reason: String) {
-        self.shared.skipped.borrow_mut().push(SkippedOperation {
-            operation: op.id().to_string(),
-            reason,
-        });
+        let event = RunEvent::OperationSkipped {
+            operation: op.id(),
+            reason: &reason,
+        };
+        self.shared.sink.borrow_mut().event(event);
     }
 
     fn concurrency(&self) -> usize {
@@ -286,7 +287,8 @@ impl Runner<'_> {
     /// scrubbed the server values it quotes where it quotes them (see [`Runner::quote`]).
     /// What the tool sent (bodies, URLs, its own words) is never rewritten.
     fn record(&self, result: CaseResult) {
-        (self.shared.on_case.borrow_mut())(&result);
+        let event = RunEvent::CaseFinished { result: &result };
+        self.shared.sink.borrow_mut().event(event);
     }
 
     /// Returns a server value as a message quotes it: scrubbed of every secret.
@@ -448,7 +450,12 @@ impl Runner<'_> {
                 checks::echo_mismatches(body, response, &verdict.schema_failed, is_date);
             faithful &= mismatches.is_empty();
             for (name, sent, got) in mismatches {
-                findings.push(self.echo_finding(plan, name, &sent, &got));
+                let is_date = is_date_field(plan, &name);
+                let rule = &plan.case.status.span;
+                let secrets = self.client.secrets();
+                findings.push(checks::echo(
+                    name, &sent, &got, is_date, rule, strict, secrets,
+                ));
             }
             findings.extend(checks::odata_type_present(response, strict));
         }
@@ -479,54 +486,21 @@ impl Runner<'_> {
         }
     }
 
-    /// Reports a property the answer does not echo: a string that came back in its NFC
-    /// form was normalised (a convention), any other change is an echo failure.
-    fn echo_finding(
-        &self,
-        plan: &OperationPlan,
-        name: String,
-        sent: &Value,
-        got: &Value,
-    ) -> Finding {
-        let strict = self.options.strict;
-        let quoted = self.quote(got);
-        if checks::is_nfc_of(sent, got, is_date_field(plan, &name)) {
-            let msg = format!(
-                "`{name}` was sent as {sent} but the response has {quoted}, its Unicode NFC normalisation: strings are stored as sent"
-            );
-            return Finding::new(Check::UnicodeNormalization, strict, name, msg, None);
-        }
-        let msg = format!("`{name}` was sent as {sent} but the response has {quoted}");
-        let rule = Some(plan.case.status.span.to_string());
-        Finding::new(Check::Echo, strict, name, msg, rule)
-    }
-
+    /// Checks that a create answered a new id, and remembers it for the updates of the
+    /// collection (unless it reveals a secret: it is then never put in a URL, where the record
+    /// and the reproductions would hold it).
     fn new_id(&self, plan: &OperationPlan, response: &Value) -> Option<Finding> {
         let id = response.get("id").and_then(Value::as_str)?.to_string();
         let fresh = self.shared.seen_ids.borrow_mut().insert(id.clone());
-        if fresh && self.client.secrets().reveals(&id) {
-            // never put in a URL (the record and the reproductions would hold the secret)
-            return None;
-        }
-        if fresh {
+        if fresh && !self.client.secrets().reveals(&id) {
             self.shared
                 .created
                 .borrow_mut()
                 .entry((plan.case.path.clone(), plan.case.resource.clone()))
-                .or_insert(id);
-            return None;
+                .or_insert_with(|| id.clone());
         }
-        let msg = format!(
-            "the create returned id {:?}, which an earlier object already has",
-            self.quote(&id)
-        );
-        Some(Finding::new(
-            Check::NewId,
-            self.options.strict,
-            "id",
-            msg,
-            Some(plan.case.status.span.to_string()),
-        ))
+        let rule = &plan.case.status.span;
+        checks::new_id(&id, fresh, rule, self.options.strict, self.client.secrets())
     }
 
     /// Records what the create of the object later updates use answered, as its state.
@@ -581,19 +555,16 @@ impl Runner<'_> {
             .filter(|k| !k.starts_with('@'))
             .map(String::as_str)
             .collect();
+        let rule = &plan.case.source.spans.request_line;
+        let (strict, secrets) = (self.options.strict, self.client.secrets());
         unkept
             .into_iter()
             .map(|(name, want, got)| {
-                let want = match expected.get(&name).map(|k| k.source) {
+                let was = match expected.get(&name).map(|k| k.source) {
                     Some(Source::Answered) => self.quote(&want),
                     _ => want.to_string(),
                 };
-                let msg = format!(
-                    "`{name}` was not sent, but after a PATCH of {sent_names:?} it is {}; it was {want} (a PATCH changes only what it is sent)",
-                    self.quote(&got)
-                );
-                let rule = Some(plan.case.source.spans.request_line.to_string());
-                Finding::new(Check::Merge, self.options.strict, name, msg, rule)
+                checks::unkept(name, was, &got, &sent_names, rule, strict, secrets)
             })
             .collect()
     }
@@ -805,7 +776,13 @@ impl Runner<'_> {
         let findings = match &received {
             Err(why) => return unanswered(exchange, *why, plan, strict),
             Ok(r) if checks::is_server_error(r.status) => {
-                vec![server_error(r.status, convention.what, plan, strict)]
+                let rule = &plan.case.status.span;
+                vec![checks::server_error(
+                    r.status,
+                    convention.what,
+                    rule,
+                    strict,
+                )]
             }
             Ok(r) if !checks::is_valid_status(r.status) => {
                 checks::check_valid_status(r.status, convention.what, strict, None)
@@ -817,19 +794,13 @@ impl Runner<'_> {
                     .into_iter()
                     .collect()
             }
-            Ok(r) => {
-                let msg = format!(
-                    "{} got {}, not {}",
-                    convention.what, r.status, convention.expected
-                );
-                vec![Finding::new(
-                    convention.check,
-                    strict,
-                    convention.check.code(),
-                    msg,
-                    None,
-                )]
-            }
+            Ok(r) => vec![checks::convention_breached(
+                convention.check,
+                convention.what,
+                convention.expected,
+                r.status,
+                strict,
+            )],
         };
         Attempt {
             exchange,
@@ -904,54 +875,20 @@ fn skipped(id: String, kind: CaseKind, operation: &str, reason: String) -> CaseR
 }
 
 /// Judges a success answer to a body that sends one enum property as a member in another
-/// letter case: when the answer stores the member (or does not say what it stored), the
-/// acceptance is the enum-case convention's breach, not an invalid value accepted.
+/// letter case (see [`checks::enum_case`]).
 fn recased_acceptance(
     plan: &OperationPlan,
     body: &str,
     received: &Received,
     strict: bool,
 ) -> Option<Finding> {
-    if !(200..300).contains(&received.status) {
-        return None;
-    }
     let sent: Map<String, Value> = serde_json::from_str(body).ok()?;
-    let (name, value) = sent.iter().next().filter(|_| sent.len() == 1)?;
-    let value = value.as_str()?;
-    let FieldKind::Enum(members) = &plan.model.field(name)?.kind else {
-        return None;
+    let members = |name: &str| match &plan.model.field(name)?.kind {
+        FieldKind::Enum(members) => Some(members.clone()),
+        _ => None,
     };
-    let member = recased_member(members, value)?;
     let response: Option<Value> = serde_json::from_slice(&received.body).ok();
-    let stored = response.as_ref().and_then(|r| r.get(name.as_str()));
-    let told = match stored {
-        None => "did not say what it stored".to_string(),
-        Some(Value::String(got)) if got == member => format!("stored the member \"{member}\""),
-        Some(_) => return None,
-    };
-    let msg = format!(
-        "the server answered {} to `{name}` as \"{value}\", the member \"{member}\" in another letter case, and {told}; Graph rejects it",
-        received.status
-    );
-    Some(Finding::new(
-        Check::EnumCase,
-        strict,
-        name.as_str(),
-        msg,
-        None,
-    ))
-}
-
-/// Returns the member `value` spells in another letter case (none when it is a member).
-fn recased_member<'m>(members: &'m [String], value: &str) -> Option<&'m str> {
-    if members.iter().any(|m| m == value) {
-        return None;
-    }
-    let lower = value.to_lowercase();
-    members
-        .iter()
-        .find(|m| m.to_lowercase() == lower)
-        .map(String::as_str)
+    checks::enum_case(&sent, members, received.status, response.as_ref(), strict)
 }
 
 fn answer(received: &Received) -> Answer<'_> {
@@ -1023,34 +960,14 @@ fn unjudged(attempts: &[Attempt], retries: u32) -> String {
 }
 
 fn transport_failure(exchange: Exchange, plan: &OperationPlan, strict: bool) -> Attempt {
-    let message = format!(
-        "no response: {}",
-        exchange.error.as_deref().unwrap_or("unknown error")
-    );
-    let finding = Finding::new(
-        Check::Transport,
-        strict,
-        "transport",
-        message,
-        Some(plan.case.source.spans.request_line.to_string()),
-    );
+    let rule = &plan.case.source.spans.request_line;
+    let finding = checks::transport(exchange.error.as_deref(), rule, strict);
     Attempt {
         exchange,
         findings: vec![finding],
         cut_off: false,
         sent: true,
     }
-}
-
-fn server_error(status: u16, what: &str, plan: &OperationPlan, strict: bool) -> Finding {
-    let msg = format!("the server answered {status} to {what}");
-    Finding::new(
-        Check::ServerError,
-        strict,
-        "5xx",
-        msg,
-        Some(plan.case.status.span.to_string()),
-    )
 }
 
 /// Returns a generated body as it is sent: a create into a collection of one type keeps the
@@ -1076,19 +993,8 @@ fn same_object(
     plan::last_placeholder(&plan.case.path).filter(|_| plan.case.path.ends_with('}'))?;
     let target = path.rsplit('/').next()?;
     let id = response.get("id")?.as_str()?;
-    (!plan::encode_segment(id).eq_ignore_ascii_case(target)).then(|| {
-        let msg = format!(
-            "the update of {target:?} answered with the object {:?}",
-            secrets.scrub(id)
-        );
-        Finding::new(
-            Check::Echo,
-            strict,
-            "id",
-            msg,
-            Some(plan.case.status.span.to_string()),
-        )
-    })
+    let rule = &plan.case.status.span;
+    checks::same_object(target, id, plan::encode_segment, rule, strict, secrets)
 }
 
 fn is_date_field(plan: &OperationPlan, name: &str) -> bool {
