@@ -277,3 +277,43 @@ fn junit_groups_interleaved_cases_by_operation_and_survives_control_characters()
         );
     }
 }
+
+/// A finding as `results.json` held it before evidence was recorded, with `rule` as given.
+fn finding_written_with_rule(rule: &str) -> serde_json::Value {
+    let mut finding = serde_json::to_value(Finding::new(
+        Check::Echo,
+        false,
+        "a",
+        "`a` was sent as 1 but the response has 2",
+        None,
+        value_evidence(),
+    ))
+    .unwrap();
+    let object = finding.as_object_mut().unwrap();
+    object.remove("evidence");
+    object.insert("rule".into(), rule.into());
+    finding
+}
+
+#[test]
+fn a_finding_written_before_evidence_loads_with_its_page_rule() {
+    let finding: Finding = serde_json::from_value(finding_written_with_rule("w.md:3:1")).unwrap();
+    assert_eq!(finding.evidence, None);
+    assert_eq!(
+        finding.rule,
+        graph_conformance::checks::parse_span("w.md:3:1")
+    );
+    assert_eq!(finding.rule.map(|r| r.line), Some(3));
+}
+
+#[test]
+fn a_rule_that_is_not_a_page_position_is_refused_by_name() {
+    let error =
+        serde_json::from_value::<Finding>(finding_written_with_rule("the page")).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("\"the page\" is not a page position"),
+        "{error}"
+    );
+}

@@ -4,7 +4,7 @@
 
 mod common;
 
-use graph_conformance::run::run;
+use graph_conformance::run::{RunEvent, Sink, execute, plan, run};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Serves 404 with a Graph error body to every request, like a server holding no objects.
@@ -105,4 +105,46 @@ async fn an_update_uses_the_id_its_create_returned() {
         update.exchanges[0].request.url
     );
     assert_ne!(id, "e71fa706-a706-e71f-06a7-1fe706a71fe7");
+}
+
+#[tokio::test]
+async fn an_operation_skipped_at_run_time_is_told_as_an_event_not_as_a_case() {
+    #[derive(Default)]
+    struct Told {
+        skipped: Vec<String>,
+        operations_of_cases: Vec<String>,
+    }
+    impl Sink for Told {
+        fn event(&mut self, event: RunEvent<'_>) {
+            match event {
+                RunEvent::OperationSkipped { operation, reason } => {
+                    assert!(reason.contains("does not exist on this server"), "{reason}");
+                    self.skipped.push(operation.to_string());
+                }
+                RunEvent::CaseFinished { result } => {
+                    self.operations_of_cases.push(result.operation.clone());
+                }
+                RunEvent::RunStarted { .. } | RunEvent::RunFinished { .. } => {}
+            }
+        }
+    }
+    let suite = common::suite();
+    let base = empty_server().await;
+    let options = common::options(&base, 1);
+    let plan = plan(&suite, &options).unwrap();
+    let mut told = Told::default();
+    let results = execute(&plan, &options, &mut told).await.unwrap();
+    assert!(told.skipped.contains(&"update-connector".to_string()));
+    assert!(
+        !told
+            .operations_of_cases
+            .contains(&"update-connector".to_string())
+    );
+    let recorded: Vec<&str> = results
+        .run
+        .skipped_operations
+        .iter()
+        .map(|s| s.operation.as_str())
+        .collect();
+    assert_eq!(recorded, told.skipped);
 }
