@@ -221,4 +221,17 @@ fn operations(doc: &mut Doc, results: &RunResults) {
             passed + warned
         ));
     }
+    skipped_operations(doc, results);
+}
+
+/// Lists the operations skipped whole (they have no case to count), each with the reason.
+fn skipped_operations(doc: &mut Doc, results: &RunResults) {
+    let skipped = &results.run.skipped_operations;
+    if skipped.is_empty() {
+        return;
+    }
+    doc.line("\n## Skipped operations\n\n| operation | why |\n|---|---|");
+    for s in skipped {
+        doc.line(&format!("| {} | {} |", cell(&s.operation), cell(&s.reason)));
+    }
 }
