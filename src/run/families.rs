@@ -3,14 +3,18 @@
 //!
 //! Each family is one function with an exhaustive `match` on the operation kind, so a new
 //! kind is a compile error in every family until it says what that kind gets, and a kind the
-//! runner cannot exercise yet says so with a [`NotRun`] reason instead of a case.
+//! runner cannot exercise yet says so with a [`NotRun`] reason instead of a case. The
+//! repair of the documented examples they replay lives here too.
 
 use super::plan::{Convention, ConventionTarget, Effect, OperationPlan, PlannedCase, Step};
 use crate::checks::Check;
-use crate::generate::{Acceptance, boundary_payloads, invalid_payloads, value_strategy};
+use crate::generate::{
+    Acceptance, FieldKind, PayloadModel, boundary_payloads, invalid_payloads, value_strategy,
+};
 use crate::model::OperationKind;
 use crate::results::CaseKind;
 use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::TestRunner;
 use serde_json::{Map, Value};
 
 /// Why an operation is not run: said by the family that cannot plan its kind.
@@ -71,7 +75,7 @@ fn example_cases(plan: &OperationPlan) -> Vec<PlannedCase> {
         cases.push(PlannedCase {
             id: id.clone(),
             kind: CaseKind::Example,
-            step: Step::Exercise(super::runner::repair(&plan.model, body)),
+            step: Step::Exercise(repair(&plan.model, body)),
         });
         if example.request_contradicts_page() {
             let what = format!(
@@ -309,6 +313,72 @@ fn first_example(plan: &OperationPlan) -> Map<String, Value> {
         .examples
         .iter()
         .find_map(|e| e.request.body.as_ref()?.as_object());
-    body.map(|b| super::runner::repair(&plan.model, b))
-        .unwrap_or_default()
+    body.map(|b| repair(&plan.model, b)).unwrap_or_default()
+}
+
+/// Repairs a documented example so it agrees with its page: values that break the table are
+/// replaced by valid ones, properties the table does not list and foreign `@odata.type`s are
+/// dropped; everything else stays as documented.
+pub fn repair(model: &PayloadModel, body: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (name, value) in body {
+        if name == "@odata.type" {
+            if model
+                .odata_type
+                .as_deref()
+                .is_some_and(|t| value.as_str() == Some(t))
+            {
+                out.insert(name.clone(), value.clone());
+            }
+            continue;
+        }
+        if name.starts_with('@') {
+            out.insert(name.clone(), value.clone());
+            continue;
+        }
+        let Some(field) = model.field(name) else {
+            continue;
+        };
+        match repaired_value(&field.kind, value) {
+            Some(v) => out.insert(name.clone(), v),
+            None => continue,
+        };
+    }
+    out
+}
+
+fn repaired_value(kind: &FieldKind, value: &Value) -> Option<Value> {
+    let valid = match (kind, value) {
+        (FieldKind::Enum(members), Value::String(s)) => members.contains(s),
+        (FieldKind::DateTime, Value::String(s)) => {
+            crate::format::is_date_time_offset(s, crate::format::Strictness::GraphCore)
+        }
+        (
+            FieldKind::String
+            | FieldKind::Guid
+            | FieldKind::Date
+            | FieldKind::TimeOfDay
+            | FieldKind::Duration
+            | FieldKind::Binary,
+            v,
+        ) => v.is_string(),
+        (FieldKind::Boolean, v) => v.is_boolean(),
+        (FieldKind::Integer { .. }, v) => v.is_i64() || v.is_u64(),
+        (FieldKind::Number, v) => v.is_number(),
+        (FieldKind::Array(_), v) => v.is_array(),
+        (FieldKind::Object | FieldKind::OpenEnum, _) => return None,
+        _ => false,
+    };
+    if valid {
+        return Some(value.clone());
+    }
+    let mut runner = TestRunner::deterministic();
+    kind.is_generated()
+        .then(|| {
+            value_strategy(kind)
+                .new_tree(&mut runner)
+                .ok()
+                .map(|t| t.current())
+        })
+        .flatten()
 }

@@ -1,5 +1,6 @@
-//! Running a derived suite against an endpoint: the plan, the HTTP client, and the runner
-//! that turns each case into a result.
+//! Running a derived suite against an endpoint: the plan (a value: every case before any is
+//! sent), the HTTP client, the runner that turns each planned case into a result through
+//! the checks, and the event stream the record and the console are sinks of.
 //!
 //! `run` returns `Ok(results)` whenever the endpoint answered at all, however many checks
 //! failed ("failed checks are results, not errors"); `Err` is for configuration and for an
@@ -18,8 +19,9 @@ pub use client::{
     unprotected_secrets,
 };
 pub use events::{Both, RunEvent, Sink};
+pub use families::repair;
 pub use plan::{Plan, matches_pattern, partition_of, placeholders, stream_seed};
-pub use runner::{THROTTLED, is_throttled, repair};
+pub use runner::{THROTTLED, is_throttled};
 
 use crate::results::{CaseResult, RunInfo, RunResults};
 use crate::suite::{Suite, SuiteError};

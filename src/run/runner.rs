@@ -12,7 +12,7 @@ use super::plan::{
 };
 use super::state::{self, ObjectStates, Source};
 use crate::checks::{self, Answer, Check, Expected, Finding};
-use crate::generate::{Acceptance, FieldKind, PayloadModel, body_strategy, value_strategy};
+use crate::generate::{Acceptance, FieldKind, body_strategy};
 use crate::results::{CaseKind, CaseResult, Exchange, Shrink, Verdict};
 use crate::secret::Secrets;
 use futures::StreamExt;
@@ -1037,71 +1037,4 @@ fn documented_id(plan: &OperationPlan) -> Option<String> {
         let id = e.response.as_ref()?.body.as_ref()?.get("id")?.as_str()?;
         Some(id.to_string())
     })
-}
-
-/// Repairs a documented example so it agrees with its page: values that break the table are
-/// replaced by valid ones, properties the table does not list and foreign `@odata.type`s are
-/// dropped; everything else stays as documented.
-pub fn repair(model: &PayloadModel, body: &Map<String, Value>) -> Map<String, Value> {
-    let mut out = Map::new();
-    for (name, value) in body {
-        if name == "@odata.type" {
-            if model
-                .odata_type
-                .as_deref()
-                .is_some_and(|t| value.as_str() == Some(t))
-            {
-                out.insert(name.clone(), value.clone());
-            }
-            continue;
-        }
-        if name.starts_with('@') {
-            out.insert(name.clone(), value.clone());
-            continue;
-        }
-        let Some(field) = model.field(name) else {
-            continue;
-        };
-        match repaired_value(&field.kind, value) {
-            Some(v) => out.insert(name.clone(), v),
-            None => continue,
-        };
-    }
-    out
-}
-
-fn repaired_value(kind: &FieldKind, value: &Value) -> Option<Value> {
-    let valid = match (kind, value) {
-        (FieldKind::Enum(members), Value::String(s)) => members.contains(s),
-        (FieldKind::DateTime, Value::String(s)) => {
-            crate::format::is_date_time_offset(s, crate::format::Strictness::GraphCore)
-        }
-        (
-            FieldKind::String
-            | FieldKind::Guid
-            | FieldKind::Date
-            | FieldKind::TimeOfDay
-            | FieldKind::Duration
-            | FieldKind::Binary,
-            v,
-        ) => v.is_string(),
-        (FieldKind::Boolean, v) => v.is_boolean(),
-        (FieldKind::Integer { .. }, v) => v.is_i64() || v.is_u64(),
-        (FieldKind::Number, v) => v.is_number(),
-        (FieldKind::Array(_), v) => v.is_array(),
-        (FieldKind::Object | FieldKind::OpenEnum, _) => return None,
-        _ => false,
-    };
-    if valid {
-        return Some(value.clone());
-    }
-    let mut runner = TestRunner::deterministic();
-    kind.is_generated()
-        .then(|| {
-            value_strategy(kind)
-                .new_tree(&mut runner)
-                .ok()
-                .map(|t| t.current())
-        })
-        .flatten()
 }
