@@ -102,3 +102,28 @@ async fn a_kind_not_run_yet_is_an_operation_skipped_with_its_reason_not_a_case(
     assert_eq!(results.run.skipped_operations, plan.skipped);
     assert_eq!(results.skipped_operations().len(), suite.cases.len());
 }
+
+#[rstest]
+#[case::a_create_sends_no_merge(OperationKind::Create, "/merge", false)]
+#[case::a_create_addresses_no_unknown_id(OperationKind::Create, "/convention/unknown-id", false)]
+#[case::an_update_addresses_an_unknown_id(OperationKind::Update, "/convention/unknown-id", true)]
+#[case::an_update_sends_two_merging_patches(OperationKind::Update, "/merge", true)]
+#[case::every_kind_run_is_sent_without_a_token(OperationKind::Create, "/convention/no-token", true)]
+#[case::every_kind_run_gets_generated_payloads(OperationKind::Update, "/valid/001", true)]
+fn each_family_plans_what_the_kind_calls_for(
+    #[case] kind: OperationKind,
+    #[case] suffix: &str,
+    #[case] planned: bool,
+) {
+    let suite = common::suite();
+    let plan = plan(&suite, &RunOptions::new("http://unused")).unwrap();
+    let operations: Vec<_> = plan
+        .operations()
+        .filter(|o| o.plan.case.kind == kind)
+        .collect();
+    assert!(!operations.is_empty());
+    for operation in operations {
+        let has = operation.ids().any(|id| id.ends_with(suffix));
+        assert_eq!(has, planned, "{}", operation.id());
+    }
+}
