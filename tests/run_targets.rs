@@ -148,3 +148,42 @@ async fn an_operation_skipped_at_run_time_is_told_as_an_event_not_as_a_case() {
         .collect();
     assert_eq!(recorded, told.skipped);
 }
+
+#[tokio::test]
+async fn an_operation_every_partition_skips_is_skipped_once_in_the_merged_record() {
+    let suite = common::suite();
+    let base = empty_server().await;
+    let mut parts = Vec::new();
+    for k in 1..=3 {
+        let mut options = common::options(&base, 4);
+        options.partition = Some((k, 3));
+        parts.push(run(&suite, &options, &mut |_| {}).await.unwrap());
+    }
+    let in_parts = parts
+        .iter()
+        .filter(|p| {
+            p.run
+                .skipped_operations
+                .iter()
+                .any(|s| s.operation == "update-connector")
+        })
+        .count();
+    assert!(
+        in_parts > 1,
+        "the operation has cases in several partitions"
+    );
+    let merged = graph_conformance::results::RunResults::merge(parts)
+        .unwrap()
+        .unwrap();
+    let mut operations: Vec<&str> = merged
+        .run
+        .skipped_operations
+        .iter()
+        .map(|s| s.operation.as_str())
+        .collect();
+    let count = operations.len();
+    operations.sort_unstable();
+    operations.dedup();
+    assert_eq!(operations.len(), count, "{operations:?}");
+    assert!(operations.contains(&"update-connector"));
+}
