@@ -2,7 +2,7 @@
 //! warning), for measuring report rendering at scale:
 //! `cargo run --release --example synth_results -- 100000 /tmp/big.json`.
 
-use graph_conformance::checks::{Check, Finding};
+use graph_conformance::checks::{Check, Evidence, Finding, parse_span};
 use graph_conformance::results::{
     CaseKind, CaseResult, CasesWriter, Exchange, RecordedRequest, RecordedResponse, RunInfo,
     RunResults,
@@ -27,6 +27,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "@odata.type",
                     "the response body has no `@odata.type`",
                     None,
+                    Evidence::Value {
+                        property: "@odata.type".into(),
+                        sent: String::new(),
+                        got: "nothing".into(),
+                    },
                 )],
                 n if n % 10 == 1 => vec![Finding::new(
                     Check::Echo,
@@ -36,7 +41,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         "`p{}` was sent as \"x{i}\" but the response has \"y\"",
                         i % 7
                     ),
-                    Some("widget.md:42:1".into()),
+                    parse_span("widget.md:42:1"),
+                    Evidence::Value {
+                        property: format!("p{}", i % 7),
+                        sent: format!("\"x{i}\""),
+                        got: "\"y\"".into(),
+                    },
                 )],
                 _ => Vec::new(),
             };
@@ -95,6 +105,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         suite: String::new(),
         not_started: 0,
         throttled: 0,
+        skipped_operations: Vec::new(),
     };
     let results = RunResults::new(info, writer.finish()?);
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);

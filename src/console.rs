@@ -2,7 +2,9 @@
 //! progress and notes to stderr. A console that was closed (`run ... | head -1`) stops
 //! printing and the run goes on to write its reports: nothing here can panic on a write.
 
+use crate::checks::Finding;
 use crate::results::{CaseResult, RootCause, RunResults, Verdict};
+use crate::run::{RunEvent, Sink};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
@@ -92,14 +94,13 @@ pub struct Console {
 const SKIPS_SHOWN: usize = 3;
 
 impl Console {
-    /// A console for a run of `planned` cases.
-    pub fn new(planned: usize, options: ConsoleOptions) -> Console {
-        let terminal = std::io::stderr().is_terminal();
-        let bar = (terminal && !options.quiet && planned > 0).then(|| progress_bar(planned));
+    /// A console for a run; its progress bar is drawn once the run says how many cases it
+    /// plans (see [`Sink`]).
+    pub fn new(options: ConsoleOptions) -> Console {
         Console {
             options,
             warned: BTreeSet::new(),
-            bar,
+            bar: None,
             color: options.color.enabled(std::io::stdout().is_terminal()),
             answers: 0,
             unauthorized: 0,
@@ -127,8 +128,21 @@ impl Console {
         }
     }
 
+    /// Draws the progress bar of a run of `planned` cases, on a terminal.
+    fn run_started(&mut self, planned: usize) {
+        let terminal = std::io::stderr().is_terminal();
+        if terminal && !self.options.quiet && planned > 0 {
+            self.bar = Some(progress_bar(planned));
+        }
+    }
+
+    /// Prints an operation skipped whole, with the reason (see [`Console::skip`]).
+    fn operation_skipped(&mut self, operation: &str, reason: &str) {
+        self.skip(operation, operation, reason);
+    }
+
     /// Told of every finished case.
-    pub fn case_finished(&mut self, case: &CaseResult) {
+    fn case_finished(&mut self, case: &CaseResult) {
         if let Some(bar) = &self.bar {
             bar.inc(1);
         }
@@ -145,15 +159,19 @@ impl Console {
     }
 
     fn skipped(&mut self, case: &CaseResult) {
-        let reason = case.skipped_reason.clone().unwrap_or_default();
+        let reason = case.skipped_reason.as_deref().unwrap_or_default();
+        self.skip(&case.id, &case.operation, reason);
+    }
+
+    /// Prints a skipped case or operation `id`: each reason a few times, the rest counted.
+    fn skip(&mut self, id: &str, operation: &str, reason: &str) {
         self.skip_reasons
-            .entry(case.operation.clone())
-            .or_insert_with(|| reason.clone());
-        let seen = self.skips.entry(reason).or_default();
+            .entry(operation.to_string())
+            .or_insert_with(|| reason.to_string());
+        let seen = self.skips.entry(reason.to_string()).or_default();
         *seen += 1;
         if *seen <= SKIPS_SHOWN {
-            let reason = case.skipped_reason.as_deref().unwrap_or_default();
-            self.line(&format!("SKIP {} {reason}", case.id));
+            self.line(&format!("SKIP {id} {reason}"));
         }
     }
 
@@ -161,17 +179,11 @@ impl Console {
         let Some(f) = case.findings.iter().find(|f| f.is_error()) else {
             return;
         };
-        let rule = f
-            .rule
-            .as_deref()
-            .map(|r| format!(" ({r})"))
-            .unwrap_or_default();
         self.line(&format!(
-            "{} {} [{}] {}{rule}",
+            "{} {} {}",
             self.tag("FAIL", "31"),
             case.id,
-            f.check,
-            shorten(&f.message)
+            shown(f)
         ));
     }
 
@@ -184,11 +196,10 @@ impl Console {
             );
             if self.warned.insert(key) {
                 self.line(&format!(
-                    "{} {} [{}] {}",
+                    "{} {} {}",
                     self.tag("WARN", "33"),
                     case.id,
-                    f.check,
-                    shorten(&f.message)
+                    shown(f)
                 ));
             }
         }
@@ -216,9 +227,14 @@ impl Console {
             root_causes(&crate::report::root_causes(results));
         }
         for operation in results.skipped_operations() {
-            let reason = self
-                .skip_reasons
-                .get(operation)
+            let whole = results
+                .run
+                .skipped_operations
+                .iter()
+                .find(|s| s.operation == operation)
+                .map(|s| &s.reason);
+            let reason = whole
+                .or_else(|| self.skip_reasons.get(operation))
                 .map_or("see results.json", String::as_str);
             out(&format!(
                 "{} operation {operation}: nothing of it ran: {reason}",
@@ -283,6 +299,19 @@ impl Console {
     }
 }
 
+impl Sink for Console {
+    fn event(&mut self, event: RunEvent<'_>) {
+        match event {
+            RunEvent::RunStarted { planned } => self.run_started(planned),
+            RunEvent::OperationSkipped { operation, reason } => {
+                self.operation_skipped(operation, reason);
+            }
+            RunEvent::CaseFinished { result } => self.case_finished(result),
+            RunEvent::RunFinished { .. } => self.finish(),
+        }
+    }
+}
+
 fn progress_bar(total: usize) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} cases") {
@@ -311,7 +340,7 @@ fn root_causes(causes: &[&RootCause]) {
         };
         let rule = cause
             .rule
-            .as_deref()
+            .as_ref()
             .map(|r| format!(" ({r})"))
             .unwrap_or_default();
         out(&format!(
@@ -323,6 +352,16 @@ fn root_causes(causes: &[&RootCause]) {
             cause.first_case
         ));
     }
+}
+
+/// Shows a finding on one console line: its one rendering (see [`Finding`]'s `Display`),
+/// its message shortened (see [`shorten`]) so that the page rule always shows.
+pub fn shown(finding: &Finding) -> String {
+    Finding {
+        message: shorten(&finding.message),
+        ..finding.clone()
+    }
+    .to_string()
 }
 
 /// Shortens a message for one console line: every quoted value (`"..."` or `` `...` ``)

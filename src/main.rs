@@ -17,7 +17,7 @@ use graph_conformance::mock::{Fault, MockConfig, MockServer};
 use graph_conformance::report;
 use graph_conformance::results::{RunResults, Verdict};
 use graph_conformance::run::{
-    DEFAULT_CASES, DEFAULT_SEED, RunOptions, default_concurrency, planned_cases, run,
+    DEFAULT_CASES, DEFAULT_SEED, Plan, RunOptions, default_concurrency, execute, plan, run,
 };
 use graph_conformance::suite::Suite;
 use graph_conformance::{atomic_file, emit};
@@ -438,11 +438,11 @@ async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
         mock_faults: args.faults.iter().map(|f| f.name().to_string()).collect(),
         ..RunOptions::new(String::new())
     };
-    let planned = match planned_cases(&suite, &options) {
-        Ok(planned) => planned,
+    let plan = match plan(&suite, &options) {
+        Ok(plan) => plan,
         Err(e) => return fail(&e),
     };
-    if let Err(message) = something_to_test(&suite, &options, planned) {
+    if let Err(message) = something_to_test(&suite, &options, &plan) {
         console::err(&format!("error: {message}"));
         return Outcome::UsageError;
     }
@@ -477,8 +477,8 @@ async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
             options.seed
         ));
     }
-    let mut console = Console::new(planned, look);
-    let outcome = run(&suite, &options, &mut |case| console.case_finished(case)).await;
+    let mut console = Console::new(look);
+    let outcome = execute(&plan, &options, &mut console).await;
     console.finish();
     if let Some(server) = mock {
         server.shutdown().await;
@@ -491,11 +491,11 @@ async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
 
 /// Refuses a run that would test nothing: an empty suite, or `--only` and `--partition`
 /// keeping no case (a green run must mean that something was tested).
-fn something_to_test(suite: &Suite, options: &RunOptions, planned: usize) -> Result<(), String> {
+fn something_to_test(suite: &Suite, options: &RunOptions, plan: &Plan) -> Result<(), String> {
     if suite.cases.is_empty() {
         return Err("the suite has no operations, so nothing would be tested: give --suite a directory that derive wrote (schemas/ and cases/)".into());
     }
-    if planned > 0 {
+    if plan.cases() > 0 || !plan.skipped.is_empty() {
         return Ok(());
     }
     let mut filters = Vec::new();
@@ -685,7 +685,7 @@ fn rerender(args: &ReportArgs, look: ConsoleOptions) -> Outcome {
     if let Err(e) = report::check_writable(&args.report_dir) {
         return fail(&e);
     }
-    conclude(results, &gate, &args.report_dir, &Console::new(0, look))
+    conclude(results, &gate, &args.report_dir, &Console::new(look))
 }
 
 async fn replay(args: ReplayArgs) -> Outcome {
@@ -784,17 +784,7 @@ async fn replay(args: ReplayArgs) -> Outcome {
     };
     console::out(&format!("{} {:?}", again.id, again.verdict));
     for f in &again.findings {
-        let rule = f
-            .rule
-            .as_deref()
-            .map(|r| format!(" ({r})"))
-            .unwrap_or_default();
-        console::out(&format!(
-            "  {} [{}] {}{rule}",
-            f.severity.as_str(),
-            f.check,
-            console::shorten(&f.message)
-        ));
+        console::out(&format!("  {} {}", f.severity.as_str(), console::shown(f)));
     }
     if let Some(reason) = &again.skipped_reason {
         console::out(&format!("  skipped: {reason}"));

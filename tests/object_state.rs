@@ -82,9 +82,9 @@ async fn generated_updates_check_what_they_were_not_sent_without_the_merge_case(
         .iter()
         .find(|c| c.id == "update-ndesConnector")
         .unwrap();
-    let request_line = operation.source.spans.request_line.to_string();
+    let request_line = &operation.source.spans.request_line;
     for finding in results.findings.iter().filter(|f| f.check == Check::Merge) {
-        assert_eq!(finding.rule.as_deref(), Some(request_line.as_str()));
+        assert_eq!(finding.rule.as_ref(), Some(request_line));
         assert!(
             finding.message.contains("was not sent"),
             "{}",

@@ -23,7 +23,8 @@ fn case(op: &str, n: u32, failure: Option<(Check, &str)>) -> CaseResult {
     let findings: Vec<Finding> = failure
         .map(|(check, key)| {
             let message = format!("{key} broken in {id}");
-            Finding::new(check, false, key, message, Some("w.md:3:1".into()))
+            let rule = graph_conformance::checks::parse_span("w.md:3:1");
+            Finding::new(check, false, key, message, rule, value_evidence())
         })
         .into_iter()
         .collect();
@@ -79,6 +80,14 @@ proptest! {
     }
 }
 
+fn value_evidence() -> graph_conformance::checks::Evidence {
+    graph_conformance::checks::Evidence::Value {
+        property: "a".into(),
+        sent: "1".into(),
+        got: "2".into(),
+    }
+}
+
 /// A case of `update-a` numbered `n` failing `echo` on `a` with `message`.
 fn failing_with(n: u32, message: &str) -> CaseResult {
     let findings = vec![Finding::new(
@@ -86,7 +95,8 @@ fn failing_with(n: u32, message: &str) -> CaseResult {
         false,
         "a",
         message,
-        Some("w.md:3:1".into()),
+        graph_conformance::checks::parse_span("w.md:3:1"),
+        value_evidence(),
     )];
     CaseResult {
         findings,
@@ -122,7 +132,10 @@ fn root_cause_is_described_by_its_shortest_occurrence(#[case] order: &[usize]) {
         "the shortest message; of two equally short, the smaller id"
     );
     assert_eq!(cause.occurrences, 3);
-    assert_eq!(cause.rule.as_deref(), Some("w.md:3:1"));
+    assert_eq!(
+        cause.rule.as_ref().map(ToString::to_string).as_deref(),
+        Some("w.md:3:1")
+    );
 }
 
 #[test]
@@ -263,4 +276,44 @@ fn junit_groups_interleaved_cases_by_operation_and_survives_control_characters()
                 .all(|c| c.classname.as_deref() == Some(suite.name.as_str()))
         );
     }
+}
+
+/// A finding as `results.json` held it before evidence was recorded, with `rule` as given.
+fn finding_written_with_rule(rule: &str) -> serde_json::Value {
+    let mut finding = serde_json::to_value(Finding::new(
+        Check::Echo,
+        false,
+        "a",
+        "`a` was sent as 1 but the response has 2",
+        None,
+        value_evidence(),
+    ))
+    .unwrap();
+    let object = finding.as_object_mut().unwrap();
+    object.remove("evidence");
+    object.insert("rule".into(), rule.into());
+    finding
+}
+
+#[test]
+fn a_finding_written_before_evidence_loads_with_its_page_rule() {
+    let finding: Finding = serde_json::from_value(finding_written_with_rule("w.md:3:1")).unwrap();
+    assert_eq!(finding.evidence, None);
+    assert_eq!(
+        finding.rule,
+        graph_conformance::checks::parse_span("w.md:3:1")
+    );
+    assert_eq!(finding.rule.map(|r| r.line), Some(3));
+}
+
+#[test]
+fn a_rule_that_is_not_a_page_position_is_refused_by_name() {
+    let error =
+        serde_json::from_value::<Finding>(finding_written_with_rule("the page")).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("\"the page\" is not a page position"),
+        "{error}"
+    );
 }

@@ -56,11 +56,19 @@ fn case(id: &str, findings: Vec<Finding>, body: &str) -> CaseResult {
 }
 
 fn error(check: Check, key: &str, message: &str) -> Finding {
-    Finding::new(check, false, key, message, Some("widget.md:12:1".into()))
+    let rule = graph_conformance::checks::parse_span("widget.md:12:1");
+    Finding::new(check, false, key, message, rule, status_evidence())
 }
 
 fn warning(check: Check) -> Finding {
-    Finding::new(check, false, "x", "a convention", None)
+    Finding::new(check, false, "x", "a convention", None, status_evidence())
+}
+
+fn status_evidence() -> graph_conformance::checks::Evidence {
+    graph_conformance::checks::Evidence::Status {
+        expected: "401".into(),
+        actual: 200,
+    }
 }
 
 fn results(cases: Vec<CaseResult>) -> RunResults {
@@ -190,17 +198,34 @@ fn junit_is_accepted_by_an_independent_parser_with_the_same_counts() {
         ),
         CaseResult {
             verdict: Verdict::Skipped,
-            skipped_reason: Some("no id".into()),
+            skipped_reason: Some("cut off by the --max-time deadline".into()),
             exchanges: vec![],
-            ..case("update-gadget/unresolved", vec![], "")
+            ..case("update-gadget/valid/001", vec![], "")
         },
     ]);
+    let mut r = r;
+    r.run.skipped_operations = vec![graph_conformance::results::SkippedOperation {
+        operation: "get-gizmo".into(),
+        reason: "this kind is not run yet".into(),
+    }];
     let xml = rendered(&r, "junit.xml");
     let parsed = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes())).unwrap();
-    assert_eq!(parsed.tests, 4);
+    assert_eq!(parsed.tests, 5);
     assert_eq!(parsed.failures, 1);
-    assert_eq!(parsed.skipped, 1);
-    assert_eq!(parsed.suites.len(), 3, "one testsuite per operation");
+    assert_eq!(
+        parsed.skipped, 2,
+        "a skipped case and an operation skipped whole"
+    );
+    assert_eq!(parsed.suites.len(), 4, "one testsuite per operation");
+    let gizmo = parsed
+        .suites
+        .iter()
+        .find(|s| s.name == "get-gizmo")
+        .unwrap();
+    let junit_parser::TestStatus::Skipped(skip) = &gizmo.cases[0].status else {
+        panic!("{:?}", gizmo.cases[0].status)
+    };
+    assert_eq!(skip.message, "this kind is not run yet");
     let widget = parsed
         .suites
         .iter()
@@ -267,6 +292,10 @@ fn results_json_matches_its_documented_schema() {
         ),
         case("update-widget/valid/002", vec![], "{}"),
     ]);
+    r.run.skipped_operations = vec![graph_conformance::results::SkippedOperation {
+        operation: "get-widget".into(),
+        reason: "this kind is not run yet".into(),
+    }];
     let old = r.clone();
     r.baseline = Some(baseline::diff(&r, &old));
     r.history = baseline::history_for(&old);
@@ -871,4 +900,18 @@ async fn the_suite_fingerprint_tells_suites_apart_and_is_recorded() {
             .await
             .unwrap();
     assert_eq!(run.run.suite, suite_fingerprint(&suite));
+}
+
+#[rstest]
+#[case::in_summary_md("summary.md")]
+#[case::in_junit("junit.xml")]
+fn an_operation_skipped_whole_is_listed_with_its_reason(#[case] file: &str) {
+    let mut r = results(vec![case("update-widget/valid/001", vec![], "{}")]);
+    r.run.skipped_operations = vec![graph_conformance::results::SkippedOperation {
+        operation: "get-gizmo".into(),
+        reason: "this kind is not run yet".into(),
+    }];
+    let text = rendered(&r, file);
+    assert!(text.contains("get-gizmo"), "{text}");
+    assert!(text.contains("this kind is not run yet"), "{text}");
 }

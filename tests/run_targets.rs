@@ -4,8 +4,7 @@
 
 mod common;
 
-use graph_conformance::results::Verdict;
-use graph_conformance::run::run;
+use graph_conformance::run::{RunEvent, Sink, execute, plan, run};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Serves 404 with a Graph error body to every request, like a server holding no objects.
@@ -41,16 +40,17 @@ async fn an_update_whose_documented_object_is_absent_is_skipped_with_a_reason() 
     let base = empty_server().await;
     let options = common::options(&base, 2);
     let results = run(&suite, &options, &mut |_| {}).await.unwrap();
-    let connector: Vec<_> = results
-        .cases
-        .to_vec()
-        .unwrap()
-        .into_iter()
-        .filter(|c| c.operation == "update-connector")
-        .collect();
-    assert_eq!(connector.len(), 1, "{connector:#?}");
-    assert_eq!(connector[0].verdict, Verdict::Skipped);
-    let reason = connector[0].skipped_reason.as_deref().unwrap();
+    let cases = results.cases.to_vec().unwrap();
+    assert!(
+        cases.iter().all(|c| c.operation != "update-connector"),
+        "a skipped operation records no case: {cases:#?}"
+    );
+    let skipped = &results.run.skipped_operations;
+    let connector = skipped
+        .iter()
+        .find(|s| s.operation == "update-connector")
+        .unwrap_or_else(|| panic!("{skipped:#?}"));
+    let reason = &connector.reason;
     assert!(
         reason.contains("does not exist on this server") && reason.contains("--id connectorsId="),
         "{reason}"
@@ -105,4 +105,85 @@ async fn an_update_uses_the_id_its_create_returned() {
         update.exchanges[0].request.url
     );
     assert_ne!(id, "e71fa706-a706-e71f-06a7-1fe706a71fe7");
+}
+
+#[tokio::test]
+async fn an_operation_skipped_at_run_time_is_told_as_an_event_not_as_a_case() {
+    #[derive(Default)]
+    struct Told {
+        skipped: Vec<String>,
+        operations_of_cases: Vec<String>,
+    }
+    impl Sink for Told {
+        fn event(&mut self, event: RunEvent<'_>) {
+            match event {
+                RunEvent::OperationSkipped { operation, reason } => {
+                    assert!(reason.contains("does not exist on this server"), "{reason}");
+                    self.skipped.push(operation.to_string());
+                }
+                RunEvent::CaseFinished { result } => {
+                    self.operations_of_cases.push(result.operation.clone());
+                }
+                RunEvent::RunStarted { .. } | RunEvent::RunFinished { .. } => {}
+            }
+        }
+    }
+    let suite = common::suite();
+    let base = empty_server().await;
+    let options = common::options(&base, 1);
+    let plan = plan(&suite, &options).unwrap();
+    let mut told = Told::default();
+    let results = execute(&plan, &options, &mut told).await.unwrap();
+    assert!(told.skipped.contains(&"update-connector".to_string()));
+    assert!(
+        !told
+            .operations_of_cases
+            .contains(&"update-connector".to_string())
+    );
+    let recorded: Vec<&str> = results
+        .run
+        .skipped_operations
+        .iter()
+        .map(|s| s.operation.as_str())
+        .collect();
+    assert_eq!(recorded, told.skipped);
+}
+
+#[tokio::test]
+async fn an_operation_every_partition_skips_is_skipped_once_in_the_merged_record() {
+    let suite = common::suite();
+    let base = empty_server().await;
+    let mut parts = Vec::new();
+    for k in 1..=3 {
+        let mut options = common::options(&base, 4);
+        options.partition = Some((k, 3));
+        parts.push(run(&suite, &options, &mut |_| {}).await.unwrap());
+    }
+    let in_parts = parts
+        .iter()
+        .filter(|p| {
+            p.run
+                .skipped_operations
+                .iter()
+                .any(|s| s.operation == "update-connector")
+        })
+        .count();
+    assert!(
+        in_parts > 1,
+        "the operation has cases in several partitions"
+    );
+    let merged = graph_conformance::results::RunResults::merge(parts)
+        .unwrap()
+        .unwrap();
+    let mut operations: Vec<&str> = merged
+        .run
+        .skipped_operations
+        .iter()
+        .map(|s| s.operation.as_str())
+        .collect();
+    let count = operations.len();
+    operations.sort_unstable();
+    operations.dedup();
+    assert_eq!(operations.len(), count, "{operations:?}");
+    assert!(operations.contains(&"update-connector"));
 }

@@ -1,6 +1,7 @@
 //! The closed set of checks and the finding each one reports.
 
 use crate::diagnostic::Severity;
+use crate::model::Span;
 use serde::{Deserialize, Serialize};
 
 /// Every check the suite makes. Page checks enforce what a page states; convention checks
@@ -134,7 +135,33 @@ impl std::fmt::Display for Check {
     }
 }
 
-/// One failed check: what failed, why, and the page line of the rule.
+/// What a finding saw, typed, so a report or a test reads the values without parsing the
+/// message. Server values are quoted scrubbed of the run's secrets, as in the message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Evidence {
+    /// The answer's status, and the status (or class of status) the rule expects.
+    Status { expected: String, actual: u16 },
+    /// A schema rule the body broke: where in the schema, and where in the body.
+    Schema {
+        schema_path: String,
+        instance_path: String,
+    },
+    /// A property: what was sent (or was to be kept) and what came back, as JSON text.
+    Value {
+        property: String,
+        sent: String,
+        got: String,
+    },
+    /// A header of the answer and its value (none when it is absent).
+    Header { name: String, got: Option<String> },
+    /// A body that is not a JSON object: how many bytes came.
+    Body { bytes: usize },
+    /// The request got no answer: the transport error.
+    Transport { error: String },
+}
+
+/// One failed check: what failed, why, the page line of the rule, and what it saw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub check: Check,
@@ -142,12 +169,16 @@ pub struct Finding {
     pub severity: Severity,
     pub convention: bool,
     pub message: String,
-    /// `file:line:col` of the page rule this finding enforces (none for conventions).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
+    /// The page rule this finding enforces (none for conventions), `file:line:col` in
+    /// `results.json`.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "span_text")]
+    pub rule: Option<Span>,
     /// What the root cause is about within its operation (a property, a status): findings
     /// with the same operation, check and key are one root cause.
     pub key: String,
+    /// What the check saw (absent from records written before evidence was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
 }
 
 impl Finding {
@@ -157,7 +188,8 @@ impl Finding {
         strict: bool,
         key: impl Into<String>,
         message: impl Into<String>,
-        rule: Option<String>,
+        rule: Option<Span>,
+        evidence: Evidence,
     ) -> Self {
         Finding {
             check,
@@ -167,11 +199,96 @@ impl Finding {
             message: message.into(),
             rule,
             key: key.into(),
+            evidence: Some(evidence),
         }
     }
 
     /// Tells whether this finding fails its case.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+}
+
+impl std::fmt::Display for Finding {
+    /// Renders a finding as every report shows it: `[check] message (file:line:col)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{}] {}", self.check, self.message)?;
+        match &self.rule {
+            Some(rule) => write!(f, " ({rule})"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Reads a page span back from its `file:line:col` text (the file name may hold colons).
+pub fn parse_span(text: &str) -> Option<Span> {
+    let mut parts = text.rsplitn(3, ':');
+    let col = parts.next()?.parse().ok()?;
+    let line = parts.next()?.parse().ok()?;
+    let file = parts.next().filter(|f| !f.is_empty())?;
+    Some(Span::new(file, line, col))
+}
+
+/// Serializes an optional span as its `file:line:col` text, the form `results.json` has
+/// always had.
+pub mod span_text {
+    use crate::model::Span;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes the span as `file:line:col`.
+    pub fn serialize<S: Serializer>(span: &Option<Span>, out: S) -> Result<S::Ok, S::Error> {
+        match span {
+            Some(span) => out.collect_str(span),
+            None => out.serialize_none(),
+        }
+    }
+
+    /// Reads `file:line:col`; anything else is refused with what was found.
+    pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<Option<Span>, D::Error> {
+        let Some(text) = Option::<String>::deserialize(input)? else {
+            return Ok(None);
+        };
+        super::parse_span(&text).map(Some).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "the rule {text:?} is not a page position `file:line:col`"
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::a_page("update.md:12:3", Some(Span::new("update.md", 12, 3)))]
+    #[case::a_file_with_a_colon("c:update.md:1:1", Some(Span::new("c:update.md", 1, 1)))]
+    #[case::no_column("update.md:12", None)]
+    #[case::no_file(":1:1", None)]
+    #[case::words("see the page", None)]
+    fn a_rule_is_read_back_from_its_page_position(#[case] text: &str, #[case] span: Option<Span>) {
+        assert_eq!(parse_span(text), span);
+    }
+
+    #[test]
+    fn a_finding_renders_its_check_message_and_rule() {
+        let evidence = Evidence::Status {
+            expected: "201".into(),
+            actual: 200,
+        };
+        let rule = Some(Span::new("create.md", 40, 1));
+        let finding = Finding::new(
+            Check::StatusCode,
+            false,
+            "status",
+            "expected 201, got 200",
+            rule,
+            evidence,
+        );
+        assert_eq!(
+            finding.to_string(),
+            "[status-code] expected 201, got 200 (create.md:40:1)"
+        );
     }
 }

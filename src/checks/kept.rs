@@ -2,8 +2,41 @@
 //! with what an update answered, property by property, as the echo check compares.
 
 use super::values::same_value;
+use super::{Check, Evidence, Finding};
+use crate::model::Span;
+use crate::secret::Secrets;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
+
+/// Reports a property a PATCH of `sent_names` was not sent but changed from `was` (as a
+/// message quotes it: scrubbed when the server said it) to `got` (scrubbed here).
+pub fn unkept(
+    name: String,
+    was: String,
+    got: &Value,
+    sent_names: &[&str],
+    rule: &Span,
+    strict: bool,
+    secrets: &Secrets,
+) -> Finding {
+    let got = secrets.scrub(&got.to_string());
+    let msg = format!(
+        "`{name}` was not sent, but after a PATCH of {sent_names:?} it is {got}; it was {was} (a PATCH changes only what it is sent)"
+    );
+    let evidence = Evidence::Value {
+        property: name.clone(),
+        sent: was,
+        got,
+    };
+    Finding::new(
+        Check::Merge,
+        strict,
+        name,
+        msg,
+        Some(rule.clone()),
+        evidence,
+    )
+}
 
 /// Returns the properties of `expected` that the PATCH did not send (`sent`) and whose value
 /// in `response` is not the expected one, as `(name, expected, got)`. A property the response

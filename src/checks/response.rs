@@ -2,7 +2,8 @@
 //! (Content-Encoding, Content-Type, JSON, schema), so a failure is reported once, where it
 //! starts.
 
-use super::{Check, Finding};
+use super::{Check, Evidence, Finding};
+use crate::model::Span;
 use crate::model::Status;
 use crate::secret::Secrets;
 use serde_json::Value;
@@ -50,7 +51,7 @@ pub fn check_valid_status(
     status: u16,
     what: &str,
     strict: bool,
-    rule: Option<String>,
+    rule: Option<Span>,
 ) -> Option<Finding> {
     (!is_valid_status(status)).then(|| {
         Finding::new(
@@ -59,8 +60,43 @@ pub fn check_valid_status(
             "status",
             format!("the server answered {} to {what}", describe_status(status)),
             rule,
+            Evidence::Status {
+                expected: "an HTTP status (100-599)".to_string(),
+                actual: status,
+            },
         )
     })
+}
+
+/// Reports a request that got no answer (`error`, already scrubbed by the client): the
+/// page's request `rule` could not be exercised.
+pub fn transport(error: Option<&str>, rule: &Span, strict: bool) -> Finding {
+    let error = error.unwrap_or("unknown error");
+    Finding::new(
+        Check::Transport,
+        strict,
+        "transport",
+        format!("no response: {error}"),
+        Some(rule.clone()),
+        Evidence::Transport {
+            error: error.to_string(),
+        },
+    )
+}
+
+/// Reports a 5xx answer to `what`, a request the page's `rule` governs.
+pub fn server_error(status: u16, what: &str, rule: &Span, strict: bool) -> Finding {
+    Finding::new(
+        Check::ServerError,
+        strict,
+        "5xx",
+        format!("the server answered {status} to {what}"),
+        Some(rule.clone()),
+        Evidence::Status {
+            expected: "not a 5xx".to_string(),
+            actual: status,
+        },
+    )
 }
 
 /// Describes a status as a message quotes it: a status outside 100-599 says it is invalid.
@@ -85,7 +121,11 @@ pub struct SuccessVerdict {
 /// Checks an answer to a request the page says must succeed.
 pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
     let mut verdict = SuccessVerdict::default();
-    let status_rule = Some(expected.status.span.to_string());
+    let status_rule = Some(expected.status.span.clone());
+    let status_evidence = || Evidence::Status {
+        expected: describe(expected.status),
+        actual: answer.status,
+    };
     let strict = expected.strict;
     if is_server_error(answer.status) {
         let msg = format!(
@@ -99,6 +139,7 @@ pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
             "5xx",
             msg,
             status_rule,
+            status_evidence(),
         ));
         return verdict;
     }
@@ -114,6 +155,7 @@ pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
             "status",
             msg,
             status_rule,
+            status_evidence(),
         ));
         return verdict;
     }
@@ -131,6 +173,10 @@ pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
             "content-encoding",
             msg,
             status_rule,
+            Evidence::Header {
+                name: "Content-Encoding".to_string(),
+                got: Some(expected.secrets.quote(encoding, QUOTE_CAP)),
+            },
         ));
         return verdict;
     }
@@ -148,6 +194,12 @@ pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
             "content-type",
             msg,
             status_rule.clone(),
+            Evidence::Header {
+                name: "Content-Type".to_string(),
+                got: answer
+                    .content_type
+                    .map(|c| expected.secrets.quote(c, QUOTE_CAP)),
+            },
         ));
     }
     let body_failure = |message: String| {
@@ -157,6 +209,9 @@ pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
             "body",
             message,
             status_rule.clone(),
+            Evidence::Body {
+                bytes: answer.body.len(),
+            },
         )
     };
     if let Some(cap) = answer.truncated_at {
@@ -182,7 +237,8 @@ pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
             return verdict;
         }
     };
-    for (property, message) in schema_errors(expected.validator, &body, expected.secrets) {
+    for (property, message, evidence) in schema_errors(expected.validator, &body, expected.secrets)
+    {
         let rule = property_rule(expected.schema, &property).or_else(|| status_rule.clone());
         verdict.findings.push(Finding::new(
             Check::ResponseSchema,
@@ -190,6 +246,7 @@ pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
             property.clone(),
             message,
             rule,
+            evidence,
         ));
         verdict.schema_failed.insert(property);
     }
@@ -202,9 +259,13 @@ pub fn check_rejected(
     answer: Answer,
     what: &str,
     key: &str,
-    rule: Option<String>,
+    rule: Option<Span>,
     strict: bool,
 ) -> Option<Finding> {
+    let evidence = Evidence::Status {
+        expected: "a 4xx".to_string(),
+        actual: answer.status,
+    };
     match answer.status {
         400..=499 => None,
         status if is_server_error(status) => Some(Finding::new(
@@ -216,6 +277,7 @@ pub fn check_rejected(
                 answer.status
             ),
             rule,
+            evidence,
         )),
         status => Some(Finding::new(
             Check::InvalidRejected,
@@ -226,6 +288,7 @@ pub fn check_rejected(
                 describe_status(status)
             ),
             rule,
+            evidence,
         )),
     }
 }
@@ -259,8 +322,8 @@ fn schema_errors(
     validator: &jsonschema::Validator,
     body: &Value,
     secrets: &Secrets,
-) -> Vec<(String, String)> {
-    let mut by_property: Vec<(String, String)> = Vec::new();
+) -> Vec<(String, String, Evidence)> {
+    let mut by_property: Vec<(String, String, Evidence)> = Vec::new();
     for error in validator.iter_errors(body) {
         let path = secrets.scrub(&error.instance_path().to_string());
         let property = match error.kind() {
@@ -269,7 +332,7 @@ fn schema_errors(
             }
             _ => top_level(&path),
         };
-        if by_property.iter().any(|(p, _)| *p == property) {
+        if by_property.iter().any(|(p, _, _)| *p == property) {
             continue;
         }
         let shown = if path.is_empty() {
@@ -279,7 +342,11 @@ fn schema_errors(
         };
         let got = secrets.quote(&error.instance().to_string(), QUOTE_CAP);
         let rule = violated_rule(&error, secrets);
-        by_property.push((property, format!("{shown}: {rule} (got {got})")));
+        let evidence = Evidence::Schema {
+            schema_path: error.schema_path().to_string(),
+            instance_path: path.clone(),
+        };
+        by_property.push((property, format!("{shown}: {rule} (got {got})"), evidence));
     }
     by_property
 }
@@ -306,10 +373,10 @@ fn top_level(pointer: &str) -> String {
     first.replace("~1", "/").replace("~0", "~")
 }
 
-fn property_rule(schema: &Value, property: &str) -> Option<String> {
+fn property_rule(schema: &Value, property: &str) -> Option<Span> {
     schema["properties"][property]["x-source"]
         .as_str()
-        .map(str::to_string)
+        .and_then(super::parse_span)
 }
 
 #[cfg(test)]

@@ -44,11 +44,18 @@ struct CaseView {
     kind: crate::results::CaseKind,
     verdict: Verdict,
     skipped_reason: Option<String>,
-    findings: Vec<crate::checks::Finding>,
+    findings: Vec<FindingView>,
     checks: Vec<&'static str>,
     severities: Vec<&'static str>,
     exchanges: String,
     reproduce: Vec<String>,
+}
+
+/// A finding as the page shows it: its severity, and its one rendering (`Display`).
+#[derive(Serialize)]
+struct FindingView {
+    severity: &'static str,
+    shown: String,
 }
 
 /// Builds report.html as the cases stream past, keeping only the cases it lists.
@@ -169,7 +176,14 @@ fn case_view(results: &RunResults, case: &CaseResult, results_file: &Path) -> Ca
         kind: case.kind,
         verdict: case.verdict,
         skipped_reason: case.skipped_reason.clone(),
-        findings: case.findings.clone(),
+        findings: case
+            .findings
+            .iter()
+            .map(|f| FindingView {
+                severity: f.severity.as_str(),
+                shown: f.to_string(),
+            })
+            .collect(),
         checks: case.findings.iter().map(|f| f.check.code()).collect(),
         severities: case.findings.iter().map(|f| f.severity.as_str()).collect(),
         exchanges: case.exchanges.iter().map(exchange_text).collect(),

@@ -1,6 +1,8 @@
 //! junit.xml: one testsuite per operation (in name order), one testcase per case. A failed
 //! check is a `<failure>` with its message, the request and the response; warnings go to
-//! system-out, never to failure; `<skipped>` only for cases that did not run.
+//! system-out, never to failure; `<skipped>` only for cases that did not run. An operation
+//! skipped whole (it records no case) is a testsuite of one skipped testcase named after it,
+//! with the reason, so CI lists it.
 //!
 //! Written with quick-xml as the cases stream past, so memory stays flat: each testcase is
 //! rendered at once into a temporary file, and only its place there (16 bytes a case) is kept
@@ -89,12 +91,19 @@ fn write_report(
     xml: &mut Writer<impl Write>,
 ) -> quick_xml::Result<()> {
     let totals = &results.totals;
+    let skipped_whole = &results.run.skipped_operations;
     xml.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     let mut root = BytesStart::new("testsuites");
     root.extend_attributes([
         ("name", "graph-conformance"),
-        ("tests", totals.cases.to_string().as_str()),
-        ("skipped", totals.skipped.to_string().as_str()),
+        (
+            "tests",
+            (totals.cases + skipped_whole.len()).to_string().as_str(),
+        ),
+        (
+            "skipped",
+            (totals.skipped + skipped_whole.len()).to_string().as_str(),
+        ),
         ("failures", totals.failed.to_string().as_str()),
         ("errors", "0"),
         (
@@ -127,8 +136,43 @@ fn write_report(
         }
         xml.write_event(Event::End(BytesEnd::new("testsuite")))?;
     }
+    for skipped in skipped_whole {
+        skipped_operation(results, &skipped.operation, &skipped.reason, xml)?;
+    }
     xml.write_event(Event::End(BytesEnd::new("testsuites")))?;
     xml.write_indent()?;
+    Ok(())
+}
+
+/// Writes the testsuite of an operation skipped whole: one skipped testcase, with the reason.
+fn skipped_operation(
+    results: &RunResults,
+    operation: &str,
+    reason: &str,
+    xml: &mut Writer<impl Write>,
+) -> quick_xml::Result<()> {
+    let mut suite = BytesStart::new("testsuite");
+    suite.extend_attributes([
+        ("name", xml_text(operation).as_ref()),
+        ("tests", "1"),
+        ("skipped", "1"),
+        ("errors", "0"),
+        ("failures", "0"),
+    ]);
+    xml.write_event(Event::Start(suite))?;
+    properties(results, xml)?;
+    let mut case = BytesStart::new("testcase");
+    case.extend_attributes([
+        ("name", xml_text(operation).as_ref()),
+        ("classname", xml_text(operation).as_ref()),
+        ("time", "0.000"),
+    ]);
+    xml.write_event(Event::Start(case))?;
+    let mut skipped = BytesStart::new("skipped");
+    skipped.push_attribute(("message", xml_text(reason).as_ref()));
+    xml.write_event(Event::Empty(skipped))?;
+    xml.write_event(Event::End(BytesEnd::new("testcase")))?;
+    xml.write_event(Event::End(BytesEnd::new("testsuite")))?;
     Ok(())
 }
 
@@ -196,7 +240,7 @@ fn test_case(
         .findings
         .iter()
         .filter(|f| !f.is_error())
-        .map(|f| format!("warning [{}] {}", f.check, f.message))
+        .map(|f| format!("warning {f}"))
         .collect();
     let body = match case.verdict {
         Verdict::Passed | Verdict::Warned => None,
@@ -209,7 +253,7 @@ fn test_case(
         Verdict::Failed => {
             let mut failure = BytesStart::new("failure");
             if let Some(first) = case.findings.iter().find(|f| f.is_error()) {
-                let message = format!("[{}] {}", first.check, first.message);
+                let message = first.to_string();
                 failure.push_attribute(("message", xml_text(&message).as_ref()));
                 failure.push_attribute(("type", first.check.code()));
             }
@@ -260,17 +304,7 @@ fn xml_text(text: &str) -> Cow<'_, str> {
 fn failure_text(results: &RunResults, case: &CaseResult, results_file: &Path) -> String {
     let mut text = String::new();
     for f in &case.findings {
-        let rule = f
-            .rule
-            .as_deref()
-            .map(|r| format!(" (page rule: {r})"))
-            .unwrap_or_default();
-        text.push_str(&format!(
-            "{} [{}] {}{rule}\n",
-            f.severity.as_str(),
-            f.check,
-            f.message
-        ));
+        text.push_str(&format!("{} {f}\n", f.severity.as_str()));
     }
     for exchange in &case.exchanges {
         text.push_str(&exchange_text(exchange));

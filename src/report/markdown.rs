@@ -201,7 +201,9 @@ fn by_check(doc: &mut Doc, results: &RunResults) {
                 cell(&c.key),
                 c.severity.as_str(),
                 cell(&c.message),
-                c.rule.as_deref().map_or("convention".to_string(), cell),
+                c.rule
+                    .as_ref()
+                    .map_or("convention".to_string(), |r| cell(&r.to_string())),
                 c.occurrences
             ));
         }
@@ -218,5 +220,18 @@ fn operations(doc: &mut Doc, results: &RunResults) {
             cell(op),
             passed + warned
         ));
+    }
+    skipped_operations(doc, results);
+}
+
+/// Lists the operations skipped whole (they have no case to count), each with the reason.
+fn skipped_operations(doc: &mut Doc, results: &RunResults) {
+    let skipped = &results.run.skipped_operations;
+    if skipped.is_empty() {
+        return;
+    }
+    doc.line("\n## Skipped operations\n\n| operation | why |\n|---|---|");
+    for s in skipped {
+        doc.line(&format!("| {} | {} |", cell(&s.operation), cell(&s.reason)));
     }
 }

@@ -196,7 +196,11 @@ fn open_lock_file(path: &Path) -> std::io::Result<File> {
             Err(e) => return Err(e),
         }
         match std::fs::symlink_metadata(path) {
-            Ok(meta) if meta.is_file() => return File::open(path),
+            Ok(meta) if meta.is_file() => match File::open(path) {
+                // the writer that held it removed it in between: create it again
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                opened => return opened,
+            },
             Ok(meta) if meta.is_symlink() => std::fs::remove_file(path)?,
             Ok(_) => {
                 return Err(std::io::Error::new(

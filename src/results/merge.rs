@@ -53,6 +53,18 @@ pub enum MergeError {
     Record(#[source] std::io::Error),
 }
 
+/// Returns the operations the partitions skipped whole, each once (an operation skipped at
+/// run time is skipped by every partition that holds some of its cases).
+pub(super) fn skipped_operations(parts: &[RunResults]) -> Vec<super::SkippedOperation> {
+    let mut seen = std::collections::BTreeSet::new();
+    parts
+        .iter()
+        .flat_map(|p| &p.run.skipped_operations)
+        .filter(|s| seen.insert(s.operation.clone()))
+        .cloned()
+        .collect()
+}
+
 /// Checks that `parts` are every partition of one split run, each once, with one setting.
 pub(super) fn check_partitions(parts: &[RunResults]) -> Result<(), MergeError> {
     let mut split = None;

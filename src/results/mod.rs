@@ -149,8 +149,12 @@ pub struct RootCause {
     pub severity: Severity,
     pub convention: bool,
     pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::checks::span_text"
+    )]
+    pub rule: Option<crate::model::Span>,
     /// The case that describes the root cause: its shortest occurrence (the shortest
     /// message; of equally short ones, the smallest case id). The name is kept from when
     /// it was the case with the smallest id.
@@ -208,6 +212,17 @@ pub struct RunInfo {
     /// were used up (each is also recorded, skipped, with the reason).
     #[serde(default)]
     pub throttled: usize,
+    /// The operations none of whose cases were sent, each with the reason (absent from
+    /// records written before operations were skipped whole).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_operations: Vec<SkippedOperation>,
+}
+
+/// An operation the run did not exercise, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedOperation {
+    pub operation: String,
+    pub reason: String,
 }
 
 /// Returns the fingerprint of a suite: a hash (FNV-1a, 64 bits) of its schema documents and
@@ -293,6 +308,7 @@ impl RunResults {
         let mut run = first.run.clone();
         run.not_started = parts.iter().map(|p| p.run.not_started).sum();
         run.throttled = parts.iter().map(|p| p.run.throttled).sum();
+        run.skipped_operations = merge::skipped_operations(&parts);
         let mut writer = CasesWriter::new().map_err(MergeError::Record)?;
         let mut seen = std::collections::HashMap::new();
         for part in &parts {
@@ -320,18 +336,28 @@ impl RunResults {
         Ok(Some(RunResults::new(run, cases)))
     }
 
-    /// Returns the operations none of whose cases ran: every case recorded for them was
-    /// skipped (no value for a placeholder, a missing example object, the deadline).
+    /// Returns the operations none of whose cases ran: those skipped whole (a kind not run
+    /// yet, no value for a placeholder, a missing example object), and those every case of
+    /// which was skipped (the deadline, throttling).
     pub fn skipped_operations(&self) -> Vec<&str> {
-        self.cases
+        let whole = self
+            .run
+            .skipped_operations
+            .iter()
+            .map(|s| s.operation.as_str());
+        let every_case = self
+            .cases
             .tally()
             .operations
             .iter()
             .filter(|(_, [passed, failed, warned, skipped])| {
                 passed + failed + warned == 0 && *skipped > 0
             })
-            .map(|(operation, _)| operation.as_str())
-            .collect()
+            .map(|(operation, _)| operation.as_str());
+        let mut all: Vec<&str> = whole.chain(every_case).collect();
+        all.sort_unstable();
+        all.dedup();
+        all
     }
 
     /// Tells whether any check failed (the run's exit code is then 1).

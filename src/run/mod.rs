@@ -1,11 +1,14 @@
-//! Running a derived suite against an endpoint: the plan, the HTTP client, and the runner
-//! that turns each case into a result.
+//! Running a derived suite against an endpoint: the plan (a value: every case before any is
+//! sent), the HTTP client, the runner that turns each planned case into a result through
+//! the checks, and the event stream the record and the console are sinks of.
 //!
 //! `run` returns `Ok(results)` whenever the endpoint answered at all, however many checks
 //! failed ("failed checks are results, not errors"); `Err` is for configuration and for an
 //! endpoint that cannot be reached.
 
 mod client;
+mod events;
+mod families;
 mod plan;
 mod runner;
 mod state;
@@ -15,10 +18,12 @@ pub use client::{
     MAX_RECORDED_HEADERS, NoAnswer, REDACTED, is_secret_header, is_throttling, retry_after,
     unprotected_secrets,
 };
-pub use plan::{matches_pattern, partition_of, placeholders, stream_seed};
-pub use runner::{THROTTLED, is_throttled, repair};
+pub use events::{Both, RunEvent, Sink};
+pub use families::repair;
+pub use plan::{Plan, matches_pattern, partition_of, placeholders, stream_seed};
+pub use runner::{THROTTLED, is_throttled};
 
-use crate::results::{CaseResult, CasesWriter, RunInfo, RunResults};
+use crate::results::{CaseResult, RunInfo, RunResults};
 use crate::suite::{Suite, SuiteError};
 use futures::StreamExt;
 use secrecy::SecretString;
@@ -146,14 +151,21 @@ impl RunOptions {
     }
 }
 
+/// Plans a run of `suite` under `options`: the one value the progress total, `--only`,
+/// `--partition` and the runner read.
+pub fn plan<'s>(suite: &'s Suite, options: &RunOptions) -> Result<Plan<'s>, SuiteError> {
+    let filter = options.filter();
+    let settings = plan::Settings {
+        cases: options.cases,
+        seed: options.seed,
+        keep: filter.as_deref(),
+    };
+    plan::plan(suite, &settings)
+}
+
 /// Counts the cases a run of `suite` under `options` will have (for a progress bar).
 pub fn planned_cases(suite: &Suite, options: &RunOptions) -> Result<usize, SuiteError> {
-    let mut total = 0usize;
-    let filter = options.filter();
-    for plan in plan::plans(suite)? {
-        total = total.saturating_add(plan::count_cases(&plan, options.cases, filter.as_deref()));
-    }
-    Ok(total)
+    Ok(plan(suite, options)?.cases())
 }
 
 /// Why a run could not happen.
@@ -193,8 +205,20 @@ fn unreachable_hint(cause: &str) -> &'static str {
 pub async fn run(
     suite: &Suite,
     options: &RunOptions,
-    on_case: &mut dyn FnMut(&CaseResult),
+    mut on_case: &mut dyn FnMut(&CaseResult),
 ) -> Result<RunResults, RunError> {
+    execute(&plan(suite, options)?, options, &mut on_case).await
+}
+
+/// Runs a plan made by [`plan`] under the same `options` (so the progress total read from
+/// the plan is the number of cases the run records, less those the deadline leaves out),
+/// telling `sink` every event of the run; the record is the other sink of the stream.
+pub async fn execute(
+    plan: &Plan<'_>,
+    options: &RunOptions,
+    sink: &mut dyn Sink,
+) -> Result<RunResults, RunError> {
+    let suite = plan.suite;
     if let Some((name, value)) = options
         .ids
         .iter()
@@ -226,16 +250,19 @@ pub async fn run(
         limits,
     )?;
     preflight(&client).await?;
-    let plans = plan::plans(suite)?;
-    let mut writer = CasesWriter::new().map_err(RunError::Record)?;
-    let mut throttled = 0usize;
-    let mut record = |case: &CaseResult| {
-        throttled += usize::from(runner::is_throttled(case));
-        on_case(case);
-        writer.push(case);
-    };
-    let not_started = run_chains(suite, options, &client, &plans, &mut record).await;
-    let cases = writer.finish().map_err(RunError::Record)?;
+    let mut recorder = events::Recorder::new().map_err(RunError::Record)?;
+    let mut stream = Both(&mut recorder, sink);
+    stream.event(RunEvent::RunStarted {
+        planned: plan.cases(),
+    });
+    for skipped in &plan.skipped {
+        stream.event(RunEvent::OperationSkipped {
+            operation: &skipped.operation,
+            reason: &skipped.reason,
+        });
+    }
+    let not_started = run_chains(suite, options, &client, plan, &mut stream).await;
+    let recorded = recorder.finish().map_err(RunError::Record)?;
     let info = RunInfo {
         tool: env!("CARGO_PKG_NAME").to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -253,31 +280,37 @@ pub async fn run(
         partition: options.partition.map(|(k, n)| format!("{k}/{n}")),
         suite: crate::results::suite_fingerprint(suite),
         not_started,
-        throttled,
+        throttled: recorded.throttled,
+        skipped_operations: recorded.skipped,
     };
-    Ok(RunResults::new(info, cases))
+    let results = RunResults::new(info, recorded.cases);
+    sink.event(RunEvent::RunFinished {
+        totals: &results.totals,
+    });
+    Ok(results)
 }
 
-/// Runs the chains of operations, `options.concurrency` of them at once, each in order;
-/// returns how many cases the deadline left unstarted.
+/// Runs the chains of the plan, `options.concurrency` of them at once, each in order,
+/// telling `sink` of every case and skipped operation; returns how many cases the deadline
+/// left unstarted.
 async fn run_chains(
     suite: &Suite,
     options: &RunOptions,
     client: &Client,
-    plans: &[plan::OperationPlan<'_>],
-    record: &mut dyn FnMut(&CaseResult),
+    plan: &Plan<'_>,
+    sink: &mut dyn Sink,
 ) -> usize {
     let shared = runner::Shared {
         created: RefCell::new(BTreeMap::new()),
         objects: RefCell::default(),
         seen_ids: RefCell::new(documented_ids(suite)),
-        on_case: RefCell::new(record),
+        sink: RefCell::new(sink),
         not_started: std::cell::Cell::new(0),
     };
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    let runs = plan::chains(plans).into_iter().map(|chain| {
+    let runs = plan.chains.iter().map(|chain| {
         let shared = &shared;
         async move {
             let runner = runner::Runner {
@@ -287,8 +320,8 @@ async fn run_chains(
                 shrunk: RefCell::new(BTreeSet::new()),
                 nonce,
             };
-            for plan in chain {
-                runner.run_operation(plan).await;
+            for operation in &chain.operations {
+                runner.run_operation(operation).await;
             }
         }
     });

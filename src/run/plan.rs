@@ -1,12 +1,19 @@
-//! The plan: which operations run in which order, with what path, and with which compiled
-//! schemas and payload model; plus the small pure helpers the runner needs (path templates,
-//! seeds, `--only` patterns).
+//! The plan: a value that says everything a run will do before it does it. The suite is
+//! turned into chains (one per resource; chains run concurrently, the operations of a chain
+//! in order, creates first), each operation into its planned cases (id, kind, request,
+//! expectation) or a reason it is skipped. The progress total, `--only`, `--partition` and
+//! the runner all read this one value, so the ids a run records are the plan's.
+//!
+//! Also the small pure helpers the runner needs (path templates, seeds, `--only` patterns).
 
+use super::families::{self, NotRun};
 use crate::case::CaseFile;
-use crate::generate::{Neighbours, PayloadModel, Vocabulary};
-use crate::model::OperationKind;
+use crate::checks::Check;
+use crate::generate::{Acceptance, Neighbours, PayloadModel, Vocabulary};
+use crate::model::{OperationKind, Span};
+use crate::results::{CaseKind, SkippedOperation};
 use crate::suite::{Suite, SuiteError};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// One operation, ready to exercise.
@@ -38,156 +45,285 @@ impl<'s> OperationPlan<'s> {
         })
     }
 
-    /// Tells whether this operation is a create (POST to a collection).
-    pub fn is_create(&self) -> bool {
-        self.case.kind == OperationKind::Create
-    }
-
     /// Tells whether creates may leave `@odata.type` out: a create into a collection that
     /// serves this one type of the suite (in a collection of several types an untyped
     /// create may legitimately make the base type).
     pub fn sends_untyped_creates(&self) -> bool {
-        self.is_create() && self.model.odata_type.is_some() && !self.neighbours.shared_collection
+        self.case.kind == OperationKind::Create
+            && self.model.odata_type.is_some()
+            && !self.neighbours.shared_collection
     }
 }
 
-/// Compiles the plan of every operation of `suite`, in [`order`].
-pub fn plans(suite: &Suite) -> Result<Vec<OperationPlan<'_>>, SuiteError> {
-    let vocabulary = Vocabulary::of(suite);
-    order(suite)
-        .into_iter()
-        .map(|case| OperationPlan::new(suite, &vocabulary, case))
-        .collect()
+/// What the valid requests of an operation do to its object: it decides what their
+/// answers are held to, and whether they may run side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Each request makes a new object: a new id, the state later updates start from.
+    /// Requests go side by side.
+    Creates,
+    /// Each request changes the object in the path: it answers that object, echoing what
+    /// was sent and keeping the rest. Requests go one at a time.
+    Updates,
 }
 
-/// The name of the boundary case of a create that leaves `@odata.type` out.
-pub const UNTYPED: &str = "untyped";
-
-/// Says why operations of `kind` are not run yet, or nothing for the kinds the runner runs.
-pub fn not_run(kind: OperationKind) -> Option<&'static str> {
-    match kind {
-        OperationKind::Create | OperationKind::Update => None,
-        OperationKind::Get
-        | OperationKind::List
-        | OperationKind::Replace
-        | OperationKind::Delete
-        | OperationKind::Action
-        | OperationKind::Function
-        | OperationKind::AddReference
-        | OperationKind::RemoveReference
-        | OperationKind::ListReferences => Some(
-            "the runner exercises create and update operations only; this kind is in the contract (cases/) but not run yet",
-        ),
-    }
+/// Where a convention case is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConventionTarget {
+    /// The operation's own path.
+    Operation,
+    /// The operation's path with a fresh, unknown id in its last placeholder.
+    UnknownId,
 }
 
-/// The id of the one case an operation that is not run records (see [`not_run`]).
-pub fn not_run_id(op: &str) -> String {
-    format!("{op}/not-run")
+/// A Graph-wide convention case: what is sent, and which answers it expects.
+#[derive(Debug, Clone)]
+pub struct Convention {
+    pub check: Check,
+    pub what: &'static str,
+    pub expected: &'static str,
+    pub accepts: fn(u16) -> bool,
+    pub target: ConventionTarget,
+    pub body: String,
+    pub authorized: bool,
 }
 
-/// Tells whether an operation has a case `keep` wants, listing ids only until one is found.
-pub fn any_case(plan: &OperationPlan, cases: u32, keep: &dyn Fn(&str) -> bool) -> bool {
-    if not_run(plan.case.kind).is_some() {
-        return keep(&not_run_id(&plan.case.id));
-    }
-    let (before, after) = fixed_case_ids(plan);
-    before.iter().chain(&after).any(|id| keep(id))
-        || valid_case_ids(&plan.case.id, 1, cases).any(|id| keep(&id))
+/// The request a planned case sends and what its answer is held to.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// A body the page says must succeed.
+    Exercise(Map<String, Value>),
+    /// A body the page's contract forbids: any 4xx is right.
+    Reject {
+        body: String,
+        what: String,
+        key: String,
+        rule: Option<Span>,
+    },
+    /// Two PATCHes of disjoint subsets: the second must keep what the first set.
+    Merge(Map<String, Value>, Map<String, Value>),
+    /// A body at an edge, to be accepted (or, at an edge no page states, rejected).
+    Boundary(Map<String, Value>, Acceptance),
+    /// A Graph-wide convention.
+    Convention(Convention),
 }
 
-/// Counts the cases of an operation that `filter` keeps (every one when there is no
-/// filter: then counted without listing them, so a million generated cases cost nothing).
-pub fn count_cases(
-    plan: &OperationPlan,
-    cases: u32,
-    filter: Option<&dyn Fn(&str) -> bool>,
-) -> usize {
-    if not_run(plan.case.kind).is_some() {
-        let id = not_run_id(&plan.case.id);
-        return usize::from(filter.is_none_or(|keep| keep(&id)));
-    }
-    let (before, after) = fixed_case_ids(plan);
-    let fixed = before.iter().chain(&after);
-    match filter {
-        None => fixed
-            .count()
-            .saturating_add(count_valid(&plan.case.id, 1, cases, None)),
-        Some(keep) => {
-            fixed.filter(|id| keep(id)).count() + count_valid(&plan.case.id, 1, cases, filter)
+/// One case of the plan.
+#[derive(Debug, Clone)]
+pub struct PlannedCase {
+    pub id: String,
+    pub kind: CaseKind,
+    pub step: Step,
+}
+
+/// The generated valid cases of an operation: drawn in order from one seeded stream, so
+/// case `n` is the same body whichever cases run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValidCases {
+    /// Every case from 1 to this number.
+    Upto(u32),
+    /// Only these numbers, in increasing order.
+    Listed(Vec<u32>),
+}
+
+impl ValidCases {
+    /// Returns how many cases run.
+    pub fn len(&self) -> usize {
+        match self {
+            ValidCases::Upto(n) => usize::try_from(*n).unwrap_or(usize::MAX),
+            ValidCases::Listed(numbers) => numbers.len(),
         }
     }
-}
 
-/// Counts the generated valid cases `from..=to` of operation `op` that `filter` keeps.
-pub fn count_valid(op: &str, from: u32, to: u32, filter: Option<&dyn Fn(&str) -> bool>) -> usize {
-    match filter {
-        None if from > to => 0,
-        None => usize::try_from(to - from).map_or(usize::MAX, |n| n.saturating_add(1)),
-        Some(keep) => valid_case_ids(op, from, to).filter(|id| keep(id)).count(),
+    /// Tells whether no case runs.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
-}
 
-/// Lists the ids of the generated valid cases `from..=to` of operation `op`.
-pub fn valid_case_ids(op: &str, from: u32, to: u32) -> impl Iterator<Item = String> + '_ {
-    (from..=to).map(move |n| format!("{op}/valid/{n:03}"))
-}
-
-/// Lists the ids of an operation's cases that run before its generated valid cases
-/// (examples, merge) and after them (boundaries, conventions, invalid payloads).
-fn fixed_case_ids(plan: &OperationPlan) -> (Vec<String>, Vec<String>) {
-    let op = &plan.case.id;
-    let mut before = Vec::new();
-    for (i, example) in plan.case.examples.iter().enumerate() {
-        if example
-            .request
-            .body
-            .as_ref()
-            .is_some_and(serde_json::Value::is_object)
-        {
-            before.push(format!("{op}/example-{}", i + 1));
-            if example.request_contradicts_page() {
-                before.push(format!("{op}/example-{}-as-written", i + 1));
-            }
+    /// Returns the last number drawn from the stream.
+    pub fn last(&self) -> u32 {
+        match self {
+            ValidCases::Upto(n) => *n,
+            ValidCases::Listed(numbers) => numbers.last().copied().unwrap_or(0),
         }
     }
-    if !plan.is_create() && plan.model.generated_fields().count() >= 2 {
-        before.push(format!("{op}/merge"));
+
+    /// Tells whether case `n` runs.
+    pub fn has(&self, n: u32) -> bool {
+        match self {
+            ValidCases::Upto(to) => (1..=*to).contains(&n),
+            ValidCases::Listed(numbers) => numbers.binary_search(&n).is_ok(),
+        }
     }
-    let mut after: Vec<String> = crate::generate::boundary_payloads(&plan.model)
-        .into_iter()
-        .map(|p| format!("{op}/boundary/{}", p.name))
-        .collect();
-    if plan.sends_untyped_creates() {
-        after.push(format!("{op}/boundary/{UNTYPED}"));
+
+    /// Counts the cases from `n` on.
+    pub fn from(&self, n: u32) -> usize {
+        match self {
+            ValidCases::Upto(to) if n > *to => 0,
+            ValidCases::Upto(to) => usize::try_from(to - n.max(1) + 1).unwrap_or(usize::MAX),
+            ValidCases::Listed(numbers) => numbers.iter().filter(|&&m| m >= n).count(),
+        }
     }
-    after.push(format!("{op}/convention/no-token"));
-    if !plan.is_create() && last_placeholder(&plan.case.path).is_some() {
-        after.push(format!("{op}/convention/unknown-id"));
+
+    fn kept(count: u32, op: &str, keep: &dyn Fn(&str) -> bool) -> ValidCases {
+        let numbers = (1..=count)
+            .filter(|&n| keep(&valid_case_id(op, n)))
+            .collect();
+        ValidCases::Listed(numbers)
     }
-    after.push(format!("{op}/convention/unknown-property"));
-    after.extend(
-        crate::generate::invalid_payloads(&plan.model, &plan.neighbours, None)
+}
+
+/// Returns the id of generated valid case `n` of operation `op`.
+pub fn valid_case_id(op: &str, n: u32) -> String {
+    format!("{op}/valid/{n:03}")
+}
+
+/// One operation's planned cases, in the order they run: the examples and lifecycle steps,
+/// the generated valid payloads, then boundaries, conventions and invalid payloads.
+pub struct PlannedOperation<'s> {
+    pub plan: OperationPlan<'s>,
+    pub effect: Effect,
+    pub before: Vec<PlannedCase>,
+    pub valid: ValidCases,
+    pub after: Vec<PlannedCase>,
+}
+
+impl PlannedOperation<'_> {
+    /// Returns the operation's id.
+    pub fn id(&self) -> &str {
+        &self.plan.case.id
+    }
+
+    /// Counts the planned cases.
+    pub fn len(&self) -> usize {
+        self.before.len() + self.valid.len() + self.after.len()
+    }
+
+    /// Tells whether no case is planned.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Lists the ids of the planned cases, in plan order.
+    pub fn ids(&self) -> impl Iterator<Item = String> + '_ {
+        let valid = (1..=self.valid.last())
+            .filter(|n| self.valid.has(*n))
+            .map(|n| valid_case_id(self.id(), n));
+        let fixed =
+            |cases: &'_ [PlannedCase]| cases.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+        fixed(&self.before)
             .into_iter()
-            .map(|p| format!("{op}/invalid/{}", p.name)),
-    );
-    (before, after)
+            .chain(valid)
+            .chain(fixed(&self.after))
+    }
 }
 
-/// Groups plans into chains: the operations on one resource, in plan order (a create before
-/// the updates that use its id). Chains touch different resources and may run concurrently.
-pub fn chains<'p, 's>(plans: &'p [OperationPlan<'s>]) -> Vec<Vec<&'p OperationPlan<'s>>> {
-    let mut chains: Vec<Vec<&OperationPlan>> = Vec::new();
-    for plan in plans {
-        match chains
-            .iter_mut()
-            .find(|c| c[0].case.resource == plan.case.resource)
-        {
-            Some(chain) => chain.push(plan),
-            None => chains.push(vec![plan]),
+/// The operations on one resource, in the order they run.
+pub struct Chain<'s> {
+    pub operations: Vec<PlannedOperation<'s>>,
+}
+
+/// Everything a run does: its chains, and the operations it skips, each with the reason.
+pub struct Plan<'s> {
+    pub suite: &'s Suite,
+    pub chains: Vec<Chain<'s>>,
+    pub skipped: Vec<SkippedOperation>,
+}
+
+impl Plan<'_> {
+    /// Counts the planned cases.
+    pub fn cases(&self) -> usize {
+        self.operations().map(PlannedOperation::len).sum()
+    }
+
+    /// Lists every planned operation, chain by chain.
+    pub fn operations(&self) -> impl Iterator<Item = &PlannedOperation<'_>> {
+        self.chains.iter().flat_map(|c| &c.operations)
+    }
+
+    /// Lists the ids of every planned case, chain by chain.
+    pub fn ids(&self) -> impl Iterator<Item = String> + '_ {
+        self.operations().flat_map(PlannedOperation::ids)
+    }
+}
+
+/// What the plan is made under: `--cases`, the seed, and which case ids are wanted.
+pub struct Settings<'a> {
+    pub cases: u32,
+    pub seed: u64,
+    /// Tells whether a case (or, for a skipped operation, the operation) id is wanted;
+    /// none keeps everything.
+    pub keep: Option<&'a dyn Fn(&str) -> bool>,
+}
+
+/// Plans a run of `suite`: every operation, in [`order`], grouped into chains by resource;
+/// operations without a wanted case are left out.
+pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, SuiteError> {
+    let vocabulary = Vocabulary::of(suite);
+    let mut chains: Vec<(String, Chain)> = Vec::new();
+    let mut skipped = Vec::new();
+    for case in order(suite) {
+        let compiled = OperationPlan::new(suite, &vocabulary, case)?;
+        let planned = match operation(compiled, settings) {
+            Ok(planned) => planned,
+            Err(NotRun(reason)) => {
+                if settings.keep.is_none_or(|keep| keep(&case.id)) {
+                    skipped.push(SkippedOperation {
+                        operation: case.id.clone(),
+                        reason: reason.to_string(),
+                    });
+                }
+                continue;
+            }
+        };
+        if planned.is_empty() {
+            continue;
+        }
+        match chains.iter_mut().find(|(r, _)| *r == case.resource) {
+            Some((_, chain)) => chain.operations.push(planned),
+            None => chains.push((
+                case.resource.clone(),
+                Chain {
+                    operations: vec![planned],
+                },
+            )),
         }
     }
-    chains
+    let chains = chains.into_iter().map(|(_, chain)| chain).collect();
+    Ok(Plan {
+        suite,
+        chains,
+        skipped,
+    })
+}
+
+/// Plans one operation through every family of cases, keeping the wanted ones.
+fn operation<'s>(
+    plan: OperationPlan<'s>,
+    settings: &Settings,
+) -> Result<PlannedOperation<'s>, NotRun> {
+    let effect = families::effect(plan.case.kind)?;
+    let mut before = families::examples(&plan)?;
+    before.extend(families::lifecycle(&plan, settings.seed)?);
+    let count = families::valid(&plan, settings.cases)?;
+    let mut after = families::boundaries(&plan)?;
+    after.extend(families::conventions(&plan)?);
+    after.extend(families::invalid(&plan)?);
+    let valid = match settings.keep {
+        None => ValidCases::Upto(count),
+        Some(keep) => {
+            before.retain(|c| keep(&c.id));
+            after.retain(|c| keep(&c.id));
+            ValidCases::kept(count, &plan.case.id, keep)
+        }
+    };
+    Ok(PlannedOperation {
+        plan,
+        effect,
+        before,
+        valid,
+        after,
+    })
 }
 
 /// Orders operations so that creates run before updates (a created id can then fill an

@@ -1,16 +1,18 @@
-//! Executes the plan: one operation after another, each through its kinds of case
-//! (documented examples, PATCH merge, generated valid payloads, conventions, invalid
-//! payloads), checking every answer and shrinking failing generated payloads.
+//! Executes the plan: each chain's operations in order, each operation's planned cases in
+//! plan order, checking every answer and shrinking failing generated payloads. What a case
+//! sends and what it is held to come from the plan; the runner only adds what the run has
+//! learnt (a created id, the expected state of an object).
 
 use super::RunOptions;
 use super::client::{Client, NoAnswer, Outgoing, Received};
-use super::plan::{self, OperationPlan};
+use super::events::{RunEvent, Sink};
+use super::families::with_type;
+use super::plan::{
+    self, Convention, ConventionTarget, Effect, OperationPlan, PlannedCase, PlannedOperation, Step,
+};
 use super::state::{self, ObjectStates, Source};
 use crate::checks::{self, Answer, Check, Expected, Finding};
-use crate::generate::{
-    Acceptance, FieldKind, PayloadModel, body_strategy, boundary_payloads, invalid_payloads,
-    value_strategy,
-};
+use crate::generate::{Acceptance, FieldKind, body_strategy};
 use crate::results::{CaseKind, CaseResult, Exchange, Shrink, Verdict};
 use crate::secret::Secrets;
 use futures::StreamExt;
@@ -21,25 +23,12 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-/// A Graph-wide convention case: what is sent, and which answers it expects.
-struct Convention {
-    check: Check,
-    what: &'static str,
-    expected: &'static str,
-    accepts: fn(u16) -> bool,
-    path: String,
-    body: String,
-    authorized: bool,
-}
-
 /// A case whose body must be rejected: what is sent, and what the finding says if it is not.
 struct Rejection<'a> {
-    id: &'a str,
-    kind: CaseKind,
     body: &'a str,
     what: &'a str,
     key: &'a str,
-    rule: Option<String>,
+    rule: Option<crate::model::Span>,
 }
 
 /// The most requests spent shrinking one failing payload.
@@ -71,7 +60,7 @@ impl Attempt {
     }
 }
 
-/// Runs cases and hands each finished one to [`Shared::on_case`].
+/// Runs planned cases and tells [`Shared::sink`] of each finished one.
 pub struct Runner<'a> {
     pub client: &'a Client,
     pub options: &'a RunOptions,
@@ -95,90 +84,154 @@ pub struct Shared<'a> {
     pub objects: RefCell<ObjectStates>,
     /// Every id seen so far (documented and created), for the new-id check.
     pub seen_ids: RefCell<BTreeSet<String>>,
-    /// Told of every case as it finishes (the run's record and its progress).
-    pub on_case: RefCell<&'a mut dyn FnMut(&CaseResult)>,
+    /// Told of every case as it finishes and every operation skipped at run time (the
+    /// run's record, its console and progress).
+    pub sink: RefCell<&'a mut dyn Sink>,
     /// Cases not started because the run's deadline had passed: counted, not recorded.
     pub not_started: Cell<usize>,
 }
 
 impl Runner<'_> {
-    /// Runs every case of one operation.
-    pub async fn run_operation(&self, plan: &OperationPlan<'_>) {
-        let op = plan.case;
-        if !plan::any_case(plan, self.options.cases, &|id| self.wanted(id)) {
-            return;
-        }
-        if let Some(reason) = plan::not_run(op.kind) {
-            self.skip(&plan::not_run_id(&op.id), &op.id, reason.to_string());
-            return;
-        }
+    /// Runs every planned case of one operation, in plan order; an operation whose path
+    /// cannot be filled, or whose documented example object is missing, is skipped whole.
+    pub async fn run_operation(&self, op: &PlannedOperation<'_>) {
+        let plan = &op.plan;
         if self.client.past_deadline() {
-            let filter = self.options.filter();
-            let count = plan::count_cases(plan, self.options.cases, filter.as_deref());
-            self.count_not_started(count);
+            self.count_not_started(op.len());
             return;
         }
         let (path, documented) = match self.path_for(plan) {
             Ok(found) => found,
-            Err(unresolved) => {
-                self.skip(
-                    &format!("{}/unresolved", op.id),
-                    &op.id,
-                    unresolved.to_string(),
-                );
-                return;
-            }
+            Err(unresolved) => return self.skip_operation(op, unresolved.to_string()),
         };
         if documented && self.target_missing(plan, &path).await {
-            let name = plan::last_placeholder(&op.path).unwrap_or("id");
+            let name = plan::last_placeholder(&plan.case.path).unwrap_or("id");
             let reason = format!(
                 "the documented example object {path} does not exist on this server (an empty PATCH got 404); \
                  pass --id {name}=VALUE naming an existing object to test this operation"
             );
-            self.skip(&format!("{}/target", op.id), &op.id, reason);
-            return;
+            return self.skip_operation(op, reason);
         }
-        self.examples(plan, &path).await;
-        if !plan.is_create() {
-            self.merge(plan, &path).await;
+        for case in &op.before {
+            if let Some(result) = self.run_case(op, &path, case).await {
+                if !is_followed(&case.step) {
+                    self.unfollowed(&path, &[&result]);
+                }
+                self.record(result);
+            }
         }
-        self.valid(plan, &path).await;
-        self.boundaries(plan, &path).await;
-        self.rejections(plan, &path).await;
+        self.valid(op, &path).await;
+        let (boundaries, rejections): (Vec<&PlannedCase>, Vec<&PlannedCase>) =
+            op.after.iter().partition(|c| is_followed(&c.step));
+        // boundaries change the object like valid payloads: side by side only for a create
+        let window = self.window(op.effect);
+        let finished = self.run_cases(op, &path, &boundaries, window).await;
+        finished.into_iter().for_each(|r| self.record(r));
+        // the cases that must be rejected are each judged on their own answer, and on a
+        // faithful server none changes anything: side by side
+        let finished = self
+            .run_cases(op, &path, &rejections, self.concurrency())
+            .await;
+        self.unfollowed(&path, &finished.iter().collect::<Vec<_>>());
+        finished.into_iter().for_each(|r| self.record(r));
     }
 
-    /// Sends the cases that must be rejected (conventions, then invalid payloads) side by
-    /// side: each is judged on its own answer, and on a faithful server none changes
-    /// anything. They are recorded in plan order whatever order they finish in.
-    async fn rejections(&self, plan: &OperationPlan<'_>, path: &str) {
-        type Pending<'f> =
-            std::pin::Pin<Box<dyn std::future::Future<Output = Option<CaseResult>> + 'f>>;
-        let mut pending: Vec<Pending> = Vec::new();
-        for (id, convention) in self.conventions(plan, path) {
-            pending.push(Box::pin(self.convention(plan, id, convention)));
+    /// Records that an operation was skipped whole, and why: none of its cases is recorded.
+    fn skip_operation(&self, op: &PlannedOperation, reason: String) {
+        let event = RunEvent::OperationSkipped {
+            operation: op.id(),
+            reason: &reason,
+        };
+        self.shared.sink.borrow_mut().event(event);
+    }
+
+    fn concurrency(&self) -> usize {
+        self.options.concurrency.max(1)
+    }
+
+    /// Returns how many requests that change the object may be in flight at once: a create
+    /// makes a new object each time, while concurrent PATCHes of one object could change
+    /// what another echoes.
+    fn window(&self, effect: Effect) -> usize {
+        match effect {
+            Effect::Creates => self.concurrency(),
+            Effect::Updates => 1,
         }
-        let table = Some(plan.case.source.spans.property_table.to_string());
-        for payload in invalid_payloads(&plan.model, &plan.neighbours, table) {
-            let id = format!("{}/invalid/{}", plan.case.id, payload.name);
-            pending.push(Box::pin(async move {
-                let rejection = Rejection {
-                    id: &id,
-                    kind: CaseKind::Invalid,
-                    body: &payload.body,
-                    what: &payload.what,
-                    key: &payload.key,
-                    rule: payload.rule.clone(),
-                };
-                self.reject(plan, path, rejection).await
-            }));
-        }
-        let finished: Vec<Option<CaseResult>> = futures::stream::iter(pending)
-            .buffered(self.options.concurrency.max(1))
+    }
+
+    /// Runs `cases`, `window` at a time, and returns their results in plan order whatever
+    /// order they finish in.
+    async fn run_cases(
+        &self,
+        op: &PlannedOperation<'_>,
+        path: &str,
+        cases: &[&PlannedCase],
+        window: usize,
+    ) -> Vec<CaseResult> {
+        let finished: Vec<Option<CaseResult>> = futures::stream::iter(cases)
+            .map(|case| self.run_case(op, path, case))
+            .buffered(window)
             .collect()
             .await;
-        let finished: Vec<CaseResult> = finished.into_iter().flatten().collect();
-        self.unfollowed(path, &finished.iter().collect::<Vec<_>>());
-        finished.into_iter().for_each(|r| self.record(r));
+        finished.into_iter().flatten().collect()
+    }
+
+    /// Runs one planned case, unless the run's deadline has passed.
+    async fn run_case(
+        &self,
+        op: &PlannedOperation<'_>,
+        path: &str,
+        case: &PlannedCase,
+    ) -> Option<CaseResult> {
+        if !self.should_run() {
+            return None;
+        }
+        let started = Instant::now();
+        let attempts = match &case.step {
+            Step::Exercise(body) | Step::Boundary(body, Acceptance::Required) => {
+                vec![self.exercise(op, path, body).await]
+            }
+            Step::Boundary(body, Acceptance::AcceptOrReject) => {
+                vec![self.accept_or_reject(op, path, body).await]
+            }
+            Step::Merge(first, second) => {
+                // the second PATCH's answer must keep what the first set (checked as every
+                // update is)
+                let one = self.exercise(op, path, first).await;
+                vec![one, self.exercise(op, path, second).await]
+            }
+            Step::Convention(convention) => {
+                match self.convention_path(op, path, &case.id, convention.target) {
+                    Ok(sent_to) => vec![self.convention(&op.plan, &sent_to, convention).await],
+                    Err(why) => {
+                        let reason = why.to_string();
+                        return Some(skipped(case.id.clone(), case.kind, op.id(), reason));
+                    }
+                }
+            }
+            Step::Reject {
+                body,
+                what,
+                key,
+                rule,
+            } => {
+                let rejection = Rejection {
+                    body,
+                    what,
+                    key,
+                    rule: rule.clone(),
+                };
+                vec![self.reject(&op.plan, path, rejection).await]
+            }
+        };
+        Some(self.result(
+            case.id.clone(),
+            &op.plan,
+            case.kind,
+            started,
+            attempts,
+            None,
+        ))
     }
 
     /// Resolves the operation's path: `--id` values first, then an id this run created in
@@ -216,10 +269,7 @@ impl Runner<'_> {
     /// Tells whether case `id` runs now: `--only` wants it and the run's deadline has not
     /// passed (a case left out by the deadline is counted in [`Shared::not_started`], not
     /// recorded).
-    fn should_run(&self, id: &str) -> bool {
-        if !self.wanted(id) {
-            return false;
-        }
+    fn should_run(&self) -> bool {
         if self.client.past_deadline() {
             self.count_not_started(1);
             return false;
@@ -232,35 +282,18 @@ impl Runner<'_> {
         counted.set(counted.get().saturating_add(count));
     }
 
-    fn wanted(&self, id: &str) -> bool {
-        self.options.wants(id)
-    }
-
     /// Records a finished case. It is already free of secrets: the client scrubbed what the
     /// server sent (body, headers, transport error) before capping it, and every finding
     /// scrubbed the server values it quotes where it quotes them (see [`Runner::quote`]).
     /// What the tool sent (bodies, URLs, its own words) is never rewritten.
     fn record(&self, result: CaseResult) {
-        (self.shared.on_case.borrow_mut())(&result);
+        let event = RunEvent::CaseFinished { result: &result };
+        self.shared.sink.borrow_mut().event(event);
     }
 
     /// Returns a server value as a message quotes it: scrubbed of every secret.
     fn quote(&self, value: &impl std::fmt::Display) -> String {
         self.client.secrets().scrub(&value.to_string())
-    }
-
-    fn skip(&self, id: &str, operation: &str, reason: String) {
-        self.record(CaseResult {
-            id: id.to_string(),
-            operation: operation.to_string(),
-            kind: CaseKind::Example,
-            verdict: Verdict::Skipped,
-            skipped_reason: Some(reason),
-            exchanges: Vec::new(),
-            findings: Vec::new(),
-            shrink: None,
-            duration_ms: 0.0,
-        });
     }
 
     /// Returns the result of a case that ran: its findings are those of its attempts.
@@ -323,15 +356,15 @@ impl Runner<'_> {
     }
 
     /// Sends a body the page says must succeed and checks the answer: status, body, schema,
-    /// echo, and for a create a new id.
+    /// echo, and what the operation's effect promises (a new id, the object kept).
     async fn exercise(
         &self,
-        plan: &OperationPlan<'_>,
+        op: &PlannedOperation<'_>,
         path: &str,
         body: &Map<String, Value>,
     ) -> Attempt {
-        let (exchange, received) = self.send_object(plan, path, body).await;
-        self.judge_success(plan, path, body, exchange, received)
+        let (exchange, received) = self.send_object(&op.plan, path, body).await;
+        self.judge_success(op, path, body, exchange, received)
     }
 
     /// Sends `body` as the operation's JSON object, with the token.
@@ -350,60 +383,56 @@ impl Runner<'_> {
     /// server that accepts must store the value exactly.
     async fn accept_or_reject(
         &self,
-        plan: &OperationPlan<'_>,
+        op: &PlannedOperation<'_>,
         path: &str,
         body: &Map<String, Value>,
     ) -> Attempt {
-        let (exchange, received) = self.send_object(plan, path, body).await;
+        let (exchange, received) = self.send_object(&op.plan, path, body).await;
         match &received {
-            Ok(r) if (400..500).contains(&r.status) => {
-                let strict = self.options.strict;
-                let secrets = self.client.secrets();
-                let findings = checks::error_shape(r.status, &r.body, strict, secrets);
-                Attempt {
-                    exchange,
-                    findings: findings.into_iter().collect(),
-                    cut_off: false,
-                    sent: true,
-                }
-            }
-            _ => self.judge_success(plan, path, body, exchange, received),
+            Ok(r) if (400..500).contains(&r.status) => self.refused(exchange, r),
+            _ => self.judge_success(op, path, body, exchange, received),
+        }
+    }
+
+    /// The attempt of a fine refusal: only its error body is checked, as a convention.
+    fn refused(&self, exchange: Exchange, received: &Received) -> Attempt {
+        let strict = self.options.strict;
+        let secrets = self.client.secrets();
+        let findings = checks::error_shape(received.status, &received.body, strict, secrets);
+        Attempt {
+            exchange,
+            findings: findings.into_iter().collect(),
+            cut_off: false,
+            sent: true,
         }
     }
 
     /// Judges the answer to a body that must succeed.
     fn judge_success(
         &self,
-        plan: &OperationPlan<'_>,
+        op: &PlannedOperation<'_>,
         path: &str,
         body: &Map<String, Value>,
         exchange: Exchange,
         received: Result<Received, NoAnswer>,
     ) -> Attempt {
+        let plan = &op.plan;
         let strict = self.options.strict;
-        let received = match received {
-            Ok(received) => received,
-            Err(why) => {
-                if !plan.is_create() {
-                    self.follow_update(plan, path, body, None, &BTreeSet::new(), false);
+        let received = match (received, op.effect) {
+            (Ok(received), Effect::Updates) if refused_empty_patch(body, received.status) => {
+                return self.refused(exchange, &received);
+            }
+            (Ok(received), _) => received,
+            (Err(why), effect) => {
+                match effect {
+                    Effect::Creates => {}
+                    Effect::Updates => {
+                        self.follow_update(plan, path, body, None, &BTreeSet::new(), false);
+                    }
                 }
                 return unanswered(exchange, why, plan, strict);
             }
         };
-        if !plan.is_create() && refused_empty_patch(body, received.status) {
-            let findings = checks::error_shape(
-                received.status,
-                &received.body,
-                strict,
-                self.client.secrets(),
-            );
-            return Attempt {
-                exchange,
-                findings: findings.into_iter().collect(),
-                cut_off: false,
-                sent: true,
-            };
-        }
         let expected = Expected {
             status: &plan.case.status,
             validator: &plan.response_validator,
@@ -421,23 +450,33 @@ impl Runner<'_> {
                 checks::echo_mismatches(body, response, &verdict.schema_failed, is_date);
             faithful &= mismatches.is_empty();
             for (name, sent, got) in mismatches {
-                findings.push(self.echo_finding(plan, name, &sent, &got));
+                let is_date = is_date_field(plan, &name);
+                let rule = &plan.case.status.span;
+                let secrets = self.client.secrets();
+                findings.push(checks::echo(
+                    name, &sent, &got, is_date, rule, strict, secrets,
+                ));
             }
             findings.extend(checks::odata_type_present(response, strict));
-            if !plan.is_create() && !verdict.schema_failed.contains("id") {
-                let other = same_object(plan, path, response, strict, self.client.secrets());
-                faithful &= other.is_none();
-                findings.extend(other);
-            }
-            if plan.is_create() && !verdict.schema_failed.contains("id") {
-                findings.extend(self.new_id(plan, response));
-                self.remember_create(plan, body, response, &verdict.schema_failed);
-            }
         }
-        if !plan.is_create() {
-            let response = verdict.body.as_ref();
-            let skip = &verdict.schema_failed;
-            findings.extend(self.follow_update(plan, path, body, response, skip, faithful));
+        let response = verdict.body.as_ref();
+        let skip = &verdict.schema_failed;
+        let id_checked = !skip.contains("id");
+        match op.effect {
+            Effect::Creates => {
+                if let Some(response) = response.filter(|_| id_checked) {
+                    findings.extend(self.new_id(plan, response));
+                    self.remember_create(plan, body, response, skip);
+                }
+            }
+            Effect::Updates => {
+                if let Some(response) = response.filter(|_| id_checked) {
+                    let other = same_object(plan, path, response, strict, self.client.secrets());
+                    faithful &= other.is_none();
+                    findings.extend(other);
+                }
+                findings.extend(self.follow_update(plan, path, body, response, skip, faithful));
+            }
         }
         Attempt {
             exchange,
@@ -447,54 +486,21 @@ impl Runner<'_> {
         }
     }
 
-    /// Reports a property the answer does not echo: a string that came back in its NFC
-    /// form was normalised (a convention), any other change is an echo failure.
-    fn echo_finding(
-        &self,
-        plan: &OperationPlan,
-        name: String,
-        sent: &Value,
-        got: &Value,
-    ) -> Finding {
-        let strict = self.options.strict;
-        let quoted = self.quote(got);
-        if checks::is_nfc_of(sent, got, is_date_field(plan, &name)) {
-            let msg = format!(
-                "`{name}` was sent as {sent} but the response has {quoted}, its Unicode NFC normalisation: strings are stored as sent"
-            );
-            return Finding::new(Check::UnicodeNormalization, strict, name, msg, None);
-        }
-        let msg = format!("`{name}` was sent as {sent} but the response has {quoted}");
-        let rule = Some(plan.case.status.span.to_string());
-        Finding::new(Check::Echo, strict, name, msg, rule)
-    }
-
+    /// Checks that a create answered a new id, and remembers it for the updates of the
+    /// collection (unless it reveals a secret: it is then never put in a URL, where the record
+    /// and the reproductions would hold it).
     fn new_id(&self, plan: &OperationPlan, response: &Value) -> Option<Finding> {
         let id = response.get("id").and_then(Value::as_str)?.to_string();
         let fresh = self.shared.seen_ids.borrow_mut().insert(id.clone());
-        if fresh && self.client.secrets().reveals(&id) {
-            // never put in a URL (the record and the reproductions would hold the secret)
-            return None;
-        }
-        if fresh {
+        if fresh && !self.client.secrets().reveals(&id) {
             self.shared
                 .created
                 .borrow_mut()
                 .entry((plan.case.path.clone(), plan.case.resource.clone()))
-                .or_insert(id);
-            return None;
+                .or_insert_with(|| id.clone());
         }
-        let msg = format!(
-            "the create returned id {:?}, which an earlier object already has",
-            self.quote(&id)
-        );
-        Some(Finding::new(
-            Check::NewId,
-            self.options.strict,
-            "id",
-            msg,
-            Some(plan.case.status.span.to_string()),
-        ))
+        let rule = &plan.case.status.span;
+        checks::new_id(&id, fresh, rule, self.options.strict, self.client.secrets())
     }
 
     /// Records what the create of the object later updates use answered, as its state.
@@ -549,19 +555,16 @@ impl Runner<'_> {
             .filter(|k| !k.starts_with('@'))
             .map(String::as_str)
             .collect();
+        let rule = &plan.case.source.spans.request_line;
+        let (strict, secrets) = (self.options.strict, self.client.secrets());
         unkept
             .into_iter()
             .map(|(name, want, got)| {
-                let want = match expected.get(&name).map(|k| k.source) {
+                let was = match expected.get(&name).map(|k| k.source) {
                     Some(Source::Answered) => self.quote(&want),
                     _ => want.to_string(),
                 };
-                let msg = format!(
-                    "`{name}` was not sent, but after a PATCH of {sent_names:?} it is {}; it was {want} (a PATCH changes only what it is sent)",
-                    self.quote(&got)
-                );
-                let rule = Some(plan.case.source.spans.request_line.to_string());
-                Finding::new(Check::Merge, self.options.strict, name, msg, rule)
+                checks::unkept(name, was, &got, &sent_names, rule, strict, secrets)
             })
             .collect()
     }
@@ -590,111 +593,30 @@ impl Runner<'_> {
         }
     }
 
-    async fn examples(&self, plan: &OperationPlan<'_>, path: &str) {
-        for (i, example) in plan.case.examples.iter().enumerate() {
-            let Some(Value::Object(body)) = &example.request.body else {
-                continue;
-            };
-            let id = format!("{}/example-{}", plan.case.id, i + 1);
-            if self.should_run(&id) {
-                let started = Instant::now();
-                let repaired = repair(&plan.model, body);
-                let attempt = self.exercise(plan, path, &repaired).await;
-                self.record(self.result(
-                    id.clone(),
-                    plan,
-                    CaseKind::Example,
-                    started,
-                    vec![attempt],
-                    None,
-                ));
-            }
-            if example.request_contradicts_page() {
-                let what = format!(
-                    "the page's example {} as written, which contradicts the page's own table",
-                    i + 1
-                );
-                let rule = example.findings.first().map(|f| f.span.to_string());
-                let as_written = Rejection {
-                    id: &format!("{id}-as-written"),
-                    kind: CaseKind::ExampleAsWritten,
-                    body: &Value::Object(body.clone()).to_string(),
-                    what: &what,
-                    key: "example",
-                    rule,
-                };
-                if let Some(result) = self.reject(plan, path, as_written).await {
-                    self.unfollowed(path, &[&result]);
-                    self.record(result);
-                }
-            }
-        }
-    }
-
-    async fn merge(&self, plan: &OperationPlan<'_>, path: &str) {
-        let id = format!("{}/merge", plan.case.id);
-        let fields: Vec<_> = plan.model.generated_fields().collect();
-        if fields.len() < 2 || !self.should_run(&id) {
-            return;
-        }
-        let started = Instant::now();
-        let mut runner = seeded_runner(self.options.seed, &id);
-        let mut values: Vec<(String, Value)> = fields
-            .iter()
-            .filter_map(|f| {
-                Some((
-                    f.name.clone(),
-                    value_strategy(&f.kind)
-                        .new_tree(&mut runner)
-                        .ok()?
-                        .current(),
-                ))
-            })
-            .collect();
-        let turn = usize::try_from(self.options.seed % values.len().max(1) as u64).unwrap_or(0);
-        values.rotate_left(turn);
-        let half = values.len().div_ceil(2);
-        let first: Map<String, Value> = values[..half].iter().cloned().collect();
-        let second: Map<String, Value> = values[half..].iter().cloned().collect();
-        // the second PATCH's answer must keep what the first set (checked as every update is)
-        let one = self.exercise(plan, path, &first).await;
-        let two = self.exercise(plan, path, &second).await;
-        self.record(self.result(id, plan, CaseKind::Merge, started, vec![one, two], None));
-    }
-
-    /// Sends the generated valid payloads. A create makes a new object each time, so its
-    /// cases go side by side (a window of `--concurrency` at a time); an update's go one at a
-    /// time, since concurrent PATCHes of one object could change what another echoes. Each
+    /// Sends the generated valid payloads, a window at a time (see [`Runner::window`]). Each
     /// window is drawn from the seeded stream in order and concluded in order (shrinking
     /// included), so the cases and their root causes do not depend on the concurrency.
-    async fn valid(&self, plan: &OperationPlan<'_>, path: &str) {
+    async fn valid(&self, op: &PlannedOperation<'_>, path: &str) {
+        let plan = &op.plan;
         let strategy = body_strategy(&plan.model);
-        let mut runner = seeded_runner(self.options.seed, &format!("{}/valid", plan.case.id));
-        let window = if plan.is_create() {
-            self.options.concurrency.max(1)
-        } else {
-            1
-        };
-        let mut numbers = 1..=self.options.cases;
+        let mut runner = seeded_runner(self.options.seed, &format!("{}/valid", op.id()));
+        let window = self.window(op.effect);
+        let mut numbers = 1..=op.valid.last();
         let mut ended = false;
         while !ended {
             let mut drawn = Vec::new();
             for n in numbers.by_ref() {
                 if self.client.past_deadline() {
                     // nothing more is generated: the rest is counted
-                    let filter = self.options.filter();
-                    let rest =
-                        plan::count_valid(&plan.case.id, n, self.options.cases, filter.as_deref());
-                    self.count_not_started(rest);
+                    self.count_not_started(op.valid.from(n));
                     ended = true;
                     break;
                 }
-                let id = format!("{}/valid/{n:03}", plan.case.id);
                 let Ok(tree) = strategy.new_tree(&mut runner) else {
                     continue;
                 };
-                if self.should_run(&id) {
-                    drawn.push((id, tree));
+                if op.valid.has(n) {
+                    drawn.push((plan::valid_case_id(op.id(), n), tree));
                 }
                 if drawn.len() == window {
                     break;
@@ -705,17 +627,17 @@ impl Runner<'_> {
             }
             let sent = drawn
                 .iter()
-                .map(|(_, tree)| self.send_valid(plan, path, tree.current()));
+                .map(|(_, tree)| self.send_valid(op, path, tree.current()));
             let sent = futures::future::join_all(sent).await;
             for ((id, mut tree), (started, attempt)) in drawn.into_iter().zip(sent) {
                 match attempt {
                     Some(attempt) => {
-                        self.conclude_valid(plan, path, id, &mut tree, started, attempt)
+                        self.conclude_valid(op, path, id, &mut tree, started, attempt)
                             .await;
                     }
                     None => {
                         let reason = "the generated body breaks the request schema (a generator defect; nothing was sent)";
-                        self.skip(&id, &plan.case.id, reason.to_string());
+                        self.record(skipped(id, CaseKind::Valid, op.id(), reason.to_string()));
                     }
                 }
             }
@@ -725,31 +647,33 @@ impl Runner<'_> {
     /// Sends one generated body, unless it breaks the request schema (then nothing is sent).
     async fn send_valid(
         &self,
-        plan: &OperationPlan<'_>,
+        op: &PlannedOperation<'_>,
         path: &str,
         body: Map<String, Value>,
     ) -> (Instant, Option<Attempt>) {
         let started = Instant::now();
-        if !plan
+        if !op
+            .plan
             .request_validator
             .is_valid(&Value::Object(body.clone()))
         {
             return (started, None);
         }
-        let attempt = self.exercise(plan, path, &generated(plan, body)).await;
+        let attempt = self.exercise(op, path, &generated(op, body)).await;
         (started, Some(attempt))
     }
 
     /// Records a generated case; the first failure of each root cause is shrunk first.
     async fn conclude_valid(
         &self,
-        plan: &OperationPlan<'_>,
+        op: &PlannedOperation<'_>,
         path: &str,
         id: String,
         tree: &mut impl ValueTree<Value = Map<String, Value>>,
         started: Instant,
         attempt: Attempt,
     ) {
+        let plan = &op.plan;
         let Some(check) = attempt.first_error() else {
             self.record(self.result(id, plan, CaseKind::Valid, started, vec![attempt], None));
             return;
@@ -769,7 +693,7 @@ impl Runner<'_> {
             return;
         }
         let original_body = attempt.exchange.request.body.clone().unwrap_or_default();
-        let (minimal, steps) = self.shrink(plan, path, tree, check, attempt).await;
+        let (minimal, steps) = self.shrink(op, path, tree, check, attempt).await;
         let shrink = Some(Shrink {
             steps,
             original_body,
@@ -777,53 +701,11 @@ impl Runner<'_> {
         self.record(self.result(id, plan, CaseKind::Valid, started, vec![minimal], shrink));
     }
 
-    /// Sends each boundary payload: an edge of the core must succeed like any valid payload,
-    /// an edge no page states may be rejected with a 4xx (see [`Acceptance`]). A create into
-    /// a collection of one type also sends its first example without `@odata.type` (the
-    /// pages' own create examples carry it or not).
-    /// (Side by side for a create, one at a time for an update, as generated payloads.)
-    async fn boundaries(&self, plan: &OperationPlan<'_>, path: &str) {
-        let window = if plan.is_create() {
-            self.options.concurrency.max(1)
-        } else {
-            1
-        };
-        let mut payloads: Vec<(String, Map<String, Value>, Acceptance)> =
-            boundary_payloads(&plan.model)
-                .into_iter()
-                .map(|p| (p.name, typed(plan, p.body), p.acceptance))
-                .collect();
-        if plan.sends_untyped_creates() {
-            let untyped = untyped_example(plan);
-            payloads.push((plan::UNTYPED.to_string(), untyped, Acceptance::Required));
-        }
-        let cases = payloads
-            .into_iter()
-            .map(|(name, body, acceptance)| {
-                let id = format!("{}/boundary/{name}", plan.case.id);
-                (id, body, acceptance)
-            })
-            .filter(|(id, _, _)| self.should_run(id))
-            .map(|(id, body, acceptance)| async move {
-                let started = Instant::now();
-                let attempt = match acceptance {
-                    Acceptance::Required => self.exercise(plan, path, &body).await,
-                    Acceptance::AcceptOrReject => self.accept_or_reject(plan, path, &body).await,
-                };
-                self.result(id, plan, CaseKind::Boundary, started, vec![attempt], None)
-            });
-        let finished: Vec<CaseResult> = futures::stream::iter(cases)
-            .buffered(window)
-            .collect()
-            .await;
-        finished.into_iter().for_each(|r| self.record(r));
-    }
-
     /// Shrinks a failing payload with proptest's value tree toward the smallest body that
     /// still fails the same check.
     async fn shrink(
         &self,
-        plan: &OperationPlan<'_>,
+        op: &PlannedOperation<'_>,
         path: &str,
         tree: &mut impl ValueTree<Value = Map<String, Value>>,
         check: Check,
@@ -835,7 +717,7 @@ impl Runner<'_> {
         while more && steps < MAX_SHRINK_STEPS {
             steps += 1;
             let attempt = self
-                .exercise(plan, path, &generated(plan, tree.current()))
+                .exercise(op, path, &generated(op, tree.current()))
                 .await;
             if attempt.cut_off {
                 // the deadline ends shrinking; the smallest failure found so far stands
@@ -851,58 +733,27 @@ impl Runner<'_> {
         (best, steps)
     }
 
-    /// The Graph-wide convention cases of an operation, with their ids.
-    fn conventions(&self, plan: &OperationPlan<'_>, path: &str) -> Vec<(String, Convention)> {
-        let op = &plan.case.id;
-        let body = first_example_body(plan);
-        let mut cases = vec![(
-            format!("{op}/convention/no-token"),
-            Convention {
-                check: Check::AuthRequired,
-                what: "a request without a token",
-                expected: "401",
-                accepts: |status| status == 401,
-                path: path.to_string(),
-                body: body.clone(),
-                authorized: false,
-            },
-        )];
-        if !plan.is_create()
-            && let Some(name) = plan::last_placeholder(&plan.case.path)
-        {
-            let id = format!("{op}/convention/unknown-id");
-            let mut values = self.options.ids.clone();
-            values.insert(
-                name.to_string(),
-                unknown_id(self.options.seed ^ self.nonce, &id),
-            );
-            if let Ok(unknown_path) = plan::resolve(&plan.case.path, &values) {
-                let unknown = Convention {
-                    check: Check::UnknownId,
-                    what: "a PATCH to an unknown id",
-                    expected: "404",
-                    accepts: |status| status == 404,
-                    path: unknown_path,
-                    body: body.clone(),
-                    authorized: true,
-                };
-                cases.push((id, unknown));
+    /// Returns where a convention case is sent: the operation's path, or the same path
+    /// with a fresh unknown id in its last placeholder.
+    fn convention_path(
+        &self,
+        op: &PlannedOperation<'_>,
+        path: &str,
+        id: &str,
+        target: ConventionTarget,
+    ) -> Result<String, plan::Unresolved> {
+        match target {
+            ConventionTarget::Operation => Ok(path.to_string()),
+            ConventionTarget::UnknownId => {
+                let template = &op.plan.case.path;
+                let mut values = self.options.ids.clone();
+                if let Some(name) = plan::last_placeholder(template) {
+                    let unknown = unknown_id(self.options.seed ^ self.nonce, id);
+                    values.insert(name.to_string(), unknown);
+                }
+                plan::resolve(template, &values)
             }
         }
-        let unknown_property = Convention {
-            check: Check::UnknownProperty,
-            what: "a property the page does not list",
-            expected: "400",
-            accepts: |status| (400..500).contains(&status),
-            path: path.to_string(),
-            body: serde_json::json!({ "graphConformanceUnknownProperty": "x" }).to_string(),
-            authorized: true,
-        };
-        cases.push((
-            format!("{op}/convention/unknown-property"),
-            unknown_property,
-        ));
-        cases
     }
 
     /// Runs one convention case: an answer `accepts` allows passes (its error body is then
@@ -910,36 +761,28 @@ impl Runner<'_> {
     async fn convention(
         &self,
         plan: &OperationPlan<'_>,
-        id: String,
-        convention: Convention,
-    ) -> Option<CaseResult> {
-        if !self.should_run(&id) {
-            return None;
-        }
-        let started = Instant::now();
+        path: &str,
+        convention: &Convention,
+    ) -> Attempt {
         let strict = self.options.strict;
         let (exchange, received) = self
             .send(
                 plan,
-                &convention.path,
-                Some(convention.body),
+                path,
+                Some(convention.body.clone()),
                 convention.authorized,
             )
             .await;
         let findings = match &received {
-            Err(why) => {
-                let attempt = unanswered(exchange, *why, plan, strict);
-                return Some(self.result(
-                    id,
-                    plan,
-                    CaseKind::Convention,
-                    started,
-                    vec![attempt],
-                    None,
-                ));
-            }
+            Err(why) => return unanswered(exchange, *why, plan, strict),
             Ok(r) if checks::is_server_error(r.status) => {
-                vec![server_error(r.status, convention.what, plan, strict)]
+                let rule = &plan.case.status.span;
+                vec![checks::server_error(
+                    r.status,
+                    convention.what,
+                    rule,
+                    strict,
+                )]
             }
             Ok(r) if !checks::is_valid_status(r.status) => {
                 checks::check_valid_status(r.status, convention.what, strict, None)
@@ -951,27 +794,20 @@ impl Runner<'_> {
                     .into_iter()
                     .collect()
             }
-            Ok(r) => {
-                let msg = format!(
-                    "{} got {}, not {}",
-                    convention.what, r.status, convention.expected
-                );
-                vec![Finding::new(
-                    convention.check,
-                    strict,
-                    convention.check.code(),
-                    msg,
-                    None,
-                )]
-            }
+            Ok(r) => vec![checks::convention_breached(
+                convention.check,
+                convention.what,
+                convention.expected,
+                r.status,
+                strict,
+            )],
         };
-        let attempt = Attempt {
+        Attempt {
             exchange,
             findings,
             cut_off: false,
             sent: true,
-        };
-        Some(self.result(id, plan, CaseKind::Convention, started, vec![attempt], None))
+        }
     }
 
     /// Sends a body the page's contract forbids: any 4xx is right.
@@ -980,26 +816,17 @@ impl Runner<'_> {
         plan: &OperationPlan<'_>,
         path: &str,
         rejection: Rejection<'_>,
-    ) -> Option<CaseResult> {
+    ) -> Attempt {
         let Rejection {
-            id,
-            kind,
             body,
             what,
             key,
             rule,
         } = rejection;
-        if !self.should_run(id) {
-            return None;
-        }
-        let started = Instant::now();
         let strict = self.options.strict;
         let (exchange, received) = self.send(plan, path, Some(body.to_string()), true).await;
         let findings = match &received {
-            Err(why) => {
-                let attempt = unanswered(exchange, *why, plan, strict);
-                return Some(self.result(id.to_string(), plan, kind, started, vec![attempt], None));
-            }
+            Err(why) => return unanswered(exchange, *why, plan, strict),
             Ok(r) => {
                 let answer = answer(r);
                 match checks::check_rejected(answer, what, key, rule, strict) {
@@ -1013,65 +840,55 @@ impl Runner<'_> {
                 }
             }
         };
-        let attempt = Attempt {
+        Attempt {
             exchange,
             findings,
             cut_off: false,
             sent: true,
-        };
-        Some(self.result(id.to_string(), plan, kind, started, vec![attempt], None))
+        }
+    }
+}
+
+/// Tells whether the state model follows what a step does to the object: it follows the
+/// bodies that must succeed, not those that must be rejected (a faulty server may accept
+/// them, and then the object's state is unknown).
+fn is_followed(step: &Step) -> bool {
+    match step {
+        Step::Exercise(_) | Step::Merge(..) | Step::Boundary(..) => true,
+        Step::Reject { .. } | Step::Convention(_) => false,
+    }
+}
+
+/// Returns the record of a case that was not sent, and why.
+fn skipped(id: String, kind: CaseKind, operation: &str, reason: String) -> CaseResult {
+    CaseResult {
+        id,
+        operation: operation.to_string(),
+        kind,
+        verdict: Verdict::Skipped,
+        skipped_reason: Some(reason),
+        exchanges: Vec::new(),
+        findings: Vec::new(),
+        shrink: None,
+        duration_ms: 0.0,
     }
 }
 
 /// Judges a success answer to a body that sends one enum property as a member in another
-/// letter case: when the answer stores the member (or does not say what it stored), the
-/// acceptance is the enum-case convention's breach, not an invalid value accepted.
+/// letter case (see [`checks::enum_case`]).
 fn recased_acceptance(
     plan: &OperationPlan,
     body: &str,
     received: &Received,
     strict: bool,
 ) -> Option<Finding> {
-    if !(200..300).contains(&received.status) {
-        return None;
-    }
     let sent: Map<String, Value> = serde_json::from_str(body).ok()?;
-    let (name, value) = sent.iter().next().filter(|_| sent.len() == 1)?;
-    let value = value.as_str()?;
-    let FieldKind::Enum(members) = &plan.model.field(name)?.kind else {
-        return None;
+    let members = |name: &str| match &plan.model.field(name)?.kind {
+        FieldKind::Enum(members) => Some(members.clone()),
+        _ => None,
     };
-    let member = recased_member(members, value)?;
     let response: Option<Value> = serde_json::from_slice(&received.body).ok();
-    let stored = response.as_ref().and_then(|r| r.get(name.as_str()));
-    let told = match stored {
-        None => "did not say what it stored".to_string(),
-        Some(Value::String(got)) if got == member => format!("stored the member \"{member}\""),
-        Some(_) => return None,
-    };
-    let msg = format!(
-        "the server answered {} to `{name}` as \"{value}\", the member \"{member}\" in another letter case, and {told}; Graph rejects it",
-        received.status
-    );
-    Some(Finding::new(
-        Check::EnumCase,
-        strict,
-        name.as_str(),
-        msg,
-        None,
-    ))
-}
-
-/// Returns the member `value` spells in another letter case (none when it is a member).
-fn recased_member<'m>(members: &'m [String], value: &str) -> Option<&'m str> {
-    if members.iter().any(|m| m == value) {
-        return None;
-    }
-    let lower = value.to_lowercase();
-    members
-        .iter()
-        .find(|m| m.to_lowercase() == lower)
-        .map(String::as_str)
+    checks::enum_case(&sent, members, received.status, response.as_ref(), strict)
 }
 
 fn answer(received: &Received) -> Answer<'_> {
@@ -1143,17 +960,8 @@ fn unjudged(attempts: &[Attempt], retries: u32) -> String {
 }
 
 fn transport_failure(exchange: Exchange, plan: &OperationPlan, strict: bool) -> Attempt {
-    let message = format!(
-        "no response: {}",
-        exchange.error.as_deref().unwrap_or("unknown error")
-    );
-    let finding = Finding::new(
-        Check::Transport,
-        strict,
-        "transport",
-        message,
-        Some(plan.case.source.spans.request_line.to_string()),
-    );
+    let rule = &plan.case.source.spans.request_line;
+    let finding = checks::transport(exchange.error.as_deref(), rule, strict);
     Attempt {
         exchange,
         findings: vec![finding],
@@ -1162,47 +970,15 @@ fn transport_failure(exchange: Exchange, plan: &OperationPlan, strict: bool) -> 
     }
 }
 
-fn server_error(status: u16, what: &str, plan: &OperationPlan, strict: bool) -> Finding {
-    let msg = format!("the server answered {status} to {what}");
-    Finding::new(
-        Check::ServerError,
-        strict,
-        "5xx",
-        msg,
-        Some(plan.case.status.span.to_string()),
-    )
-}
-
-/// Adds the resource's own `@odata.type` to a create's body: a POST into a collection that
-/// holds several types (Intune's `deviceConfigurations`) says which one it creates, as every
-/// documented create example does. Updates keep the generated choice.
-fn typed(plan: &OperationPlan, mut body: Map<String, Value>) -> Map<String, Value> {
-    if plan.is_create()
-        && let Some(odata_type) = &plan.model.odata_type
-        && !body.contains_key("@odata.type")
-    {
-        body.insert("@odata.type".to_string(), Value::String(odata_type.clone()));
-    }
-    body
-}
-
 /// Returns a generated body as it is sent: a create into a collection of one type keeps the
 /// generated choice of `@odata.type` (typed or not, both must succeed); any other create
-/// says its type, as [`typed`].
-fn generated(plan: &OperationPlan, body: Map<String, Value>) -> Map<String, Value> {
-    if plan.sends_untyped_creates() {
-        body
-    } else {
-        typed(plan, body)
+/// says its type (see [`with_type`]); an update sends what was generated.
+fn generated(op: &PlannedOperation, body: Map<String, Value>) -> Map<String, Value> {
+    match op.effect {
+        Effect::Creates if op.plan.sends_untyped_creates() => body,
+        Effect::Creates => with_type(&op.plan, body),
+        Effect::Updates => body,
     }
-}
-
-/// Returns the first documented request body, repaired, without `@odata.type`; `{}` when
-/// there is none.
-fn untyped_example(plan: &OperationPlan) -> Map<String, Value> {
-    let mut body = first_example(plan);
-    body.remove("@odata.type");
-    body
 }
 
 /// Checks that an update answers with the object it was sent to: the response's `id` is the
@@ -1217,19 +993,8 @@ fn same_object(
     plan::last_placeholder(&plan.case.path).filter(|_| plan.case.path.ends_with('}'))?;
     let target = path.rsplit('/').next()?;
     let id = response.get("id")?.as_str()?;
-    (!plan::encode_segment(id).eq_ignore_ascii_case(target)).then(|| {
-        let msg = format!(
-            "the update of {target:?} answered with the object {:?}",
-            secrets.scrub(id)
-        );
-        Finding::new(
-            Check::Echo,
-            strict,
-            "id",
-            msg,
-            Some(plan.case.status.span.to_string()),
-        )
-    })
+    let rule = &plan.case.status.span;
+    checks::same_object(target, id, plan::encode_segment, rule, strict, secrets)
 }
 
 fn is_date_field(plan: &OperationPlan, name: &str) -> bool {
@@ -1253,7 +1018,8 @@ fn is_date_kind(kind: &FieldKind) -> bool {
     }
 }
 
-fn seeded_runner(seed: u64, label: &str) -> TestRunner {
+/// Returns a proptest runner seeded for one stream of the run.
+pub(super) fn seeded_runner(seed: u64, label: &str) -> TestRunner {
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &plan::stream_seed(seed, label));
     TestRunner::new_with_rng(Config::default(), rng)
 }
@@ -1271,86 +1037,4 @@ fn documented_id(plan: &OperationPlan) -> Option<String> {
         let id = e.response.as_ref()?.body.as_ref()?.get("id")?.as_str()?;
         Some(id.to_string())
     })
-}
-
-/// Returns the first documented request body, repaired, as text; `{}` when there is none.
-fn first_example_body(plan: &OperationPlan) -> String {
-    Value::Object(first_example(plan)).to_string()
-}
-
-/// Returns the first documented request body, repaired; empty when there is none.
-fn first_example(plan: &OperationPlan) -> Map<String, Value> {
-    let body = plan
-        .case
-        .examples
-        .iter()
-        .find_map(|e| e.request.body.as_ref()?.as_object());
-    body.map(|b| repair(&plan.model, b)).unwrap_or_default()
-}
-
-/// Repairs a documented example so it agrees with its page: values that break the table are
-/// replaced by valid ones, properties the table does not list and foreign `@odata.type`s are
-/// dropped; everything else stays as documented.
-pub fn repair(model: &PayloadModel, body: &Map<String, Value>) -> Map<String, Value> {
-    let mut out = Map::new();
-    for (name, value) in body {
-        if name == "@odata.type" {
-            if model
-                .odata_type
-                .as_deref()
-                .is_some_and(|t| value.as_str() == Some(t))
-            {
-                out.insert(name.clone(), value.clone());
-            }
-            continue;
-        }
-        if name.starts_with('@') {
-            out.insert(name.clone(), value.clone());
-            continue;
-        }
-        let Some(field) = model.field(name) else {
-            continue;
-        };
-        match repaired_value(&field.kind, value) {
-            Some(v) => out.insert(name.clone(), v),
-            None => continue,
-        };
-    }
-    out
-}
-
-fn repaired_value(kind: &FieldKind, value: &Value) -> Option<Value> {
-    let valid = match (kind, value) {
-        (FieldKind::Enum(members), Value::String(s)) => members.contains(s),
-        (FieldKind::DateTime, Value::String(s)) => {
-            crate::format::is_date_time_offset(s, crate::format::Strictness::GraphCore)
-        }
-        (
-            FieldKind::String
-            | FieldKind::Guid
-            | FieldKind::Date
-            | FieldKind::TimeOfDay
-            | FieldKind::Duration
-            | FieldKind::Binary,
-            v,
-        ) => v.is_string(),
-        (FieldKind::Boolean, v) => v.is_boolean(),
-        (FieldKind::Integer { .. }, v) => v.is_i64() || v.is_u64(),
-        (FieldKind::Number, v) => v.is_number(),
-        (FieldKind::Array(_), v) => v.is_array(),
-        (FieldKind::Object | FieldKind::OpenEnum, _) => return None,
-        _ => false,
-    };
-    if valid {
-        return Some(value.clone());
-    }
-    let mut runner = TestRunner::deterministic();
-    kind.is_generated()
-        .then(|| {
-            value_strategy(kind)
-                .new_tree(&mut runner)
-                .ok()
-                .map(|t| t.current())
-        })
-        .flatten()
 }

@@ -98,6 +98,7 @@ pub fn run_info() -> graph_conformance::results::RunInfo {
         suite: String::new(),
         not_started: 0,
         throttled: 0,
+        skipped_operations: Vec::new(),
     }
 }
 
