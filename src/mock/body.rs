@@ -3,9 +3,9 @@
 //! with their DateTimeOffsets normalised to UTC.
 
 use super::contract::{Contract, Kind, Operation, Resource};
-use super::datetime::normalise;
 use super::fault::{Fault, FaultSet};
 use super::render::GraphError;
+use crate::format::normalise;
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::{Map, Value};

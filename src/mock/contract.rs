@@ -365,7 +365,7 @@ impl Resource {
             .map(|p| {
                 let value = match example.get(&p.name) {
                     Some(value) if !invalid.contains(&p.name) => match (p.kind, value) {
-                        (Kind::DateTime, Value::String(text)) => super::datetime::normalise(text)
+                        (Kind::DateTime, Value::String(text)) => crate::format::normalise(text)
                             .map_or_else(|| p.default.clone(), Value::String),
                         _ => value.clone(),
                     },

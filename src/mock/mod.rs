@@ -7,7 +7,6 @@
 mod body;
 mod coding;
 mod contract;
-mod datetime;
 mod fault;
 mod handler;
 mod render;

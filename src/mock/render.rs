@@ -3,8 +3,8 @@
 //! `request-id` header, with the response faults applied on the way out.
 
 use super::contract::{Kind, Resource};
-use super::datetime::{Instant, Style};
 use super::fault::{Fault, FaultSet};
+use crate::format::{Instant, Style};
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
