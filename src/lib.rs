@@ -22,6 +22,7 @@ pub mod input_file;
 pub mod metadata;
 pub mod mock;
 pub mod model;
+pub mod path_template;
 pub mod report;
 pub mod results;
 pub mod run;

@@ -518,15 +518,19 @@ fn something_to_test(suite: &Suite, options: &RunOptions, planned: usize) -> Res
 
 /// Refuses an `--id NAME` that fills no placeholder of the suite, listing those it has.
 fn check_ids(suite: &Suite, ids: &[(String, String)]) -> Result<(), String> {
-    let placeholders: BTreeSet<&str> = suite
+    let placeholders: BTreeSet<String> = suite
         .cases
         .iter()
-        .flat_map(|c| graph_conformance::run::placeholders(&c.path))
+        .flat_map(|c| {
+            let template = graph_conformance::path_template::PathTemplate::parse(&c.path);
+            template
+                .placeholders()
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
         .collect();
-    match ids
-        .iter()
-        .find(|(name, _)| !placeholders.contains(name.as_str()))
-    {
+    match ids.iter().find(|(name, _)| !placeholders.contains(name)) {
         None => Ok(()),
         Some((name, _)) => Err(format!(
             "--id {name}=...: no path of the suite has a {{{name}}} placeholder; the suite's placeholders are: {}",

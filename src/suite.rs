@@ -250,36 +250,9 @@ fn has_anchor(schema: &Value, name: &str) -> bool {
     }
 }
 
-/// Names what makes a path template unsafe to send under a service root, if anything: it
-/// must start with `/`, and hold no `?`, `#`, empty segment (`//`) or dot segment (`.`,
-/// `..`, percent-encoded or not), which an HTTP client would resolve outside the operation
-/// (or the service root).
-pub fn path_template_problem(template: &str) -> Option<&'static str> {
-    if !template.starts_with('/') {
-        return Some("it does not start with `/`");
-    }
-    if template.contains(['?', '#']) {
-        return Some("it holds a `?` or `#`");
-    }
-    if template == "/" {
-        return None;
-    }
-    let segments = template[1..].split('/');
-    for segment in segments {
-        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
-        if segment.is_empty() {
-            return Some("it has an empty segment (`//` or a trailing `/`)");
-        }
-        if decoded == "." || decoded == ".." {
-            return Some("it has a `.` or `..` segment, which would resolve outside the operation");
-        }
-    }
-    None
-}
-
 /// Checks a case file's path template.
 fn check_path(file: &str, template: &str) -> Result<(), SuiteError> {
-    match path_template_problem(template) {
+    match crate::path_template::problem(template) {
         Some(problem) => Err(SuiteError::Invalid {
             file: file.to_string(),
             pointer: "/path".into(),

@@ -5,9 +5,9 @@
 //! Nothing here knows a particular resource: everything comes from the case files and the
 //! schema documents.
 
-use super::template::Template;
 use crate::generate::Vocabulary;
 use crate::model::{Method, OperationKind};
+use crate::path_template::PathTemplate;
 use crate::suite::{Suite, SuiteError};
 use jsonschema::Validator;
 use serde_json::{Map, Value, json};
@@ -79,7 +79,7 @@ impl Served {
 pub(crate) struct Operation {
     pub kind: Served,
     pub method: Method,
-    pub template: Template,
+    pub template: PathTemplate,
     /// Index into [`Contract::resources`].
     pub resource: usize,
     /// The documented success status.
@@ -101,7 +101,7 @@ pub(crate) enum Action {
 /// A method on a path template.
 pub(crate) struct Route {
     pub method: Method,
-    pub template: Template,
+    pub template: PathTemplate,
     pub action: Action,
 }
 
@@ -149,7 +149,7 @@ impl Contract {
             contract.operations.push(Operation {
                 kind,
                 method: case.method,
-                template: Template::parse(&case.path),
+                template: PathTemplate::parse(&case.path),
                 resource,
                 status: case.status.code,
                 request,
@@ -271,7 +271,7 @@ impl Contract {
 impl Operation {
     /// Returns the template of one item of the operation's collection (an update's own
     /// path; a create's path plus `/{id}`).
-    pub fn item_template(&self) -> Template {
+    pub fn item_template(&self) -> PathTemplate {
         match self.kind {
             Served::Update => self.template.clone(),
             Served::Create => self.template.child_item("id"),

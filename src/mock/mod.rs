@@ -12,7 +12,6 @@ mod handler;
 mod render;
 mod server;
 mod store;
-mod template;
 mod transport;
 
 pub use coding::gzip;

@@ -15,7 +15,7 @@ pub use client::{
     MAX_RECORDED_HEADERS, NoAnswer, REDACTED, is_secret_header, is_throttling, retry_after,
     unprotected_secrets,
 };
-pub use plan::{matches_pattern, partition_of, placeholders, stream_seed};
+pub use plan::{matches_pattern, partition_of, stream_seed};
 pub use runner::{THROTTLED, is_throttled, repair};
 
 use crate::results::{CaseResult, CasesWriter, RunInfo, RunResults};
@@ -198,7 +198,7 @@ pub async fn run(
     if let Some((name, value)) = options
         .ids
         .iter()
-        .find(|(_, value)| !plan::is_segment_value(value))
+        .find(|(_, value)| !crate::path_template::is_segment_value(value))
     {
         return Err(RunError::UnsafeId {
             name: name.clone(),

@@ -5,9 +5,9 @@
 use crate::case::CaseFile;
 use crate::generate::{Neighbours, PayloadModel, Vocabulary};
 use crate::model::OperationKind;
+use crate::path_template::PathTemplate;
 use crate::suite::{Suite, SuiteError};
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// One operation, ready to exercise.
 pub struct OperationPlan<'s> {
@@ -162,7 +162,11 @@ fn fixed_case_ids(plan: &OperationPlan) -> (Vec<String>, Vec<String>) {
         after.push(format!("{op}/boundary/{UNTYPED}"));
     }
     after.push(format!("{op}/convention/no-token"));
-    if !plan.is_create() && last_placeholder(&plan.case.path).is_some() {
+    if !plan.is_create()
+        && PathTemplate::parse(&plan.case.path)
+            .last_placeholder()
+            .is_some()
+    {
         after.push(format!("{op}/convention/unknown-id"));
     }
     after.push(format!("{op}/convention/unknown-property"));
@@ -211,103 +215,6 @@ pub fn schema_def(suite: &Suite, reference: &str) -> Result<Value, SuiteError> {
         .find(|doc| doc.get("$id").and_then(Value::as_str) == Some(id))
         .ok_or_else(missing)?;
     document.pointer(pointer).cloned().ok_or_else(missing)
-}
-
-/// Returns the collection an item path template belongs to: `/a/b/{bId}` -> `/a/b`.
-pub fn collection_of(template: &str) -> Option<&str> {
-    let (head, last) = template.rsplit_once('/')?;
-    (last.starts_with('{') && last.ends_with('}')).then_some(head)
-}
-
-/// Returns the last `{placeholder}` name of a template.
-pub fn last_placeholder(template: &str) -> Option<&str> {
-    placeholders(template).last().copied()
-}
-
-/// Why a path template could not be filled.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unresolved {
-    /// No value for this placeholder.
-    Missing(String),
-    /// The value cannot stand as a path segment: empty, or `.`/`..`, which every URL parser
-    /// resolves (percent-encoded as `%2E` too) and so would address another resource.
-    Unsafe { name: String, value: String },
-}
-
-impl std::fmt::Display for Unresolved {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Unresolved::Missing(name) => {
-                write!(f, "no value for `{{{name}}}`: pass --id {name}=VALUE")
-            }
-            Unresolved::Unsafe { name, value } => write!(
-                f,
-                "the id {value:?} for `{{{name}}}` cannot stand in a URL path: URL parsers \
-                 resolve `.` and `..` segments (even percent-encoded), so the request would \
-                 go to another resource"
-            ),
-        }
-    }
-}
-
-/// Fills a path template, each value percent-encoded as one path segment; `Err` names the
-/// first placeholder without a usable value.
-/// Returns the `{placeholder}` names of a template, in order.
-pub fn placeholders(template: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    let mut rest = template;
-    while let Some(start) = rest.find('{') {
-        let Some(len) = rest[start..].find('}') else {
-            break;
-        };
-        names.push(&rest[start + 1..start + len]);
-        rest = &rest[start + len + 1..];
-    }
-    names
-}
-
-pub fn resolve(template: &str, values: &BTreeMap<String, String>) -> Result<String, Unresolved> {
-    let mut out = String::with_capacity(template.len() + 32);
-    let mut rest = template;
-    while let Some(start) = rest.find('{') {
-        let Some(len) = rest[start..].find('}') else {
-            break;
-        };
-        let name = &rest[start + 1..start + len];
-        let value = values
-            .get(name)
-            .ok_or_else(|| Unresolved::Missing(name.to_string()))?;
-        if !is_segment_value(value) {
-            return Err(Unresolved::Unsafe {
-                name: name.to_string(),
-                value: value.clone(),
-            });
-        }
-        out.push_str(&rest[..start]);
-        out.push_str(&encode_segment(value));
-        rest = &rest[start + len + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-/// Tells whether `value` can be sent as one path segment and arrive as itself: not empty
-/// (`/a//b`), not `.` or `..` (resolved away by the URL parser, encoded or not).
-pub fn is_segment_value(value: &str) -> bool {
-    !matches!(value, "" | "." | "..")
-}
-
-/// Percent-encodes what may not stand in a path segment.
-pub fn encode_segment(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~:@!$&'()*+,;=".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Derives the 32-byte seed of one stream of a run from the run seed and a label, so each
@@ -370,61 +277,6 @@ fn glob(p: &[u8], t: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn templates_resolve_and_name_missing_values() {
-        let mut values = BTreeMap::new();
-        values.insert("aId".to_string(), "x y/z".to_string());
-        assert_eq!(resolve("/a/{aId}", &values), Ok("/a/x%20y%2Fz".to_string()));
-        assert_eq!(
-            resolve("/a/{aId}/b/{bId}", &values),
-            Err(Unresolved::Missing("bId".to_string()))
-        );
-        assert_eq!(collection_of("/a/b/{bId}"), Some("/a/b"));
-        assert_eq!(collection_of("/a/b"), None);
-    }
-
-    #[rstest::rstest]
-    #[case::none("/a/b", &[], None)]
-    #[case::one("/a/{aId}", &["aId"], Some("aId"))]
-    #[case::two_in_order("/a/{aId}/b/{bId}", &["aId", "bId"], Some("bId"))]
-    #[case::an_unclosed_brace_ends_them("/a/{aId}/b/{b", &["aId"], Some("aId"))]
-    fn placeholders_are_read_by_the_one_template_reader(
-        #[case] template: &str,
-        #[case] names: &[&str],
-        #[case] last: Option<&str>,
-    ) {
-        assert_eq!(placeholders(template), names);
-        assert_eq!(last_placeholder(template), last);
-    }
-
-    #[rstest::rstest]
-    #[case::a_slash("a/b", "a%2Fb")]
-    #[case::a_question_mark("a?b", "a%3Fb")]
-    #[case::a_hash("a#b", "a%23b")]
-    #[case::a_percent("%2E%2E", "%252E%252E")]
-    #[case::a_backslash("..\\x", "..%5Cx")]
-    #[case::three_dots("...", "...")]
-    #[case::a_dot_inside("a.b", "a.b")]
-    fn ids_are_percent_encoded_as_one_path_segment(#[case] id: &str, #[case] sent: &str) {
-        let values = BTreeMap::from([("aId".to_string(), id.to_string())]);
-        assert_eq!(resolve("/a/{aId}", &values), Ok(format!("/a/{sent}")));
-    }
-
-    #[rstest::rstest]
-    #[case::dot_dot("..")]
-    #[case::dot(".")]
-    #[case::empty("")]
-    fn ids_that_cannot_be_a_path_segment_are_refused(#[case] id: &str) {
-        let values = BTreeMap::from([("aId".to_string(), id.to_string())]);
-        assert_eq!(
-            resolve("/a/{aId}", &values),
-            Err(Unresolved::Unsafe {
-                name: "aId".to_string(),
-                value: id.to_string()
-            })
-        );
-    }
 
     #[test]
     fn patterns_glob_or_match_substrings() {

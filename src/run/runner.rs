@@ -11,6 +11,7 @@ use crate::generate::{
     Acceptance, FieldKind, PayloadModel, body_strategy, boundary_payloads, invalid_payloads,
     value_strategy,
 };
+use crate::path_template::{PathTemplate, Unresolved, encode_segment};
 use crate::results::{CaseKind, CaseResult, Exchange, Shrink, Verdict};
 use crate::secret::Secrets;
 use futures::StreamExt;
@@ -130,7 +131,8 @@ impl Runner<'_> {
             }
         };
         if documented && self.target_missing(plan, &path).await {
-            let name = plan::last_placeholder(&op.path).unwrap_or("id");
+            let template = PathTemplate::parse(&op.path);
+            let name = template.last_placeholder().unwrap_or("id");
             let reason = format!(
                 "the documented example object {path} does not exist on this server (an empty PATCH got 404); \
                  pass --id {name}=VALUE naming an existing object to test this operation"
@@ -184,14 +186,13 @@ impl Runner<'_> {
     /// Resolves the operation's path: `--id` values first, then an id this run created in
     /// the collection, then the documented example's id. The flag tells that the documented
     /// id was used (the server may not hold that object: it is a fixture, not the contract).
-    fn path_for(&self, plan: &OperationPlan) -> Result<(String, bool), plan::Unresolved> {
+    fn path_for(&self, plan: &OperationPlan) -> Result<(String, bool), Unresolved> {
         let op = plan.case;
         let mut values = self.options.ids.clone();
         let mut documented = false;
-        if let (Some(name), Some(collection)) = (
-            plan::last_placeholder(&op.path),
-            plan::collection_of(&op.path),
-        ) && !values.contains_key(name)
+        let template = PathTemplate::parse(&op.path);
+        if let (Some(name), Some(collection)) = (template.last_placeholder(), template.collection())
+            && !values.contains_key(name)
         {
             let key = (collection.to_string(), op.resource.clone());
             let created = self.shared.created.borrow().get(&key).cloned();
@@ -200,7 +201,7 @@ impl Runner<'_> {
                 values.insert(name.to_string(), id);
             }
         }
-        plan::resolve(&op.path, &values).map(|path| (path, documented))
+        template.fill(&values).map(|path| (path, documented))
     }
 
     /// Tells whether the documented example object at `path` is absent. The suite documents
@@ -568,11 +569,12 @@ impl Runner<'_> {
 
     /// Returns the id of the object at `path` when this run created it.
     fn created_id_of(&self, plan: &OperationPlan, path: &str) -> Option<String> {
-        let collection = plan::collection_of(&plan.case.path)?;
+        let template = PathTemplate::parse(&plan.case.path);
+        let collection = template.collection()?;
         let key = (collection.to_string(), plan.case.resource.clone());
         let id = self.shared.created.borrow().get(&key).cloned()?;
         let target = path.rsplit('/').next()?;
-        plan::encode_segment(&id)
+        encode_segment(&id)
             .eq_ignore_ascii_case(target)
             .then_some(id)
     }
@@ -868,7 +870,8 @@ impl Runner<'_> {
             },
         )];
         if !plan.is_create()
-            && let Some(name) = plan::last_placeholder(&plan.case.path)
+            && let template = PathTemplate::parse(&plan.case.path)
+            && let Some(name) = template.last_placeholder()
         {
             let id = format!("{op}/convention/unknown-id");
             let mut values = self.options.ids.clone();
@@ -876,7 +879,7 @@ impl Runner<'_> {
                 name.to_string(),
                 unknown_id(self.options.seed ^ self.nonce, &id),
             );
-            if let Ok(unknown_path) = plan::resolve(&plan.case.path, &values) {
+            if let Ok(unknown_path) = template.fill(&values) {
                 let unknown = Convention {
                     check: Check::UnknownId,
                     what: "a PATCH to an unknown id",
@@ -1214,10 +1217,12 @@ fn same_object(
     strict: bool,
     secrets: &Secrets,
 ) -> Option<Finding> {
-    plan::last_placeholder(&plan.case.path).filter(|_| plan.case.path.ends_with('}'))?;
+    PathTemplate::parse(&plan.case.path)
+        .last_placeholder()
+        .filter(|_| plan.case.path.ends_with('}'))?;
     let target = path.rsplit('/').next()?;
     let id = response.get("id")?.as_str()?;
-    (!plan::encode_segment(id).eq_ignore_ascii_case(target)).then(|| {
+    (!encode_segment(id).eq_ignore_ascii_case(target)).then(|| {
         let msg = format!(
             "the update of {target:?} answered with the object {:?}",
             secrets.scrub(id)
