@@ -289,10 +289,7 @@ impl Operation {
 
 impl Resource {
     fn compile(suite: &Suite, name: &str, reference: &str) -> Result<Resource, SuiteError> {
-        let schema = resolve(suite, reference).ok_or_else(|| SuiteError::Schema {
-            reference: reference.to_string(),
-            message: "it does not resolve in the suite".to_string(),
-        })?;
+        let schema = suite.resolve_schema(reference)?;
         let validator = suite.validator(reference)?;
         let mut resource = Resource {
             name: name.to_string(),
@@ -430,27 +427,6 @@ impl Resource {
 fn top_level_property(pointer: &str) -> Option<String> {
     let segment = pointer.strip_prefix('/')?.split('/').next()?;
     Some(segment.replace("~1", "/").replace("~0", "~"))
-}
-
-/// Follows `reference` (`<$id>#<pointer>`, then any `$ref` chain) to a schema in the suite.
-fn resolve<'a>(suite: &'a Suite, reference: &str) -> Option<&'a Value> {
-    let mut document: Option<&Value> = None;
-    let mut reference = reference.to_string();
-    for _ in 0..16 {
-        let (id, pointer) = reference.split_once('#').unwrap_or((&reference, ""));
-        if !id.is_empty() {
-            document = suite
-                .schemas
-                .values()
-                .find(|doc| doc.get("$id").and_then(Value::as_str) == Some(id));
-        }
-        let schema = document?.pointer(pointer)?;
-        match schema.get("$ref").and_then(Value::as_str) {
-            Some(next) if schema.get("properties").is_none() => reference = next.to_string(),
-            _ => return Some(schema),
-        }
-    }
-    None
 }
 
 /// Lists the schemas a property may take: itself and its `anyOf`/`oneOf` branches.

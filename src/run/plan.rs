@@ -27,12 +27,12 @@ impl<'s> OperationPlan<'s> {
         vocabulary: &Vocabulary,
         case: &'s CaseFile,
     ) -> Result<OperationPlan<'s>, SuiteError> {
-        let request_schema = schema_def(suite, &case.request_schema)?;
+        let request_schema = suite.resolve_schema(&case.request_schema)?.clone();
         Ok(OperationPlan {
             case,
             model: PayloadModel::from_request_schema(&request_schema),
             neighbours: vocabulary.neighbours(case),
-            response_schema: schema_def(suite, &case.response_schema)?,
+            response_schema: suite.resolve_schema(&case.response_schema)?.clone(),
             request_validator: suite.validator(&case.request_schema)?,
             response_validator: suite.validator(&case.response_schema)?,
         })
@@ -200,21 +200,6 @@ pub fn order(suite: &Suite) -> Vec<&CaseFile> {
     let mut cases: Vec<&CaseFile> = suite.cases.iter().collect();
     cases.sort_by_key(|c| (c.kind != OperationKind::Create, c.id.clone()));
     cases
-}
-
-/// Returns the schema a `<$id>#/$defs/<variant>` reference points at.
-pub fn schema_def(suite: &Suite, reference: &str) -> Result<Value, SuiteError> {
-    let missing = || SuiteError::Schema {
-        reference: reference.to_string(),
-        message: "no schema document in the suite has this $id and definition".into(),
-    };
-    let (id, pointer) = reference.split_once('#').ok_or_else(missing)?;
-    let document = suite
-        .schemas
-        .values()
-        .find(|doc| doc.get("$id").and_then(Value::as_str) == Some(id))
-        .ok_or_else(missing)?;
-    document.pointer(pointer).cloned().ok_or_else(missing)
 }
 
 /// Derives the 32-byte seed of one stream of a run from the run seed and a label, so each
