@@ -8,22 +8,10 @@
 use crate::generate::Vocabulary;
 use crate::model::{Method, OperationKind};
 use crate::path_template::PathTemplate;
+use crate::schema::GraphType;
 use crate::suite::{Suite, SuiteError};
 use jsonschema::Validator;
 use serde_json::{Map, Value, json};
-
-/// What the mock must know about a documented property.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// A string restricted to enum members.
-    Enum,
-    /// A DateTimeOffset (`format: date-time`).
-    DateTime,
-    /// Any other string (not an enum, not a date-time).
-    Text,
-    /// Everything else (booleans, numbers, objects, collections).
-    Other,
-}
 
 /// A documented property of a resource.
 #[derive(Debug, Clone)]
@@ -33,9 +21,27 @@ pub(crate) struct Property {
     /// The response schema requires it (every property when the page states an actual call
     /// returns all of them; otherwise only the key).
     pub required: bool,
-    pub kind: Kind,
+    /// Its Graph type, as the schema records it (`None` when it records none).
+    pub ty: Option<GraphType>,
     /// A value valid under the property's response schema (null when it is nullable).
     pub default: Value,
+}
+
+impl Property {
+    /// Tells whether the property holds a DateTimeOffset.
+    pub fn is_date_time(&self) -> bool {
+        self.ty.as_ref().is_some_and(GraphType::is_date_time)
+    }
+
+    /// Tells whether the property holds a member of an enum the page lists.
+    pub fn is_listed_enum(&self) -> bool {
+        self.ty.as_ref().is_some_and(GraphType::is_listed_enum)
+    }
+
+    /// Tells whether the property holds free text (a string, no listed enum, no date).
+    pub fn is_text(&self) -> bool {
+        self.ty.as_ref().is_some_and(GraphType::is_text)
+    }
 }
 
 /// A resource as its response schema documents it.
@@ -311,12 +317,12 @@ impl Resource {
             if property.starts_with("@odata.") {
                 continue;
             }
-            let kind = kind(&subschema);
-            let default = resource.default_for(&property, &subschema, kind);
+            let ty = GraphType::of(&subschema);
+            let default = resource.default_for(&property, ty.as_ref());
             resource.properties.push(Property {
                 key: property == "id",
                 required: required.contains(&property.as_str()),
-                kind,
+                ty,
                 default,
                 name: property,
             });
@@ -336,8 +342,7 @@ impl Resource {
 
     /// Tells whether `name` is a documented DateTimeOffset property.
     pub fn is_date_time(&self, name: &str) -> bool {
-        self.property(name)
-            .is_some_and(|p| p.kind == Kind::DateTime)
+        self.property(name).is_some_and(Property::is_date_time)
     }
 
     /// Builds an object with every documented property at its default and the key set to `id`.
@@ -361,8 +366,8 @@ impl Resource {
             .iter()
             .map(|p| {
                 let value = match example.get(&p.name) {
-                    Some(value) if !invalid.contains(&p.name) => match (p.kind, value) {
-                        (Kind::DateTime, Value::String(text)) => crate::format::normalise(text)
+                    Some(value) if !invalid.contains(&p.name) => match value {
+                        Value::String(text) if p.is_date_time() => crate::format::normalise(text)
                             .map_or_else(|| p.default.clone(), Value::String),
                         _ => value.clone(),
                     },
@@ -389,12 +394,13 @@ impl Resource {
     /// Picks the first candidate the property's response schema accepts: the first enum
     /// member (as Graph gives an enum a default), else null when it is nullable, `false`, `0`,
     /// `""`, ...
-    fn default_for(&self, name: &str, subschema: &Value, kind: Kind) -> Value {
+    fn default_for(&self, name: &str, ty: Option<&GraphType>) -> Value {
         let mut candidates = Vec::new();
-        if kind == Kind::Enum
-            && let Some(first) = string_enum(subschema).and_then(|m| m.first().cloned())
+        if let Some(first) = ty
+            .filter(|t| t.is_listed_enum())
+            .and_then(|t| t.members.as_ref()?.first())
         {
-            candidates.push(first);
+            candidates.push(json!(first));
         }
         candidates.push(Value::Null);
         candidates.extend([
@@ -427,51 +433,4 @@ impl Resource {
 fn top_level_property(pointer: &str) -> Option<String> {
     let segment = pointer.strip_prefix('/')?.split('/').next()?;
     Some(segment.replace("~1", "/").replace("~0", "~"))
-}
-
-/// Lists the schemas a property may take: itself and its `anyOf`/`oneOf` branches.
-fn branches(schema: &Value) -> Vec<&Value> {
-    let mut out = vec![schema];
-    for keyword in ["anyOf", "oneOf"] {
-        if let Some(list) = schema.get(keyword).and_then(Value::as_array) {
-            out.extend(list.iter());
-        }
-    }
-    out
-}
-
-/// Returns the members of a string enum (`type: string` with `enum`), here or in a branch.
-fn string_enum(schema: &Value) -> Option<&Vec<Value>> {
-    branches(schema).into_iter().find_map(|s| {
-        let typed = match s.get("type") {
-            Some(Value::String(t)) => t == "string",
-            Some(Value::Array(types)) => types.iter().any(|t| t == "string"),
-            _ => false,
-        };
-        s.get("enum").and_then(Value::as_array).filter(|_| typed)
-    })
-}
-
-fn kind(schema: &Value) -> Kind {
-    let branches = branches(schema);
-    let strings_only = |s: &Value| match s.get("type") {
-        Some(Value::String(t)) => t == "string",
-        Some(Value::Array(types)) => {
-            types.iter().any(|t| t == "string")
-                && types.iter().all(|t| t == "string" || t == "null")
-        }
-        _ => false,
-    };
-    if string_enum(schema).is_some() {
-        Kind::Enum
-    } else if branches
-        .iter()
-        .any(|s| s.get("format").and_then(Value::as_str) == Some("date-time"))
-    {
-        Kind::DateTime
-    } else if branches.iter().any(|s| strings_only(s)) {
-        Kind::Text
-    } else {
-        Kind::Other
-    }
 }
