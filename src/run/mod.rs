@@ -15,7 +15,7 @@ pub use client::{
     MAX_RECORDED_HEADERS, NoAnswer, REDACTED, is_secret_header, is_throttling, retry_after,
     unprotected_secrets,
 };
-pub use plan::{matches_pattern, partition_of, stream_seed};
+pub use plan::{partition_of, stream_seed};
 pub use runner::{THROTTLED, is_throttled, repair};
 
 use crate::results::{CaseResult, CasesWriter, RunInfo, RunResults};
@@ -138,7 +138,7 @@ impl RunOptions {
     pub fn wants(&self, id: &str) -> bool {
         self.only
             .as_deref()
-            .is_none_or(|p| plan::matches_pattern(p, id))
+            .is_none_or(|p| crate::case_pattern::matches_pattern(p, id))
             && self.exact.as_deref().is_none_or(|e| e == id)
             && self
                 .partition

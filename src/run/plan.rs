@@ -229,50 +229,9 @@ pub fn partition_of(id: &str, n: u32) -> u32 {
     u32::try_from(hash % u64::from(n.max(1))).unwrap_or(0) + 1
 }
 
-/// Tells whether a case id matches an `--only` pattern: `*` and `?` wildcards, or a
-/// substring when the pattern has none.
-pub fn matches_pattern(pattern: &str, id: &str) -> bool {
-    if !pattern.contains(['*', '?']) {
-        return id.contains(pattern);
-    }
-    glob(pattern.as_bytes(), id.as_bytes())
-}
-
-fn glob(p: &[u8], t: &[u8]) -> bool {
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == b'*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == b'*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn patterns_glob_or_match_substrings() {
-        assert!(matches_pattern("update-*", "update-connector/valid/001"));
-        assert!(matches_pattern(
-            "*/invalid/*",
-            "update-connector/invalid/state"
-        ));
-        assert!(!matches_pattern("create-*", "update-connector/valid/001"));
-        assert!(matches_pattern("connector", "update-connector/valid/001"));
-    }
 
     #[test]
     fn stream_seeds_differ_by_label_and_repeat() {
