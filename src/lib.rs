@@ -39,6 +39,7 @@ pub mod emit;
 pub mod endpoint;
 pub mod failure;
 pub mod format;
+pub mod gate;
 pub mod generate;
 pub mod input_file;
 pub mod metadata;

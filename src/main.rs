@@ -6,17 +6,18 @@
 //! an endpoint that cannot be reached.
 
 use clap::{Parser, Subcommand};
-use graph_conformance::baseline::{self, AcceptFile, FailOn};
+use graph_conformance::baseline::{self, FailOn};
 use graph_conformance::console::{self, ColorChoice, Console, ConsoleOptions};
 use graph_conformance::coverage::Coverage;
 use graph_conformance::credentials::{self, TokenOrigin, TokenSources};
 use graph_conformance::derive::{collect_pages, derive};
 use graph_conformance::diagnostic::Severity;
 use graph_conformance::emit::SuiteFiles;
+use graph_conformance::gate::{Gate, GateConfig, Verdict};
 use graph_conformance::metadata::{self, Metadata};
 use graph_conformance::mock::{Fault, MockConfig, MockServer};
 use graph_conformance::report;
-use graph_conformance::results::{RunResults, Verdict};
+use graph_conformance::results::RunResults;
 use graph_conformance::run::{
     DEFAULT_CASES, DEFAULT_SEED, RunOptions, default_concurrency, planned_cases, run,
 };
@@ -256,6 +257,17 @@ enum Outcome {
     UsageError,
 }
 
+impl Outcome {
+    /// Returns the outcome of a gate's verdict.
+    fn of(verdict: &Verdict) -> Outcome {
+        match verdict.exit_code() {
+            0 => Outcome::Success,
+            1 => Outcome::Findings,
+            _ => Outcome::UsageError,
+        }
+    }
+}
+
 impl From<Outcome> for ExitCode {
     fn from(outcome: Outcome) -> ExitCode {
         match outcome {
@@ -412,7 +424,7 @@ async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
         Ok(token) => token,
         Err(e) => return fail(&e),
     };
-    let gate = match Gate::load(&args.gate) {
+    let gate = match load_gate(&args.gate) {
         Ok(gate) => gate,
         Err(e) => return fail(&e),
     };
@@ -574,52 +586,24 @@ fn start_mock(suite: &Arc<Suite>, faults: &[Fault]) -> std::io::Result<MockServe
     )
 }
 
-/// A baseline, accepted failures and the fail-on rule, loaded before anything runs.
-struct Gate {
-    baseline: Option<RunResults>,
-    accept: Option<AcceptFile>,
-    fail_on: FailOn,
-    fail_on_skip: bool,
-}
-
-impl Gate {
-    fn load(args: &GateArgs) -> Result<Gate, graph_conformance::baseline::BaselineError> {
-        Ok(Gate {
-            baseline: args
-                .baseline
-                .as_deref()
-                .map(baseline::load_results)
-                .transpose()?,
-            accept: args
-                .accept
-                .as_deref()
-                .map(baseline::load_accept_file)
-                .transpose()?,
-            fail_on_skip: args.fail_on_skip,
-            fail_on: if args.fail_on == "all" {
-                FailOn::All
-            } else {
-                FailOn::New
-            },
-        })
-    }
-
-    /// Classifies `results` against the baseline and the accepted failures.
-    fn apply(&self, results: &mut RunResults) {
-        if let Some(old) = &self.baseline {
-            results.baseline = Some(baseline::diff(results, old));
-            results.history = baseline::history_for(old);
-        }
-        if let Some(file) = &self.accept {
-            let today = graph_conformance::format::now_utc();
-            results.accepted = baseline::accepted(results, file, &today[..10]);
-        }
-    }
+/// Loads the gate the flags name.
+fn load_gate(args: &GateArgs) -> Result<Gate, graph_conformance::baseline::BaselineError> {
+    Gate::load(GateConfig {
+        baseline: args.baseline.as_deref(),
+        accept: args.accept.as_deref(),
+        fail_on: if args.fail_on == "all" {
+            FailOn::All
+        } else {
+            FailOn::New
+        },
+        fail_on_skip: args.fail_on_skip,
+    })
 }
 
 /// Writes the reports, prints the closing lines, and picks the exit code.
 fn conclude(mut results: RunResults, gate: &Gate, dir: &Path, console: &Console) -> Outcome {
-    gate.apply(&mut results);
+    let today = graph_conformance::format::now_utc();
+    gate.apply(&mut results, &today[..10]);
     let paths = match report::write(dir, &results) {
         Ok(paths) => paths,
         Err(e) => return fail(&e),
@@ -631,31 +615,27 @@ fn conclude(mut results: RunResults, gate: &Gate, dir: &Path, console: &Console)
             expired.key.case, expired.key.check, expired.expires, expired.reason
         ));
     }
-    let blocking = baseline::blocking(&results, gate.fail_on);
     let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     console::err(&format!("reports: {}", shown.join(", ")));
-    let t = &results.totals;
-    if blocking.is_empty() && t.passed + t.warned + t.failed == 0 {
-        console::err(&format!(
-            "error: no case ran, so nothing was tested: {} skipped (see the SKIP lines), {} not started by the --max-time deadline",
-            t.skipped, results.run.not_started
-        ));
-        Outcome::UsageError
-    } else if gate.fail_on_skip && !results.skipped_operations().is_empty() {
-        console::err(&format!(
+    let verdict = gate.verdict(&results);
+    match &verdict {
+        Verdict::NothingRan {
+            skipped,
+            not_started,
+        } => console::err(&format!(
+            "error: no case ran, so nothing was tested: {skipped} skipped (see the SKIP lines), {not_started} not started by the --max-time deadline"
+        )),
+        Verdict::Skipped(operations) => console::err(&format!(
             "error: --fail-on-skip: {} operations were skipped (see the SKIPPED lines)",
-            results.skipped_operations().len()
-        ));
-        Outcome::Findings
-    } else if blocking.is_empty() {
-        Outcome::Success
-    } else {
-        Outcome::Findings
+            operations.len()
+        )),
+        Verdict::Passed | Verdict::Failed(_) => {}
     }
+    Outcome::of(&verdict)
 }
 
 fn rerender(args: &ReportArgs, look: ConsoleOptions) -> Outcome {
-    let gate = match Gate::load(&args.gate) {
+    let gate = match load_gate(&args.gate) {
         Ok(gate) => gate,
         Err(e) => return fail(&e),
     };
@@ -804,7 +784,7 @@ async fn replay(args: ReplayArgs) -> Outcome {
     if let Some(reason) = &again.skipped_reason {
         console::out(&format!("  skipped: {reason}"));
     }
-    if again.verdict == Verdict::Failed {
+    if again.verdict == graph_conformance::results::Verdict::Failed {
         Outcome::Findings
     } else {
         Outcome::Success
