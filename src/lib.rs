@@ -20,7 +20,9 @@
 //!    one `$ref` resolution).
 //! 5. Running: [`generate`], [`checks`], [`failure`] (a failure's key and standing), the
 //!    record [`results`], then [`run`].
-//! 6. Judging and serving: [`baseline`] (the gate), [`report`], [`console`], [`mock`].
+//! 6. Judging and serving: [`baseline`] and [`gate`] (the exit code of a run), [`report`],
+//!    [`console`], [`mock`], then [`target`] (the endpoint or the embedded mock) and
+//!    [`replay`].
 //!
 //! `main.rs` parses arguments and dispatches to these modules.
 
@@ -46,6 +48,7 @@ pub mod metadata;
 pub mod mock;
 pub mod model;
 pub mod path_template;
+pub mod replay;
 pub mod report;
 pub mod results;
 pub mod run;
@@ -53,3 +56,4 @@ pub mod schema;
 pub mod secret;
 pub mod span;
 pub mod suite;
+pub mod target;

@@ -120,6 +120,14 @@ impl Suite {
         Ok(suite)
     }
 
+    /// Loads the suite in `dir`, or the embedded one when there is none.
+    pub fn load_or_embedded(dir: Option<&Path>) -> Result<Suite, SuiteError> {
+        match dir {
+            Some(dir) => Suite::load(dir),
+            None => Suite::embedded(),
+        }
+    }
+
     /// Returns the case file of operation `id`.
     pub fn case(&self, id: &str) -> Option<&CaseFile> {
         self.cases.iter().find(|c| c.id == id)
