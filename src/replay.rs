@@ -52,7 +52,7 @@ pub enum ReplayError {
         path.display()
     )]
     TokenNeedsBaseUrl { path: PathBuf, url: String },
-    #[error("the endpoint {} names is refused: {source}", path.display())]
+    #[error("the endpoint {} names is refused", path.display())]
     RecordedEndpoint { path: PathBuf, source: BaseUrlError },
     #[error(transparent)]
     Suite(#[from] SuiteError),
