@@ -4,57 +4,16 @@
 //! A failure is keyed on (operation, check code, case id): with the same seed the same case
 //! id is the same payload, so the same failure matches across runs.
 
+use crate::case_pattern::matches_pattern;
 use crate::checks::Check;
+use crate::failure::{AcceptedFailure, BaselineDiff, Failure, FailureKey, HistoryRun};
 use crate::results::{RunResults, SCHEMA_VERSION};
-use crate::run::matches_pattern;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// How many earlier runs a results file remembers, for flakiness.
 pub const HISTORY_RUNS: usize = 10;
-
-/// One failure, as it is matched across runs.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct FailureKey {
-    pub operation: String,
-    pub check: Check,
-    pub case: String,
-}
-
-impl std::fmt::Display for FailureKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} [{}]", self.case, self.check)
-    }
-}
-
-/// A failure with its message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Failure {
-    #[serde(flatten)]
-    pub key: FailureKey,
-    pub message: String,
-    /// It failed in some of the remembered runs and passed in others.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub flaky: bool,
-}
-
-/// The failures of one earlier run, remembered in later results.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryRun {
-    pub started: String,
-    pub failing: Vec<FailureKey>,
-}
-
-/// This run against its baseline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BaselineDiff {
-    /// When the baseline run started.
-    pub baseline_started: String,
-    pub new: Vec<Failure>,
-    pub still_failing: Vec<Failure>,
-    pub fixed: Vec<Failure>,
-}
 
 /// One entry of an accepted-failures file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,16 +58,6 @@ impl Acceptance {
     fn expired(&self, today: &str) -> bool {
         today > self.expires.as_str()
     }
-}
-
-/// A failure that an acceptance covers, and whether the acceptance still holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AcceptedFailure {
-    #[serde(flatten)]
-    pub key: FailureKey,
-    pub reason: String,
-    pub expires: String,
-    pub expired: bool,
 }
 
 /// The file of accepted failures (`[[accept]]` entries in TOML, or `{"accept": [...]}`).

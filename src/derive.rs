@@ -317,23 +317,7 @@ struct Merger {
 /// A path as routes compare: placeholder names erased, letter case folded (Graph compares
 /// segments case-insensitively), so `/users/{id}` and `/Users/{usersId}` are one route.
 fn route(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut in_placeholder = false;
-    for c in path.chars() {
-        match c {
-            '{' => {
-                in_placeholder = true;
-                out.push('{');
-            }
-            '}' => {
-                in_placeholder = false;
-                out.push('}');
-            }
-            _ if in_placeholder => {}
-            c => out.extend(c.to_lowercase()),
-        }
-    }
-    out
+    crate::path_template::PathTemplate::parse(path).shape()
 }
 
 impl Merger {

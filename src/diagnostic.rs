@@ -1,7 +1,7 @@
 //! Diagnostics: documentation problems found while reading pages, each pointing at the
 //! offending source line the way rustc and hurl do (`file:line:col: error[code]: message`).
 
-use crate::model::Span;
+use crate::span::Span;
 use serde::{Deserialize, Serialize};
 
 /// How bad a documentation problem is.

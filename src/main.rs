@@ -6,20 +6,23 @@
 //! an endpoint that cannot be reached.
 
 use clap::{Parser, Subcommand};
-use graph_conformance::baseline::{self, AcceptFile, FailOn};
+use graph_conformance::baseline::{self, FailOn};
 use graph_conformance::console::{self, ColorChoice, Console, ConsoleOptions};
 use graph_conformance::coverage::Coverage;
 use graph_conformance::credentials::{self, TokenOrigin, TokenSources};
 use graph_conformance::derive::{Derivation, collect_pages, derive};
 use graph_conformance::diagnostic::Severity;
+use graph_conformance::gate::{Gate, GateConfig, Verdict};
 use graph_conformance::metadata::{self, Metadata};
 use graph_conformance::mock::{Fault, MockConfig, MockServer};
+use graph_conformance::replay::{Replay, ReplayRequest};
 use graph_conformance::report;
-use graph_conformance::results::{RunResults, Verdict};
+use graph_conformance::results::RunResults;
 use graph_conformance::run::{
-    DEFAULT_CASES, DEFAULT_SEED, Plan, RunOptions, default_concurrency, execute, plan, run,
+    DEFAULT_CASES, DEFAULT_SEED, Plan, RunOptions, default_concurrency, execute, plan,
 };
 use graph_conformance::suite::Suite;
+use graph_conformance::target::Target;
 use graph_conformance::{atomic_file, emit};
 use secrecy::SecretString;
 use std::collections::BTreeSet;
@@ -255,6 +258,17 @@ enum Outcome {
     UsageError,
 }
 
+impl Outcome {
+    /// Returns the outcome of a gate's verdict.
+    fn of(verdict: &Verdict) -> Outcome {
+        match verdict.exit_code() {
+            0 => Outcome::Success,
+            1 => Outcome::Findings,
+            _ => Outcome::UsageError,
+        }
+    }
+}
+
 impl From<Outcome> for ExitCode {
     fn from(outcome: Outcome) -> ExitCode {
         match outcome {
@@ -381,19 +395,12 @@ fn with_runtime<F: std::future::Future<Output = Outcome>>(
     }
 }
 
-fn load_suite(dir: Option<&Path>) -> Result<Suite, graph_conformance::suite::SuiteError> {
-    match dir {
-        Some(dir) => Suite::load(dir),
-        None => Suite::embedded(),
-    }
-}
-
 async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
     let base_url = match parse_base_url(args.base_url.as_deref()) {
         Ok(url) => url,
         Err(outcome) => return outcome,
     };
-    let suite = match load_suite(args.suite.as_deref()) {
+    let suite = match Suite::load_or_embedded(args.suite.as_deref()) {
         Ok(suite) => Arc::new(suite),
         Err(e) => return fail(&e),
     };
@@ -411,7 +418,7 @@ async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
         Ok(token) => token,
         Err(e) => return fail(&e),
     };
-    let gate = match Gate::load(&args.gate) {
+    let gate = match load_gate(&args.gate) {
         Ok(gate) => gate,
         Err(e) => return fail(&e),
     };
@@ -446,14 +453,14 @@ async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
         console::err(&format!("error: {message}"));
         return Outcome::UsageError;
     }
-    let (base_url, mock) = match endpoint(&suite, base_url, &args.faults).await {
-        Ok(found) => found,
+    let target = match Target::start(&suite, base_url, &args.faults) {
+        Ok(target) => target,
         Err(e) => return fail(&e),
     };
-    if let Some(server) = &mock {
+    if target.is_embedded_mock() {
         console::err(&format!(
             "no --base-url: testing the embedded reference mock at {}",
-            server.base_url()
+            target.base_url()
         ));
     }
     let look = ConsoleOptions {
@@ -461,9 +468,9 @@ async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
         ..look
     };
     let options = RunOptions {
-        token: token_for(given_token, mock.as_ref()),
-        base_url,
-        embedded_mock: mock.is_some(),
+        token: target.token(given_token),
+        base_url: target.base_url().to_string(),
+        embedded_mock: target.is_embedded_mock(),
         ..options
     };
     for warning in options.secret_warnings() {
@@ -480,9 +487,7 @@ async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
     let mut console = Console::new(look);
     let outcome = execute(&plan, &options, &mut console).await;
     console.finish();
-    if let Some(server) = mock {
-        server.shutdown().await;
-    }
+    target.shutdown().await;
     match outcome {
         Ok(results) => conclude(results, &gate, &args.report_dir, &console),
         Err(e) => fail(&e),
@@ -517,15 +522,19 @@ fn something_to_test(suite: &Suite, options: &RunOptions, plan: &Plan) -> Result
 
 /// Refuses an `--id NAME` that fills no placeholder of the suite, listing those it has.
 fn check_ids(suite: &Suite, ids: &[(String, String)]) -> Result<(), String> {
-    let placeholders: BTreeSet<&str> = suite
+    let placeholders: BTreeSet<String> = suite
         .cases
         .iter()
-        .flat_map(|c| graph_conformance::run::placeholders(&c.path))
+        .flat_map(|c| {
+            let template = graph_conformance::path_template::PathTemplate::parse(&c.path);
+            template
+                .placeholders()
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
         .collect();
-    match ids
-        .iter()
-        .find(|(name, _)| !placeholders.contains(name.as_str()))
-    {
+    match ids.iter().find(|(name, _)| !placeholders.contains(name)) {
         None => Ok(()),
         Some((name, _)) => Err(format!(
             "--id {name}=...: no path of the suite has a {{{name}}} placeholder; the suite's placeholders are: {}",
@@ -534,87 +543,24 @@ fn check_ids(suite: &Suite, ids: &[(String, String)]) -> Result<(), String> {
     }
 }
 
-/// The token sent to the embedded mock when none is given (the mock requires one).
-const MOCK_TOKEN: &str = "embedded-mock-token";
-
-/// Returns the endpoint to test: `base_url`, or the embedded mock (started) when there is none.
-async fn endpoint(
-    suite: &Arc<Suite>,
-    base_url: Option<String>,
-    faults: &[Fault],
-) -> std::io::Result<(String, Option<MockServer>)> {
-    match base_url {
-        Some(url) => Ok((url, None)),
-        None => {
-            let server = start_mock(suite, faults)?;
-            Ok((server.base_url(), Some(server)))
-        }
-    }
-}
-
-/// Returns the token to send: the one given, or the embedded mock's stand-in.
-fn token_for(given: Option<SecretString>, mock: Option<&MockServer>) -> Option<SecretString> {
-    given.or_else(|| mock.map(|_| SecretString::from(MOCK_TOKEN)))
-}
-
-fn start_mock(suite: &Arc<Suite>, faults: &[Fault]) -> std::io::Result<MockServer> {
-    let config = MockConfig {
-        faults: faults.to_vec(),
-        ..MockConfig::default()
-    };
-    MockServer::start_on_own_thread(
-        Arc::clone(suite),
-        config,
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-    )
-}
-
-/// A baseline, accepted failures and the fail-on rule, loaded before anything runs.
-struct Gate {
-    baseline: Option<RunResults>,
-    accept: Option<AcceptFile>,
-    fail_on: FailOn,
-    fail_on_skip: bool,
-}
-
-impl Gate {
-    fn load(args: &GateArgs) -> Result<Gate, graph_conformance::baseline::BaselineError> {
-        Ok(Gate {
-            baseline: args
-                .baseline
-                .as_deref()
-                .map(baseline::load_results)
-                .transpose()?,
-            accept: args
-                .accept
-                .as_deref()
-                .map(baseline::load_accept_file)
-                .transpose()?,
-            fail_on_skip: args.fail_on_skip,
-            fail_on: if args.fail_on == "all" {
-                FailOn::All
-            } else {
-                FailOn::New
-            },
-        })
-    }
-
-    /// Classifies `results` against the baseline and the accepted failures.
-    fn apply(&self, results: &mut RunResults) {
-        if let Some(old) = &self.baseline {
-            results.baseline = Some(baseline::diff(results, old));
-            results.history = baseline::history_for(old);
-        }
-        if let Some(file) = &self.accept {
-            let today = graph_conformance::format::now_utc();
-            results.accepted = baseline::accepted(results, file, &today[..10]);
-        }
-    }
+/// Loads the gate the flags name.
+fn load_gate(args: &GateArgs) -> Result<Gate, graph_conformance::baseline::BaselineError> {
+    Gate::load(GateConfig {
+        baseline: args.baseline.as_deref(),
+        accept: args.accept.as_deref(),
+        fail_on: if args.fail_on == "all" {
+            FailOn::All
+        } else {
+            FailOn::New
+        },
+        fail_on_skip: args.fail_on_skip,
+    })
 }
 
 /// Writes the reports, prints the closing lines, and picks the exit code.
 fn conclude(mut results: RunResults, gate: &Gate, dir: &Path, console: &Console) -> Outcome {
-    gate.apply(&mut results);
+    let today = graph_conformance::format::now_utc();
+    gate.apply(&mut results, &today[..10]);
     let paths = match report::write(dir, &results) {
         Ok(paths) => paths,
         Err(e) => return fail(&e),
@@ -626,31 +572,27 @@ fn conclude(mut results: RunResults, gate: &Gate, dir: &Path, console: &Console)
             expired.key.case, expired.key.check, expired.expires, expired.reason
         ));
     }
-    let blocking = baseline::blocking(&results, gate.fail_on);
     let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     console::err(&format!("reports: {}", shown.join(", ")));
-    let t = &results.totals;
-    if blocking.is_empty() && t.passed + t.warned + t.failed == 0 {
-        console::err(&format!(
-            "error: no case ran, so nothing was tested: {} skipped (see the SKIP lines), {} not started by the --max-time deadline",
-            t.skipped, results.run.not_started
-        ));
-        Outcome::UsageError
-    } else if gate.fail_on_skip && !results.skipped_operations().is_empty() {
-        console::err(&format!(
+    let verdict = gate.verdict(&results);
+    match &verdict {
+        Verdict::NothingRan {
+            skipped,
+            not_started,
+        } => console::err(&format!(
+            "error: no case ran, so nothing was tested: {skipped} skipped (see the SKIP lines), {not_started} not started by the --max-time deadline"
+        )),
+        Verdict::Skipped(operations) => console::err(&format!(
             "error: --fail-on-skip: {} operations were skipped (see the SKIPPED lines)",
-            results.skipped_operations().len()
-        ));
-        Outcome::Findings
-    } else if blocking.is_empty() {
-        Outcome::Success
-    } else {
-        Outcome::Findings
+            operations.len()
+        )),
+        Verdict::Passed | Verdict::Failed(_) => {}
     }
+    Outcome::of(&verdict)
 }
 
 fn rerender(args: &ReportArgs, look: ConsoleOptions) -> Outcome {
-    let gate = match Gate::load(&args.gate) {
+    let gate = match load_gate(&args.gate) {
         Ok(gate) => gate,
         Err(e) => return fail(&e),
     };
@@ -689,98 +631,34 @@ fn rerender(args: &ReportArgs, look: ConsoleOptions) -> Outcome {
 }
 
 async fn replay(args: ReplayArgs) -> Outcome {
-    let recorded = match baseline::load_results(&args.results) {
-        Ok(results) => results,
-        Err(e) => return fail(&e),
-    };
-    let found = match recorded.cases.find(&args.case) {
-        Ok(found) => found,
-        Err(e) => return fail(&e),
-    };
-    let Some(case) = found else {
-        console::err(&format!(
-            "error: no case {:?} in {}; {}",
-            args.case,
-            args.results.display(),
-            near_cases(&recorded, &args.case)
-        ));
-        return Outcome::UsageError;
-    };
-    let given_token = match token(&args.token) {
+    let token = match token(&args.token) {
         Ok(token) => token,
         Err(e) => return fail(&e),
     };
-    let run_info = &recorded.run;
-    let recorded_url = (!run_info.embedded_mock).then(|| run_info.base_url.clone());
-    let given_url = match parse_base_url(args.base_url.as_deref()) {
+    let base_url = match parse_base_url(args.base_url.as_deref()) {
         Ok(url) => url,
         Err(outcome) => return outcome,
     };
-    let base_url = match (given_url, recorded_url) {
-        (Some(given), _) => Some(given),
-        (None, None) => None,
-        (None, Some(_)) if given_token.is_some() => {
-            console::err(&format!(
-                "error: {} names the endpoint {}; a token is given, so say where it may go: pass --base-url (a results file can be edited by anyone who handled it)",
-                args.results.display(),
-                run_info.base_url
-            ));
-            return Outcome::UsageError;
-        }
-        (None, Some(url)) => match graph_conformance::endpoint::parse_base_url(&url) {
-            Ok(url) => Some(url),
-            Err(e) => {
-                console::err(&format!(
-                    "error: the endpoint {} names is refused: {e}",
-                    args.results.display()
-                ));
-                return Outcome::UsageError;
-            }
-        },
+    let request = ReplayRequest {
+        case: &args.case,
+        results: &args.results,
+        base_url,
+        token,
+        suite: args.suite.as_deref(),
     };
-    let suite = match load_suite(args.suite.as_deref()) {
-        Ok(suite) => Arc::new(suite),
+    let replay = match Replay::prepare(request) {
+        Ok(replay) => replay,
         Err(e) => return fail(&e),
-    };
-    let faults: Vec<Fault> = run_info
-        .mock_faults
-        .iter()
-        .filter_map(|f| Fault::parse(f))
-        .collect();
-    let (base_url, mock) = match endpoint(&suite, base_url, &faults).await {
-        Ok(found) => found,
-        Err(e) => return fail(&e),
-    };
-    let options = RunOptions {
-        token: token_for(given_token, mock.as_ref()),
-        seed: run_info.seed,
-        cases: run_info.cases_per_operation,
-        exact: Some(case.id.clone()),
-        strict: run_info.strict,
-        embedded_mock: mock.is_some(),
-        ..RunOptions::new(base_url)
     };
     console::err(&format!(
         "replaying {} (recorded: {:?}) against {}",
-        case.id, case.verdict, options.base_url
+        replay.recorded.id,
+        replay.recorded.verdict,
+        replay.base_url()
     ));
-    let outcome = run(&suite, &options, &mut |_| {}).await;
-    if let Some(server) = mock {
-        server.shutdown().await;
-    }
-    let results = match outcome {
-        Ok(results) => results,
-        Err(e) => return fail(&e),
-    };
-    let again = match results.cases.find(&case.id) {
+    let again = match replay.run().await {
         Ok(again) => again,
         Err(e) => return fail(&e),
-    };
-    let Some(again) = again else {
-        console::err(
-            "error: the case did not run again (the suite no longer has it, or its operation was skipped)",
-        );
-        return Outcome::UsageError;
     };
     console::out(&format!("{} {:?}", again.id, again.verdict));
     for f in &again.findings {
@@ -789,39 +667,10 @@ async fn replay(args: ReplayArgs) -> Outcome {
     if let Some(reason) = &again.skipped_reason {
         console::out(&format!("  skipped: {reason}"));
     }
-    if again.verdict == Verdict::Failed {
+    if again.verdict == graph_conformance::results::Verdict::Failed {
         Outcome::Findings
     } else {
         Outcome::Success
-    }
-}
-
-/// Describes the cases near an unknown id: some of its operation, or the operations there.
-fn near_cases(recorded: &RunResults, id: &str) -> String {
-    let operation = id.split('/').next().unwrap_or_default();
-    let mut near = Vec::new();
-    let mut operations = BTreeSet::new();
-    for case in recorded
-        .cases
-        .iter()
-        .into_iter()
-        .flatten()
-        .map_while(Result::ok)
-    {
-        if case.operation == operation && near.len() < 10 {
-            near.push(case.id);
-        }
-        operations.insert(case.operation);
-    }
-    if !near.is_empty() {
-        format!("some ids of {operation} there: {}", near.join(", "))
-    } else if operations.is_empty() {
-        "it holds no case".to_string()
-    } else {
-        format!(
-            "it has no operation {operation:?}; its operations: {}",
-            operations.into_iter().collect::<Vec<_>>().join(", ")
-        )
     }
 }
 
@@ -837,7 +686,7 @@ async fn serve_mock(args: MockArgs) -> Outcome {
         }
         return Outcome::Success;
     }
-    let suite = match load_suite(args.suite.as_deref()) {
+    let suite = match Suite::load_or_embedded(args.suite.as_deref()) {
         Ok(suite) => Arc::new(suite),
         Err(e) => return fail(&e),
     };

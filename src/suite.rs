@@ -120,6 +120,14 @@ impl Suite {
         Ok(suite)
     }
 
+    /// Loads the suite in `dir`, or the embedded one when there is none.
+    pub fn load_or_embedded(dir: Option<&Path>) -> Result<Suite, SuiteError> {
+        match dir {
+            Some(dir) => Suite::load(dir),
+            None => Suite::embedded(),
+        }
+    }
+
     /// Returns the case file of operation `id`.
     pub fn case(&self, id: &str) -> Option<&CaseFile> {
         self.cases.iter().find(|c| c.id == id)
@@ -167,34 +175,69 @@ impl Suite {
     }
 
     /// Tells whether `reference` (relative to the document `$id` `base`) names a schema of
-    /// the suite: a document by `$id`, then a JSON pointer or `$anchor` inside it.
+    /// the suite.
     fn resolves(&self, reference: &str, base: Option<&str>) -> bool {
+        self.schema_at(reference, base).is_some()
+    }
+
+    /// Returns the schema `reference` names, the one reading of a `$ref` in the suite: a
+    /// document by `$id` (a relative URI joined to the `$id` `base`; none means `base`
+    /// itself), then a JSON pointer (percent-decoded) or an `$anchor` inside it.
+    pub fn schema_at(&self, reference: &str, base: Option<&str>) -> Option<&Value> {
         let (uri, fragment) = reference.split_once('#').unwrap_or((reference, ""));
         let id = if uri.is_empty() {
-            base.map(str::to_string)
+            base?.to_string()
         } else {
             match base.and_then(|b| reqwest::Url::parse(b).ok()) {
-                Some(base) => base.join(uri).ok().map(|u| u.to_string()),
-                None => Some(uri.to_string()),
+                Some(base) => base.join(uri).ok()?.to_string(),
+                None => uri.to_string(),
             }
         };
-        let Some(document) = id.and_then(|id| {
-            self.schemas
-                .values()
-                .find(|doc| doc.get("$id").and_then(Value::as_str) == Some(id.as_str()))
-        }) else {
-            return false;
-        };
+        let document = self
+            .schemas
+            .values()
+            .find(|doc| doc.get("$id").and_then(Value::as_str) == Some(id.as_str()))?;
         if fragment.is_empty() {
-            return true;
+            return Some(document);
         }
         if fragment.starts_with('/') {
             let pointer = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy();
-            return document.pointer(&pointer).is_some();
+            return document.pointer(&pointer);
         }
-        has_anchor(document, fragment)
+        anchored(document, fragment)
+    }
+
+    /// Follows `reference` (`<$id>#/$defs/<variant>`), then any chain of schemas that are only
+    /// a `$ref`, to the schema it ends at.
+    pub fn resolve_schema(&self, reference: &str) -> Result<&Value, SuiteError> {
+        let missing = |message: &str| SuiteError::Schema {
+            reference: reference.to_string(),
+            message: message.to_string(),
+        };
+        let mut base: Option<&str> = None;
+        let mut next = reference;
+        for _ in 0..MAX_REF_CHAIN {
+            let schema = self.schema_at(next, base).ok_or_else(|| {
+                missing("no schema document in the suite has this $id and definition")
+            })?;
+            base = self.document_id(next, base);
+            match schema.get("$ref").and_then(Value::as_str) {
+                Some(reference) if schema.get("properties").is_none() => next = reference,
+                _ => return Ok(schema),
+            }
+        }
+        Err(missing("the chain of $refs is longer than 16 links"))
+    }
+
+    /// Returns the `$id` of the document `reference` (relative to `base`) lies in.
+    fn document_id<'a>(&'a self, reference: &str, base: Option<&'a str>) -> Option<&'a str> {
+        let (uri, _) = reference.split_once('#').unwrap_or((reference, ""));
+        self.schema_at(uri, base)?.get("$id")?.as_str()
     }
 }
+
+/// How many `$ref`s [`Suite::resolve_schema`] follows before refusing the chain.
+const MAX_REF_CHAIN: usize = 16;
 
 /// The error for a `$ref` of `file` at `pointer` that names no schema of the suite.
 fn dangling(file: &str, pointer: &str, reference: &str) -> SuiteError {
@@ -238,48 +281,21 @@ fn schema_refs<'v>(schema: &'v Value, at: String, out: &mut Vec<(String, &'v str
     }
 }
 
-/// Tells whether a schema document declares `$anchor: name` anywhere.
-fn has_anchor(schema: &Value, name: &str) -> bool {
+/// Returns the schema of a document that declares `$anchor: name`.
+fn anchored<'v>(schema: &'v Value, name: &str) -> Option<&'v Value> {
     match schema {
-        Value::Object(map) => {
-            map.get("$anchor").and_then(Value::as_str) == Some(name)
-                || map.values().any(|v| has_anchor(v, name))
+        Value::Object(map) if map.get("$anchor").and_then(Value::as_str) == Some(name) => {
+            Some(schema)
         }
-        Value::Array(items) => items.iter().any(|v| has_anchor(v, name)),
-        _ => false,
+        Value::Object(map) => map.values().find_map(|v| anchored(v, name)),
+        Value::Array(items) => items.iter().find_map(|v| anchored(v, name)),
+        _ => None,
     }
-}
-
-/// Names what makes a path template unsafe to send under a service root, if anything: it
-/// must start with `/`, and hold no `?`, `#`, empty segment (`//`) or dot segment (`.`,
-/// `..`, percent-encoded or not), which an HTTP client would resolve outside the operation
-/// (or the service root).
-pub fn path_template_problem(template: &str) -> Option<&'static str> {
-    if !template.starts_with('/') {
-        return Some("it does not start with `/`");
-    }
-    if template.contains(['?', '#']) {
-        return Some("it holds a `?` or `#`");
-    }
-    if template == "/" {
-        return None;
-    }
-    let segments = template[1..].split('/');
-    for segment in segments {
-        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
-        if segment.is_empty() {
-            return Some("it has an empty segment (`//` or a trailing `/`)");
-        }
-        if decoded == "." || decoded == ".." {
-            return Some("it has a `.` or `..` segment, which would resolve outside the operation");
-        }
-    }
-    None
 }
 
 /// Checks a case file's path template.
 fn check_path(file: &str, template: &str) -> Result<(), SuiteError> {
-    match path_template_problem(template) {
+    match crate::path_template::problem(template) {
         Some(problem) => Err(SuiteError::Invalid {
             file: file.to_string(),
             pointer: "/path".into(),
@@ -355,5 +371,72 @@ impl Suite {
             .map(|(name, text)| ((*name).to_string(), (*text).to_string()))
             .collect();
         Suite::from_files(&files)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use serde_json::json;
+
+    fn suite() -> Suite {
+        let widget = json!({
+            "$id": "https://example.test/schemas/widget.json",
+            "$defs": {
+                "response": { "properties": { "id": { "type": "string" } } },
+                "alias": { "$ref": "#/$defs/response" },
+                "far": { "$ref": "gadget.json#/$defs/response" },
+                "loop": { "$ref": "#/$defs/loop" },
+                "named": { "$anchor": "named", "type": "boolean" }
+            }
+        });
+        let gadget = json!({
+            "$id": "https://example.test/schemas/gadget.json",
+            "$defs": { "response": { "type": "integer" } }
+        });
+        Suite {
+            schemas: BTreeMap::from([
+                ("widget.json".to_string(), widget),
+                ("gadget.json".to_string(), gadget),
+            ]),
+            cases: Vec::new(),
+        }
+    }
+
+    #[rstest]
+    #[case::a_definition_by_id_and_pointer("widget.json#/$defs/response", "object")]
+    #[case::a_chain_inside_one_document("widget.json#/$defs/alias", "object")]
+    #[case::a_chain_to_a_relative_document("widget.json#/$defs/far", "integer")]
+    #[case::an_anchor("widget.json#named", "boolean")]
+    fn a_reference_resolves_to_the_schema_it_ends_at(#[case] reference: &str, #[case] kind: &str) {
+        let suite = suite();
+        let reference = format!("https://example.test/schemas/{reference}");
+        let schema = suite.resolve_schema(&reference).unwrap();
+        let found = match schema.get("type").and_then(Value::as_str) {
+            Some(ty) => ty,
+            None if schema.get("properties").is_some() => "object",
+            None => "none",
+        };
+        assert_eq!(found, kind);
+    }
+
+    #[rstest]
+    #[case::an_unknown_document("https://example.test/schemas/nothing.json#/$defs/response")]
+    #[case::an_unknown_definition("https://example.test/schemas/widget.json#/$defs/request")]
+    #[case::a_chain_that_loops("https://example.test/schemas/widget.json#/$defs/loop")]
+    fn a_reference_to_nothing_is_an_error(#[case] reference: &str) {
+        assert!(matches!(
+            suite().resolve_schema(reference),
+            Err(SuiteError::Schema { .. })
+        ));
+    }
+
+    #[test]
+    fn a_fragment_without_a_document_needs_a_base() {
+        let suite = suite();
+        assert!(suite.schema_at("#/$defs/response", None).is_none());
+        let base = Some("https://example.test/schemas/widget.json");
+        assert!(suite.schema_at("#/$defs/response", base).is_some());
     }
 }

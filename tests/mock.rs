@@ -617,6 +617,16 @@ async fn path_segments_are_percent_decoded_and_literals_match_case_insensitively
     assert_eq!(mock.get_json(&lower).await["id"], NDES_ID);
 }
 
+#[rstest::rstest]
+#[case::a_quoted_key("('{id}')")]
+#[case::an_unquoted_key("({id})")]
+#[tokio::test]
+async fn an_item_addressed_in_the_odata_key_syntax_is_the_same_item(#[case] key: &str) {
+    let mock = Mock::start().await;
+    let keyed = format!("{NDES}{}", key.replace("{id}", NDES_ID));
+    assert_eq!(mock.get_json(&keyed).await, mock.get_json(NDES_ITEM).await);
+}
+
 #[tokio::test]
 async fn an_unknown_fault_name_is_400() {
     let mock = Mock::start().await;

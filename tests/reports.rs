@@ -415,7 +415,7 @@ fn accepted_failures_hold_until_they_expire(
 #[test]
 fn a_case_that_failed_in_some_remembered_runs_is_flaky() {
     let mut older = failing(&[]);
-    older.history = vec![baseline::HistoryRun {
+    older.history = vec![graph_conformance::failure::HistoryRun {
         started: "x".into(),
         failing: baseline::failures(&failing(&["a/valid/001"]))
             .into_keys()

@@ -205,20 +205,6 @@ fn normalize_placeholders(path: &str) -> String {
     out
 }
 
-/// Returns the `{placeholder}` names of a path template, in order, without repeats.
-pub fn placeholders(path: &str) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for piece in path.split('{').skip(1) {
-        if let Some((name, _)) = piece.split_once('}')
-            && !name.is_empty()
-            && !names.iter().any(|n| n == name)
-        {
-            names.push(name.to_string());
-        }
-    }
-    names
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

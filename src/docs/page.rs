@@ -14,6 +14,7 @@ use crate::model::{
     EdmType, Example, ExampleRequest, ExampleResponse, Header, Method, OperationKind, Parameter,
     Property, RequestBody, ResponseBody, Span, Status,
 };
+use crate::path_template::PathTemplate;
 
 /// What one page documents, once read.
 #[derive(Debug, Clone, PartialEq)]
@@ -252,7 +253,7 @@ impl Reader<'_> {
             if paths.contains(&line.path) {
                 continue;
             }
-            if let Some(problem) = crate::suite::path_template_problem(&line.path) {
+            if let Some(problem) = crate::path_template::problem(&line.path) {
                 self.report(
                     Code::UnsafePath,
                     line.span.clone(),
@@ -281,10 +282,12 @@ impl Reader<'_> {
 
     /// The path, query and function parameters of an operation at `path`.
     fn parameters(&mut self, path: &str, placed: &[Placed]) -> Vec<Parameter> {
-        let mut parameters: Vec<Parameter> = http::placeholders(path)
+        let template = PathTemplate::parse(path);
+        let mut parameters: Vec<Parameter> = template
+            .placeholders()
             .into_iter()
             .map(|name| Parameter {
-                name,
+                name: name.to_string(),
                 location: "path".into(),
             })
             .collect();

@@ -1,5 +1,7 @@
 //! The writable properties of a request schema, typed for generation.
 
+use crate::model::EdmType;
+use crate::schema::GraphType;
 use serde_json::Value;
 
 /// What kind of value a property takes, as read from its request schema.
@@ -27,48 +29,45 @@ pub enum FieldKind {
 }
 
 impl FieldKind {
-    /// Reads a property schema; `None` for shapes the suite does not generate.
+    /// Reads a property schema through its recorded Graph type ([`GraphType::of`]); `None`
+    /// when the schema records none.
     pub fn from_schema(schema: &Value) -> Option<FieldKind> {
-        if let Some(members) = schema.get("enum").and_then(Value::as_array) {
-            let members = members
-                .iter()
-                .filter_map(|m| m.as_str().map(str::to_string))
-                .collect();
-            return Some(FieldKind::Enum(members));
-        }
-        let ty = schema.get("type").and_then(Value::as_str);
-        let format = schema.get("format").and_then(Value::as_str);
-        let pattern = schema
-            .get("pattern")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        Some(match (ty, format) {
-            (Some("string"), Some("date-time")) => FieldKind::DateTime,
-            (Some("string"), Some("uuid")) => FieldKind::Guid,
-            (Some("string"), Some("date")) => FieldKind::Date,
-            (Some("string"), _) if pattern.starts_with("^([01]") => FieldKind::TimeOfDay,
-            (Some("string"), _) if pattern == "^-?P" => FieldKind::Duration,
-            (Some("string"), _) if schema.get("contentEncoding").is_some() => FieldKind::Binary,
-            (Some("string"), _) => FieldKind::String,
-            (Some("boolean"), _) => FieldKind::Boolean,
-            (Some("integer"), _) => FieldKind::Integer {
-                min: schema
-                    .get("minimum")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(i64::from(i32::MIN)),
-                max: schema
-                    .get("maximum")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(i64::from(i32::MAX)),
-            },
-            (Some("array"), _) => {
-                FieldKind::Array(Box::new(FieldKind::from_schema(schema.get("items")?)?))
+        let ty = GraphType::of(schema)?;
+        Some(FieldKind::of(&ty.edm, ty.members, schema))
+    }
+
+    /// Returns the kind of values of Graph type `edm` (listed enum `members`), integer bounds
+    /// from `schema`.
+    fn of(edm: &EdmType, members: Option<Vec<String>>, schema: &Value) -> FieldKind {
+        let bound = |keyword, default| {
+            schema
+                .get(keyword)
+                .and_then(Value::as_i64)
+                .unwrap_or(default)
+        };
+        match edm {
+            EdmType::String | EdmType::Stream => FieldKind::String,
+            EdmType::DateTimeOffset => FieldKind::DateTime,
+            EdmType::Enum(_) => members.map_or(FieldKind::OpenEnum, FieldKind::Enum),
+            EdmType::Boolean => FieldKind::Boolean,
+            EdmType::Byte | EdmType::SByte | EdmType::Int16 | EdmType::Int32 | EdmType::Int64 => {
+                FieldKind::Integer {
+                    min: bound("minimum", i64::from(i32::MIN)),
+                    max: bound("maximum", i64::from(i32::MAX)),
+                }
             }
-            (Some("object"), _) => FieldKind::Object,
-            (None, _) if schema.get("anyOf").is_some() => FieldKind::Number,
-            (None, _) if schema.get("$ref").is_some() => FieldKind::Object,
-            _ => return None,
-        })
+            EdmType::Single | EdmType::Double | EdmType::Decimal => FieldKind::Number,
+            EdmType::Guid => FieldKind::Guid,
+            EdmType::Date => FieldKind::Date,
+            EdmType::TimeOfDay => FieldKind::TimeOfDay,
+            EdmType::Duration => FieldKind::Duration,
+            EdmType::Binary => FieldKind::Binary,
+            EdmType::Named(_) => FieldKind::Object,
+            EdmType::Collection(inner) => {
+                let items = schema.get("items").unwrap_or(&Value::Null);
+                FieldKind::Array(Box::new(FieldKind::of(inner, members, items)))
+            }
+        }
     }
 
     /// Tells whether the suite can generate values of this kind that every server accepts.
@@ -120,10 +119,6 @@ impl PayloadModel {
             let Some(kind) = FieldKind::from_schema(property) else {
                 continue;
             };
-            let kind = match kind {
-                FieldKind::String if is_open_enum(property) => FieldKind::OpenEnum,
-                kind => kind,
-            };
             let source = property
                 .get("x-source")
                 .and_then(Value::as_str)
@@ -146,9 +141,4 @@ impl PayloadModel {
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
     }
-}
-
-/// Tells whether a string schema is an enum whose members the page did not list.
-fn is_open_enum(property: &Value) -> bool {
-    property.get("x-enum-unlisted").and_then(Value::as_bool) == Some(true)
 }

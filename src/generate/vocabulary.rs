@@ -5,6 +5,7 @@
 
 use crate::case::CaseFile;
 use crate::model::OperationKind;
+use crate::path_template::PathTemplate;
 use crate::suite::Suite;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -180,32 +181,20 @@ fn own_type(by_id: &BTreeMap<&str, &Value>, reference: &str) -> Option<String> {
 /// Returns the shape of the collection an operation acts on (`/a/{}/b`), placeholders
 /// unnamed, so that two pages naming the same placeholder differently share it.
 fn collection_shape(case: &CaseFile) -> Option<String> {
+    let template = PathTemplate::parse(&case.path);
     let collection = match case.kind {
         OperationKind::Create | OperationKind::List => case.path.as_str(),
         OperationKind::Update
         | OperationKind::Get
         | OperationKind::Replace
-        | OperationKind::Delete => {
-            let (head, last) = case.path.rsplit_once('/')?;
-            (last.starts_with('{') && last.ends_with('}')).then_some(head)?
-        }
+        | OperationKind::Delete => template.collection()?,
         OperationKind::Action
         | OperationKind::Function
         | OperationKind::AddReference
         | OperationKind::RemoveReference
         | OperationKind::ListReferences => return None,
     };
-    let shape: Vec<&str> = collection
-        .split('/')
-        .map(|s| {
-            if s.starts_with('{') && s.ends_with('}') {
-                "{}"
-            } else {
-                s
-            }
-        })
-        .collect();
-    Some(shape.join("/"))
+    Some(PathTemplate::parse(collection).shape())
 }
 
 /// Counts the characters two types end with in common, in any ASCII letter case.

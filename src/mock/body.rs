@@ -2,10 +2,10 @@
 //! `accept-*` and `error-on-*` faults deciding what is overlooked or refused), and returned
 //! with their DateTimeOffsets normalised to UTC.
 
-use super::contract::{Contract, Kind, Operation, Resource};
-use super::datetime::normalise;
+use super::contract::{Contract, Operation, Property, Resource};
 use super::fault::{Fault, FaultSet};
 use super::render::GraphError;
+use crate::format::normalise;
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::{Map, Value};
@@ -166,9 +166,7 @@ fn nfc_in_place(value: &mut Value) {
 /// [`Fault::ArrayAcceptedAsString`] coercion).
 fn first_items_for_strings(resource: &Resource, object: &mut Map<String, Value>) {
     for (name, value) in object.iter_mut() {
-        let text = resource
-            .property(name)
-            .is_some_and(|p| p.kind == Kind::Text);
+        let text = resource.property(name).is_some_and(Property::is_text);
         if let Value::Array(items) = value
             && text
             && items.iter().all(Value::is_string)

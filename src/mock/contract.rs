@@ -5,25 +5,13 @@
 //! Nothing here knows a particular resource: everything comes from the case files and the
 //! schema documents.
 
-use super::template::Template;
 use crate::generate::Vocabulary;
 use crate::model::{Method, OperationKind};
+use crate::path_template::PathTemplate;
+use crate::schema::GraphType;
 use crate::suite::{Suite, SuiteError};
 use jsonschema::Validator;
 use serde_json::{Map, Value, json};
-
-/// What the mock must know about a documented property.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// A string restricted to enum members.
-    Enum,
-    /// A DateTimeOffset (`format: date-time`).
-    DateTime,
-    /// Any other string (not an enum, not a date-time).
-    Text,
-    /// Everything else (booleans, numbers, objects, collections).
-    Other,
-}
 
 /// A documented property of a resource.
 #[derive(Debug, Clone)]
@@ -33,9 +21,27 @@ pub(crate) struct Property {
     /// The response schema requires it (every property when the page states an actual call
     /// returns all of them; otherwise only the key).
     pub required: bool,
-    pub kind: Kind,
+    /// Its Graph type, as the schema records it (`None` when it records none).
+    pub ty: Option<GraphType>,
     /// A value valid under the property's response schema (null when it is nullable).
     pub default: Value,
+}
+
+impl Property {
+    /// Tells whether the property holds a DateTimeOffset.
+    pub fn is_date_time(&self) -> bool {
+        self.ty.as_ref().is_some_and(GraphType::is_date_time)
+    }
+
+    /// Tells whether the property holds a member of an enum the page lists.
+    pub fn is_listed_enum(&self) -> bool {
+        self.ty.as_ref().is_some_and(GraphType::is_listed_enum)
+    }
+
+    /// Tells whether the property holds free text (a string, no listed enum, no date).
+    pub fn is_text(&self) -> bool {
+        self.ty.as_ref().is_some_and(GraphType::is_text)
+    }
 }
 
 /// A resource as its response schema documents it.
@@ -79,7 +85,7 @@ impl Served {
 pub(crate) struct Operation {
     pub kind: Served,
     pub method: Method,
-    pub template: Template,
+    pub template: PathTemplate,
     /// Index into [`Contract::resources`].
     pub resource: usize,
     /// The documented success status.
@@ -101,7 +107,7 @@ pub(crate) enum Action {
 /// A method on a path template.
 pub(crate) struct Route {
     pub method: Method,
-    pub template: Template,
+    pub template: PathTemplate,
     pub action: Action,
 }
 
@@ -149,7 +155,7 @@ impl Contract {
             contract.operations.push(Operation {
                 kind,
                 method: case.method,
-                template: Template::parse(&case.path),
+                template: PathTemplate::parse(&case.path),
                 resource,
                 status: case.status.code,
                 request,
@@ -271,7 +277,7 @@ impl Contract {
 impl Operation {
     /// Returns the template of one item of the operation's collection (an update's own
     /// path; a create's path plus `/{id}`).
-    pub fn item_template(&self) -> Template {
+    pub fn item_template(&self) -> PathTemplate {
         match self.kind {
             Served::Update => self.template.clone(),
             Served::Create => self.template.child_item("id"),
@@ -289,10 +295,7 @@ impl Operation {
 
 impl Resource {
     fn compile(suite: &Suite, name: &str, reference: &str) -> Result<Resource, SuiteError> {
-        let schema = resolve(suite, reference).ok_or_else(|| SuiteError::Schema {
-            reference: reference.to_string(),
-            message: "it does not resolve in the suite".to_string(),
-        })?;
+        let schema = suite.resolve_schema(reference)?;
         let validator = suite.validator(reference)?;
         let mut resource = Resource {
             name: name.to_string(),
@@ -314,12 +317,12 @@ impl Resource {
             if property.starts_with("@odata.") {
                 continue;
             }
-            let kind = kind(&subschema);
-            let default = resource.default_for(&property, &subschema, kind);
+            let ty = GraphType::of(&subschema);
+            let default = resource.default_for(&property, ty.as_ref());
             resource.properties.push(Property {
                 key: property == "id",
                 required: required.contains(&property.as_str()),
-                kind,
+                ty,
                 default,
                 name: property,
             });
@@ -339,8 +342,7 @@ impl Resource {
 
     /// Tells whether `name` is a documented DateTimeOffset property.
     pub fn is_date_time(&self, name: &str) -> bool {
-        self.property(name)
-            .is_some_and(|p| p.kind == Kind::DateTime)
+        self.property(name).is_some_and(Property::is_date_time)
     }
 
     /// Builds an object with every documented property at its default and the key set to `id`.
@@ -364,8 +366,8 @@ impl Resource {
             .iter()
             .map(|p| {
                 let value = match example.get(&p.name) {
-                    Some(value) if !invalid.contains(&p.name) => match (p.kind, value) {
-                        (Kind::DateTime, Value::String(text)) => super::datetime::normalise(text)
+                    Some(value) if !invalid.contains(&p.name) => match value {
+                        Value::String(text) if p.is_date_time() => crate::format::normalise(text)
                             .map_or_else(|| p.default.clone(), Value::String),
                         _ => value.clone(),
                     },
@@ -392,12 +394,13 @@ impl Resource {
     /// Picks the first candidate the property's response schema accepts: the first enum
     /// member (as Graph gives an enum a default), else null when it is nullable, `false`, `0`,
     /// `""`, ...
-    fn default_for(&self, name: &str, subschema: &Value, kind: Kind) -> Value {
+    fn default_for(&self, name: &str, ty: Option<&GraphType>) -> Value {
         let mut candidates = Vec::new();
-        if kind == Kind::Enum
-            && let Some(first) = string_enum(subschema).and_then(|m| m.first().cloned())
+        if let Some(first) = ty
+            .filter(|t| t.is_listed_enum())
+            .and_then(|t| t.members.as_ref()?.first())
         {
-            candidates.push(first);
+            candidates.push(json!(first));
         }
         candidates.push(Value::Null);
         candidates.extend([
@@ -430,72 +433,4 @@ impl Resource {
 fn top_level_property(pointer: &str) -> Option<String> {
     let segment = pointer.strip_prefix('/')?.split('/').next()?;
     Some(segment.replace("~1", "/").replace("~0", "~"))
-}
-
-/// Follows `reference` (`<$id>#<pointer>`, then any `$ref` chain) to a schema in the suite.
-fn resolve<'a>(suite: &'a Suite, reference: &str) -> Option<&'a Value> {
-    let mut document: Option<&Value> = None;
-    let mut reference = reference.to_string();
-    for _ in 0..16 {
-        let (id, pointer) = reference.split_once('#').unwrap_or((&reference, ""));
-        if !id.is_empty() {
-            document = suite
-                .schemas
-                .values()
-                .find(|doc| doc.get("$id").and_then(Value::as_str) == Some(id));
-        }
-        let schema = document?.pointer(pointer)?;
-        match schema.get("$ref").and_then(Value::as_str) {
-            Some(next) if schema.get("properties").is_none() => reference = next.to_string(),
-            _ => return Some(schema),
-        }
-    }
-    None
-}
-
-/// Lists the schemas a property may take: itself and its `anyOf`/`oneOf` branches.
-fn branches(schema: &Value) -> Vec<&Value> {
-    let mut out = vec![schema];
-    for keyword in ["anyOf", "oneOf"] {
-        if let Some(list) = schema.get(keyword).and_then(Value::as_array) {
-            out.extend(list.iter());
-        }
-    }
-    out
-}
-
-/// Returns the members of a string enum (`type: string` with `enum`), here or in a branch.
-fn string_enum(schema: &Value) -> Option<&Vec<Value>> {
-    branches(schema).into_iter().find_map(|s| {
-        let typed = match s.get("type") {
-            Some(Value::String(t)) => t == "string",
-            Some(Value::Array(types)) => types.iter().any(|t| t == "string"),
-            _ => false,
-        };
-        s.get("enum").and_then(Value::as_array).filter(|_| typed)
-    })
-}
-
-fn kind(schema: &Value) -> Kind {
-    let branches = branches(schema);
-    let strings_only = |s: &Value| match s.get("type") {
-        Some(Value::String(t)) => t == "string",
-        Some(Value::Array(types)) => {
-            types.iter().any(|t| t == "string")
-                && types.iter().all(|t| t == "string" || t == "null")
-        }
-        _ => false,
-    };
-    if string_enum(schema).is_some() {
-        Kind::Enum
-    } else if branches
-        .iter()
-        .any(|s| s.get("format").and_then(Value::as_str) == Some("date-time"))
-    {
-        Kind::DateTime
-    } else if branches.iter().any(|s| strings_only(s)) {
-        Kind::Text
-    } else {
-        Kind::Other
-    }
 }

@@ -11,7 +11,7 @@ use super::render::{self, Entity, Envelope, GraphError, REUSED_ID};
 const OTHER_OBJECT_ID: &str = "00000000-0000-0000-0000-0000000000aa";
 use super::contract::Served;
 use super::store::{Ids, Store};
-use super::template::{Address, decode_path};
+use crate::path_template::{Address, decode_path};
 use axum::response::Response;
 use serde_json::{Map, Value};
 use std::sync::Mutex;

@@ -7,13 +7,11 @@
 mod body;
 mod coding;
 mod contract;
-mod datetime;
 mod fault;
 mod handler;
 mod render;
 mod server;
 mod store;
-mod template;
 mod transport;
 
 pub use coding::gzip;

@@ -2,9 +2,9 @@
 //! the stored properties), the Graph error shape, the OData content type and the
 //! `request-id` header, with the response faults applied on the way out.
 
-use super::contract::{Kind, Resource};
-use super::datetime::{Instant, Style};
+use super::contract::Resource;
 use super::fault::{Fault, FaultSet};
+use crate::format::{Instant, Style};
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -186,10 +186,10 @@ fn entity_body(envelope: &Envelope<'_>, entity: &Entity<'_>) -> Map<String, Valu
         let Some(value) = body.get_mut(&property.name) else {
             continue;
         };
-        match property.kind {
-            Kind::DateTime => date_faults(value, faults),
-            Kind::Enum => enum_faults(value, faults),
-            Kind::Text | Kind::Other => {}
+        if property.is_date_time() {
+            date_faults(value, faults);
+        } else if property.is_listed_enum() {
+            enum_faults(value, faults);
         }
     }
     if faults.has(Fault::SwapValues) {
@@ -251,10 +251,7 @@ fn enum_faults(value: &mut Value, faults: FaultSet) {
 }
 
 fn swap_first_two_texts(resource: &Resource, body: &mut Map<String, Value>) {
-    let mut texts = resource
-        .properties
-        .iter()
-        .filter(|p| !p.key && p.kind == Kind::Text);
+    let mut texts = resource.properties.iter().filter(|p| !p.key && p.is_text());
     let (Some(first), Some(second)) = (texts.next(), texts.next()) else {
         return;
     };

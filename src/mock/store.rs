@@ -3,7 +3,7 @@
 
 use super::contract::Contract;
 use super::contract::Served;
-use super::template::{Address, decode_path};
+use crate::path_template::{Address, decode_path};
 use crate::suite::Suite;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;

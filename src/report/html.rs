@@ -107,7 +107,7 @@ fn render(
         .map(|a| context! { case => &a.key.case, check => a.key.check.code(), reason => &a.reason, expires => &a.expires, expired => a.expired })
         .collect();
     let baseline = results.baseline.as_ref().map(|d| {
-        let rows = |list: &[crate::baseline::Failure]| {
+        let rows = |list: &[crate::failure::Failure]| {
             list.iter()
                 .map(|f| context! { case => &f.key.case, check => f.key.check.code(), message => &f.message, flaky => f.flaky })
                 .collect::<Vec<_>>()

@@ -4,7 +4,7 @@
 //! comparison. Only one case is in memory at a time.
 
 use super::repro::reproduction;
-use crate::baseline::{AcceptedFailure, BaselineDiff, HistoryRun};
+use crate::failure::{AcceptedFailure, BaselineDiff, HistoryRun};
 use crate::results::{CaseResult, RootCause, RunInfo, RunResults, Totals, Verdict};
 use serde::Serialize;
 use std::io::Write;

@@ -8,9 +8,9 @@
 //! Each reader reads at its own offset (positioned reads), so several can read at once.
 
 use super::{CaseResult, RootCause, Totals, Verdict};
-use crate::baseline::FailureKey;
 use crate::checks::Check;
 use crate::diagnostic::Severity;
+use crate::failure::FailureKey;
 use serde::de::{SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,9 +1,9 @@
 //! The record of a run (`results.json`): every case with its requests, responses and
 //! findings, the root causes, and totals. It is the single source every report renders from.
 
-use crate::baseline::{AcceptedFailure, BaselineDiff, HistoryRun};
 use crate::checks::{Check, Finding};
 use crate::diagnostic::Severity;
+use crate::failure::{AcceptedFailure, BaselineDiff, HistoryRun};
 use serde::{Deserialize, Serialize};
 
 mod cases;

@@ -12,6 +12,7 @@ use crate::generate::{
     Acceptance, FieldKind, PayloadModel, boundary_payloads, invalid_payloads, value_strategy,
 };
 use crate::model::OperationKind;
+use crate::path_template::PathTemplate;
 use crate::results::CaseKind;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
@@ -204,7 +205,9 @@ pub fn boundaries(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
 pub fn conventions(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
     let addressed = match plan.case.kind {
         OperationKind::Create => false,
-        OperationKind::Update => super::plan::last_placeholder(&plan.case.path).is_some(),
+        OperationKind::Update => PathTemplate::parse(&plan.case.path)
+            .last_placeholder()
+            .is_some(),
         OperationKind::Get
         | OperationKind::List
         | OperationKind::Replace

@@ -20,7 +20,7 @@ pub use client::{
 };
 pub use events::{Both, RunEvent, Sink};
 pub use families::repair;
-pub use plan::{Plan, matches_pattern, partition_of, placeholders, stream_seed};
+pub use plan::{Plan, partition_of, stream_seed};
 pub use runner::{THROTTLED, is_throttled};
 
 use crate::results::{CaseResult, RunInfo, RunResults};
@@ -143,7 +143,7 @@ impl RunOptions {
     pub fn wants(&self, id: &str) -> bool {
         self.only
             .as_deref()
-            .is_none_or(|p| plan::matches_pattern(p, id))
+            .is_none_or(|p| crate::case_pattern::matches_pattern(p, id))
             && self.exact.as_deref().is_none_or(|e| e == id)
             && self
                 .partition
@@ -222,7 +222,7 @@ pub async fn execute(
     if let Some((name, value)) = options
         .ids
         .iter()
-        .find(|(_, value)| !plan::is_segment_value(value))
+        .find(|(_, value)| !crate::path_template::is_segment_value(value))
     {
         return Err(RunError::UnsafeId {
             name: name.clone(),

@@ -14,7 +14,6 @@ use crate::model::{OperationKind, Span};
 use crate::results::{CaseKind, SkippedOperation};
 use crate::suite::{Suite, SuiteError};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 
 /// One operation, ready to exercise.
 pub struct OperationPlan<'s> {
@@ -34,12 +33,12 @@ impl<'s> OperationPlan<'s> {
         vocabulary: &Vocabulary,
         case: &'s CaseFile,
     ) -> Result<OperationPlan<'s>, SuiteError> {
-        let request_schema = schema_def(suite, &case.request_schema)?;
+        let request_schema = suite.resolve_schema(&case.request_schema)?.clone();
         Ok(OperationPlan {
             case,
             model: PayloadModel::from_request_schema(&request_schema),
             neighbours: vocabulary.neighbours(case),
-            response_schema: schema_def(suite, &case.response_schema)?,
+            response_schema: suite.resolve_schema(&case.response_schema)?.clone(),
             request_validator: suite.validator(&case.request_schema)?,
             response_validator: suite.validator(&case.response_schema)?,
         })
@@ -334,118 +333,6 @@ pub fn order(suite: &Suite) -> Vec<&CaseFile> {
     cases
 }
 
-/// Returns the schema a `<$id>#/$defs/<variant>` reference points at.
-pub fn schema_def(suite: &Suite, reference: &str) -> Result<Value, SuiteError> {
-    let missing = || SuiteError::Schema {
-        reference: reference.to_string(),
-        message: "no schema document in the suite has this $id and definition".into(),
-    };
-    let (id, pointer) = reference.split_once('#').ok_or_else(missing)?;
-    let document = suite
-        .schemas
-        .values()
-        .find(|doc| doc.get("$id").and_then(Value::as_str) == Some(id))
-        .ok_or_else(missing)?;
-    document.pointer(pointer).cloned().ok_or_else(missing)
-}
-
-/// Returns the collection an item path template belongs to: `/a/b/{bId}` -> `/a/b`.
-pub fn collection_of(template: &str) -> Option<&str> {
-    let (head, last) = template.rsplit_once('/')?;
-    (last.starts_with('{') && last.ends_with('}')).then_some(head)
-}
-
-/// Returns the last `{placeholder}` name of a template.
-pub fn last_placeholder(template: &str) -> Option<&str> {
-    placeholders(template).last().copied()
-}
-
-/// Why a path template could not be filled.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unresolved {
-    /// No value for this placeholder.
-    Missing(String),
-    /// The value cannot stand as a path segment: empty, or `.`/`..`, which every URL parser
-    /// resolves (percent-encoded as `%2E` too) and so would address another resource.
-    Unsafe { name: String, value: String },
-}
-
-impl std::fmt::Display for Unresolved {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Unresolved::Missing(name) => {
-                write!(f, "no value for `{{{name}}}`: pass --id {name}=VALUE")
-            }
-            Unresolved::Unsafe { name, value } => write!(
-                f,
-                "the id {value:?} for `{{{name}}}` cannot stand in a URL path: URL parsers \
-                 resolve `.` and `..` segments (even percent-encoded), so the request would \
-                 go to another resource"
-            ),
-        }
-    }
-}
-
-/// Fills a path template, each value percent-encoded as one path segment; `Err` names the
-/// first placeholder without a usable value.
-/// Returns the `{placeholder}` names of a template, in order.
-pub fn placeholders(template: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    let mut rest = template;
-    while let Some(start) = rest.find('{') {
-        let Some(len) = rest[start..].find('}') else {
-            break;
-        };
-        names.push(&rest[start + 1..start + len]);
-        rest = &rest[start + len + 1..];
-    }
-    names
-}
-
-pub fn resolve(template: &str, values: &BTreeMap<String, String>) -> Result<String, Unresolved> {
-    let mut out = String::with_capacity(template.len() + 32);
-    let mut rest = template;
-    while let Some(start) = rest.find('{') {
-        let Some(len) = rest[start..].find('}') else {
-            break;
-        };
-        let name = &rest[start + 1..start + len];
-        let value = values
-            .get(name)
-            .ok_or_else(|| Unresolved::Missing(name.to_string()))?;
-        if !is_segment_value(value) {
-            return Err(Unresolved::Unsafe {
-                name: name.to_string(),
-                value: value.clone(),
-            });
-        }
-        out.push_str(&rest[..start]);
-        out.push_str(&encode_segment(value));
-        rest = &rest[start + len + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-/// Tells whether `value` can be sent as one path segment and arrive as itself: not empty
-/// (`/a//b`), not `.` or `..` (resolved away by the URL parser, encoded or not).
-pub fn is_segment_value(value: &str) -> bool {
-    !matches!(value, "" | "." | "..")
-}
-
-/// Percent-encodes what may not stand in a path segment.
-pub fn encode_segment(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~:@!$&'()*+,;=".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// Derives the 32-byte seed of one stream of a run from the run seed and a label, so each
 /// operation's cases stay the same whatever else runs.
 pub fn stream_seed(seed: u64, label: &str) -> [u8; 32] {
@@ -473,66 +360,11 @@ pub fn partition_of(id: &str, n: u32) -> u32 {
     u32::try_from(hash % u64::from(n.max(1))).unwrap_or(0) + 1
 }
 
-/// Tells whether a case id matches an `--only` pattern: `*` and `?` wildcards, or a
-/// substring when the pattern has none.
-pub fn matches_pattern(pattern: &str, id: &str) -> bool {
-    if !pattern.contains(['*', '?']) {
-        return id.contains(pattern);
-    }
-    glob(pattern.as_bytes(), id.as_bytes())
-}
-
-fn glob(p: &[u8], t: &[u8]) -> bool {
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == b'*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == b'*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn templates_resolve_and_name_missing_values() {
-        let mut values = BTreeMap::new();
-        values.insert("aId".to_string(), "x y/z".to_string());
-        assert_eq!(resolve("/a/{aId}", &values), Ok("/a/x%20y%2Fz".to_string()));
-        assert_eq!(
-            resolve("/a/{aId}/b/{bId}", &values),
-            Err(Unresolved::Missing("bId".to_string()))
-        );
-        assert_eq!(collection_of("/a/b/{bId}"), Some("/a/b"));
-        assert_eq!(collection_of("/a/b"), None);
-    }
-
-    #[rstest::rstest]
-    #[case::none("/a/b", &[], None)]
-    #[case::one("/a/{aId}", &["aId"], Some("aId"))]
-    #[case::two_in_order("/a/{aId}/b/{bId}", &["aId", "bId"], Some("bId"))]
-    #[case::an_unclosed_brace_ends_them("/a/{aId}/b/{b", &["aId"], Some("aId"))]
-    fn placeholders_are_read_by_the_one_template_reader(
-        #[case] template: &str,
-        #[case] names: &[&str],
-        #[case] last: Option<&str>,
-    ) {
-        assert_eq!(placeholders(template), names);
-        assert_eq!(last_placeholder(template), last);
-    }
+    use crate::path_template::{PathTemplate, Unresolved};
+    use std::collections::BTreeMap;
 
     #[rstest::rstest]
     #[case::a_slash("a/b", "a%2Fb")]
@@ -543,8 +375,10 @@ mod tests {
     #[case::three_dots("...", "...")]
     #[case::a_dot_inside("a.b", "a.b")]
     fn ids_are_percent_encoded_as_one_path_segment(#[case] id: &str, #[case] sent: &str) {
+        // the plan fills its paths with the one template reader
         let values = BTreeMap::from([("aId".to_string(), id.to_string())]);
-        assert_eq!(resolve("/a/{aId}", &values), Ok(format!("/a/{sent}")));
+        let template = PathTemplate::parse("/a/{aId}");
+        assert_eq!(template.fill(&values), Ok(format!("/a/{sent}")));
     }
 
     #[rstest::rstest]
@@ -554,23 +388,12 @@ mod tests {
     fn ids_that_cannot_be_a_path_segment_are_refused(#[case] id: &str) {
         let values = BTreeMap::from([("aId".to_string(), id.to_string())]);
         assert_eq!(
-            resolve("/a/{aId}", &values),
+            PathTemplate::parse("/a/{aId}").fill(&values),
             Err(Unresolved::Unsafe {
                 name: "aId".to_string(),
                 value: id.to_string()
             })
         );
-    }
-
-    #[test]
-    fn patterns_glob_or_match_substrings() {
-        assert!(matches_pattern("update-*", "update-connector/valid/001"));
-        assert!(matches_pattern(
-            "*/invalid/*",
-            "update-connector/invalid/state"
-        ));
-        assert!(!matches_pattern("create-*", "update-connector/valid/001"));
-        assert!(matches_pattern("connector", "update-connector/valid/001"));
     }
 
     #[test]

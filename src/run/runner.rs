@@ -13,6 +13,7 @@ use super::plan::{
 use super::state::{self, ObjectStates, Source};
 use crate::checks::{self, Answer, Check, Expected, Finding};
 use crate::generate::{Acceptance, FieldKind, body_strategy};
+use crate::path_template::{PathTemplate, Unresolved, encode_segment};
 use crate::results::{CaseKind, CaseResult, Exchange, Shrink, Verdict};
 use crate::secret::Secrets;
 use futures::StreamExt;
@@ -105,7 +106,8 @@ impl Runner<'_> {
             Err(unresolved) => return self.skip_operation(op, unresolved.to_string()),
         };
         if documented && self.target_missing(plan, &path).await {
-            let name = plan::last_placeholder(&plan.case.path).unwrap_or("id");
+            let template = PathTemplate::parse(&plan.case.path);
+            let name = template.last_placeholder().unwrap_or("id");
             let reason = format!(
                 "the documented example object {path} does not exist on this server (an empty PATCH got 404); \
                  pass --id {name}=VALUE naming an existing object to test this operation"
@@ -237,14 +239,13 @@ impl Runner<'_> {
     /// Resolves the operation's path: `--id` values first, then an id this run created in
     /// the collection, then the documented example's id. The flag tells that the documented
     /// id was used (the server may not hold that object: it is a fixture, not the contract).
-    fn path_for(&self, plan: &OperationPlan) -> Result<(String, bool), plan::Unresolved> {
+    fn path_for(&self, plan: &OperationPlan) -> Result<(String, bool), Unresolved> {
         let op = plan.case;
         let mut values = self.options.ids.clone();
         let mut documented = false;
-        if let (Some(name), Some(collection)) = (
-            plan::last_placeholder(&op.path),
-            plan::collection_of(&op.path),
-        ) && !values.contains_key(name)
+        let template = PathTemplate::parse(&op.path);
+        if let (Some(name), Some(collection)) = (template.last_placeholder(), template.collection())
+            && !values.contains_key(name)
         {
             let key = (collection.to_string(), op.resource.clone());
             let created = self.shared.created.borrow().get(&key).cloned();
@@ -253,7 +254,7 @@ impl Runner<'_> {
                 values.insert(name.to_string(), id);
             }
         }
-        plan::resolve(&op.path, &values).map(|path| (path, documented))
+        template.fill(&values).map(|path| (path, documented))
     }
 
     /// Tells whether the documented example object at `path` is absent. The suite documents
@@ -571,11 +572,14 @@ impl Runner<'_> {
 
     /// Returns the id of the object at `path` when this run created it.
     fn created_id_of(&self, plan: &OperationPlan, path: &str) -> Option<String> {
-        let collection = plan::collection_of(&plan.case.path)?;
-        let key = (collection.to_string(), plan.case.resource.clone());
+        let template = PathTemplate::parse(&plan.case.path);
+        let key = (
+            template.collection()?.to_string(),
+            plan.case.resource.clone(),
+        );
         let id = self.shared.created.borrow().get(&key).cloned()?;
         let target = path.rsplit('/').next()?;
-        plan::encode_segment(&id)
+        encode_segment(&id)
             .eq_ignore_ascii_case(target)
             .then_some(id)
     }
@@ -741,17 +745,17 @@ impl Runner<'_> {
         path: &str,
         id: &str,
         target: ConventionTarget,
-    ) -> Result<String, plan::Unresolved> {
+    ) -> Result<String, Unresolved> {
         match target {
             ConventionTarget::Operation => Ok(path.to_string()),
             ConventionTarget::UnknownId => {
-                let template = &op.plan.case.path;
+                let template = PathTemplate::parse(&op.plan.case.path);
                 let mut values = self.options.ids.clone();
-                if let Some(name) = plan::last_placeholder(template) {
+                if let Some(name) = template.last_placeholder() {
                     let unknown = unknown_id(self.options.seed ^ self.nonce, id);
                     values.insert(name.to_string(), unknown);
                 }
-                plan::resolve(template, &values)
+                template.fill(&values)
             }
         }
     }
@@ -990,11 +994,13 @@ fn same_object(
     strict: bool,
     secrets: &Secrets,
 ) -> Option<Finding> {
-    plan::last_placeholder(&plan.case.path).filter(|_| plan.case.path.ends_with('}'))?;
+    PathTemplate::parse(&plan.case.path)
+        .last_placeholder()
+        .filter(|_| plan.case.path.ends_with('}'))?;
     let target = path.rsplit('/').next()?;
     let id = response.get("id")?.as_str()?;
     let rule = &plan.case.status.span;
-    checks::same_object(target, id, plan::encode_segment, rule, strict, secrets)
+    checks::same_object(target, id, encode_segment, rule, strict, secrets)
 }
 
 fn is_date_field(plan: &OperationPlan, name: &str) -> bool {

@@ -37,9 +37,11 @@
 //!   string marked `x-enum-unlisted`.
 
 mod examples;
+mod graph_type;
 mod openapi;
 mod rules;
 
+pub use graph_type::GraphType;
 pub use openapi::{openapi_document, openapi_text};
 pub use rules::{Variant, property_schema, resource_document, schema_id};
 

@@ -14,6 +14,7 @@ use crate::derive::Contract;
 use crate::model::{
     Example, Method, Operation, OperationKind, Property, RequestBody, ResponseBody,
 };
+use crate::path_template::PathTemplate;
 use rayon::prelude::*;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -465,7 +466,9 @@ fn by_status<'a>(operations: &[&'a Operation]) -> BTreeMap<u16, Vec<&'a Operatio
 /// The path parameters of `path` (every `{name}` in it, function parameters included) and the
 /// query parameters and OData query options the page documents.
 fn parameters(path: &str, operation: &Operation) -> Vec<Value> {
-    let mut parameters: Vec<Value> = placeholders(path)
+    let template = PathTemplate::parse(path);
+    let mut parameters: Vec<Value> = template
+        .placeholder_calls()
         .into_iter()
         .map(|(name, function)| {
             let mut parameter =
@@ -489,30 +492,6 @@ fn parameters(path: &str, operation: &Operation) -> Vec<Value> {
         json!({ "name": name, "in": "query", "required": false, "schema": query_schema(name) })
     }));
     parameters
-}
-
-/// Every `{name}` of a path template, each once, with the function it is an argument of.
-fn placeholders(path: &str) -> Vec<(&str, Option<&str>)> {
-    let mut found: Vec<(&str, Option<&str>)> = Vec::new();
-    for segment in path.split('/') {
-        let function = segment
-            .split_once('(')
-            .map(|(name, _)| name)
-            .filter(|name| !name.is_empty() && !name.contains('{'));
-        let mut rest = segment;
-        while let Some(open) = rest.find('{') {
-            let Some(close) = rest[open..].find('}') else {
-                break;
-            };
-            let name = &rest[open + 1..open + close];
-            let inside_call = function.is_some() && segment.find('(') < Some(open);
-            if !name.is_empty() && !found.iter().any(|(n, _)| *n == name) {
-                found.push((name, function.filter(|_| inside_call)));
-            }
-            rest = &rest[open + close + 1..];
-        }
-    }
-    found
 }
 
 /// The schema of a query parameter: OData's `$top`/`$skip` are counts, `$count` a boolean.
