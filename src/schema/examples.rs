@@ -11,7 +11,7 @@
 //! never all in memory at once.
 
 use super::DIALECT;
-use super::rules::ID_BASE;
+use super::refs;
 use jsonschema::{Registry, Validator};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -20,21 +20,6 @@ use std::sync::{Arc, Mutex};
 /// The URI the document's components are registered under while examples are judged;
 /// `.invalid`, so nothing ever fetches it.
 const DOCUMENT_URI: &str = "https://graph-conformance.invalid/openapi.json";
-
-/// The component name of a resource schema reference (`<ID_BASE><name>.json#/$defs/<def>`
-/// is the component `<name>.<def>`), or `None` for any other reference.
-pub fn component_of(reference: &str) -> Option<String> {
-    let rest = reference.strip_prefix(ID_BASE)?;
-    let (name, def) = rest.split_once(".json#/$defs/")?;
-    Some(format!("{name}.{def}"))
-}
-
-/// The resource schema reference a component name stands for (the inverse of
-/// [`component_of`]), or `None` for a component that is no resource schema.
-fn reference_of(component: &str) -> Option<String> {
-    let (name, def) = component.rsplit_once('.')?;
-    Some(format!("{ID_BASE}{name}.json#/$defs/{def}"))
-}
 
 /// Judges media type examples against their schemas.
 ///
@@ -46,14 +31,10 @@ pub struct ExampleJudge<'d> {
     validators: Mutex<HashMap<String, Arc<Option<Validator>>>>,
 }
 
-/// The components document an [`ExampleJudge`] resolves `#/components/...` against: each
-/// resource component a reference to its schema document, the others (`extra`) as they are.
-pub fn components_document(components: &[String], extra: Map<String, Value>) -> Value {
-    let mut schemas: Map<String, Value> = components
-        .iter()
-        .filter_map(|name| Some((name.clone(), json!({ "$ref": reference_of(name)? }))))
-        .collect();
-    schemas.extend(extra);
+/// The components document an [`ExampleJudge`] resolves `#/components/...` against, from
+/// the component schemas by name (a resource's component is a reference to its schema
+/// document, so that nothing is copied).
+pub fn components_document(schemas: Map<String, Value>) -> Value {
     json!({ "$schema": DIALECT, "components": { "schemas": schemas } })
 }
 
@@ -152,7 +133,13 @@ impl<'d> ExampleJudge<'d> {
 
     fn compile(&self, schema: &Value) -> Option<Validator> {
         let registry = self.registry.as_ref()?;
-        let mut root = absolute(schema.clone());
+        // the document-local references (`#/components/...`) point into the components
+        // document registered under DOCUMENT_URI
+        let mut root = schema.clone();
+        refs::rewrite(&mut root, &|target| match target.strip_prefix("#/") {
+            Some(pointer) => format!("{DOCUMENT_URI}#/{pointer}"),
+            None => target.to_string(),
+        });
         if let Value::Object(map) = &mut root {
             map.insert("$schema".into(), json!(DIALECT));
         }
@@ -164,32 +151,9 @@ impl<'d> ExampleJudge<'d> {
     }
 }
 
-/// Makes the document-local references of a media type schema (`#/components/...`) point
-/// into the registered components document.
-fn absolute(mut schema: Value) -> Value {
-    match &mut schema {
-        Value::Object(map) => {
-            if let Some(Value::String(target)) = map.get_mut("$ref")
-                && target.starts_with("#/")
-            {
-                *target = format!("{DOCUMENT_URI}{target}");
-            }
-            for value in map.values_mut() {
-                *value = absolute(std::mem::take(value));
-            }
-        }
-        Value::Array(items) => {
-            for value in items.iter_mut() {
-                *value = absolute(std::mem::take(value));
-            }
-        }
-        _ => {}
-    }
-    schema
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::rules::ID_BASE;
     use super::*;
     use rstest::rstest;
 
@@ -219,7 +183,12 @@ mod tests {
     #[case::an_example_with_a_bad_format(json!({"id": "a", "seen": "yesterday"}), false)]
     fn an_example_stays_only_if_its_schema_accepts_it(#[case] example: Value, #[case] kept: bool) {
         let documents = [resource_document()];
-        let components = components_document(&["w.response".to_string()], Map::new());
+        let mut schemas = Map::new();
+        schemas.insert(
+            "w.response".to_string(),
+            json!({ "$ref": format!("{ID_BASE}w.json#/$defs/response") }),
+        );
+        let components = components_document(schemas);
         let judge = ExampleJudge::new(&documents, &components);
         let mut operation = operation(example);
         judge.drop_refused(&mut operation);
@@ -230,22 +199,11 @@ mod tests {
 
     #[test]
     fn a_schema_that_cannot_resolve_accepts_no_example() {
-        let components = components_document(&[], Map::new());
+        let components = components_document(Map::new());
         let judge = ExampleJudge::new(&[], &components);
         let mut operation = operation(json!({"id": "a"}));
         judge.drop_refused(&mut operation);
         let media = &operation["responses"]["200"]["content"]["application/json"];
         assert!(media.get("examples").is_none(), "{media:#}");
     }
-
-    #[rstest]
-    #[case::request(Variant::Request, "user.request")]
-    #[case::response(Variant::Response, "user.response")]
-    fn a_resource_reference_is_its_component(#[case] variant: Variant, #[case] name: &str) {
-        let reference = format!("{ID_BASE}user.json#/$defs/{}", variant.key());
-        assert_eq!(component_of(&reference).as_deref(), Some(name));
-        assert_eq!(reference_of(name), Some(reference));
-    }
-
-    use super::super::rules::Variant;
 }

@@ -39,6 +39,7 @@
 mod examples;
 mod graph_type;
 mod openapi;
+mod refs;
 mod rules;
 
 pub use graph_type::GraphType;

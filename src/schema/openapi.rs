@@ -8,8 +8,9 @@
 //! 5xx). A peer tool then tells a correct refusal from an undocumented status.
 
 use super::DIALECT;
-use super::examples::{ExampleJudge, component_of, components_document};
-use super::rules::{Variant, property_schema, resource_document, type_schema};
+use super::examples::{ExampleJudge, components_document};
+use super::refs;
+use super::rules::{ID_BASE, Variant, property_schema, resource_document, schema_id, type_schema};
 use crate::derive::Contract;
 use crate::model::{
     Example, Method, Operation, OperationKind, Property, RequestBody, ResponseBody,
@@ -84,10 +85,14 @@ pub fn openapi_text(contract: &Contract, documents: &[Value]) -> String {
         .iter()
         .map(|(_, group)| ids.assign(group[0].0, group[0].1))
         .collect();
-    let names: Vec<String> = component_names(contract).map(|(name, _, _)| name).collect();
-    let mut extra = Map::new();
-    extra.insert(ERROR_SCHEMA.to_string(), error_schema());
-    let components = components_document(&names, extra);
+    let mut schemas: Map<String, Value> = component_names(contract)
+        .map(|(name, at, variant)| {
+            let reference = resource_ref(&contract.resources[at].name, variant);
+            (name, json!({ "$ref": reference }))
+        })
+        .collect();
+    schemas.insert(ERROR_SCHEMA.to_string(), error_schema());
+    let components = components_document(schemas);
     let judge = ExampleJudge::new(documents, &components);
     let objects: Vec<(String, Vec<String>)> = slots
         .par_iter()
@@ -95,9 +100,9 @@ pub fn openapi_text(contract: &Contract, documents: &[Value]) -> String {
         .map(|(((path, _), group), id)| {
             let mut object = operation_object(path, group, contract, id);
             judge.drop_refused(&mut object);
-            let mut refs = Vec::new();
-            refs_in(&object, &mut refs);
-            (object.to_string(), refs)
+            let mut found = Vec::new();
+            refs::collect(&object, &mut found);
+            (object.to_string(), found)
         })
         .collect();
     drop(judge);
@@ -220,18 +225,18 @@ fn component_refs(contract: &Contract, documents: &[Value]) -> HashMap<String, V
     let mut refs: HashMap<String, Vec<String>> = component_names(contract)
         .map(|(name, at, variant)| {
             let mut found = Vec::new();
-            refs_in(&documents[at]["$defs"][variant.key()], &mut found);
+            refs::collect(&documents[at]["$defs"][variant.key()], &mut found);
             let local = found.into_iter().map(|r| local_ref(&r)).collect();
             (component_pointer("schemas", &name), local)
         })
         .collect();
     let mut found = Vec::new();
-    refs_in(&error_schema(), &mut found);
+    refs::collect(&error_schema(), &mut found);
     refs.insert(component_pointer("schemas", ERROR_SCHEMA), found);
     if let Value::Object(responses) = error_responses() {
         for (name, response) in responses {
             let mut found = Vec::new();
-            refs_in(&response, &mut found);
+            refs::collect(&response, &mut found);
             refs.insert(component_pointer("responses", &name), found);
         }
     }
@@ -284,20 +289,6 @@ fn used_responses(used: &BTreeSet<String>) -> Value {
         map.retain(|name, _| used.contains(&component_pointer("responses", name)));
     }
     responses
-}
-
-/// Collects every `$ref` string inside `value`.
-fn refs_in(value: &Value, found: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(reference)) = map.get("$ref") {
-                found.push(reference.clone());
-            }
-            map.values().for_each(|v| refs_in(v, found));
-        }
-        Value::Array(items) => items.iter().for_each(|v| refs_in(v, found)),
-        _ => {}
-    }
 }
 
 /// Escapes a component name as one JSON pointer token (RFC 6901).
@@ -702,23 +693,21 @@ fn append_examples<'a>(
 
 /// Rewrites `$ref`s to other resource documents into component references.
 fn local_refs(mut schema: Value) -> Value {
-    match &mut schema {
-        Value::Object(map) => {
-            if let Some(Value::String(target)) = map.get_mut("$ref") {
-                *target = local_ref(target);
-            }
-            for value in map.values_mut() {
-                *value = local_refs(std::mem::take(value));
-            }
-        }
-        Value::Array(items) => {
-            for value in items.iter_mut() {
-                *value = local_refs(std::mem::take(value));
-            }
-        }
-        _ => {}
-    }
+    refs::rewrite(&mut schema, &local_ref);
     schema
+}
+
+/// The reference to a resource's schema (`<ID_BASE><name>.json#/$defs/<variant>`).
+fn resource_ref(resource: &str, variant: Variant) -> String {
+    format!("{}#/$defs/{}", schema_id(resource), variant.key())
+}
+
+/// The component name of a resource schema reference (the inverse of [`resource_ref`]),
+/// or `None` for any other reference.
+fn component_of(reference: &str) -> Option<String> {
+    let rest = reference.strip_prefix(ID_BASE)?;
+    let (name, def) = rest.split_once(".json#/$defs/")?;
+    Some(format!("{name}.{def}"))
 }
 
 /// A reference to a resource schema document as a reference to its component; any other
@@ -744,4 +733,30 @@ fn server(contract: &Contract) -> String {
             Some(format!("{}/{}", &url[..host_end], version))
         })
         .unwrap_or_else(|| DEFAULT_SERVER.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::request(Variant::Request, "user.request")]
+    #[case::response(Variant::Response, "user.response")]
+    fn a_resource_reference_is_its_component(#[case] variant: Variant, #[case] name: &str) {
+        let reference = resource_ref("user", variant);
+        assert_eq!(component_of(&reference).as_deref(), Some(name));
+        assert_eq!(
+            local_ref(&reference),
+            format!("#/components/schemas/{name}")
+        );
+    }
+
+    #[test]
+    fn a_reference_to_no_resource_stays_as_it_is() {
+        assert_eq!(
+            local_ref("#/components/schemas/ODataError"),
+            "#/components/schemas/ODataError"
+        );
+    }
 }
