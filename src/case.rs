@@ -41,6 +41,15 @@ pub struct CaseFile {
     pub request_schema: String,
     /// `$ref` of the success response body schema.
     pub response_schema: String,
+    /// The schema of an action's parameters, the object its request body holds (`$ref`s
+    /// into the suite's documents); none for every other kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters_schema: Option<serde_json::Value>,
+    /// The schema of an action's or a function's success body, its documented return type
+    /// (`{"value": ...}` for a primitive, a collection, or a resource's response schema);
+    /// none for every other kind and for a result that is nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_schema: Option<serde_json::Value>,
     /// The documented examples, each with the findings derive made about it.
     pub examples: Vec<Example>,
     /// Every documentation finding of the page.
@@ -57,7 +66,9 @@ pub struct Source {
 }
 
 impl CaseFile {
-    /// Builds the case file of `operation`, with the diagnostics of its page.
+    /// Builds the case file of `operation`, with the diagnostics of its page; the body
+    /// schemas of an action or function are set by who knows the contract (see
+    /// [`crate::schema::bodies`]).
     pub fn new(operation: &Operation, page_findings: Vec<Diagnostic>) -> Self {
         let schema_ref =
             |v: Variant| format!("{}#/$defs/{}", schema_id(&operation.resource), v.key());
@@ -78,6 +89,8 @@ impl CaseFile {
             status: operation.status.clone(),
             request_schema: schema_ref(Variant::Request),
             response_schema: schema_ref(Variant::Response),
+            parameters_schema: None,
+            result_schema: None,
             examples: operation.examples.clone(),
             findings: page_findings,
             source: Source {

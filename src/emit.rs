@@ -9,7 +9,7 @@ use crate::case::CaseFile;
 use crate::derive::Derivation;
 use crate::diagnostic::Diagnostic;
 use crate::input_file::{SUITE_FILE_LIMIT, holds, read_bounded};
-use crate::schema::{openapi_text, resource_document};
+use crate::schema::{bodies, openapi_text, resource_document};
 use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -228,7 +228,9 @@ fn case_files(derivation: &Derivation) -> impl ParallelIterator<Item = (String, 
                 .get(operation.page.as_str())
                 .map(|found| found.iter().map(|d| (*d).clone()).collect())
                 .unwrap_or_default();
-            let case = CaseFile::new(operation, findings);
+            let mut case = CaseFile::new(operation, findings);
+            case.parameters_schema = bodies::operation_parameters(operation, &derivation.contract);
+            case.result_schema = bodies::operation_result(operation, &derivation.contract);
             let value = serde_json::to_value(&case).expect("case files serialize");
             (format!("cases/{}.json", operation.id), pretty(&value))
         })

@@ -136,8 +136,25 @@ impl Suite {
     /// Compiles a validator for `reference` (`<schema $id>#/$defs/response`), with every
     /// schema document of the suite registered and formats asserted.
     pub fn validator(&self, reference: &str) -> Result<jsonschema::Validator, SuiteError> {
+        let root = serde_json::json!({ "$schema": crate::schema::DIALECT, "$ref": reference });
+        self.compile(&root, reference)
+    }
+
+    /// Compiles a validator for an inline `schema` (a case file's action parameters or
+    /// result) whose `$ref`s point into the suite's documents.
+    pub fn validator_of(&self, schema: &Value) -> Result<jsonschema::Validator, SuiteError> {
+        let mut root = schema.clone();
+        if let Some(object) = root.as_object_mut() {
+            object
+                .entry("$schema")
+                .or_insert_with(|| Value::from(crate::schema::DIALECT));
+        }
+        self.compile(&root, "an inline schema of a case file")
+    }
+
+    fn compile(&self, root: &Value, what: &str) -> Result<jsonschema::Validator, SuiteError> {
         let fail = |message: String| SuiteError::Schema {
-            reference: reference.to_string(),
+            reference: what.to_string(),
             message,
         };
         let documents: Vec<(&str, &Value)> = self
@@ -152,11 +169,10 @@ impl Suite {
             })
             .and_then(|r| r.prepare())
             .map_err(|e| fail(e.to_string()))?;
-        let root = serde_json::json!({ "$schema": crate::schema::DIALECT, "$ref": reference });
         jsonschema::options()
             .with_registry(&registry)
             .should_validate_formats(true)
-            .build(&root)
+            .build(root)
             .map_err(|e| fail(e.to_string()))
     }
 }

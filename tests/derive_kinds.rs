@@ -388,3 +388,56 @@ fn a_page_listing_objects_and_their_references_is_a_list_and_a_list_of_reference
         "{body:?}"
     );
 }
+
+fn kinds_suite_case(id: &str) -> graph_conformance::case::CaseFile {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kinds");
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let sources = graph_conformance::derive::collect_pages(&[dir]).expect("the fixture pages read");
+    let derivation = derive(&sources);
+    graph_conformance::emit::write(&derivation, out.path()).expect("the suite is written");
+    let suite = graph_conformance::suite::Suite::load(out.path()).expect("the suite loads");
+    suite.case(id).expect("the case exists").clone()
+}
+
+#[test]
+fn an_action_case_carries_its_parameter_table_as_one_object_schema() {
+    let case = kinds_suite_case("action-gadget-recalibrate");
+    let schema = case
+        .parameters_schema
+        .expect("an action with a table has parameters");
+    assert_eq!(schema["properties"]["precision"]["type"], "integer");
+    assert_eq!(schema["properties"]["reason"]["type"], "string");
+    assert_eq!(schema["additionalProperties"], false);
+    assert_eq!(case.result_schema, None, "a 204 action answers nothing");
+}
+
+#[test]
+fn a_function_case_carries_its_primitive_return_type_as_a_value_wrapper() {
+    let case = kinds_suite_case("function-gadget-usage");
+    let schema = case
+        .result_schema
+        .expect("a function answers its return type");
+    assert_eq!(schema["required"], serde_json::json!(["value"]));
+    assert_eq!(schema["properties"]["value"]["type"], "integer");
+    assert_eq!(
+        case.parameters_schema, None,
+        "a function's parameters are in its path"
+    );
+}
+
+#[test]
+fn kinds_that_act_on_the_resource_carry_no_body_schemas() {
+    for id in [
+        "get-gadget",
+        "list-gadget",
+        "create-gadget",
+        "delete-gadget",
+    ] {
+        let case = kinds_suite_case(id);
+        assert_eq!(
+            (case.parameters_schema, case.result_schema),
+            (None, None),
+            "{id}"
+        );
+    }
+}

@@ -36,6 +36,7 @@
 //!   (`x-source: "page:line:col"`); an enum whose members the page does not list is a plain
 //!   string marked `x-enum-unlisted`.
 
+pub mod bodies;
 mod examples;
 mod graph_type;
 mod openapi;

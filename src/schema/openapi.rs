@@ -8,13 +8,12 @@
 //! 5xx). A peer tool then tells a correct refusal from an undocumented status.
 
 use super::DIALECT;
+use super::bodies;
 use super::examples::{ExampleJudge, components_document};
 use super::refs;
-use super::rules::{ID_BASE, Variant, property_schema, resource_document, schema_id, type_schema};
+use super::rules::{ID_BASE, Variant, resource_document, schema_id, type_schema};
 use crate::derive::Contract;
-use crate::model::{
-    Example, Method, Operation, OperationKind, Property, RequestBody, ResponseBody,
-};
+use crate::model::{Example, Method, Operation, OperationKind, RequestBody, ResponseBody};
 use crate::path_template::PathTemplate;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -545,8 +544,10 @@ fn request_body(operations: &[&Operation], contract: &Contract) -> Option<Value>
             RequestBody::Resource => {
                 resource_schema(&operation.resource, contract, Variant::Request)
             }
-            RequestBody::Parameters { parameters } => parameters_schema(parameters, contract),
-            RequestBody::Reference => reference_schema(),
+            RequestBody::Parameters { parameters } => {
+                local_refs(bodies::parameters_schema(parameters, contract))
+            }
+            RequestBody::Reference => bodies::reference_schema(),
         };
         let examples = usable(operation).map(|e| e.request.body.as_ref()).collect();
         Payload::Json { schema, examples }
@@ -568,14 +569,17 @@ fn success_response(operations: &[&Operation], contract: &Contract) -> Value {
             ResponseBody::Stream => return Payload::Stream,
             ResponseBody::Resource { name } => resource_schema(name, contract, Variant::Response),
             ResponseBody::Collection { .. } if operation.kind == OperationKind::ListReferences => {
-                collection_schema(reference_schema())
+                bodies::collection_schema(bodies::reference_schema())
             }
             ResponseBody::Collection { name } => {
-                collection_schema(resource_schema(name, contract, Variant::Response))
+                bodies::collection_schema(resource_schema(name, contract, Variant::Response))
             }
-            ResponseBody::Primitive { ty } => {
-                value_schema(type_schema(ty, &[], contract, Variant::Response))
-            }
+            ResponseBody::Primitive { ty } => bodies::value_schema(local_refs(type_schema(
+                ty,
+                &[],
+                contract,
+                Variant::Response,
+            ))),
         };
         let examples = usable(operation)
             .map(|e| {
@@ -616,56 +620,6 @@ fn as_map(value: Value) -> Map<String, Value> {
         Value::Object(map) => map,
         _ => Map::new(),
     }
-}
-
-/// An action's parameters as one object, by the request rules (nothing required, nothing
-/// unlisted but `@odata.*` annotations).
-fn parameters_schema(parameters: &[Property], contract: &Contract) -> Value {
-    let properties: Map<String, Value> = parameters
-        .iter()
-        .map(|p| {
-            let schema = local_refs(property_schema(p, contract, Variant::Request));
-            (p.name.clone(), schema)
-        })
-        .collect();
-    json!({
-        "type": "object",
-        "properties": properties,
-        "patternProperties": { "^@odata\\.": {} },
-        "additionalProperties": false,
-    })
-}
-
-/// `{"@odata.id": "<uri>"}`: the object a `$ref` operation adds, and each item a `$ref`
-/// list returns.
-fn reference_schema() -> Value {
-    json!({
-        "type": "object",
-        "required": ["@odata.id"],
-        "properties": { "@odata.id": { "type": "string", "format": "uri" } },
-    })
-}
-
-/// Graph's collection body: `value`, and the paging and count annotations.
-fn collection_schema(items: Value) -> Value {
-    json!({
-        "type": "object",
-        "required": ["value"],
-        "properties": {
-            "value": { "type": "array", "items": items },
-            "@odata.nextLink": { "type": "string", "format": "uri" },
-            "@odata.count": { "type": "integer", "minimum": 0 },
-        },
-    })
-}
-
-/// Graph's body of a primitive result: `{"value": ...}`.
-fn value_schema(value: Value) -> Value {
-    json!({
-        "type": "object",
-        "required": ["value"],
-        "properties": { "value": local_refs(value) },
-    })
 }
 
 fn stream_schema() -> Value {
