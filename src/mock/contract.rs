@@ -13,6 +13,8 @@ use crate::model::{Method, OperationKind, RequestBody, ResponseBody};
 use crate::path_template::{Address, PathTemplate};
 use crate::suite::{Suite, SuiteError};
 use jsonschema::Validator;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// One documented operation (a case file).
 pub(crate) struct Operation {
@@ -23,8 +25,8 @@ pub(crate) struct Operation {
     pub resource: usize,
     /// The documented success status.
     pub status: u16,
-    /// The compiled request schema.
-    pub request: Validator,
+    /// The compiled request schema (shared by the operations of a resource).
+    pub request: Arc<Validator>,
     /// The request carries raw content, not JSON (`PUT .../$value`).
     pub sends_stream: bool,
     /// The success response carries raw content (`GET .../$value`).
@@ -89,8 +91,9 @@ pub(crate) struct Contract {
 
 impl Contract {
     /// Compiles every case file of `suite`: its resource, validators, answer and routes.
-    /// `Err` names the operation whose resource schema does not compile (the suite is
-    /// invalid); an operation whose own schemas do not compile is left out with the reason.
+    /// `Err` names the operation whose resource's request or response schema does not
+    /// compile (the suite is invalid); an operation whose own parameters or result schema
+    /// does not compile is left out with the reason.
     pub fn compile(suite: &Suite) -> Result<Contract, (String, SuiteError)> {
         let mut contract = Contract {
             operations: Vec::new(),
@@ -99,11 +102,23 @@ impl Contract {
             vocabulary: Vocabulary::of(suite),
             left_out: Vec::new(),
         };
+        let mut requests = BTreeMap::new();
         for (index, case) in suite.cases.iter().enumerate() {
             let resource = contract
                 .resource_index(suite, &case.resource, &case.response_schema)
                 .map_err(|e| (case.id.clone(), e))?;
-            match contract.operation(suite, index, case, resource) {
+            let request = match requests.get(&case.request_schema) {
+                Some(request) => Arc::clone(request),
+                None => {
+                    let request = suite
+                        .validator(&case.request_schema)
+                        .map_err(|e| (case.id.clone(), e))?;
+                    let request = Arc::new(request);
+                    requests.insert(case.request_schema.clone(), Arc::clone(&request));
+                    request
+                }
+            };
+            match contract.operation(suite, index, case, resource, request) {
                 Ok(operation) => contract.operations.push(operation),
                 Err(reason) => contract.left_out.push(LeftOut {
                     operation: case.id.clone(),
@@ -122,10 +137,8 @@ impl Contract {
         index: usize,
         case: &CaseFile,
         resource: usize,
+        request: Arc<Validator>,
     ) -> Result<Operation, String> {
-        let request = suite
-            .validator(&case.request_schema)
-            .map_err(|e| e.to_string())?;
         let parameters = case
             .parameters_schema
             .as_ref()
