@@ -716,6 +716,29 @@ async fn a_function_documented_302_redirects_on_the_same_origin_without_a_body()
 }
 
 #[tokio::test]
+async fn a_get_documented_302_redirects_on_the_same_origin_without_a_body() {
+    let page = "get-gadget.md";
+    let suite = edited_suite(&[
+        (
+            page,
+            "returns a `200 OK` response code and",
+            "returns a `302 Found` response code and",
+        ),
+        (page, "HTTP/1.1 200 OK", "HTTP/1.1 302 Found"),
+    ]);
+    let mock = Mock::serving(suite, MockConfig::default()).await;
+    assert_eq!(mock.status("get-gadget"), 302);
+    let reply = mock.item(&mock.example_id(), None).await;
+    assert_eq!(reply.status, 302, "{}", reply.text());
+    assert!(reply.bytes.is_empty());
+    let location = reply.header("location").expect("a Location");
+    assert!(
+        location.starts_with(&format!("{}/", mock.origin())),
+        "{location}"
+    );
+}
+
+#[tokio::test]
 async fn lists_are_json_with_the_graph_content_type() {
     let mock = Mock::start().await;
     let reply = mock.get(&mock.path("list-gadget", &[]), None).await;

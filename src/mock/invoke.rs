@@ -31,11 +31,8 @@ impl Shared {
             read_parameters(operation.parameters.as_ref(), call.body, call.faults)?;
         }
         let status = operation.status;
-        if (300..400).contains(&status) {
-            let parent = operation.template.parent();
-            let target = parent.map(|p| p.render(call.values.get(..p.arity()).unwrap_or_default()));
-            let location = format!("{}{}", call.base_url, target.unwrap_or_default());
-            return Ok(Outcome::Redirect { status, location });
+        if let Some(redirect) = redirect(operation, call) {
+            return Ok(redirect);
         }
         let faults = call.faults;
         if operation.kind == OperationKind::Action
@@ -80,6 +77,19 @@ impl Shared {
             },
         })
     }
+}
+
+/// Returns the answer of an operation documented to redirect (a 3xx): `Location` on the
+/// request's own origin, the path before the operation's own segment; `None` otherwise.
+pub(super) fn redirect<'a>(operation: &Operation, call: &Call<'_>) -> Option<Outcome<'a>> {
+    let status = operation.status;
+    if !(300..400).contains(&status) {
+        return None;
+    }
+    let parent = operation.template.parent();
+    let target = parent.map(|p| p.render(call.values.get(..p.arity()).unwrap_or_default()));
+    let location = format!("{}{}", call.base_url, target.unwrap_or_default());
+    Some(Outcome::Redirect { status, location })
 }
 
 /// Checks an action's body: a JSON object valid under its parameters schema (any object or

@@ -5,6 +5,7 @@
 use super::contract::{Operation, Resource};
 use super::fault::{Fault, FaultSet};
 use super::handler::{Call, Outcome, Shared, unknown_item};
+use super::invoke::redirect;
 use super::paging::{Origin, page};
 use super::query::Query;
 use super::render::GraphError;
@@ -15,13 +16,17 @@ use crate::path_template::PathTemplate;
 use serde_json::{Map, Value};
 
 impl Shared {
-    /// Answers the GET of a documented item path: the stored object, of its own type.
+    /// Answers the GET of a documented item path: the stored object, of its own type (or
+    /// the documented redirect).
     pub(super) fn get(
         &self,
         candidates: &[usize],
         call: &Call<'_>,
     ) -> Result<Outcome<'_>, GraphError> {
         let first = &self.contract.operations[candidates[0]];
+        if let Some(redirect) = redirect(first, call) {
+            return Ok(redirect);
+        }
         self.read(&first.template, first.resource, first.status, call)
     }
 
