@@ -252,6 +252,9 @@ struct MockArgs {
     /// Faithful but unfriendly: answer every N-th request 429 or 503 with Retry-After.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
     throttle_every: Option<u32>,
+    /// The most items a page of a list holds (later pages through @odata.nextLink).
+    #[arg(long, value_name = "N", default_value_t = graph_conformance::mock::DEFAULT_PAGE_SIZE as u16, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    page_size: u16,
 }
 
 /// The exit-code contract: 0 ok, 1 findings, 2 usage, configuration or reachability error.
@@ -698,6 +701,7 @@ async fn serve_mock(args: MockArgs) -> Outcome {
     let config = MockConfig {
         prefix: args.prefix,
         faults: args.faults,
+        page_size: usize::from(args.page_size),
     };
     let transport = graph_conformance::mock::Transport {
         idle_close: args.idle_close.map(Duration::from_millis),
@@ -708,6 +712,12 @@ async fn serve_mock(args: MockArgs) -> Outcome {
         Ok(server) => server,
         Err(e) => return fail(&e),
     };
+    for left_out in server.left_out() {
+        console::err(&format!(
+            "note: operation `{}` is not served: {}",
+            left_out.operation, left_out.reason
+        ));
+    }
     console::err(&format!(
         "serving the reference mock at {} (Ctrl-C stops it)",
         server.base_url()

@@ -158,6 +158,29 @@ impl PathTemplate {
         self.matches(&decode_path(path))
     }
 
+    /// Returns this template without its last segment (`/a/{aId}/act` -> `/a/{aId}`);
+    /// `None` for a template of no segment.
+    pub fn parent(&self) -> Option<PathTemplate> {
+        let (_, parents) = self.segments.split_last()?;
+        let text = self
+            .text
+            .trim_end_matches('/')
+            .rsplit_once('/')
+            .map_or("", |(head, _)| head);
+        Some(PathTemplate {
+            text: text.to_string(),
+            segments: parents.to_vec(),
+        })
+    }
+
+    /// Counts the placeholders as they occur (a name written twice counts twice): the
+    /// number of values [`PathTemplate::matches`] returns.
+    pub fn arity(&self) -> usize {
+        self.pieces()
+            .filter(|p| matches!(p, Piece::Placeholder(_)))
+            .count()
+    }
+
     /// Returns this template with one more segment, a placeholder called `name`.
     pub fn child_item(&self, name: &str) -> PathTemplate {
         let mut segments = self.segments.clone();
@@ -647,6 +670,31 @@ mod tests {
                 .collection,
             create.render(&["u1".to_string()])
         );
+    }
+
+    #[test]
+    fn a_parent_drops_the_last_segment_and_its_values() {
+        let function = PathTemplate::parse("/gadgets/{gadgetId}/usage(period='{period}')");
+        let parent = function.parent().unwrap();
+        assert_eq!(parent.text(), "/gadgets/{gadgetId}");
+        assert_eq!(parent.shape(), "/gadgets/{}");
+        assert_eq!((function.arity(), parent.arity()), (2, 1));
+        assert_eq!(PathTemplate::parse("/a/{x}/b/{x}").arity(), 2);
+        assert_eq!(PathTemplate::parse("/me").parent().unwrap().text(), "");
+    }
+
+    #[test]
+    fn a_function_segment_matches_its_parameters() {
+        let function = PathTemplate::parse("/gadgets/{gadgetId}/usage(period='{period}')");
+        assert_eq!(
+            function.match_path("/gadgets/7f2a/usage(period='D7')"),
+            Some(vec!["7f2a".to_string(), "D7".to_string()])
+        );
+        assert_eq!(
+            function.match_path("/gadgets/7f2a/usage(period=%27D7%27)"),
+            Some(vec!["7f2a".to_string(), "D7".to_string()])
+        );
+        assert_eq!(function.match_path("/gadgets/7f2a/usage()"), None);
     }
 
     #[test]

@@ -1,97 +1,51 @@
-//! The suite compiled for serving: one [`Operation`] per case file (its route, documented
-//! status and request validator), one [`Resource`] per response schema (its documented
-//! properties, their defaults and kinds), and the route table that resolves request paths.
+//! The suite compiled for serving: one [`Operation`] per case file (its kind, route,
+//! documented status, request validator and answer), the [`Resource`]s their schemas
+//! document, and the route table that resolves request paths.
 //!
 //! Nothing here knows a particular resource: everything comes from the case files and the
-//! schema documents.
+//! schema documents. An operation that cannot be compiled is left out with its reason.
 
+use super::answer::Answer;
+pub(crate) use super::resource::{Property, Resource};
+use crate::case::CaseFile;
 use crate::generate::Vocabulary;
-use crate::model::{Method, OperationKind};
-use crate::path_template::PathTemplate;
-use crate::schema::GraphType;
+use crate::model::{Method, OperationKind, RequestBody, ResponseBody};
+use crate::path_template::{Address, PathTemplate};
 use crate::suite::{Suite, SuiteError};
 use jsonschema::Validator;
-use serde_json::{Map, Value, json};
-
-/// A documented property of a resource.
-#[derive(Debug, Clone)]
-pub(crate) struct Property {
-    pub name: String,
-    pub key: bool,
-    /// The response schema requires it (every property when the page states an actual call
-    /// returns all of them; otherwise only the key).
-    pub required: bool,
-    /// Its Graph type, as the schema records it (`None` when it records none).
-    pub ty: Option<GraphType>,
-    /// A value valid under the property's response schema (null when it is nullable).
-    pub default: Value,
-}
-
-impl Property {
-    /// Tells whether the property holds a DateTimeOffset.
-    pub fn is_date_time(&self) -> bool {
-        self.ty.as_ref().is_some_and(GraphType::is_date_time)
-    }
-
-    /// Tells whether the property holds a member of an enum the page lists.
-    pub fn is_listed_enum(&self) -> bool {
-        self.ty.as_ref().is_some_and(GraphType::is_listed_enum)
-    }
-
-    /// Tells whether the property holds free text (a string, no listed enum, no date).
-    pub fn is_text(&self) -> bool {
-        self.ty.as_ref().is_some_and(GraphType::is_text)
-    }
-}
-
-/// A resource as its response schema documents it.
-pub(crate) struct Resource {
-    /// The Graph name (`ndesConnector`), as in `#microsoft.graph.<name>`.
-    pub name: String,
-    /// Every documented property except annotations, in schema order.
-    pub properties: Vec<Property>,
-    reference: String,
-    validator: Validator,
-}
-
-/// The kinds of operation the mock serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Served {
-    Create,
-    Update,
-}
-
-impl Served {
-    /// The served kind of an operation kind; `None` for the kinds the mock does not serve
-    /// yet (their requests get the Graph 404 of an unknown route).
-    pub fn of(kind: OperationKind) -> Option<Served> {
-        match kind {
-            OperationKind::Create => Some(Served::Create),
-            OperationKind::Update => Some(Served::Update),
-            OperationKind::Get
-            | OperationKind::List
-            | OperationKind::Replace
-            | OperationKind::Delete
-            | OperationKind::Action
-            | OperationKind::Function
-            | OperationKind::AddReference
-            | OperationKind::RemoveReference
-            | OperationKind::ListReferences => None,
-        }
-    }
-}
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// One documented operation (a case file).
 pub(crate) struct Operation {
-    pub kind: Served,
+    pub kind: OperationKind,
     pub method: Method,
     pub template: PathTemplate,
     /// Index into [`Contract::resources`].
     pub resource: usize,
     /// The documented success status.
     pub status: u16,
-    /// The compiled request schema.
-    pub request: Validator,
+    /// The compiled request schema (shared by the operations of a resource).
+    pub request: Arc<Validator>,
+    /// The request carries raw content, not JSON (`PUT .../$value`).
+    pub sends_stream: bool,
+    /// The success response carries raw content (`GET .../$value`).
+    pub answers_stream: bool,
+    /// An action's parameters; `None` when the case file states none.
+    pub parameters: Option<Validator>,
+    /// What an action or a function answers on success.
+    pub answer: Answer,
+    /// Index into the suite's case files.
+    pub case: usize,
+}
+
+/// An operation of the suite that is not served, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    /// The operation id (the case file's `id`).
+    pub operation: String,
+    /// Why it cannot be served.
+    pub reason: String,
 }
 
 /// What a route does.
@@ -100,7 +54,8 @@ pub(crate) enum Action {
     /// Run one of these operations (indexes into [`Contract::operations`], suite order):
     /// several when a collection holds several documented types (`deviceConfigurations`).
     Operations(Vec<usize>),
-    /// Return a stored item; the index is the resource named in a 404.
+    /// Return a stored item (no page documents its GET); the index is the resource named
+    /// in a 404.
     Read(usize),
 }
 
@@ -124,45 +79,90 @@ pub(crate) enum Resolution<'a> {
 
 /// The suite, compiled for serving.
 pub(crate) struct Contract {
-    /// One per case file, in the suite's order.
+    /// One per served case file, in the suite's order.
     pub operations: Vec<Operation>,
     pub resources: Vec<Resource>,
     pub routes: Vec<Route>,
     /// The suite's enums and resource types (what some faults accept from elsewhere).
     pub vocabulary: Vocabulary,
+    /// The case files that are not served, with their reasons.
+    pub left_out: Vec<LeftOut>,
 }
 
 impl Contract {
-    /// Compiles every case file of `suite`: its resource, request validator and routes;
-    /// `Err` names the operation that cannot be served and why.
+    /// Compiles every case file of `suite`: its resource, validators, answer and routes.
+    /// `Err` names the operation whose resource's request or response schema does not
+    /// compile (the suite is invalid); an operation whose own parameters or result schema
+    /// does not compile is left out with the reason.
     pub fn compile(suite: &Suite) -> Result<Contract, (String, SuiteError)> {
         let mut contract = Contract {
             operations: Vec::new(),
             resources: Vec::new(),
             routes: Vec::new(),
             vocabulary: Vocabulary::of(suite),
+            left_out: Vec::new(),
         };
-        for case in &suite.cases {
-            let Some(kind) = Served::of(case.kind) else {
-                continue;
-            };
+        let mut requests = BTreeMap::new();
+        for (index, case) in suite.cases.iter().enumerate() {
             let resource = contract
                 .resource_index(suite, &case.resource, &case.response_schema)
                 .map_err(|e| (case.id.clone(), e))?;
-            let request = suite
-                .validator(&case.request_schema)
-                .map_err(|e| (case.id.clone(), e))?;
-            contract.operations.push(Operation {
-                kind,
-                method: case.method,
-                template: PathTemplate::parse(&case.path),
-                resource,
-                status: case.status.code,
-                request,
-            });
+            let request = match requests.get(&case.request_schema) {
+                Some(request) => Arc::clone(request),
+                None => {
+                    let request = suite
+                        .validator(&case.request_schema)
+                        .map_err(|e| (case.id.clone(), e))?;
+                    let request = Arc::new(request);
+                    requests.insert(case.request_schema.clone(), Arc::clone(&request));
+                    request
+                }
+            };
+            match contract.operation(suite, index, case, resource, request) {
+                Ok(operation) => contract.operations.push(operation),
+                Err(reason) => contract.left_out.push(LeftOut {
+                    operation: case.id.clone(),
+                    reason,
+                }),
+            }
         }
         contract.build_routes();
         Ok(contract)
+    }
+
+    /// Compiles one case file acting on `resource`; `Err` says why it cannot be served.
+    fn operation(
+        &mut self,
+        suite: &Suite,
+        index: usize,
+        case: &CaseFile,
+        resource: usize,
+        request: Arc<Validator>,
+    ) -> Result<Operation, String> {
+        let parameters = case
+            .parameters_schema
+            .as_ref()
+            .map(|schema| suite.validator_of(schema))
+            .transpose()
+            .map_err(|e| format!("its parameters: {e}"))?;
+        let answer = match &case.result_schema {
+            Some(schema) => Answer::compile(self, suite, case, schema)
+                .map_err(|e| format!("its result: {e}"))?,
+            None => Answer::Nothing,
+        };
+        Ok(Operation {
+            kind: case.kind,
+            method: case.method,
+            template: PathTemplate::parse(&case.path),
+            resource,
+            status: case.status.code,
+            request,
+            sends_stream: case.request_body == RequestBody::Stream,
+            answers_stream: case.response == ResponseBody::Stream,
+            parameters,
+            answer,
+            case: index,
+        })
     }
 
     /// Resolves `method` on decoded path `segments`; the most specific template wins.
@@ -222,7 +222,7 @@ impl Contract {
     }
 
     /// Builds one route per method and path shape (operations of one shape share it), and
-    /// a GET route for the items of every collection.
+    /// a GET route for the items of every collection no page documents a GET of.
     fn build_routes(&mut self) {
         for (index, operation) in self.operations.iter().enumerate() {
             let shape = operation.template.shape();
@@ -243,7 +243,9 @@ impl Contract {
             }
         }
         for operation in &self.operations {
-            let item = operation.item_template();
+            let Some(item) = operation.item_template() else {
+                continue;
+            };
             let shape = item.shape();
             let known = self
                 .routes
@@ -259,7 +261,9 @@ impl Contract {
         }
     }
 
-    fn resource_index(
+    /// Returns the index of the resource whose response schema is `reference`, compiling it
+    /// the first time.
+    pub fn resource_index(
         &mut self,
         suite: &Suite,
         name: &str,
@@ -275,162 +279,66 @@ impl Contract {
 }
 
 impl Operation {
-    /// Returns the template of one item of the operation's collection (an update's own
-    /// path; a create's path plus `/{id}`).
-    pub fn item_template(&self) -> PathTemplate {
+    /// Returns the template of one item the operation reads or writes: a create's or a
+    /// list's collection plus `/{id}`, an item operation's own path; `None` for actions,
+    /// functions and references, which address no item of their own.
+    pub fn item_template(&self) -> Option<PathTemplate> {
         match self.kind {
-            Served::Update => self.template.clone(),
-            Served::Create => self.template.child_item("id"),
+            OperationKind::Create | OperationKind::List => Some(self.template.child_item("id")),
+            OperationKind::Get
+            | OperationKind::Update
+            | OperationKind::Replace
+            | OperationKind::Delete => Some(self.template.clone()),
+            OperationKind::Action
+            | OperationKind::Function
+            | OperationKind::AddReference
+            | OperationKind::RemoveReference
+            | OperationKind::ListReferences => None,
         }
     }
 
-    /// Returns the concrete collection the operation acts on, given its placeholder values.
+    /// Returns the concrete collection the operation acts on, given its placeholder values:
+    /// a create's or a list's own path, an item's collection; for an action or a function,
+    /// the collection of the object it is bound to; for references, the navigation.
     pub fn collection(&self, values: &[String]) -> String {
         match self.kind {
-            Served::Update => self.template.address(values).collection,
-            Served::Create => self.template.render(values),
+            OperationKind::Create | OperationKind::List => self.template.render(values),
+            OperationKind::Get
+            | OperationKind::Update
+            | OperationKind::Replace
+            | OperationKind::Delete => self.template.address(values).collection,
+            OperationKind::Action | OperationKind::Function => self
+                .bound(values)
+                .map(|address| address.collection)
+                .unwrap_or_default(),
+            OperationKind::AddReference
+            | OperationKind::RemoveReference
+            | OperationKind::ListReferences => self.navigation(values).0,
         }
     }
-}
 
-impl Resource {
-    fn compile(suite: &Suite, name: &str, reference: &str) -> Result<Resource, SuiteError> {
-        let schema = suite.resolve_schema(reference)?;
-        let validator = suite.validator(reference)?;
-        let mut resource = Resource {
-            name: name.to_string(),
-            properties: Vec::new(),
-            reference: reference.to_string(),
-            validator,
+    /// Returns the address of the stored object an action or a function is bound to: the
+    /// path before its own segment, when that path ends in a key (`/gadgets/{gadgetId}`);
+    /// `None` when it is unbound or bound to a singleton.
+    pub fn bound(&self, values: &[String]) -> Option<Address> {
+        let parent = self.template.parent()?;
+        let address = parent.address(values.get(..parent.arity())?);
+        (!address.key.is_empty()).then_some(address)
+    }
+
+    /// Returns the concrete navigation a `$ref` operation acts on and the key of the one
+    /// reference it names (a removal's `.../owners/{id}/$ref`; empty otherwise).
+    pub fn navigation(&self, values: &[String]) -> (String, String) {
+        let Some(parent) = self.template.parent() else {
+            return (String::new(), String::new());
         };
-        let documented = schema
-            .get("properties")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        let required: Vec<&str> = schema
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        for (property, subschema) in documented {
-            if property.starts_with("@odata.") {
-                continue;
+        let values = values.get(..parent.arity()).unwrap_or_default();
+        match self.kind {
+            OperationKind::RemoveReference => {
+                let address = parent.address(values);
+                (address.collection, address.key)
             }
-            let ty = GraphType::of(&subschema);
-            let default = resource.default_for(&property, ty.as_ref());
-            resource.properties.push(Property {
-                key: property == "id",
-                required: required.contains(&property.as_str()),
-                ty,
-                default,
-                name: property,
-            });
+            _ => (parent.render(values), String::new()),
         }
-        Ok(resource)
     }
-
-    /// Returns the `@odata.type` of this resource.
-    pub fn odata_type(&self) -> String {
-        format!("#microsoft.graph.{}", self.name)
-    }
-
-    /// Returns the documented property called `name`.
-    pub fn property(&self, name: &str) -> Option<&Property> {
-        self.properties.iter().find(|p| p.name == name)
-    }
-
-    /// Tells whether `name` is a documented DateTimeOffset property.
-    pub fn is_date_time(&self, name: &str) -> bool {
-        self.property(name).is_some_and(Property::is_date_time)
-    }
-
-    /// Builds an object with every documented property at its default and the key set to `id`.
-    pub fn defaults(&self, id: &str) -> Map<String, Value> {
-        self.properties
-            .iter()
-            .map(|p| {
-                let value = if p.key { json!(id) } else { p.default.clone() };
-                (p.name.clone(), value)
-            })
-            .collect()
-    }
-
-    /// Builds the stored form of a documented example: every documented property, kept when
-    /// valid under its response schema (DateTimeOffsets normalised to UTC), otherwise its
-    /// default; annotations and undocumented properties are left out.
-    pub fn repair(&self, example: &Map<String, Value>) -> Map<String, Value> {
-        let instance = Value::Object(example.clone());
-        let invalid = self.invalid_properties(&instance);
-        self.properties
-            .iter()
-            .map(|p| {
-                let value = match example.get(&p.name) {
-                    Some(value) if !invalid.contains(&p.name) => match value {
-                        Value::String(text) if p.is_date_time() => crate::format::normalise(text)
-                            .map_or_else(|| p.default.clone(), Value::String),
-                        _ => value.clone(),
-                    },
-                    _ => p.default.clone(),
-                };
-                (p.name.clone(), value)
-            })
-            .collect()
-    }
-
-    /// Names the top-level properties of `instance` that the response schema rejects.
-    fn invalid_properties(&self, instance: &Value) -> Vec<String> {
-        let mut names = Vec::new();
-        for error in self.validator.iter_errors(instance) {
-            if let Some(name) = top_level_property(error.instance_path().as_str())
-                && !names.contains(&name)
-            {
-                names.push(name);
-            }
-        }
-        names
-    }
-
-    /// Picks the first candidate the property's response schema accepts: the first enum
-    /// member (as Graph gives an enum a default), else null when it is nullable, `false`, `0`,
-    /// `""`, ...
-    fn default_for(&self, name: &str, ty: Option<&GraphType>) -> Value {
-        let mut candidates = Vec::new();
-        if let Some(first) = ty
-            .filter(|t| t.is_listed_enum())
-            .and_then(|t| t.members.as_ref()?.first())
-        {
-            candidates.push(json!(first));
-        }
-        candidates.push(Value::Null);
-        candidates.extend([
-            json!(false),
-            json!(0),
-            json!(""),
-            json!("0001-01-01T00:00:00.0000000Z"),
-            json!("0001-01-01"),
-            json!("00000000-0000-0000-0000-000000000000"),
-            json!("00:00:00"),
-            json!("PT0S"),
-            json!([]),
-            json!({}),
-        ]);
-        candidates
-            .into_iter()
-            .find(|candidate| {
-                let mut probe = Map::new();
-                probe.insert(name.to_string(), candidate.clone());
-                !self
-                    .invalid_properties(&Value::Object(probe))
-                    .iter()
-                    .any(|n| n == name)
-            })
-            .unwrap_or(Value::Null)
-    }
-}
-
-/// Reads the first segment of a JSON pointer (`/state/0` -> `state`), unescaped.
-fn top_level_property(pointer: &str) -> Option<String> {
-    let segment = pointer.strip_prefix('/')?.split('/').next()?;
-    Some(segment.replace("~1", "/").replace("~0", "~"))
 }

@@ -54,9 +54,42 @@ pub enum Fault {
     EmptyPatchRejected,
     LongStringsRejected,
     GzipUnlessIdentity,
+    ListBareArray,
+    ListItemMissingId,
+    ListOmitsCreated,
+    ListIgnoresTop,
+    ListIgnoresSelect,
+    ListIgnoresFilter,
+    ListWithoutCount,
+    ListCountWrong,
+    NextLinkLoop,
+    NextLinkEndless,
+    NextLinkOtherHost,
+    StaleRead,
+    GetOtherObject,
+    GetShiftsDates,
+    CreateNotStored,
+    DeleteAnswersBody,
+    DeleteKeepsObject,
+    DeletedStillListed,
+    DeleteUnknownIdSucceeds,
+    ReplaceIgnored,
+    ReplaceDropsProperty,
+    ResultWrongType,
+    ResultNotWrapped,
+    ActionAcceptsUnknownParameter,
+    ActionAcceptsWrongType,
+    ActionAnswers200,
+    RefAddIgnored,
+    RefRemoveIgnored,
+    RefListWithoutOdataId,
+    RefAddAcceptsNonReference,
+    GetUnknownIdSucceeds,
+    SelectDropsSelected,
+    FilterDropsMatches,
 }
 
-const ALL: [Fault; 43] = [
+const ALL: [Fault; 76] = [
     Fault::WrongStatus,
     Fault::MissingProperty,
     Fault::EnumOutOfSet,
@@ -100,6 +133,39 @@ const ALL: [Fault; 43] = [
     Fault::EmptyPatchRejected,
     Fault::LongStringsRejected,
     Fault::GzipUnlessIdentity,
+    Fault::ListBareArray,
+    Fault::ListItemMissingId,
+    Fault::ListOmitsCreated,
+    Fault::ListIgnoresTop,
+    Fault::ListIgnoresSelect,
+    Fault::ListIgnoresFilter,
+    Fault::ListWithoutCount,
+    Fault::ListCountWrong,
+    Fault::NextLinkLoop,
+    Fault::NextLinkEndless,
+    Fault::NextLinkOtherHost,
+    Fault::StaleRead,
+    Fault::GetOtherObject,
+    Fault::GetShiftsDates,
+    Fault::CreateNotStored,
+    Fault::DeleteAnswersBody,
+    Fault::DeleteKeepsObject,
+    Fault::DeletedStillListed,
+    Fault::DeleteUnknownIdSucceeds,
+    Fault::ReplaceIgnored,
+    Fault::ReplaceDropsProperty,
+    Fault::ResultWrongType,
+    Fault::ResultNotWrapped,
+    Fault::ActionAcceptsUnknownParameter,
+    Fault::ActionAcceptsWrongType,
+    Fault::ActionAnswers200,
+    Fault::RefAddIgnored,
+    Fault::RefRemoveIgnored,
+    Fault::RefListWithoutOdataId,
+    Fault::RefAddAcceptsNonReference,
+    Fault::GetUnknownIdSucceeds,
+    Fault::SelectDropsSelected,
+    Fault::FilterDropsMatches,
 ];
 
 impl Fault {
@@ -154,6 +220,39 @@ impl Fault {
             Fault::EmptyPatchRejected => "empty-patch-rejected",
             Fault::LongStringsRejected => "long-strings-rejected",
             Fault::GzipUnlessIdentity => "gzip-unless-identity",
+            Fault::ListBareArray => "list-bare-array",
+            Fault::ListItemMissingId => "list-item-missing-id",
+            Fault::ListOmitsCreated => "list-omits-created",
+            Fault::ListIgnoresTop => "list-ignores-top",
+            Fault::ListIgnoresSelect => "list-ignores-select",
+            Fault::ListIgnoresFilter => "list-ignores-filter",
+            Fault::ListWithoutCount => "list-without-count",
+            Fault::ListCountWrong => "list-count-wrong",
+            Fault::NextLinkLoop => "next-link-loop",
+            Fault::NextLinkEndless => "next-link-endless",
+            Fault::NextLinkOtherHost => "next-link-other-host",
+            Fault::StaleRead => "stale-read",
+            Fault::GetOtherObject => "get-other-object",
+            Fault::GetShiftsDates => "get-shifts-dates",
+            Fault::CreateNotStored => "create-not-stored",
+            Fault::DeleteAnswersBody => "delete-answers-body",
+            Fault::DeleteKeepsObject => "delete-keeps-object",
+            Fault::DeletedStillListed => "deleted-still-listed",
+            Fault::DeleteUnknownIdSucceeds => "delete-unknown-id-succeeds",
+            Fault::ReplaceIgnored => "replace-ignored",
+            Fault::ReplaceDropsProperty => "replace-drops-property",
+            Fault::ResultWrongType => "result-wrong-type",
+            Fault::ResultNotWrapped => "result-not-wrapped",
+            Fault::ActionAcceptsUnknownParameter => "action-accepts-unknown-parameter",
+            Fault::ActionAcceptsWrongType => "action-accepts-wrong-type",
+            Fault::ActionAnswers200 => "action-answers-200",
+            Fault::RefAddIgnored => "ref-add-ignored",
+            Fault::RefRemoveIgnored => "ref-remove-ignored",
+            Fault::RefListWithoutOdataId => "ref-list-without-odata-id",
+            Fault::RefAddAcceptsNonReference => "ref-add-accepts-non-reference",
+            Fault::GetUnknownIdSucceeds => "get-unknown-id-succeeds",
+            Fault::SelectDropsSelected => "select-drops-selected",
+            Fault::FilterDropsMatches => "filter-drops-matches",
         }
     }
 
@@ -260,6 +359,73 @@ impl Fault {
             Fault::GzipUnlessIdentity => {
                 "faithful: bodies are gzipped when the request accepts gzip (no Accept-Encoding, gzip or *), never under Accept-Encoding: identity"
             }
+            Fault::ListBareArray => {
+                "a list answers a bare JSON array of its items, not {\"value\": [...]}"
+            }
+            Fault::ListItemMissingId => "list items omit their id",
+            Fault::ListOmitsCreated => {
+                "a list leaves out the most recently created object of its collection"
+            }
+            Fault::ListIgnoresTop => {
+                "a list ignores $top (every matching item is listed, paged as usual)"
+            }
+            Fault::ListIgnoresSelect => "a list ignores $select (items keep every property)",
+            Fault::ListIgnoresFilter => "a list ignores $filter (every item is listed)",
+            Fault::ListWithoutCount => "a list under $count=true gives no @odata.count",
+            Fault::ListCountWrong => "@odata.count is one more than the number of matching items",
+            Fault::NextLinkLoop => "the last page of a list has a nextLink back to the first page",
+            Fault::NextLinkEndless => {
+                "every page of a list has a nextLink, to a fresh (empty) page past the end"
+            }
+            Fault::NextLinkOtherHost => {
+                "nextLinks point at https://other-origin.invalid with the same path and query"
+            }
+            Fault::StaleRead => "a GET answers the object as it was before its last PATCH or PUT",
+            Fault::GetOtherObject => "a GET answers the object under another id",
+            Fault::GetShiftsDates => {
+                "a GET answers DateTimeOffsets one hour later than stored (writes and lists unaffected)"
+            }
+            Fault::CreateNotStored => "a create answers success but stores nothing",
+            Fault::DeleteAnswersBody => {
+                "a DELETE answers 200 with the object instead of its documented status"
+            }
+            Fault::DeleteKeepsObject => {
+                "a DELETE answers its documented status but the object stays"
+            }
+            Fault::DeletedStillListed => "a deleted object is gone from GET but stays in lists",
+            Fault::DeleteUnknownIdSucceeds => {
+                "a DELETE of an unknown id answers the documented success instead of 404"
+            }
+            Fault::ReplaceIgnored => "a PUT answers success but stores nothing",
+            Fault::ReplaceDropsProperty => {
+                "a PUT stores all it was sent but the first non-key property it was sent (that keeps its old value)"
+            }
+            Fault::ResultWrongType => {
+                "a primitive action or function result has the wrong JSON type (numbers and booleans as strings, strings as numbers)"
+            }
+            Fault::ResultNotWrapped => {
+                "a primitive action or function result is answered bare, not as {\"value\": ...}"
+            }
+            Fault::ActionAcceptsUnknownParameter => {
+                "an action accepts a parameter its parameter table does not list"
+            }
+            Fault::ActionAcceptsWrongType => "an action accepts a parameter of the wrong JSON type",
+            Fault::ActionAnswers200 => "an action documented 204 answers 200 with {}",
+            Fault::RefAddIgnored => "a $ref POST answers success but stores no reference",
+            Fault::RefRemoveIgnored => "a $ref DELETE answers success but the reference stays",
+            Fault::RefListWithoutOdataId => {
+                "$ref list items lack @odata.id (they carry the referenced id only)"
+            }
+            Fault::RefAddAcceptsNonReference => {
+                "a $ref POST without a string @odata.id that is an absolute URL is accepted"
+            }
+            Fault::GetUnknownIdSucceeds => {
+                "a GET of an unknown id answers 200 with a default object instead of 404"
+            }
+            Fault::SelectDropsSelected => {
+                "under $select the last selected property is left out even when set"
+            }
+            Fault::FilterDropsMatches => "a list under $filter answers no items at all",
         }
     }
 
@@ -274,6 +440,8 @@ impl Fault {
                 | Fault::NoOdataType
                 | Fault::EnumCaseInsensitive
                 | Fault::NfcNormalizes
+                | Fault::DeleteUnknownIdSucceeds
+                | Fault::GetUnknownIdSucceeds
         )
     }
 
@@ -298,8 +466,8 @@ impl Fault {
         }
     }
 
-    fn bit(self) -> u64 {
-        1 << (self as u64)
+    fn bit(self) -> u128 {
+        1 << (self as u128)
     }
 }
 
@@ -379,7 +547,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// A set of active faults.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FaultSet(u64);
+pub struct FaultSet(u128);
 
 impl FaultSet {
     /// Builds the set holding `faults`.

@@ -1,20 +1,18 @@
 //! The request pipeline, synchronous and free of I/O: fault selection, authentication,
-//! routing, then the documented create, update and read behaviours against the store
-//! (locked once, never across an await); bodies are read by [`super::body`].
+//! routing, then the documented behaviour of the operation's kind against the store
+//! (locked once, never across an await). Each kind's behaviour lives in its own module:
+//! [`super::write`] (create, update, replace, delete), [`super::read`] (get, list),
+//! [`super::invoke`] (actions, functions), [`super::reference`] (`$ref`).
 
-use super::body::read_body;
-use super::contract::{Action, Contract, Operation, Resolution, Resource};
+use super::contract::{Action, Contract, Resolution, Resource};
 use super::fault::{FAULT_HEADER, Fault, FaultSet, UnknownFault};
-use super::render::{self, Entity, Envelope, GraphError, REUSED_ID};
-
-/// The id a PATCH answers with under `update-answers-other-object`.
-const OTHER_OBJECT_ID: &str = "00000000-0000-0000-0000-0000000000aa";
-use super::contract::Served;
+use super::render::{self, Entity, Envelope, GraphError, Listing};
 use super::store::{Ids, Store};
+use crate::model::OperationKind;
 use crate::path_template::{Address, decode_path};
 use axum::response::Response;
 use serde_json::{Map, Value};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 /// Everything the handler shares across connections.
 pub(crate) struct Shared {
@@ -27,6 +25,8 @@ pub(crate) struct Shared {
     pub prefix: String,
     /// The service root at the bound address, used when a request has no `Host`.
     pub base_url: String,
+    /// The most items a page of a list holds.
+    pub page_size: usize,
 }
 
 /// The parts of an HTTP request the mock looks at.
@@ -34,6 +34,8 @@ pub(crate) struct Request<'a> {
     pub method: &'a str,
     /// The request path, query removed, not yet decoded.
     pub path: &'a str,
+    /// The query string, not yet decoded (empty when there is none).
+    pub query: &'a str,
     pub authorization: Option<&'a str>,
     /// Every [`FAULT_HEADER`] value, joined by commas.
     pub fault_header: Option<String>,
@@ -43,24 +45,64 @@ pub(crate) struct Request<'a> {
 }
 
 /// What the handler decided, before rendering.
-enum Outcome<'a> {
+pub(super) enum Outcome<'a> {
     Entity {
         status: u16,
         resource: &'a Resource,
         collection: String,
         object: Map<String, Value>,
     },
+    List {
+        status: u16,
+        collection: String,
+        items: Vec<(&'a Resource, Map<String, Value>)>,
+        count: Option<usize>,
+        next_link: Option<String>,
+    },
+    Json {
+        status: u16,
+        body: Value,
+    },
+    Bytes {
+        status: u16,
+        bytes: Vec<u8>,
+    },
+    Redirect {
+        status: u16,
+        location: String,
+    },
     Empty(u16),
+}
+
+/// One routed request, as the kinds' behaviours read it.
+pub(super) struct Call<'a> {
+    /// The route's placeholder values, in template order.
+    pub values: &'a [String],
+    pub body: &'a [u8],
+    /// The request path as sent (prefix included, not decoded).
+    pub path: &'a str,
+    /// The query string as sent.
+    pub query: &'a str,
+    pub faults: FaultSet,
+    /// The origin the request came to (`http://127.0.0.1:PORT`).
+    pub origin: &'a str,
+    /// The service root on that origin.
+    pub base_url: &'a str,
 }
 
 impl Shared {
     /// Answers one request.
     pub fn respond(&self, request: &Request<'_>) -> Response {
         let request_id = self.ids.next();
-        let base_url = match request.host {
-            Some(host) => format!("http://{host}{}", self.prefix),
-            None => self.base_url.clone(),
+        let origin = match request.host {
+            Some(host) => format!("http://{host}"),
+            None => self
+                .base_url
+                .strip_suffix(self.prefix.as_str())
+                .unwrap_or(&self.base_url)
+                .to_string(),
         };
+        let base_url = format!("{origin}{}", self.prefix);
         let mut envelope = Envelope {
             request_id: &request_id,
             client_request_id: request.client_request_id,
@@ -78,22 +120,8 @@ impl Shared {
                 return render::error(&envelope, &GraphError::new(400, "UnknownFault", message));
             }
         }
-        match self.outcome(request, envelope.faults) {
-            Ok(Outcome::Entity {
-                status,
-                resource,
-                collection,
-                object,
-            }) => render::entity(
-                &envelope,
-                &Entity {
-                    status,
-                    resource,
-                    collection: &collection,
-                    object: &object,
-                },
-            ),
-            Ok(Outcome::Empty(status)) => render::empty(&envelope, status),
+        match self.outcome(request, envelope.faults, &origin) {
+            Ok(outcome) => render_outcome(&envelope, outcome),
             Err(error) => render::error(&envelope, &error),
         }
     }
@@ -105,7 +133,17 @@ impl Shared {
         Ok(self.faults.union(named.unwrap_or_default()))
     }
 
-    fn outcome(&self, request: &Request<'_>, faults: FaultSet) -> Result<Outcome<'_>, GraphError> {
+    /// Locks the store (a poisoned lock is still the store).
+    pub(super) fn lock(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn outcome(
+        &self,
+        request: &Request<'_>,
+        faults: FaultSet,
+        origin: &str,
+    ) -> Result<Outcome<'_>, GraphError> {
         if !faults.has(Fault::NoAuth) {
             authenticate(request.authorization)?;
         }
@@ -141,150 +179,79 @@ impl Shared {
                 return Err(error);
             }
         };
-        match &route.action {
-            Action::Read(named) => {
-                let address = route.template.address(&values);
-                let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-                let stored = store
-                    .get(&address)
-                    .ok_or_else(|| unknown_item(&self.contract.resources[*named], &address))?;
-                Ok(Outcome::Entity {
-                    status: 200,
-                    resource: &self.contract.resources[stored.resource],
-                    collection: address.collection,
-                    object: stored.object.clone(),
-                })
-            }
-            Action::Operations(candidates) => match self.contract.operations[candidates[0]].kind {
-                Served::Update => self.update(candidates, &values, request.body, faults),
-                Served::Create => self.create(candidates, &values, request.body, faults),
-            },
-        }
-    }
-
-    /// Merges a PATCH body into the stored object and answers the documented status. The
-    /// operation is the one documented for the stored object's type.
-    fn update(
-        &self,
-        candidates: &[usize],
-        values: &[String],
-        body: &[u8],
-        faults: FaultSet,
-    ) -> Result<Outcome<'_>, GraphError> {
-        let address = self.contract.operations[candidates[0]]
-            .template
-            .address(values);
-        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        let stored = store.get(&address).cloned();
-        let stored_type = stored.as_ref().map(|s| s.resource);
-        let operation = &self.contract.operations[self.contract.pick(
-            candidates,
-            stored_type,
-            odata_type(body).as_deref(),
-        )];
-        let resource_index = stored_type.unwrap_or(operation.resource);
-        let resource = &self.contract.resources[resource_index];
-        if stored.is_none() && !faults.has(Fault::UnknownIdUpsert) {
-            return Err(unknown_item(resource, &address));
-        }
-        let sent = read_body(&self.contract, operation, resource, body, faults)?;
-        if faults.has(Fault::EmptyPatchRejected) && sent.is_empty() {
-            return Err(GraphError::new(
-                400,
-                "BadRequest",
-                "The request body holds no property to update.",
-            ));
-        }
-        let mut object = stored.map_or_else(|| resource.defaults(&address.key), |s| s.object);
-        if !faults.has(Fault::PatchIgnored) {
-            if faults.has(Fault::PatchReplaces) {
-                let key = resource.properties.iter().find(|p| p.key);
-                let id = key
-                    .and_then(|k| object.get(&k.name))
-                    .and_then(Value::as_str)
-                    .unwrap_or(&address.key)
-                    .to_string();
-                object = resource.defaults(&id);
-            }
-            if faults.has(Fault::PatchResetsUnsent) {
-                reset_one_unsent(operation, resource, &mut object, &sent);
-            }
-            merge(
-                resource,
-                &mut object,
-                sent,
-                faults.has(Fault::PatchDropsDates),
-            );
-            store.put(&address, resource_index, object.clone());
-        }
-        if faults.has(Fault::UpdateAnswersOtherObject)
-            && let Some(key) = resource.properties.iter().find(|p| p.key)
-        {
-            object.insert(key.name.clone(), Value::String(OTHER_OBJECT_ID.to_string()));
-        }
-        Ok(success(operation, resource, address.collection, object))
-    }
-
-    /// Stores a POST body as a new object under a fresh id and answers the documented status.
-    /// The operation is the one whose type the body's `@odata.type` names, else the first.
-    fn create(
-        &self,
-        candidates: &[usize],
-        values: &[String],
-        body: &[u8],
-        faults: FaultSet,
-    ) -> Result<Outcome<'_>, GraphError> {
-        let index = self
-            .contract
-            .pick(candidates, None, odata_type(body).as_deref());
-        let operation = &self.contract.operations[index];
-        let resource = &self.contract.resources[operation.resource];
-        let sent = read_body(&self.contract, operation, resource, body, faults)?;
-        let collection = operation.collection(values);
-        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        let key = if faults.has(Fault::CreateReusesId) {
-            REUSED_ID.to_string()
-        } else {
-            std::iter::repeat_with(|| self.ids.next())
-                .find(|id| !store.contains(&collection, id))
-                .unwrap_or_default()
+        let base_url = format!("{origin}{}", self.prefix);
+        let call = Call {
+            values: &values,
+            body: request.body,
+            path: request.path,
+            query: request.query,
+            faults,
+            origin,
+            base_url: &base_url,
         };
-        let mut object = resource.defaults(&key);
-        merge(resource, &mut object, sent, false);
-        let address = Address { collection, key };
-        store.put(&address, operation.resource, object.clone());
-        let mut outcome = success(operation, resource, address.collection, object);
-        if let Outcome::Entity { status, .. } = &mut outcome
-            && *status == 201
-            && faults.has(Fault::Create201OnlyTyped)
-            && odata_type(body).is_none()
-        {
-            *status = 200;
+        match &route.action {
+            Action::Read(named) => self.read(&route.template, *named, 200, &call),
+            Action::Operations(candidates) => self.dispatch(candidates, &call),
         }
-        Ok(outcome)
+    }
+
+    /// Runs the behaviour of the candidates' kind (every candidate of a route has the same
+    /// method and path shape, so the same kind).
+    fn dispatch(&self, candidates: &[usize], call: &Call<'_>) -> Result<Outcome<'_>, GraphError> {
+        let first = &self.contract.operations[candidates[0]];
+        match first.kind {
+            OperationKind::Get if first.answers_stream => self.content(first, call),
+            OperationKind::Get => self.get(candidates, call),
+            OperationKind::List => self.list(candidates, call),
+            OperationKind::Create => self.create(candidates, call.values, call.body, call.faults),
+            OperationKind::Update => self.update(candidates, call.values, call.body, call.faults),
+            OperationKind::Replace => self.replace(candidates, call),
+            OperationKind::Delete => self.delete(candidates, call),
+            OperationKind::Action | OperationKind::Function => self.invoke(first, call),
+            OperationKind::AddReference => self.add_reference(first, call),
+            OperationKind::ListReferences => self.list_references(first, call),
+            OperationKind::RemoveReference => self.remove_reference(first, call),
+        }
     }
 }
 
-/// Reads the body's top-level `@odata.type`, when the body is a JSON object that has one.
-fn odata_type(body: &[u8]) -> Option<String> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    Some(value.get("@odata.type")?.as_str()?.to_string())
-}
-
-fn success<'a>(
-    operation: &Operation,
-    resource: &'a Resource,
-    collection: String,
-    object: Map<String, Value>,
-) -> Outcome<'a> {
-    if operation.status == 204 {
-        return Outcome::Empty(204);
-    }
-    Outcome::Entity {
-        status: operation.status,
-        resource,
-        collection,
-        object,
+/// Renders what the handler decided.
+fn render_outcome(envelope: &Envelope<'_>, outcome: Outcome<'_>) -> Response {
+    match outcome {
+        Outcome::Entity {
+            status,
+            resource,
+            collection,
+            object,
+        } => render::entity(
+            envelope,
+            &Entity {
+                status,
+                resource,
+                collection: &collection,
+                object: &object,
+            },
+        ),
+        Outcome::List {
+            status,
+            collection,
+            items,
+            count,
+            next_link,
+        } => render::list(
+            envelope,
+            &Listing {
+                status,
+                collection: &collection,
+                items,
+                count,
+                next_link,
+            },
+        ),
+        Outcome::Json { status, body } => render::json(envelope, status, &body),
+        Outcome::Bytes { status, bytes } => render::bytes(envelope, status, bytes),
+        Outcome::Redirect { status, location } => render::redirect(envelope, status, &location),
+        Outcome::Empty(status) => render::empty(envelope, status),
     }
 }
 
@@ -309,7 +276,8 @@ fn authenticate(authorization: Option<&str>) -> Result<(), GraphError> {
     }
 }
 
-fn unknown_item(resource: &Resource, address: &Address) -> GraphError {
+/// Builds the Graph 404 of an item `address` that holds no object.
+pub(super) fn unknown_item(resource: &Resource, address: &Address) -> GraphError {
     GraphError::new(
         404,
         "ResourceNotFound",
@@ -318,45 +286,4 @@ fn unknown_item(resource: &Resource, address: &Address) -> GraphError {
             resource.name, address.key, address.collection
         ),
     )
-}
-
-/// Sets every sent property on `object`, except annotations and the key (and, under
-/// [`Fault::PatchDropsDates`], DateTimeOffsets).
-fn merge(
-    resource: &Resource,
-    object: &mut Map<String, Value>,
-    sent: Map<String, Value>,
-    drop_dates: bool,
-) {
-    for (name, value) in sent {
-        let key = resource.property(&name).is_some_and(|p| p.key);
-        if name.starts_with("@odata.") || key || (drop_dates && resource.is_date_time(&name)) {
-            continue;
-        }
-        object.insert(name, value);
-    }
-}
-
-/// Resets to its default the first property of `resource` that the PATCH did not send, that
-/// the operation's request accepts, and whose stored value is not its default
-/// ([`Fault::PatchResetsUnsent`]).
-fn reset_one_unsent(
-    operation: &Operation,
-    resource: &Resource,
-    object: &mut Map<String, Value>,
-    sent: &Map<String, Value>,
-) {
-    let reset = resource.properties.iter().find(|p| {
-        !p.key
-            && !sent.contains_key(&p.name)
-            && object.get(&p.name).is_some_and(|stored| {
-                *stored != p.default
-                    && operation
-                        .request
-                        .is_valid(&serde_json::json!({ p.name.clone(): stored }))
-            })
-    });
-    if let Some(property) = reset {
-        object.insert(property.name.clone(), property.default.clone());
-    }
 }

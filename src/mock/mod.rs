@@ -4,17 +4,26 @@
 //!
 //! Everything is generated from the suite's case files and schemas; no resource is special.
 
+mod answer;
 mod body;
 mod coding;
 mod contract;
 mod fault;
 mod handler;
+mod invoke;
+mod paging;
+mod query;
+mod read;
+mod reference;
 mod render;
+mod resource;
 mod server;
 mod store;
 mod transport;
+mod write;
 
 pub use coding::gzip;
+pub use contract::LeftOut;
 pub use fault::{FAULT_HEADER, Fault, FaultKind, FaultSet, UnknownFault};
-pub use server::{MockConfig, MockError, MockServer};
+pub use server::{DEFAULT_PAGE_SIZE, MockConfig, MockError, MockServer};
 pub use transport::Transport;

@@ -15,6 +15,8 @@ pub(crate) const JSON_CONTENT_TYPE: &str = "application/json; odata.metadata=min
 
 const PLAIN_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
 
+const STREAM_CONTENT_TYPE: &str = "application/octet-stream";
+
 /// The id every POST returns under [`Fault::CreateReusesId`].
 pub(crate) const REUSED_ID: &str = "00000000-0000-0000-0000-000000000001";
 
@@ -61,7 +63,65 @@ pub(crate) struct Envelope<'a> {
 /// Builds the success response carrying `entity`.
 pub(crate) fn entity(envelope: &Envelope<'_>, entity: &Entity<'_>) -> Response {
     let body = entity_body(envelope, entity);
-    let mut bytes = serde_json::to_vec(&Value::Object(body)).unwrap_or_default();
+    json(envelope, entity.status, &Value::Object(body))
+}
+
+/// A page of a list to send back.
+pub(crate) struct Listing<'a> {
+    pub status: u16,
+    /// The concrete collection path (`/gadgets`).
+    pub collection: &'a str,
+    /// The page's objects, each with its resource, `$select` already applied.
+    pub items: Vec<(&'a Resource, Map<String, Value>)>,
+    /// `@odata.count`, when asked for.
+    pub count: Option<usize>,
+    /// `@odata.nextLink`, unless this is the last page.
+    pub next_link: Option<String>,
+}
+
+/// Builds the success response carrying a page of a list: `@odata.context`, the count, the
+/// `value` items (each rendered as an entity is, without a context) and the nextLink.
+pub(crate) fn list(envelope: &Envelope<'_>, listing: &Listing<'_>) -> Response {
+    let faults = envelope.faults;
+    let items: Vec<Value> = listing
+        .items
+        .iter()
+        .map(|(resource, object)| {
+            let mut body = item_body(envelope, resource, object);
+            if faults.has(Fault::ListItemMissingId)
+                && let Some(key) = resource.properties.iter().find(|p| p.key)
+            {
+                body.shift_remove(&key.name);
+            }
+            Value::Object(body)
+        })
+        .collect();
+    if faults.has(Fault::ListBareArray) {
+        return json(envelope, listing.status, &Value::Array(items));
+    }
+    let mut body = Map::new();
+    body.insert(
+        "@odata.context".into(),
+        json!(format!(
+            "{}/$metadata#{}",
+            envelope.base_url,
+            listing.collection.trim_start_matches('/')
+        )),
+    );
+    if let Some(count) = listing.count {
+        body.insert("@odata.count".into(), json!(count));
+    }
+    body.insert("value".into(), Value::Array(items));
+    if let Some(link) = &listing.next_link {
+        body.insert("@odata.nextLink".into(), json!(link));
+    }
+    json(envelope, listing.status, &Value::Object(body))
+}
+
+/// Builds a success response carrying `body` as JSON (under the content-type, truncation
+/// and status faults).
+pub(crate) fn json(envelope: &Envelope<'_>, status: u16, body: &Value) -> Response {
+    let mut bytes = serde_json::to_vec(body).unwrap_or_default();
     if envelope.faults.has(Fault::TruncatedJson) {
         bytes.truncate(bytes.len() / 2);
     }
@@ -70,8 +130,29 @@ pub(crate) fn entity(envelope: &Envelope<'_>, entity: &Entity<'_>) -> Response {
     } else {
         JSON_CONTENT_TYPE
     };
-    let status = success_status(entity.status, envelope.faults);
+    let status = success_status(status, envelope.faults);
     finish(envelope, status, Some(content_type), Body::from(bytes))
+}
+
+/// Builds a success response carrying raw content (`application/octet-stream`).
+pub(crate) fn bytes(envelope: &Envelope<'_>, status: u16, bytes: Vec<u8>) -> Response {
+    let status = success_status(status, envelope.faults);
+    finish(
+        envelope,
+        status,
+        Some(STREAM_CONTENT_TYPE),
+        Body::from(bytes),
+    )
+}
+
+/// Builds a documented redirect: `status` (a 3xx) with `Location` and no body.
+pub(crate) fn redirect(envelope: &Envelope<'_>, status: u16, location: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND);
+    let mut response = finish(envelope, status, None, Body::empty());
+    if let Ok(location) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
 }
 
 /// Builds a success response without a body (a documented 204).
@@ -155,11 +236,8 @@ fn finish(
     response
 }
 
-/// Builds the JSON body of an entity: `@odata.context`, `@odata.type`, then the stored
-/// properties, with every body fault applied.
+/// Builds the JSON body of an entity: `@odata.context`, then its item body.
 fn entity_body(envelope: &Envelope<'_>, entity: &Entity<'_>) -> Map<String, Value> {
-    let faults = envelope.faults;
-    let resource = entity.resource;
     let mut body = Map::new();
     body.insert(
         "@odata.context".into(),
@@ -169,6 +247,19 @@ fn entity_body(envelope: &Envelope<'_>, entity: &Entity<'_>) -> Map<String, Valu
             entity.collection.trim_start_matches('/')
         )),
     );
+    body.extend(item_body(envelope, entity.resource, entity.object));
+    body
+}
+
+/// Builds the JSON body of a stored object: `@odata.type`, then the stored properties, with
+/// every body fault applied.
+fn item_body(
+    envelope: &Envelope<'_>,
+    resource: &Resource,
+    object: &Map<String, Value>,
+) -> Map<String, Value> {
+    let faults = envelope.faults;
+    let mut body = Map::new();
     if !faults.has(Fault::NoOdataType) {
         let odata_type = if faults.has(Fault::WrongOdataType) {
             "#microsoft.graph.entity".to_string()
@@ -177,7 +268,7 @@ fn entity_body(envelope: &Envelope<'_>, entity: &Entity<'_>) -> Map<String, Valu
         };
         body.insert("@odata.type".into(), json!(odata_type));
     }
-    for (name, value) in entity.object {
+    for (name, value) in object {
         if !name.starts_with("@odata.") {
             body.insert(name.clone(), value.clone());
         }

@@ -2,7 +2,7 @@
 //! (routing is the suite's own, see [`super::contract`]), and shuts down gracefully.
 
 use super::coding;
-use super::contract::Contract;
+use super::contract::{Contract, LeftOut};
 use super::fault::{FAULT_HEADER, Fault, FaultSet};
 use super::handler::{Request, Shared};
 use super::store::{Ids, Store};
@@ -55,6 +55,10 @@ impl From<MockError> for std::io::Error {
     }
 }
 
+/// The most items a page of a list holds unless [`MockConfig::page_size`] says otherwise:
+/// small, so that paging really happens.
+pub const DEFAULT_PAGE_SIZE: usize = 2;
+
 /// How a [`MockServer`] behaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MockConfig {
@@ -62,6 +66,8 @@ pub struct MockConfig {
     pub prefix: String,
     /// Faults active for every request (more can be named per request in [`FAULT_HEADER`]).
     pub faults: Vec<Fault>,
+    /// The most items a page of a list holds (at least 1).
+    pub page_size: usize,
 }
 
 impl Default for MockConfig {
@@ -69,6 +75,7 @@ impl Default for MockConfig {
         MockConfig {
             prefix: "/beta".to_string(),
             faults: Vec::new(),
+            page_size: DEFAULT_PAGE_SIZE,
         }
     }
 }
@@ -78,6 +85,7 @@ impl Default for MockConfig {
 pub struct MockServer {
     addr: SocketAddr,
     base_url: String,
+    left_out: Vec<LeftOut>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<Serving>,
 }
@@ -110,6 +118,7 @@ impl MockServer {
         addr: SocketAddr,
     ) -> Result<MockServer, MockError> {
         let contract = compile(&suite)?;
+        let left_out = contract.left_out.clone();
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| MockError::Listen { addr, source })?;
@@ -118,6 +127,7 @@ impl MockServer {
         Ok(MockServer {
             addr,
             base_url,
+            left_out,
             stop: Some(stop),
             task: Some(Serving::Task(tokio::spawn(served))),
         })
@@ -137,6 +147,7 @@ impl MockServer {
         addr: SocketAddr,
     ) -> std::io::Result<MockServer> {
         let contract = compile(&suite)?;
+        let left_out = contract.left_out.clone();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -163,6 +174,7 @@ impl MockServer {
         Ok(MockServer {
             addr,
             base_url,
+            left_out,
             stop: Some(stop),
             task: Some(Serving::Thread(thread)),
         })
@@ -175,6 +187,11 @@ impl MockServer {
     /// Returns the service root, prefix included (`http://127.0.0.1:PORT/beta`).
     pub fn base_url(&self) -> String {
         self.base_url.clone()
+    }
+
+    /// Returns the operations of the suite that are not served, each with its reason.
+    pub fn left_out(&self) -> &[LeftOut] {
+        &self.left_out
     }
 
     /// Stops accepting connections, lets in-flight requests finish, and waits for the task.
@@ -237,6 +254,7 @@ fn serve(
         faults: FaultSet::of(&config.faults),
         prefix,
         base_url: base_url.clone(),
+        page_size: config.page_size.max(1),
     });
     let front = Arc::new(Front {
         shared,
@@ -322,6 +340,7 @@ async fn handle(
     let request = Request {
         method: method.as_str(),
         path: uri.path(),
+        query: uri.query().unwrap_or_default(),
         authorization: text(header::AUTHORIZATION.as_str()),
         fault_header: (!faults.is_empty()).then(|| faults.join(",")),
         client_request_id: text("client-request-id"),

@@ -1,18 +1,28 @@
-//! The mock's state: stored objects by collection and key, preloaded from the documented
-//! example responses, and the source of fresh ids.
+//! The mock's state: stored objects by collection and key (in the order they were first
+//! stored), the references of each navigation, raw contents, preloaded from the documented
+//! example responses; and the source of fresh ids.
 
-use super::contract::Contract;
-use super::contract::Served;
+use super::contract::{Contract, Operation};
+use crate::case::CaseFile;
+use crate::model::OperationKind;
 use crate::path_template::{Address, decode_path};
 use crate::suite::Suite;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Stored objects: collection path -> key -> object.
+/// Stored objects (collection path -> key -> object), references and contents.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
     collections: BTreeMap<String, BTreeMap<String, Stored>>,
+    /// The key most recently created in each collection.
+    newest: BTreeMap<String, String>,
+    /// Navigation path -> the `@odata.id`s it references, in the order they were added.
+    references: BTreeMap<String, Vec<String>>,
+    /// Concrete path -> raw content.
+    contents: BTreeMap<String, Vec<u8>>,
+    /// Objects stored so far (the order of a list).
+    stored: u64,
 }
 
 /// One stored object and its type.
@@ -22,46 +32,43 @@ pub(crate) struct Stored {
     pub resource: usize,
     /// Documented properties in schema order, then any others a fault let through.
     pub object: Map<String, Value>,
+    /// The object before its last write (what `stale-read` answers).
+    pub previous: Option<Map<String, Value>>,
+    /// When it was first stored: lists are in this order.
+    order: u64,
+    /// Deleted, but still listed (`deleted-still-listed`).
+    pub listed_only: bool,
+}
+
+impl Stored {
+    /// Builds an object of `resource` that was never stored (what some faults answer).
+    pub fn fresh(resource: usize, object: Map<String, Value>) -> Stored {
+        Stored {
+            resource,
+            object,
+            previous: None,
+            order: 0,
+            listed_only: false,
+        }
+    }
 }
 
 impl Store {
-    /// Preloads every documented example response whose body has a string `id` (or, for a
-    /// singleton, any object body) into its operation's collection, repaired against the
-    /// resource's documented properties; the first example of a key wins. A singleton that
-    /// no example shows is stored with every property at its default.
+    /// Preloads every documented example object: a create's, update's or get's response
+    /// body with a string `id` (or, for a singleton, any object body) at its address, and
+    /// each item with a string `id` of a list's `value`; repaired against the resource's
+    /// documented properties; the first example of a key wins. A singleton that no example
+    /// shows is stored with every property at its default.
     pub fn preload(contract: &Contract, suite: &Suite) -> Store {
         let mut store = Store::default();
-        // the contract holds the served operations only, in suite order
-        let served = suite.cases.iter().filter(|c| Served::of(c.kind).is_some());
-        for (operation, case) in contract.operations.iter().zip(served) {
-            let resource = &contract.resources[operation.resource];
-            for example in &case.examples {
-                let Some(Value::Object(body)) =
-                    example.response.as_ref().and_then(|r| r.body.as_ref())
-                else {
-                    continue;
-                };
-                let values = operation
-                    .template
-                    .matches(&decode_path(&example.request.path))
-                    .or_else(|| {
-                        let own = decode_path(operation.template.text());
-                        operation.template.matches(&own)
-                    })
-                    .unwrap_or_default();
-                let singleton = operation.kind == Served::Update
-                    && operation.template.address(&values).key.is_empty();
-                let key = match body.get("id") {
-                    _ if singleton => String::new(),
-                    Some(Value::String(id)) => id.clone(),
-                    _ => continue,
-                };
-                let address = Address {
-                    collection: operation.collection(&values),
-                    key,
-                };
+        for operation in &contract.operations {
+            let Some(case) = suite.cases.get(operation.case) else {
+                continue;
+            };
+            for (address, object) in example_objects(operation, case) {
                 if store.get(&address).is_none() {
-                    store.put(&address, operation.resource, resource.repair(body));
+                    let resource = &contract.resources[operation.resource];
+                    store.put(&address, operation.resource, resource.repair(&object));
                 }
             }
         }
@@ -69,8 +76,7 @@ impl Store {
             let own = decode_path(operation.template.text());
             let values = operation.template.matches(&own).unwrap_or_default();
             let address = operation.template.address(&values);
-            let singleton = operation.kind == Served::Update && address.key.is_empty();
-            if singleton && store.get(&address).is_none() {
+            if is_singleton(operation, &address) && store.get(&address).is_none() {
                 let resource = &contract.resources[operation.resource];
                 store.put(&address, operation.resource, resource.defaults(""));
             }
@@ -78,25 +84,190 @@ impl Store {
         store
     }
 
-    /// Returns the object stored at `address`.
+    /// Returns the object stored at `address` (not one deleted).
     pub fn get(&self, address: &Address) -> Option<&Stored> {
-        self.collections.get(&address.collection)?.get(&address.key)
+        self.collections
+            .get(&address.collection)?
+            .get(&address.key)
+            .filter(|s| !s.listed_only)
     }
 
-    /// Tells whether `collection` holds `key`.
+    /// Tells whether `collection` holds `key` (deleted but listed included).
     pub fn contains(&self, collection: &str, key: &str) -> bool {
         self.collections
             .get(collection)
             .is_some_and(|items| items.contains_key(key))
     }
 
-    /// Stores `object`, of `resource`, at `address`, replacing what was there.
+    /// Stores `object`, of `resource`, at `address`, replacing what was there (which keeps
+    /// its place in lists and becomes its previous state).
     pub fn put(&mut self, address: &Address, resource: usize, object: Map<String, Value>) {
-        self.collections
+        let items = self
+            .collections
             .entry(address.collection.clone())
-            .or_default()
-            .insert(address.key.clone(), Stored { resource, object });
+            .or_default();
+        match items.get_mut(&address.key) {
+            Some(stored) => {
+                let old = std::mem::replace(&mut stored.object, object);
+                stored.previous = Some(old);
+                stored.resource = resource;
+                stored.listed_only = false;
+            }
+            None => {
+                self.stored += 1;
+                let stored = Stored {
+                    resource,
+                    object,
+                    previous: None,
+                    order: self.stored,
+                    listed_only: false,
+                };
+                items.insert(address.key.clone(), stored);
+            }
+        }
     }
+
+    /// Records `address` as the object most recently created in its collection.
+    pub fn created(&mut self, address: &Address) {
+        self.newest
+            .insert(address.collection.clone(), address.key.clone());
+    }
+
+    /// Returns the key most recently created in `collection`.
+    pub fn newest(&self, collection: &str) -> Option<&str> {
+        self.newest.get(collection).map(String::as_str)
+    }
+
+    /// Removes the object at `address`; with `keep_listed`, lists still show it.
+    pub fn remove(&mut self, address: &Address, keep_listed: bool) {
+        let Some(items) = self.collections.get_mut(&address.collection) else {
+            return;
+        };
+        if keep_listed {
+            if let Some(stored) = items.get_mut(&address.key) {
+                stored.listed_only = true;
+            }
+        } else {
+            items.remove(&address.key);
+        }
+    }
+
+    /// Returns the keys and objects of `collection`, in the order they were first stored
+    /// (deleted but listed included).
+    pub fn items(&self, collection: &str) -> Vec<(&str, &Stored)> {
+        let mut items: Vec<(&str, &Stored)> = self
+            .collections
+            .get(collection)
+            .map(|items| items.iter().map(|(k, s)| (k.as_str(), s)).collect())
+            .unwrap_or_default();
+        items.sort_by_key(|(_, s)| s.order);
+        items
+    }
+
+    /// Returns the `@odata.id`s `navigation` references, in the order they were added.
+    pub fn references(&self, navigation: &str) -> &[String] {
+        self.references.get(navigation).map_or(&[], Vec::as_slice)
+    }
+
+    /// Adds a reference to `navigation` (once).
+    pub fn add_reference(&mut self, navigation: &str, odata_id: &str) {
+        let references = self.references.entry(navigation.to_string()).or_default();
+        if !references.iter().any(|r| r.eq_ignore_ascii_case(odata_id)) {
+            references.push(odata_id.to_string());
+        }
+    }
+
+    /// Tells whether `navigation` holds a reference whose `@odata.id` ends with `/<key>`
+    /// (case-insensitive).
+    pub fn has_reference(&self, navigation: &str, key: &str) -> bool {
+        self.references(navigation)
+            .iter()
+            .any(|r| names_key(r, key))
+    }
+
+    /// Removes the references of `navigation` whose `@odata.id` ends with `/<key>`
+    /// (case-insensitive).
+    pub fn remove_reference(&mut self, navigation: &str, key: &str) {
+        if let Some(references) = self.references.get_mut(navigation) {
+            references.retain(|r| !names_key(r, key));
+        }
+    }
+
+    /// Returns the raw content stored at `path`.
+    pub fn content(&self, path: &str) -> Option<&[u8]> {
+        self.contents.get(path).map(Vec::as_slice)
+    }
+
+    /// Stores raw content at `path`.
+    pub fn put_content(&mut self, path: &str, bytes: Vec<u8>) {
+        self.contents.insert(path.to_string(), bytes);
+    }
+}
+
+/// Tells whether a reference's `@odata.id` ends with `/<key>` (case-insensitive).
+fn names_key(odata_id: &str, key: &str) -> bool {
+    odata_id
+        .to_lowercase()
+        .ends_with(&format!("/{}", key.to_lowercase()))
+}
+
+/// Tells whether `address` names a singleton a GET or a PATCH acts on (no key).
+fn is_singleton(operation: &Operation, address: &Address) -> bool {
+    let item = matches!(operation.kind, OperationKind::Update | OperationKind::Get);
+    item && !operation.answers_stream && address.key.is_empty()
+}
+
+/// Returns the example objects of an operation's case file, each at its address.
+fn example_objects(operation: &Operation, case: &CaseFile) -> Vec<(Address, Map<String, Value>)> {
+    let mut found = Vec::new();
+    for example in &case.examples {
+        let Some(Value::Object(body)) = example.response.as_ref().and_then(|r| r.body.as_ref())
+        else {
+            continue;
+        };
+        let values = operation
+            .template
+            .matches(&decode_path(&example.request.path))
+            .or_else(|| {
+                let own = decode_path(operation.template.text());
+                operation.template.matches(&own)
+            })
+            .unwrap_or_default();
+        let collection = operation.collection(&values);
+        let keyed = |object: &Map<String, Value>| match object.get("id") {
+            Some(Value::String(id)) => Some((
+                Address {
+                    collection: collection.clone(),
+                    key: id.clone(),
+                },
+                object.clone(),
+            )),
+            _ => None,
+        };
+        match operation.kind {
+            OperationKind::Create | OperationKind::Update | OperationKind::Get => {
+                let address = operation.template.address(&values);
+                if is_singleton(operation, &address) {
+                    found.push((address, body.clone()));
+                } else if !operation.answers_stream {
+                    found.extend(keyed(body));
+                }
+            }
+            OperationKind::List => {
+                let items = body.get("value").and_then(Value::as_array);
+                let objects = items.into_iter().flatten().filter_map(Value::as_object);
+                found.extend(objects.filter_map(keyed));
+            }
+            OperationKind::Replace
+            | OperationKind::Delete
+            | OperationKind::Action
+            | OperationKind::Function
+            | OperationKind::AddReference
+            | OperationKind::RemoveReference
+            | OperationKind::ListReferences => {}
+        }
+    }
+    found
 }
 
 /// Hands out UUID-shaped (version 4 layout) ids, unique for the life of the server.
