@@ -283,7 +283,7 @@ impl Runner<'_> {
         };
         let (text, check): (Option<String>, QueryCheck) = match query {
             Query::All => {
-                let pages = self.pages(plan, path, None, false).await;
+                let pages = self.pages(plan, path, None, Reading::WHOLE).await;
                 return self.whole_list(plan, path, pages, documented);
             }
             Query::Top { stated } => (
@@ -332,7 +332,18 @@ impl Runner<'_> {
                 )
             }
         };
-        let mut pages = self.pages(plan, path, text, true).await;
+        let partial = matches!(query, Query::Select { .. });
+        let mut pages = self
+            .pages(
+                plan,
+                path,
+                text,
+                Reading {
+                    tolerant: true,
+                    partial,
+                },
+            )
+            .await;
         if documented && pages.first.is_none() && first_status(&pages) == Some(404) {
             return Err(missing(path));
         }
@@ -460,7 +471,7 @@ impl Runner<'_> {
         plan: &OperationPlan<'_>,
         path: &str,
         query: Option<String>,
-        tolerant: bool,
+        reading: Reading,
     ) -> Pages {
         let strict = self.options.strict;
         let rule = &plan.case.status.span;
@@ -478,7 +489,10 @@ impl Runner<'_> {
                     return pages;
                 }
             };
-            if pages.attempts.is_empty() && tolerant && (400..500).contains(&received.status) {
+            if pages.attempts.is_empty()
+                && reading.tolerant
+                && (400..500).contains(&received.status)
+            {
                 pages.refused = true;
                 pages.attempts.push(Attempt {
                     exchange,
@@ -488,7 +502,10 @@ impl Runner<'_> {
                 });
                 return pages;
             }
-            let (findings, body) = self.judge_page(plan, &received);
+            let (mut findings, body) = self.judge_page(plan, &received);
+            if reading.partial {
+                findings.retain(|f| !is_required_rule(f));
+            }
             let mut attempt = Attempt {
                 exchange,
                 findings,
@@ -644,7 +661,9 @@ impl Runner<'_> {
         if let (Some(lister), Some(collection), Some(id)) =
             (list.and_then(|id| self.plan.operation(id)), collection, id)
         {
-            let mut pages = self.pages(&lister.plan, &collection, None, false).await;
+            let mut pages = self
+                .pages(&lister.plan, &collection, None, Reading::WHOLE)
+                .await;
             if pages.complete
                 && let Some(last) = pages.attempts.last_mut()
             {
@@ -689,6 +708,9 @@ impl Runner<'_> {
                 .references
                 .borrow_mut()
                 .insert(path.to_ascii_lowercase(), id.clone());
+            if let Some(navigation) = path.strip_suffix("/$ref") {
+                self.know(navigation, &id, false);
+            }
             attempts.extend(self.references_hold(plan, path, &id, true, list).await);
         }
         Ok(attempts)
@@ -753,7 +775,7 @@ impl Runner<'_> {
         let Some(lister) = list.and_then(|l| self.plan.operation(l)) else {
             return Vec::new();
         };
-        let mut pages = self.pages(&lister.plan, path, None, false).await;
+        let mut pages = self.pages(&lister.plan, path, None, Reading::WHOLE).await;
         let (strict, secrets) = (self.options.strict, self.client.secrets());
         let rule = &plan.case.status.span;
         if pages.complete
@@ -770,6 +792,30 @@ impl Runner<'_> {
         }
         pages.attempts
     }
+}
+
+/// How a list is read.
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    /// A 4xx first page is a refusal, not a failure (a query option the server does not
+    /// support, or not on that property).
+    tolerant: bool,
+    /// Items hold only what was selected: the schema's `required` no longer applies.
+    partial: bool,
+}
+
+impl Reading {
+    /// A list with no query option.
+    const WHOLE: Reading = Reading {
+        tolerant: false,
+        partial: false,
+    };
+}
+
+/// Tells whether a finding is a schema's `required` rule (which `$select` lifts).
+fn is_required_rule(finding: &Finding) -> bool {
+    finding.check == checks::Check::ResponseSchema
+        && matches!(&finding.evidence, Some(checks::Evidence::Schema { schema_path, .. }) if schema_path.ends_with("/required"))
 }
 
 /// Skips a case whose documented example object the server does not hold.
