@@ -152,10 +152,7 @@ async fn faithful_mock_passes_every_kind_with_no_error_and_no_warning() {
 #[case::replace_drops_property("replace-drops-property", Check::ReadBack)]
 #[case::result_wrong_type("result-wrong-type", Check::ResponseSchema)]
 #[case::result_not_wrapped("result-not-wrapped", Check::JsonBody)]
-#[case::action_accepts_unknown_parameter(
-    "action-accepts-unknown-parameter",
-    Check::InvalidRejected
-)]
+#[case::unknown_parameter("action-accepts-unknown-parameter", Check::InvalidRejected)]
 #[case::action_accepts_wrong_type("action-accepts-wrong-type", Check::InvalidRejected)]
 #[case::action_answers_200("action-answers-200", Check::StatusCode)]
 #[case::ref_add_ignored("ref-add-ignored", Check::Reference)]

@@ -412,7 +412,7 @@ fn a_collection_is_value_with_next_link_and_count(#[case] id: &str, #[case] item
 #[rstest]
 #[case::an_id("get-gadget", &["gadgetId"], &["$select"])]
 #[case::an_alternative_path("get-gadget-path-2", &["gadgetId"], &["$select"])]
-#[case::no_id("list-gadget", &[], &["$count", "$filter", "$top"])]
+#[case::no_id("list-gadget", &[], &["$count", "$filter", "$select", "$top"])]
 #[case::a_function_parameter("function-gadget-usage", &["gadgetId", "period"], &[])]
 #[case::two_ids("remove-ref-gadget-owners", &["gadgetId", "ownerId"], &[])]
 fn parameters_are_the_paths_placeholders_and_the_query_options(

@@ -65,6 +65,36 @@ pub fn not_found_after_write(
     })
 }
 
+/// Checks that a read of the object `id` answers that object (its `id`), not another.
+pub fn same_read(
+    id: &str,
+    answered: Option<&str>,
+    rule: &Span,
+    strict: bool,
+    secrets: &Secrets,
+) -> Option<Finding> {
+    if answered.is_some_and(|a| a.eq_ignore_ascii_case(id)) {
+        return None;
+    }
+    let got = answered.map_or_else(
+        || "no id".to_string(),
+        |a| format!("{:?}", secrets.scrub(a)),
+    );
+    let shown = secrets.quote(id, super::QUOTE_CAP);
+    Some(Finding::new(
+        Check::ReadBack,
+        strict,
+        "id",
+        format!("a read of {shown:?} answered {got}"),
+        Some(rule.clone()),
+        Evidence::Value {
+            property: "id".to_string(),
+            sent: shown,
+            got,
+        },
+    ))
+}
+
 /// Checks that a read of an object after its delete succeeded answers 404.
 pub fn gone(status: u16, rule: &Span, strict: bool) -> Option<Finding> {
     (status != 404).then(|| {

@@ -252,7 +252,10 @@ pub fn across(operations: &mut [super::plan::PlannedOperation]) {
         joined.push((index, added));
     }
     for (index, added) in joined {
-        operations[index].after.extend(added);
+        // right after the generated payloads: the last write is then one of them, which an
+        // ignored write cannot have matched by chance (boundaries repeat across writes)
+        let after = &mut operations[index].after;
+        after.splice(0..0, added);
     }
     let lists: Vec<(String, String)> = operations
         .iter()
@@ -414,7 +417,9 @@ pub fn conventions(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
         OperationKind::Create => (false, true),
         OperationKind::Update | OperationKind::Replace => (item, true),
         OperationKind::Get | OperationKind::Delete => (item, false),
-        OperationKind::Action => (false, plan.case.parameters_schema.is_some()),
+        // an action's parameter table is its whole contract: a parameter it does not list is
+        // invalid (see [`invalid`]), not a convention
+        OperationKind::Action => (false, false),
         OperationKind::List
         | OperationKind::Function
         | OperationKind::AddReference
@@ -487,7 +492,7 @@ pub fn invalid(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
         | OperationKind::ListReferences => return Ok(Vec::new()),
     }
     let table = Some(plan.case.source.spans.property_table.to_string());
-    let cases = invalid_payloads(&plan.model, &plan.neighbours, table)
+    let mut cases: Vec<PlannedCase> = invalid_payloads(&plan.model, &plan.neighbours, table)
         .into_iter()
         .map(|payload| PlannedCase {
             id: format!("{}/invalid/{}", plan.case.id, payload.name),
@@ -500,7 +505,29 @@ pub fn invalid(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
             },
         })
         .collect();
+    if plan.case.kind == OperationKind::Action {
+        cases.push(unknown_parameter(plan));
+    }
     Ok(cases)
+}
+
+/// An action's documented parameters with one its table does not list.
+fn unknown_parameter(plan: &OperationPlan) -> PlannedCase {
+    let mut body = first_example(plan);
+    body.insert(
+        "graphConformanceUnknownParameter".to_string(),
+        Value::from("x"),
+    );
+    PlannedCase {
+        id: format!("{}/invalid/unknown-parameter", plan.case.id),
+        kind: CaseKind::Invalid,
+        step: Step::Reject {
+            body: Value::Object(body).to_string(),
+            what: "a parameter the table does not list".to_string(),
+            key: "unknown-parameter".to_string(),
+            rule: Some(plan.case.source.spans.property_table.clone()),
+        },
+    }
 }
 
 /// The `$ref` body without `@odata.id`: the page states the body is a reference.

@@ -172,23 +172,59 @@ impl Runner<'_> {
         if plan.case.kind == OperationKind::Get
             && let Some(id) = self.created_here(path)
         {
-            let rule = &plan.case.status.span;
-            let strict = self.options.strict;
-            if let Some(status) = status {
-                attempt.findings.extend(checks::not_found_after_write(
-                    status,
-                    "its create",
-                    rule,
-                    strict,
-                ));
-            }
-            if let Some(body) = &body {
-                attempt
-                    .findings
-                    .extend(self.held(plan, path, Some(&id), body, "its create", rule));
-            }
+            attempt.findings.extend(self.created_read(
+                plan,
+                path,
+                &id,
+                status,
+                body.as_ref(),
+                "its create",
+            ));
         }
         Ok(attempt)
+    }
+
+    /// Judges a read of the object `id` at `path`, which this run created (and wrote to, as
+    /// `what` says): it is there, it is that object, and it holds what was sent. An object
+    /// that is not there is forgotten, so later steps address another.
+    fn created_read(
+        &self,
+        plan: &OperationPlan,
+        path: &str,
+        id: &str,
+        status: Option<u16>,
+        body: Option<&Value>,
+        what: &str,
+    ) -> Vec<Finding> {
+        let rule = &plan.case.status.span;
+        let strict = self.options.strict;
+        let mut findings = Vec::new();
+        if let Some(missing) =
+            status.and_then(|s| checks::not_found_after_write(s, what, rule, strict))
+        {
+            self.forget_object(path, id);
+            findings.push(missing);
+        }
+        if let Some(body) = body {
+            let answered = body.get("id").and_then(Value::as_str);
+            let secrets = self.client.secrets();
+            match checks::same_read(id, answered, rule, strict, secrets) {
+                Some(other) => findings.push(other),
+                None => findings.extend(self.held(plan, path, Some(id), body, what, rule)),
+            }
+        }
+        findings
+    }
+
+    /// Forgets the object `id` at `path`: a read showed it is not there.
+    fn forget_object(&self, path: &str, id: &str) {
+        let lower = path.to_ascii_lowercase();
+        self.shared.created_objects.borrow_mut().remove(&lower);
+        if let Some((collection, _)) = lower.rsplit_once('/')
+            && let Some(ids) = self.shared.known.borrow_mut().get_mut(collection)
+        {
+            ids.retain(|known| known != id);
+        }
     }
 
     /// Checks that `body` (a read of the object at `path`) holds every value the run sent it.
@@ -248,18 +284,14 @@ impl Runner<'_> {
             return Err(missing(path));
         }
         let what = format!("its {}", plan.case.kind);
-        let rule = &plan.case.source.spans.request_line;
-        if let Some(status) = status {
-            let strict = self.options.strict;
+        if let Some(id) = self.created_here(path) {
+            let found = self.created_read(plan, path, &id, status, body.as_ref(), &what);
+            attempt.findings.extend(found);
+        } else if let Some(body) = &body {
+            let rule = &plan.case.source.spans.request_line;
             attempt
                 .findings
-                .extend(checks::not_found_after_write(status, &what, rule, strict));
-        }
-        if let Some(body) = &body {
-            let id = self.created_here(path);
-            attempt
-                .findings
-                .extend(self.held(plan, path, id.as_deref(), body, &what, rule));
+                .extend(self.held(plan, path, None, body, &what, rule));
         }
         Ok(vec![attempt])
     }
@@ -381,16 +413,16 @@ impl Runner<'_> {
             .filter_map(|i| Some(i.get("id")?.as_str()?.to_string()))
             .filter(|id| crate::path_template::is_segment_value(id))
             .collect();
-        let created = self.first_created(path);
+        let created = self.created_in(path);
         for id in &ids {
             self.know(path, id, false);
         }
-        if let Some(id) = created
-            && plan.case.kind == OperationKind::List
-        {
+        if plan.case.kind == OperationKind::List {
             let rule = &plan.case.status.span;
             let (strict, secrets) = (self.options.strict, self.client.secrets());
-            let finding = checks::listed(&pages.items, &id, true, rule, strict, secrets);
+            let finding = created
+                .iter()
+                .find_map(|id| checks::listed(&pages.items, id, true, rule, strict, secrets));
             if let Some(last) = pages.attempts.last_mut() {
                 last.findings.extend(finding);
             }
@@ -402,17 +434,22 @@ impl Runner<'_> {
         Ok(pages.attempts)
     }
 
-    /// Returns the first object this run created in the collection at `path` and did not
-    /// delete.
-    fn first_created(&self, path: &str) -> Option<String> {
+    /// Returns the objects this run created in the collection at `path` and did not delete.
+    fn created_in(&self, path: &str) -> Vec<String> {
         let lower = path.to_ascii_lowercase();
         let known = self.shared.known.borrow();
         let created = self.shared.created_objects.borrow();
         let deleted = self.shared.deleted.borrow();
-        known.get(&lower)?.iter().find_map(|id| {
-            let item = format!("{lower}/{}", encode_segment(id).to_ascii_lowercase());
-            (created.contains(&item) && !deleted.contains(&item)).then(|| id.clone())
-        })
+        let Some(ids) = known.get(&lower) else {
+            return Vec::new();
+        };
+        ids.iter()
+            .filter(|id| {
+                let item = format!("{lower}/{}", encode_segment(id).to_ascii_lowercase());
+                created.contains(&item) && !deleted.contains(&item)
+            })
+            .cloned()
+            .collect()
     }
 
     /// Chooses what `$select` asks for: up to two documented properties an item of the last
@@ -704,14 +741,21 @@ impl Runner<'_> {
             .map(str::to_string);
         let mut attempts = vec![attempt];
         if let (true, Some(id)) = (succeeded, id) {
-            self.shared
-                .references
-                .borrow_mut()
-                .insert(path.to_ascii_lowercase(), id.clone());
-            if let Some(navigation) = path.strip_suffix("/$ref") {
-                self.know(navigation, &id, false);
+            let listed = self.references_hold(plan, path, &id, true, list).await;
+            let shown = listed
+                .iter()
+                .all(|a| a.findings.iter().all(|f| !f.is_error()));
+            if shown {
+                // the remove takes what the add put there (and nothing the list does not show)
+                self.shared
+                    .references
+                    .borrow_mut()
+                    .insert(path.to_ascii_lowercase(), id.clone());
+                if let Some(navigation) = path.strip_suffix("/$ref") {
+                    self.know(navigation, &id, false);
+                }
             }
-            attempts.extend(self.references_hold(plan, path, &id, true, list).await);
+            attempts.extend(listed);
         }
         Ok(attempts)
     }
