@@ -3,18 +3,52 @@
 //!
 //! Schemas are compiled offline: every `$ref` resolves inside the suite's own documents
 //! (registered under their `$id`), and formats (`date-time`, `uuid`, `date`) are asserted.
+//! The registry of those documents is built once per suite, on first use, and each
+//! reference's validator is compiled once and shared (a clone of a validator is a handful
+//! of reference counts), so a suite of the whole reference plans in well under a second.
 
 use crate::case::CaseFile;
 use crate::input_file::{InputFileError, SUITE_FILE_LIMIT, read_bounded};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 /// The schema documents (by file name) and case files of a suite.
+///
+/// Validators are compiled from the documents as they are at the first call of
+/// [`Suite::validator`] or [`Suite::validator_of`] and kept: change `schemas` before that,
+/// or on a clone (a clone starts with nothing compiled).
 #[derive(Debug, Clone, Default)]
 pub struct Suite {
     pub schemas: BTreeMap<String, Value>,
     pub cases: Vec<CaseFile>,
+    compiled: Compiled,
+}
+
+/// What a suite has compiled so far: the registry of its schema documents (or why they do
+/// not make one) and the validator of each reference asked for.
+#[derive(Default)]
+struct Compiled {
+    registry: OnceLock<Result<jsonschema::Registry<'static>, String>>,
+    validators: Mutex<HashMap<String, jsonschema::Validator>>,
+}
+
+impl Clone for Compiled {
+    /// Starts empty: a clone's documents may be changed before it compiles anything.
+    fn clone(&self) -> Compiled {
+        Compiled::default()
+    }
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let validators = self.validators.lock().map_or(0, |v| v.len());
+        f.debug_struct("Compiled")
+            .field("registry", &self.registry.get().is_some())
+            .field("validators", &validators)
+            .finish()
+    }
 }
 
 /// Why a suite could not be loaded or a schema not compiled.
@@ -133,49 +167,74 @@ impl Suite {
         self.cases.iter().find(|c| c.id == id)
     }
 
-    /// Compiles a validator for `reference` (`<schema $id>#/$defs/response`), with every
-    /// schema document of the suite registered and formats asserted.
+    /// Returns the validator of `reference` (`<schema $id>#/$defs/response`), with every
+    /// schema document of the suite registered and formats asserted; compiled on the first
+    /// call for that reference, shared afterwards.
     pub fn validator(&self, reference: &str) -> Result<jsonschema::Validator, SuiteError> {
+        let cached = |validators: &HashMap<String, jsonschema::Validator>| {
+            validators.get(reference).cloned()
+        };
+        if let Some(validator) = self
+            .compiled
+            .validators
+            .lock()
+            .ok()
+            .and_then(|v| cached(&v))
+        {
+            return Ok(validator);
+        }
         let root = serde_json::json!({ "$schema": crate::schema::DIALECT, "$ref": reference });
-        self.compile(&root, reference)
+        let validator = self.compile(&root, reference)?;
+        if let Ok(mut validators) = self.compiled.validators.lock() {
+            validators.insert(reference.to_string(), validator.clone());
+        }
+        Ok(validator)
     }
 
-    /// Compiles a validator for an inline `schema` (a case file's action parameters or
-    /// result) whose `$ref`s point into the suite's documents.
+    /// Compiles a validator of the inline `schema`, whose `$ref`s point into the suite's
+    /// documents (by absolute `$id`), with formats asserted; it is not kept.
     pub fn validator_of(&self, schema: &Value) -> Result<jsonschema::Validator, SuiteError> {
         let mut root = schema.clone();
-        if let Some(object) = root.as_object_mut() {
-            object
-                .entry("$schema")
+        if let Value::Object(map) = &mut root {
+            map.entry("$schema")
                 .or_insert_with(|| Value::from(crate::schema::DIALECT));
         }
-        self.compile(&root, "an inline schema of a case file")
+        self.compile(&root, INLINE_SCHEMA)
     }
 
-    fn compile(&self, root: &Value, what: &str) -> Result<jsonschema::Validator, SuiteError> {
+    /// Compiles `root` against the suite's registry; `reference` names it in an error.
+    fn compile(&self, root: &Value, reference: &str) -> Result<jsonschema::Validator, SuiteError> {
         let fail = |message: String| SuiteError::Schema {
-            reference: what.to_string(),
+            reference: reference.to_string(),
             message,
         };
-        let documents: Vec<(&str, &Value)> = self
-            .schemas
-            .values()
-            .filter_map(|doc| Some((doc.get("$id")?.as_str()?, doc)))
-            .collect();
-        let registry = documents
-            .iter()
-            .try_fold(jsonschema::Registry::new(), |registry, (id, doc)| {
-                registry.add(*id, *doc)
-            })
-            .and_then(|r| r.prepare())
-            .map_err(|e| fail(e.to_string()))?;
+        let registry = self.registry().map_err(|m| fail(m.to_string()))?;
         jsonschema::options()
-            .with_registry(&registry)
+            .with_registry(registry)
             .should_validate_formats(true)
             .build(root)
             .map_err(|e| fail(e.to_string()))
     }
+
+    /// Returns the registry of the suite's schema documents (those with an `$id`), built on
+    /// first use, or why they do not make one.
+    fn registry(&self) -> Result<&jsonschema::Registry<'static>, &str> {
+        let built = self.compiled.registry.get_or_init(|| {
+            self.schemas
+                .values()
+                .filter_map(|doc| Some((doc.get("$id")?.as_str()?.to_string(), doc.clone())))
+                .try_fold(jsonschema::Registry::new(), |registry, (id, doc)| {
+                    registry.add(id, doc)
+                })
+                .and_then(|r| r.prepare())
+                .map_err(|e| e.to_string())
+        });
+        built.as_ref().map_err(String::as_str)
+    }
 }
+
+/// How an error names an inline schema given to [`Suite::validator_of`].
+const INLINE_SCHEMA: &str = "(an inline schema)";
 
 impl Suite {
     /// Checks that every `$ref` of `document` (the suite file `file`) points at a schema of
@@ -416,7 +475,7 @@ mod tests {
                 ("widget.json".to_string(), widget),
                 ("gadget.json".to_string(), gadget),
             ]),
-            cases: Vec::new(),
+            ..Suite::default()
         }
     }
 
@@ -444,6 +503,54 @@ mod tests {
     fn a_reference_to_nothing_is_an_error(#[case] reference: &str) {
         assert!(matches!(
             suite().resolve_schema(reference),
+            Err(SuiteError::Schema { .. })
+        ));
+    }
+
+    #[test]
+    fn a_reference_compiled_twice_validates_alike() {
+        let suite = suite();
+        let reference = "https://example.test/schemas/gadget.json#/$defs/response";
+        let first = suite.validator(reference).unwrap();
+        let second = suite.validator(reference).unwrap();
+        for value in [json!(3), json!("three")] {
+            assert_eq!(first.is_valid(&value), second.is_valid(&value), "{value}");
+        }
+        assert!(second.is_valid(&json!(3)));
+        assert!(!second.is_valid(&json!("three")));
+    }
+
+    #[test]
+    fn a_clone_compiles_its_own_documents() {
+        let suite = suite();
+        let reference = "https://example.test/schemas/gadget.json#/$defs/response";
+        assert!(suite.validator(reference).unwrap().is_valid(&json!(3)));
+        let mut changed = suite.clone();
+        let gadget = changed.schemas.get_mut("gadget.json").unwrap();
+        gadget["$defs"]["response"] = json!({ "type": "string" });
+        assert!(!changed.validator(reference).unwrap().is_valid(&json!(3)));
+        assert!(suite.validator(reference).unwrap().is_valid(&json!(3)));
+    }
+
+    #[rstest]
+    #[case::a_ref_into_a_document(json!(5), true)]
+    #[case::a_value_the_ref_forbids(json!("five"), false)]
+    fn an_inline_schema_reads_the_suite_documents(#[case] count: Value, #[case] valid: bool) {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "count": { "$ref": "https://example.test/schemas/gadget.json#/$defs/response" }
+            }
+        });
+        let validator = suite().validator_of(&schema).unwrap();
+        assert_eq!(validator.is_valid(&json!({ "count": count })), valid);
+    }
+
+    #[test]
+    fn an_inline_schema_with_a_dangling_ref_is_an_error() {
+        let schema = json!({ "$ref": "https://example.test/schemas/nothing.json#/$defs/x" });
+        assert!(matches!(
+            suite().validator_of(&schema),
             Err(SuiteError::Schema { .. })
         ));
     }

@@ -2,7 +2,7 @@
 //! with a 4xx. Each comes with the table row it breaks.
 
 use super::{FieldKind, Neighbours, PayloadModel};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// One invalid request body and what it breaks.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,13 +28,17 @@ pub fn invalid_payloads(
     table_rule: Option<String>,
 ) -> Vec<InvalidPayload> {
     let mut out = Vec::new();
+    let own_type = model
+        .odata_type
+        .as_ref()
+        .filter(|_| neighbours.names_own_type);
     for field in &model.fields {
         let rule = field.source.clone();
         let mut push = |suffix: &str, what: String, value: Value| {
             out.push(InvalidPayload {
                 name: format!("{}-{suffix}", field.name),
                 what,
-                body: json!({ field.name.clone(): value }).to_string(),
+                body: field_body(own_type, &field.name, value).to_string(),
                 key: field.name.clone(),
                 rule: rule.clone(),
             });
@@ -154,6 +158,18 @@ pub fn invalid_payloads(
         });
     }
     out
+}
+
+/// Builds the body of a field's invalid payload: the field alone, after the operation's own
+/// `@odata.type` when its bodies must name it (so the value is judged by the operation's
+/// own table, not another type's of the collection).
+fn field_body(own_type: Option<&String>, name: &str, value: Value) -> Value {
+    let mut body = Map::new();
+    if let Some(odata_type) = own_type {
+        body.insert("@odata.type".into(), Value::String(odata_type.clone()));
+    }
+    body.insert(name.to_string(), value);
+    Value::Object(body)
 }
 
 /// Returns the near misses of an enum: a member with a trailing space, a member with a

@@ -45,6 +45,10 @@ pub struct Neighbours {
     /// Whether other resources of the suite share the operation's collection (a
     /// polymorphic collection: a create must then say which type it makes).
     pub shared_collection: bool,
+    /// Whether every body must name the operation's own `@odata.type`: a create into a
+    /// shared collection, where an untyped body may be judged as another type of the
+    /// collection (one whose enum has the member, whose property is an array).
+    pub names_own_type: bool,
 }
 
 impl Vocabulary {
@@ -100,10 +104,12 @@ impl Vocabulary {
             .collect();
         foreign.sort_by_key(|t| std::cmp::Reverse(common_ending(t, &own)));
         foreign.truncate(MAX_FOREIGN);
+        let shared_collection = sharing.iter().any(|r| *r != case.resource);
         Neighbours {
             enums: Arc::clone(&self.enums),
             foreign_types: foreign,
-            shared_collection: sharing.iter().any(|r| *r != case.resource),
+            shared_collection,
+            names_own_type: shared_collection && case.kind == OperationKind::Create,
         }
     }
 
