@@ -7,6 +7,7 @@
 use graph_conformance::derive::{collect_pages, derive};
 use graph_conformance::emit::SuiteFiles;
 use graph_conformance::mock::{DEFAULT_PAGE_SIZE, FAULT_HEADER, Fault, MockConfig, MockServer};
+use graph_conformance::model::{RequestBody, ResponseBody};
 use graph_conformance::path_template::PathTemplate;
 use graph_conformance::suite::Suite;
 use rstest::rstest;
@@ -148,12 +149,19 @@ impl Mock {
     }
 
     async fn serving(suite: Arc<Suite>, config: MockConfig) -> Mock {
+        let mock = Mock::serving_any(suite, config).await;
+        let left_out = mock.server.left_out();
+        assert!(left_out.is_empty(), "{left_out:?}");
+        mock
+    }
+
+    /// Serves `suite`, some of whose operations may be left out.
+    async fn serving_any(suite: Arc<Suite>, config: MockConfig) -> Mock {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let addr = "127.0.0.1:0".parse().unwrap();
         let server = MockServer::start(Arc::clone(&suite), config, addr)
             .await
             .expect("the mock starts");
-        assert!(server.left_out().is_empty(), "{:?}", server.left_out());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -735,6 +743,71 @@ async fn a_get_documented_302_redirects_on_the_same_origin_without_a_body() {
     assert!(
         location.starts_with(&format!("{}/", mock.origin())),
         "{location}"
+    );
+}
+
+/// The fixture suite with the get and replace pages moved to the gadget's raw content
+/// (`GET`/`PUT .../content`, a stream each way).
+fn suite_with_content() -> Arc<Suite> {
+    let mut suite = (*suite()).clone();
+    for case in &mut suite.cases {
+        match case.id.as_str() {
+            "get-gadget" => case.response = ResponseBody::Stream,
+            "replace-gadget" => case.request_body = RequestBody::Stream,
+            _ => continue,
+        }
+        case.path = format!("{}/content", case.path);
+    }
+    Arc::new(suite)
+}
+
+#[tokio::test]
+async fn raw_content_put_is_answered_by_get_as_octet_stream() {
+    let mock = Mock::serving(suite_with_content(), MockConfig::default()).await;
+    let id = mock.example_id();
+    let path = mock.path("get-gadget", &[&id]);
+    let empty = mock.get(&path, None).await;
+    assert_eq!(empty.status, mock.status("get-gadget"));
+    let put = mock.call("PUT", &path).raw("not JSON \u{1}").send().await;
+    assert_eq!(put.status, mock.status("replace-gadget"), "{}", put.text());
+    let reply = mock.get(&path, None).await;
+    assert_eq!(reply.status, mock.status("get-gadget"));
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/octet-stream")
+    );
+    assert_eq!(reply.bytes, "not JSON \u{1}".as_bytes());
+}
+
+#[tokio::test]
+async fn an_operation_whose_parameters_do_not_compile_is_left_out_with_its_reason() {
+    let mut suite = (*suite()).clone();
+    let action = suite
+        .cases
+        .iter_mut()
+        .find(|c| c.id == "action-gadget-recalibrate")
+        .unwrap();
+    let dangling = "https://graph-conformance.invalid/schemas/missing.json#/nowhere";
+    action.parameters_schema = Some(json!({ "$ref": dangling }));
+    let mock = Mock::serving_any(Arc::new(suite), MockConfig::default()).await;
+    let left_out = mock.server.left_out();
+    assert_eq!(left_out.len(), 1, "{left_out:?}");
+    assert_eq!(left_out[0].operation, "action-gadget-recalibrate");
+    assert!(
+        left_out[0].reason.contains("parameters"),
+        "{}",
+        left_out[0].reason
+    );
+    let reply = mock.act(&mock.example_id(), json!({}), None).await;
+    reply.assert_error(404);
+    assert!(
+        reply.text().contains("Resource not found for the path"),
+        "an unknown route"
+    );
+    assert_eq!(
+        mock.item(&mock.example_id(), None).await.status,
+        200,
+        "the rest is served"
     );
 }
 

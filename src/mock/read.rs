@@ -27,6 +27,9 @@ impl Shared {
         if let Some(redirect) = redirect(first, call) {
             return Ok(redirect);
         }
+        if first.answers_stream {
+            return Ok(self.content(first, call));
+        }
         self.read(&first.template, first.resource, first.status, call)
     }
 
@@ -74,17 +77,13 @@ impl Shared {
     }
 
     /// Answers the GET of raw content: what was last PUT there (nothing until then).
-    pub(super) fn content(
-        &self,
-        operation: &Operation,
-        call: &Call<'_>,
-    ) -> Result<Outcome<'_>, GraphError> {
+    fn content(&self, operation: &Operation, call: &Call<'_>) -> Outcome<'_> {
         let path = operation.template.render(call.values);
         let bytes = self.lock().content(&path).map(<[u8]>::to_vec);
-        Ok(Outcome::Bytes {
+        Outcome::Bytes {
             status: operation.status,
             bytes: bytes.unwrap_or_default(),
-        })
+        }
     }
 
     /// Answers a list of the objects stored in the concrete collection, in the order they
