@@ -165,6 +165,10 @@ struct RunArgs {
     /// resource stay in order.
     #[arg(long, value_name = "N", default_value_t = default_concurrency() as u64, value_parser = clap::value_parser!(u64).range(1..=1024))]
     concurrency: u64,
+    /// The most pages of one list read by following @odata.nextLink (1 to 100000); a list
+    /// with a next link still after them is a `page-cap` warning.
+    #[arg(long, value_name = "N", default_value_t = graph_conformance::run::DEFAULT_MAX_PAGES, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_pages: u32,
     /// The most requests per second, shared by every chain (e.g. 50 or 50/s; 0.001 to 1000000).
     #[arg(long, value_name = "N/s", value_parser = parse_rate)]
     rate_limit: Option<f64>,
@@ -445,6 +449,7 @@ async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
         partition: args.partition,
         concurrency: usize::try_from(args.concurrency).unwrap_or_else(|_| default_concurrency()),
         rate_limit: args.rate_limit,
+        max_pages: args.max_pages,
         mock_faults: args.faults.iter().map(|f| f.name().to_string()).collect(),
         ..RunOptions::new(String::new())
     };

@@ -8,6 +8,7 @@ mod common;
 use graph_conformance::checks::Check;
 use graph_conformance::diagnostic::Severity;
 use graph_conformance::mock::{FAULT_HEADER, Fault};
+use graph_conformance::results::RunResults;
 use rstest::rstest;
 
 /// Generated valid payloads per operation in these runs: enough for the rarer payloads (long
@@ -74,6 +75,13 @@ async fn each_fault_is_flagged_by_the_check_that_enforces_what_it_breaks(
     let suite = common::suite();
     let mock = common::mock(&suite).await;
     let results = common::run_with_fault(&suite, &mock, Some(fault), CASES).await;
+    assert_flagged_by(fault, expected, &results);
+}
+
+/// Asserts that the run under `fault` was flagged by `expected` and by no other check, with
+/// the severity of what the fault breaks, each page finding quoting its page line.
+fn assert_flagged_by(fault: Fault, expected: Check, results: &RunResults) {
+    let name = fault.name();
     let checks: Vec<Check> = results.findings.iter().map(|f| f.check).collect();
     assert!(
         checks.contains(&expected),
@@ -82,7 +90,8 @@ async fn each_fault_is_flagged_by_the_check_that_enforces_what_it_breaks(
     );
     assert!(
         checks.iter().all(|c| *c == expected),
-        "{name} caused findings of other checks too: {checks:?}"
+        "{name} caused findings of other checks too: {:#?}",
+        results.findings
     );
     let severity = if fault.is_convention() {
         Severity::Warning
@@ -107,6 +116,65 @@ async fn each_fault_is_flagged_by_the_check_that_enforces_what_it_breaks(
             .all(|f| f.convention || f.rule.is_some()),
         "page findings quote their page line"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faithful_mock_passes_every_kind_with_no_error_and_no_warning() {
+    let suite = common::kinds_suite();
+    let mock = common::mock(&suite).await;
+    let results = common::run_with_fault(&suite, &mock, None, CASES).await;
+    assert!(results.findings.is_empty(), "{:#?}", results.findings);
+    assert_eq!(results.totals.failed, 0);
+    assert!(results.totals.passed > 50, "{:?}", results.totals);
+}
+
+#[rstest]
+#[case::list_bare_array("list-bare-array", Check::ListShape)]
+#[case::list_item_missing_id("list-item-missing-id", Check::ResponseSchema)]
+#[case::list_omits_created("list-omits-created", Check::Listed)]
+#[case::list_ignores_top("list-ignores-top", Check::Top)]
+#[case::list_ignores_select("list-ignores-select", Check::Select)]
+#[case::list_ignores_filter("list-ignores-filter", Check::Filter)]
+#[case::list_without_count("list-without-count", Check::Count)]
+#[case::list_count_wrong("list-count-wrong", Check::Count)]
+#[case::next_link_loop("next-link-loop", Check::NextLinkLoop)]
+#[case::next_link_endless("next-link-endless", Check::PageCap)]
+#[case::next_link_other_host("next-link-other-host", Check::NextLinkOrigin)]
+#[case::stale_read("stale-read", Check::ReadBack)]
+#[case::get_other_object("get-other-object", Check::ReadBack)]
+#[case::get_shifts_dates("get-shifts-dates", Check::ReadBack)]
+#[case::create_not_stored("create-not-stored", Check::ReadBack)]
+#[case::delete_answers_body("delete-answers-body", Check::StatusCode)]
+#[case::delete_keeps_object("delete-keeps-object", Check::Deleted)]
+#[case::deleted_still_listed("deleted-still-listed", Check::Deleted)]
+#[case::delete_unknown_id_succeeds("delete-unknown-id-succeeds", Check::UnknownId)]
+#[case::replace_ignored("replace-ignored", Check::ReadBack)]
+#[case::replace_drops_property("replace-drops-property", Check::ReadBack)]
+#[case::result_wrong_type("result-wrong-type", Check::ResponseSchema)]
+#[case::result_not_wrapped("result-not-wrapped", Check::JsonBody)]
+#[case::action_accepts_unknown_parameter(
+    "action-accepts-unknown-parameter",
+    Check::InvalidRejected
+)]
+#[case::action_accepts_wrong_type("action-accepts-wrong-type", Check::InvalidRejected)]
+#[case::action_answers_200("action-answers-200", Check::StatusCode)]
+#[case::ref_add_ignored("ref-add-ignored", Check::Reference)]
+#[case::ref_remove_ignored("ref-remove-ignored", Check::Reference)]
+#[case::ref_list_without_odata_id("ref-list-without-odata-id", Check::ResponseSchema)]
+#[case::ref_add_accepts_non_reference("ref-add-accepts-non-reference", Check::InvalidRejected)]
+#[case::get_unknown_id_succeeds("get-unknown-id-succeeds", Check::UnknownId)]
+#[case::select_drops_selected("select-drops-selected", Check::Select)]
+#[case::filter_drops_matches("filter-drops-matches", Check::Filter)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_fault_of_every_kind_is_flagged_by_the_check_that_enforces_what_it_breaks(
+    #[case] name: &str,
+    #[case] expected: Check,
+) {
+    let fault = Fault::parse(name).expect("the fault exists");
+    let suite = common::kinds_suite();
+    let mock = common::mock(&suite).await;
+    let results = common::run_with_fault(&suite, &mock, Some(fault), CASES).await;
+    assert_flagged_by(fault, expected, &results);
 }
 
 /// A faithful variant (a behaviour where faithful servers differ, which no page states) is

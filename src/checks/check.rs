@@ -26,11 +26,23 @@ pub enum Check {
     OdataType,
     EnumCase,
     UnicodeNormalization,
+    ListShape,
+    NextLinkLoop,
+    NextLinkOrigin,
+    PageCap,
+    Top,
+    Select,
+    Filter,
+    Count,
+    ReadBack,
+    Listed,
+    Deleted,
+    Reference,
 }
 
 impl Check {
     /// Lists every check.
-    pub const ALL: [Check; 17] = [
+    pub const ALL: [Check; 29] = [
         Check::Transport,
         Check::ServerError,
         Check::StatusCode,
@@ -48,6 +60,18 @@ impl Check {
         Check::OdataType,
         Check::EnumCase,
         Check::UnicodeNormalization,
+        Check::ListShape,
+        Check::NextLinkLoop,
+        Check::NextLinkOrigin,
+        Check::PageCap,
+        Check::Top,
+        Check::Select,
+        Check::Filter,
+        Check::Count,
+        Check::ReadBack,
+        Check::Listed,
+        Check::Deleted,
+        Check::Reference,
     ];
 
     /// Returns the stable code.
@@ -70,6 +94,18 @@ impl Check {
             Check::OdataType => "odata-type",
             Check::EnumCase => "enum-case",
             Check::UnicodeNormalization => "unicode-normalization",
+            Check::ListShape => "list-shape",
+            Check::NextLinkLoop => "next-link-loop",
+            Check::NextLinkOrigin => "next-link-origin",
+            Check::PageCap => "page-cap",
+            Check::Top => "top",
+            Check::Select => "select",
+            Check::Filter => "filter",
+            Check::Count => "count",
+            Check::ReadBack => "read-back",
+            Check::Listed => "listed",
+            Check::Deleted => "deleted",
+            Check::Reference => "reference",
         }
     }
 
@@ -97,6 +133,18 @@ impl Check {
             Check::UnicodeNormalization => {
                 "convention: strings are stored as sent, not Unicode-normalised"
             }
+            Check::ListShape => "a list answers {\"value\": [...]}",
+            Check::NextLinkLoop => "paging never returns to a page already read",
+            Check::NextLinkOrigin => "@odata.nextLink stays on the service's origin",
+            Check::PageCap => "paging ends within --max-pages",
+            Check::Top => "$top=N gives at most N items",
+            Check::Select => "$select gives the selected properties and no other documented one",
+            Check::Filter => "$filter eq gives exactly the items with that value",
+            Check::Count => "$count=true gives @odata.count, the number of items",
+            Check::ReadBack => "a read shows what was written",
+            Check::Listed => "a list holds the object created in it",
+            Check::Deleted => "a deleted object is gone",
+            Check::Reference => "a $ref added is listed, a $ref removed is not",
         }
     }
 
@@ -111,6 +159,7 @@ impl Check {
                 | Check::OdataType
                 | Check::EnumCase
                 | Check::UnicodeNormalization
+                | Check::PageCap
         )
     }
 
@@ -201,6 +250,16 @@ impl Finding {
             key: key.into(),
             evidence: Some(evidence),
         }
+    }
+
+    /// Labels the finding a convention: a rule its page does not state (a query option the
+    /// page is silent on) warns unless `strict`.
+    pub fn as_convention(mut self, strict: bool) -> Self {
+        self.convention = true;
+        if !strict {
+            self.severity = Severity::Warning;
+        }
+        self
     }
 
     /// Tells whether this finding fails its case.

@@ -122,41 +122,9 @@ pub struct SuccessVerdict {
 pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
     let mut verdict = SuccessVerdict::default();
     let status_rule = Some(expected.status.span.clone());
-    let status_evidence = || Evidence::Status {
-        expected: describe(expected.status),
-        actual: answer.status,
-    };
     let strict = expected.strict;
-    if is_server_error(answer.status) {
-        let msg = format!(
-            "the server answered {} to a request the page says succeeds with {}",
-            answer.status,
-            describe(expected.status)
-        );
-        verdict.findings.push(Finding::new(
-            Check::ServerError,
-            strict,
-            "5xx",
-            msg,
-            status_rule,
-            status_evidence(),
-        ));
-        return verdict;
-    }
-    if answer.status != expected.status.code {
-        let msg = format!(
-            "expected {}, got {}",
-            describe(expected.status),
-            describe_status(answer.status)
-        );
-        verdict.findings.push(Finding::new(
-            Check::StatusCode,
-            strict,
-            "status",
-            msg,
-            status_rule,
-            status_evidence(),
-        ));
+    if let Some(finding) = check_status(answer.status, expected.status, strict) {
+        verdict.findings.push(finding);
         return verdict;
     }
     if expected.status.code == 204 {
@@ -252,6 +220,38 @@ pub fn check_success(answer: Answer, expected: &Expected) -> SuccessVerdict {
     }
     verdict.body = Some(body);
     verdict
+}
+
+/// Checks the status of an answer to a request the page says succeeds with `expected`: a
+/// 5xx is a server error, any other status than the documented one a wrong status.
+pub fn check_status(status: u16, expected: &Status, strict: bool) -> Option<Finding> {
+    let rule = Some(expected.span.clone());
+    let evidence = Evidence::Status {
+        expected: describe(expected),
+        actual: status,
+    };
+    if is_server_error(status) {
+        let msg = format!(
+            "the server answered {status} to a request the page says succeeds with {}",
+            describe(expected)
+        );
+        return Some(Finding::new(
+            Check::ServerError,
+            strict,
+            "5xx",
+            msg,
+            rule,
+            evidence,
+        ));
+    }
+    (status != expected.code).then(|| {
+        let msg = format!(
+            "expected {}, got {}",
+            describe(expected),
+            describe_status(status)
+        );
+        Finding::new(Check::StatusCode, strict, "status", msg, rule, evidence)
+    })
 }
 
 /// Checks an answer to a request the page's contract forbids: any 4xx is right.

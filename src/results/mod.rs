@@ -89,6 +89,11 @@ pub enum CaseKind {
     Invalid,
     /// A Graph-wide convention no page states.
     Convention,
+    /// A step of a resource's lifecycle: a read, a list, a read back after a write, a
+    /// delete and what must be gone after it, a reference added or removed.
+    Lifecycle,
+    /// A list with a query option (`$top`, `$select`, `$filter`, `$count`).
+    Query,
 }
 
 /// How a case ended.

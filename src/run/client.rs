@@ -70,6 +70,8 @@ pub struct Outgoing {
     pub method: reqwest::Method,
     /// The resolved path (`/deviceManagement/ndesConnectors/abc`).
     pub path: String,
+    /// The query string, without its `?` (`$top=1`, or a next link's own query).
+    pub query: Option<String>,
     pub body: Option<String>,
     /// Whether to send the bearer token.
     pub authorized: bool,
@@ -331,11 +333,18 @@ impl Client {
     }
 
     async fn send_once(&self, outgoing: &Outgoing) -> (Exchange, Result<Received, NoAnswer>) {
-        let url = format!("{}{}", self.base, outgoing.path);
+        let mut url = format!("{}{}", self.base, outgoing.path);
         let target = reqwest::Url::parse(&url).ok().filter(|target| {
             self.root
                 .as_ref()
                 .is_some_and(|root| under_root(root, target))
+        });
+        let target = target.map(|mut target| {
+            if let Some(query) = &outgoing.query {
+                target.set_query(Some(query));
+                url = format!("{url}?{query}");
+            }
+            target
         });
         let Some(target) = target else {
             let (_, recorded) = self.build(&self.http, outgoing, url.as_str(), &url);
@@ -608,6 +617,23 @@ fn later(instant: Instant, by: Duration) -> Instant {
         .checked_add(by.min(CENTURY))
         .or_else(|| instant.checked_add(Duration::from_secs(24 * 3600)))
         .unwrap_or(instant)
+}
+
+impl Client {
+    /// Reads a link the server sent (an `@odata.nextLink`) as a path under the service root
+    /// and its query; `None` when it leaves the root (another origin, a path outside it,
+    /// credentials in it): such a link is never sent, nor the token with it.
+    pub fn within_root(&self, link: &str) -> Option<(String, Option<String>)> {
+        let root = self.root.as_ref()?;
+        let mut target = reqwest::Url::parse(link).ok()?;
+        let query = target.query().map(str::to_string);
+        target.set_query(None);
+        if target.fragment().is_some() || !under_root(root, &target) {
+            return None;
+        }
+        let path = target.path()[root.path().trim_end_matches('/').len()..].to_string();
+        Some((path, query))
+    }
 }
 
 /// Tells whether `target` (the base joined with a resolved path, parsed as the HTTP client
@@ -1117,6 +1143,7 @@ mod tests {
     fn outgoing(method: reqwest::Method) -> Outgoing {
         Outgoing {
             method,
+            query: None,
             path: "/things".to_string(),
             body: Some("{}".to_string()),
             authorized: false,

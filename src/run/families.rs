@@ -6,7 +6,7 @@
 //! runner cannot exercise yet says so with a [`NotRun`] reason instead of a case. The
 //! repair of the documented examples they replay lives here too.
 
-use super::plan::{Convention, ConventionTarget, Effect, OperationPlan, PlannedCase, Step};
+use super::plan::{Convention, ConventionTarget, Effect, OperationPlan, PlannedCase, Query, Step};
 use crate::checks::Check;
 use crate::generate::{
     Acceptance, FieldKind, PayloadModel, boundary_payloads, invalid_payloads, value_strategy,
@@ -22,9 +22,10 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotRun(pub &'static str);
 
-/// The reason of every kind the runner does not exercise yet.
-const NOT_RUN_YET: NotRun = NotRun(
-    "the runner exercises create and update operations only; this kind is in the contract (cases/) but not run yet",
+/// The reason of an operation whose request or answer is a stream, which the runner does
+/// not send or judge.
+const STREAM: NotRun = NotRun(
+    "its request body is a stream (a file's bytes), which the runner does not generate; it is in the contract (cases/) but not run",
 );
 
 /// The name of the boundary case of a create that leaves `@odata.type` out.
@@ -32,37 +33,56 @@ pub const UNTYPED: &str = "untyped";
 
 /// Returns what the valid requests of an operation do to the object, which decides what
 /// their answers are held to and whether they may run side by side.
-pub fn effect(kind: OperationKind) -> Result<Effect, NotRun> {
-    match kind {
-        OperationKind::Create => Ok(Effect::Creates),
-        OperationKind::Update => Ok(Effect::Updates),
+pub fn effect(plan: &OperationPlan) -> Result<Effect, NotRun> {
+    if plan.case.request_body == crate::model::RequestBody::Stream {
+        return Err(STREAM);
+    }
+    Ok(match plan.case.kind {
+        OperationKind::Create => Effect::Creates,
+        OperationKind::Update => Effect::Updates,
+        OperationKind::Replace => Effect::Replaces,
         OperationKind::Get
         | OperationKind::List
-        | OperationKind::Replace
-        | OperationKind::Delete
-        | OperationKind::Action
         | OperationKind::Function
-        | OperationKind::AddReference
-        | OperationKind::RemoveReference
-        | OperationKind::ListReferences => Err(NOT_RUN_YET),
-    }
+        | OperationKind::ListReferences => Effect::Reads,
+        OperationKind::Delete => Effect::Deletes,
+        OperationKind::Action => Effect::Invokes,
+        OperationKind::AddReference | OperationKind::RemoveReference => Effect::References,
+    })
 }
 
-/// Plans the documented examples: each request body replayed (repaired to agree with its
-/// page), and one that contradicts its page also sent as written, to be rejected.
+/// Plans the documented examples and each kind's own first step: a write replays each
+/// request body (repaired to agree with its page; one that contradicts its page is also
+/// sent as written, to be rejected); a read reads; an action is invoked with each
+/// documented body; a delete deletes; a `$ref` add sends its documented reference.
 pub fn examples(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
-    match plan.case.kind {
-        OperationKind::Create | OperationKind::Update => Ok(example_cases(plan)),
-        OperationKind::Get
-        | OperationKind::List
-        | OperationKind::Replace
-        | OperationKind::Delete
-        | OperationKind::Action
-        | OperationKind::Function
-        | OperationKind::AddReference
-        | OperationKind::RemoveReference
-        | OperationKind::ListReferences => Err(NOT_RUN_YET),
-    }
+    let op = &plan.case.id;
+    let case = |name: &str, kind, step| PlannedCase {
+        id: format!("{op}/{name}"),
+        kind,
+        step,
+    };
+    Ok(match plan.case.kind {
+        OperationKind::Create | OperationKind::Update | OperationKind::Replace => {
+            example_cases(plan)
+        }
+        OperationKind::Get => vec![case("read", CaseKind::Lifecycle, Step::Read)],
+        OperationKind::Function => vec![case("call", CaseKind::Example, Step::Read)],
+        OperationKind::List | OperationKind::ListReferences => {
+            vec![case("list", CaseKind::Lifecycle, Step::List(Query::All))]
+        }
+        OperationKind::Action => invocations(plan),
+        OperationKind::Delete => vec![case("delete", CaseKind::Lifecycle, Step::Delete)],
+        OperationKind::AddReference => {
+            let body = first_example(plan);
+            let step = Step::AddReference { body, list: None };
+            vec![case("add", CaseKind::Lifecycle, step)]
+        }
+        OperationKind::RemoveReference => {
+            let step = Step::RemoveReference { list: None };
+            vec![case("remove", CaseKind::Lifecycle, step)]
+        }
+    })
 }
 
 fn example_cases(plan: &OperationPlan) -> Vec<PlannedCase> {
@@ -98,13 +118,195 @@ fn example_cases(plan: &OperationPlan) -> Vec<PlannedCase> {
     cases
 }
 
+/// The documented invocations of an action: each example's parameters (repaired), or one
+/// without parameters when the page documents none.
+fn invocations(plan: &OperationPlan) -> Vec<PlannedCase> {
+    let op = &plan.case.id;
+    let sends_nothing = plan.case.request_body == crate::model::RequestBody::None;
+    let mut cases: Vec<PlannedCase> = plan
+        .case
+        .examples
+        .iter()
+        .enumerate()
+        .filter_map(|(i, example)| {
+            let body = example.request.body.as_ref()?.as_object()?;
+            let body = (!sends_nothing).then(|| repair(&plan.model, body));
+            Some(PlannedCase {
+                id: format!("{op}/example-{}", i + 1),
+                kind: CaseKind::Example,
+                step: Step::Invoke(body),
+            })
+        })
+        .collect();
+    if cases.is_empty() {
+        let body = (!sends_nothing).then(Map::new);
+        cases.push(PlannedCase {
+            id: format!("{op}/invoke"),
+            kind: CaseKind::Example,
+            step: Step::Invoke(body),
+        });
+    }
+    cases
+}
+
+/// Plans the query options of a list: `$top`, `$select`, `$filter` with `eq` and `$count`,
+/// each held to its meaning where the page states support for it, and as a convention
+/// where it is silent.
+pub fn queries(plan: &OperationPlan) -> Vec<PlannedCase> {
+    match plan.case.kind {
+        OperationKind::List => {}
+        OperationKind::Get
+        | OperationKind::Create
+        | OperationKind::Update
+        | OperationKind::Replace
+        | OperationKind::Delete
+        | OperationKind::Action
+        | OperationKind::Function
+        | OperationKind::AddReference
+        | OperationKind::RemoveReference
+        | OperationKind::ListReferences => return Vec::new(),
+    }
+    let stated = |option: &str| plan.case.query_options.iter().any(|o| o == option);
+    let options = [
+        (
+            "top",
+            Query::Top {
+                stated: stated("$top"),
+            },
+        ),
+        (
+            "select",
+            Query::Select {
+                stated: stated("$select"),
+            },
+        ),
+        (
+            "filter",
+            Query::Filter {
+                stated: stated("$filter"),
+            },
+        ),
+        (
+            "count",
+            Query::Count {
+                stated: stated("$count"),
+            },
+        ),
+    ];
+    options
+        .into_iter()
+        .map(|(name, query)| PlannedCase {
+            id: format!("{}/query/{name}", plan.case.id),
+            kind: CaseKind::Query,
+            step: Step::List(query),
+        })
+        .collect()
+}
+
+/// Plans the steps that join the operations of one resource: after an update or a replace,
+/// a read of the object through the resource's get; after a delete, a read that must find
+/// nothing and a list that must not hold it; a `$ref` add and remove checked through the
+/// `$ref` list of their navigation.
+pub fn across(operations: &mut [super::plan::PlannedOperation]) {
+    let shape = |path: &str| PathTemplate::parse(path).shape();
+    let find = |kind: OperationKind, wanted: &str| {
+        operations
+            .iter()
+            .find(|o| o.plan.case.kind == kind && shape(&o.plan.case.path) == wanted)
+            .map(|o| o.id().to_string())
+    };
+    let mut joined: Vec<(usize, Vec<PlannedCase>)> = Vec::new();
+    for (index, op) in operations.iter().enumerate() {
+        let case = &op.plan.case;
+        let own = shape(&case.path);
+        let added = match case.kind {
+            OperationKind::Update | OperationKind::Replace => find(OperationKind::Get, &own)
+                .map(|get| PlannedCase {
+                    id: format!("{}/read-back", case.id),
+                    kind: CaseKind::Lifecycle,
+                    step: Step::ReadBack { get },
+                })
+                .into_iter()
+                .collect(),
+            OperationKind::Delete => {
+                let get = find(OperationKind::Get, &own);
+                let template = PathTemplate::parse(&case.path);
+                let list = template
+                    .collection()
+                    .and_then(|c| find(OperationKind::List, &shape(c)));
+                vec![PlannedCase {
+                    id: format!("{}/gone", case.id),
+                    kind: CaseKind::Lifecycle,
+                    step: Step::Gone { get, list },
+                }]
+            }
+            OperationKind::Get
+            | OperationKind::List
+            | OperationKind::Create
+            | OperationKind::Action
+            | OperationKind::Function
+            | OperationKind::AddReference
+            | OperationKind::RemoveReference
+            | OperationKind::ListReferences => Vec::new(),
+        };
+        joined.push((index, added));
+    }
+    for (index, added) in joined {
+        operations[index].after.extend(added);
+    }
+    let lists: Vec<(String, String)> = operations
+        .iter()
+        .filter(|o| o.plan.case.kind == OperationKind::ListReferences)
+        .map(|o| (shape(&o.plan.case.path), o.id().to_string()))
+        .collect();
+    for op in operations.iter_mut() {
+        let navigation = reference_list_shape(&op.plan.case.path, op.plan.case.kind);
+        let list = navigation.and_then(|n| {
+            lists
+                .iter()
+                .find(|(s, _)| *s == n)
+                .map(|(_, id)| id.clone())
+        });
+        for case in &mut op.before {
+            match &mut case.step {
+                Step::AddReference { list: slot, .. } | Step::RemoveReference { list: slot } => {
+                    slot.clone_from(&list);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The shape of the `$ref` list a reference operation's navigation has: an add posts to it
+/// (`/a/{}/owners/$ref`); a remove deletes `/a/{}/owners/{}/$ref`.
+fn reference_list_shape(path: &str, kind: OperationKind) -> Option<String> {
+    let shape = PathTemplate::parse(path).shape();
+    match kind {
+        OperationKind::AddReference => Some(shape),
+        OperationKind::RemoveReference => {
+            let navigation = shape.strip_suffix("/{}/$ref")?;
+            Some(format!("{navigation}/$ref"))
+        }
+        OperationKind::Get
+        | OperationKind::List
+        | OperationKind::Create
+        | OperationKind::Update
+        | OperationKind::Replace
+        | OperationKind::Delete
+        | OperationKind::Action
+        | OperationKind::Function
+        | OperationKind::ListReferences => None,
+    }
+}
+
 /// Plans the lifecycle steps: an update is sent two PATCHes of disjoint halves of its
 /// generated properties (the second must keep what the first set); a create has none yet.
 pub fn lifecycle(plan: &OperationPlan, seed: u64) -> Result<Vec<PlannedCase>, NotRun> {
     match plan.case.kind {
-        OperationKind::Create => Ok(Vec::new()),
         OperationKind::Update => Ok(merge_case(plan, seed).into_iter().collect()),
-        OperationKind::Get
+        OperationKind::Create
+        | OperationKind::Get
         | OperationKind::List
         | OperationKind::Replace
         | OperationKind::Delete
@@ -112,7 +314,7 @@ pub fn lifecycle(plan: &OperationPlan, seed: u64) -> Result<Vec<PlannedCase>, No
         | OperationKind::Function
         | OperationKind::AddReference
         | OperationKind::RemoveReference
-        | OperationKind::ListReferences => Err(NOT_RUN_YET),
+        | OperationKind::ListReferences => Ok(Vec::new()),
     }
 }
 
@@ -142,19 +344,20 @@ fn merge_case(plan: &OperationPlan, seed: u64) -> Option<PlannedCase> {
     })
 }
 
-/// Says how many generated valid payloads an operation is sent (`--cases`).
+/// Says how many generated valid payloads an operation is sent (`--cases`): the writes and
+/// the actions with parameters; none for the rest, which send no body to generate.
 pub fn valid(plan: &OperationPlan, cases: u32) -> Result<u32, NotRun> {
     match plan.case.kind {
-        OperationKind::Create | OperationKind::Update => Ok(cases),
-        OperationKind::Get
+        OperationKind::Create | OperationKind::Update | OperationKind::Replace => Ok(cases),
+        OperationKind::Action if plan.case.parameters_schema.is_some() => Ok(cases),
+        OperationKind::Action
+        | OperationKind::Get
         | OperationKind::List
-        | OperationKind::Replace
         | OperationKind::Delete
-        | OperationKind::Action
         | OperationKind::Function
         | OperationKind::AddReference
         | OperationKind::RemoveReference
-        | OperationKind::ListReferences => Err(NOT_RUN_YET),
+        | OperationKind::ListReferences => Ok(0),
     }
 }
 
@@ -164,16 +367,15 @@ pub fn valid(plan: &OperationPlan, cases: u32) -> Result<u32, NotRun> {
 pub fn boundaries(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
     let typed = match plan.case.kind {
         OperationKind::Create => true,
-        OperationKind::Update => false,
+        OperationKind::Update | OperationKind::Replace => false,
         OperationKind::Get
         | OperationKind::List
-        | OperationKind::Replace
         | OperationKind::Delete
         | OperationKind::Action
         | OperationKind::Function
         | OperationKind::AddReference
         | OperationKind::RemoveReference
-        | OperationKind::ListReferences => return Err(NOT_RUN_YET),
+        | OperationKind::ListReferences => return Ok(Vec::new()),
     };
     let op = &plan.case.id;
     let boundary = |name: &str, body, acceptance| PlannedCase {
@@ -203,23 +405,24 @@ pub fn boundaries(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
 /// Plans the Graph-wide conventions no page states: no token gets 401, an unknown id gets
 /// 404 (an operation on one object), an unknown property gets a 4xx.
 pub fn conventions(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
-    let addressed = match plan.case.kind {
-        OperationKind::Create => false,
-        OperationKind::Update => PathTemplate::parse(&plan.case.path)
+    let item = plan.case.path.ends_with('}')
+        && PathTemplate::parse(&plan.case.path)
             .last_placeholder()
-            .is_some(),
-        OperationKind::Get
-        | OperationKind::List
-        | OperationKind::Replace
-        | OperationKind::Delete
-        | OperationKind::Action
+            .is_some();
+    // (an unknown id gets 404; an unknown property 400)
+    let (addressed, sends_object) = match plan.case.kind {
+        OperationKind::Create => (false, true),
+        OperationKind::Update | OperationKind::Replace => (item, true),
+        OperationKind::Get | OperationKind::Delete => (item, false),
+        OperationKind::Action => (false, plan.case.parameters_schema.is_some()),
+        OperationKind::List
         | OperationKind::Function
         | OperationKind::AddReference
         | OperationKind::RemoveReference
-        | OperationKind::ListReferences => return Err(NOT_RUN_YET),
+        | OperationKind::ListReferences => (false, false),
     };
     let op = &plan.case.id;
-    let body = Value::Object(first_example(plan)).to_string();
+    let body = sends_object.then(|| Value::Object(first_example(plan)).to_string());
     let convention = |name: &str, convention| PlannedCase {
         id: format!("{op}/convention/{name}"),
         kind: CaseKind::Convention,
@@ -242,7 +445,7 @@ pub fn conventions(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
             "unknown-id",
             Convention {
                 check: Check::UnknownId,
-                what: "a PATCH to an unknown id",
+                what: "a request to an unknown id",
                 expected: "404",
                 accepts: |status| status == 404,
                 target: ConventionTarget::UnknownId,
@@ -250,6 +453,9 @@ pub fn conventions(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
                 authorized: true,
             },
         ));
+    }
+    if !sends_object {
+        return Ok(cases);
     }
     cases.push(convention(
         "unknown-property",
@@ -259,7 +465,7 @@ pub fn conventions(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
             expected: "400",
             accepts: |status| (400..500).contains(&status),
             target: ConventionTarget::Operation,
-            body: serde_json::json!({ "graphConformanceUnknownProperty": "x" }).to_string(),
+            body: Some(serde_json::json!({ "graphConformanceUnknownProperty": "x" }).to_string()),
             authorized: true,
         },
     ));
@@ -269,16 +475,16 @@ pub fn conventions(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
 /// Plans the payloads the page's contract forbids: each must get a 4xx.
 pub fn invalid(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
     match plan.case.kind {
-        OperationKind::Create | OperationKind::Update => {}
-        OperationKind::Get
+        OperationKind::Create | OperationKind::Update | OperationKind::Replace => {}
+        OperationKind::Action if plan.case.parameters_schema.is_some() => {}
+        OperationKind::AddReference => return Ok(vec![not_a_reference(plan)]),
+        OperationKind::Action
+        | OperationKind::Get
         | OperationKind::List
-        | OperationKind::Replace
         | OperationKind::Delete
-        | OperationKind::Action
         | OperationKind::Function
-        | OperationKind::AddReference
         | OperationKind::RemoveReference
-        | OperationKind::ListReferences => return Err(NOT_RUN_YET),
+        | OperationKind::ListReferences => return Ok(Vec::new()),
     }
     let table = Some(plan.case.source.spans.property_table.to_string());
     let cases = invalid_payloads(&plan.model, &plan.neighbours, table)
@@ -295,6 +501,20 @@ pub fn invalid(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
         })
         .collect();
     Ok(cases)
+}
+
+/// The `$ref` body without `@odata.id`: the page states the body is a reference.
+fn not_a_reference(plan: &OperationPlan) -> PlannedCase {
+    PlannedCase {
+        id: format!("{}/invalid/no-odata-id", plan.case.id),
+        kind: CaseKind::Invalid,
+        step: Step::Reject {
+            body: "{}".to_string(),
+            what: "a $ref body without @odata.id".to_string(),
+            key: "@odata.id".to_string(),
+            rule: Some(plan.case.source.spans.request_line.clone()),
+        },
+    }
 }
 
 /// Adds the resource's own `@odata.type` to a create's body: a POST into a collection that

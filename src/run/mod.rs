@@ -9,6 +9,7 @@
 mod client;
 mod events;
 mod families;
+mod lifecycle;
 mod plan;
 mod runner;
 mod state;
@@ -20,6 +21,7 @@ pub use client::{
 };
 pub use events::{Both, RunEvent, Sink};
 pub use families::repair;
+use plan::Effect;
 pub use plan::{Plan, partition_of, stream_seed};
 pub use runner::{THROTTLED, is_throttled};
 
@@ -43,6 +45,10 @@ pub fn default_concurrency() -> usize {
 }
 /// Generated valid payloads per operation when `--cases` is not given.
 pub const DEFAULT_CASES: u32 = 20;
+
+/// The default of `--max-pages`: enough for any list a test tenant or a mock holds, few
+/// enough that an endless chain of next links ends the case in seconds.
+pub const DEFAULT_MAX_PAGES: u32 = 100;
 
 /// Tells whether a case id is wanted (`--only`, `replay`'s exact id, `--partition`).
 pub type CaseFilter<'a> = Box<dyn Fn(&str) -> bool + 'a>;
@@ -95,6 +101,8 @@ pub struct RunOptions {
     pub embedded_mock: bool,
     /// The faults injected in the embedded mock, recorded for reproductions.
     pub mock_faults: Vec<String>,
+    /// The most pages of one list read by following `@odata.nextLink` (`--max-pages`).
+    pub max_pages: u32,
 }
 
 impl RunOptions {
@@ -121,6 +129,7 @@ impl RunOptions {
             rate_limit: None,
             embedded_mock: false,
             mock_faults: Vec::new(),
+            max_pages: DEFAULT_MAX_PAGES,
         }
     }
 }
@@ -293,6 +302,13 @@ pub async fn execute(
 /// Runs the chains of the plan, `options.concurrency` of them at once, each in order,
 /// telling `sink` of every case and skipped operation; returns how many cases the deadline
 /// left unstarted.
+/// The two phases of a run: every step but the deletes, then the deletes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Lifecycle,
+    Deletes,
+}
+
 async fn run_chains(
     suite: &Suite,
     options: &RunOptions,
@@ -306,29 +322,50 @@ async fn run_chains(
         seen_ids: RefCell::new(documented_ids(suite)),
         sink: RefCell::new(sink),
         not_started: std::cell::Cell::new(0),
+        known: RefCell::default(),
+        created_objects: RefCell::default(),
+        deleted: RefCell::default(),
+        references: RefCell::default(),
+        listed: RefCell::default(),
     };
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    let runs = plan.chains.iter().map(|chain| {
-        let shared = &shared;
-        async move {
-            let runner = runner::Runner {
-                client,
-                options,
-                shared,
-                shrunk: RefCell::new(BTreeSet::new()),
-                nonce,
-            };
-            for operation in &chain.operations {
-                runner.run_operation(operation).await;
-            }
+    let runner = || runner::Runner {
+        plan,
+        client,
+        options,
+        shared: &shared,
+        shrunk: RefCell::new(BTreeSet::new()),
+        nonce,
+    };
+    // waves of increasing depth, so that a parent's create or list fills a child's path;
+    // then the deletes, deepest first, once every other step has read what they delete
+    let mut depths: Vec<usize> = plan.chains.iter().map(|c| c.depth).collect();
+    depths.dedup();
+    for phase in [Phase::Lifecycle, Phase::Deletes] {
+        if phase == Phase::Deletes {
+            depths.reverse();
         }
-    });
-    futures::stream::iter(runs)
-        .buffer_unordered(options.concurrency.max(1))
-        .collect::<()>()
-        .await;
+        for depth in &depths {
+            let chains = plan.chains.iter().filter(|c| c.depth == *depth);
+            let runs = chains.map(|chain| {
+                let runner = runner();
+                async move {
+                    for operation in &chain.operations {
+                        let deletes = operation.effect == Effect::Deletes;
+                        if deletes == (phase == Phase::Deletes) {
+                            runner.run_operation(operation).await;
+                        }
+                    }
+                }
+            });
+            futures::stream::iter(runs)
+                .buffer_unordered(options.concurrency.max(1))
+                .collect::<()>()
+                .await;
+        }
+    }
     shared.not_started.get()
 }
 
@@ -338,6 +375,7 @@ async fn preflight(client: &Client) -> Result<(), RunError> {
     let probe = client::Outgoing {
         method: reqwest::Method::GET,
         path: "/".to_string(),
+        query: None,
         body: None,
         authorized: true,
     };

@@ -24,6 +24,8 @@ pub struct OperationPlan<'s> {
     pub response_schema: Value,
     pub request_validator: jsonschema::Validator,
     pub response_validator: jsonschema::Validator,
+    /// A page of a list: `{"value": [items]}` with its paging annotations.
+    pub page_validator: Option<jsonschema::Validator>,
 }
 
 impl<'s> OperationPlan<'s> {
@@ -33,14 +35,31 @@ impl<'s> OperationPlan<'s> {
         vocabulary: &Vocabulary,
         case: &'s CaseFile,
     ) -> Result<OperationPlan<'s>, SuiteError> {
-        let request_schema = suite.resolve_schema(&case.request_schema)?.clone();
+        let (request_schema, request_validator) = match request_body_schema(case) {
+            Some(inline) => (inline.clone(), suite.validator_of(&inline)?),
+            None => (
+                suite.resolve_schema(&case.request_schema)?.clone(),
+                suite.validator(&case.request_schema)?,
+            ),
+        };
+        let (response_schema, response_validator) = match success_body_schema(case) {
+            Some(inline) => (inline.clone(), suite.validator_of(&inline)?),
+            None => (
+                suite.resolve_schema(&case.response_schema)?.clone(),
+                suite.validator(&case.response_schema)?,
+            ),
+        };
+        let page_validator = page_schema(case)
+            .map(|schema| suite.validator_of(&schema))
+            .transpose()?;
         Ok(OperationPlan {
             case,
             model: PayloadModel::from_request_schema(&request_schema),
             neighbours: vocabulary.neighbours(case),
-            response_schema: suite.resolve_schema(&case.response_schema)?.clone(),
-            request_validator: suite.validator(&case.request_schema)?,
-            response_validator: suite.validator(&case.response_schema)?,
+            response_schema,
+            request_validator,
+            response_validator,
+            page_validator,
         })
     }
 
@@ -54,6 +73,65 @@ impl<'s> OperationPlan<'s> {
     }
 }
 
+/// The schema of what an operation's request body holds when it is not its resource: an
+/// action's parameters, a `$ref`'s `{"@odata.id"}`.
+fn request_body_schema(case: &CaseFile) -> Option<Value> {
+    match case.kind {
+        OperationKind::Action => Some(
+            case.parameters_schema
+                .clone()
+                .unwrap_or_else(|| serde_json::json!({ "type": "object" })),
+        ),
+        OperationKind::AddReference => Some(crate::schema::bodies::reference_schema()),
+        OperationKind::Get
+        | OperationKind::List
+        | OperationKind::Create
+        | OperationKind::Update
+        | OperationKind::Replace
+        | OperationKind::Delete
+        | OperationKind::Function
+        | OperationKind::RemoveReference
+        | OperationKind::ListReferences => None,
+    }
+}
+
+/// The schema of what an operation answers (of each item, for a list) when it is not its
+/// resource's object: an action's or function's result, a `$ref` list's references.
+fn success_body_schema(case: &CaseFile) -> Option<Value> {
+    match case.kind {
+        OperationKind::Action | OperationKind::Function => case.result_schema.clone(),
+        OperationKind::ListReferences => Some(crate::schema::bodies::reference_schema()),
+        OperationKind::Get
+        | OperationKind::List
+        | OperationKind::Create
+        | OperationKind::Update
+        | OperationKind::Replace
+        | OperationKind::Delete
+        | OperationKind::AddReference
+        | OperationKind::RemoveReference => None,
+    }
+}
+
+/// The schema of one page of a list: Graph's collection body around the items.
+fn page_schema(case: &CaseFile) -> Option<Value> {
+    use crate::schema::bodies::{collection_schema, reference_schema};
+    match case.kind {
+        OperationKind::List => Some(collection_schema(
+            serde_json::json!({ "$ref": case.response_schema }),
+        )),
+        OperationKind::ListReferences => Some(collection_schema(reference_schema())),
+        OperationKind::Get
+        | OperationKind::Create
+        | OperationKind::Update
+        | OperationKind::Replace
+        | OperationKind::Delete
+        | OperationKind::Action
+        | OperationKind::Function
+        | OperationKind::AddReference
+        | OperationKind::RemoveReference => None,
+    }
+}
+
 /// What the valid requests of an operation do to its object: it decides what their
 /// answers are held to, and whether they may run side by side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +142,17 @@ pub enum Effect {
     /// Each request changes the object in the path: it answers that object, echoing what
     /// was sent and keeping the rest. Requests go one at a time.
     Updates,
+    /// Each request sets the whole object in the path (PUT): it answers what was sent, and
+    /// what it was not sent is no longer known. Requests go one at a time.
+    Replaces,
+    /// Requests change nothing (get, list, function, `$ref` list). Side by side.
+    Reads,
+    /// Each request runs an action, with the effects its page describes. One at a time.
+    Invokes,
+    /// The request deletes the object in the path. Runs after every other step of the run.
+    Deletes,
+    /// Each request adds or removes a reference of a navigation. One at a time.
+    References,
 }
 
 /// Where a convention case is sent.
@@ -83,7 +172,7 @@ pub struct Convention {
     pub expected: &'static str,
     pub accepts: fn(u16) -> bool,
     pub target: ConventionTarget,
-    pub body: String,
+    pub body: Option<String>,
     pub authorized: bool,
 }
 
@@ -105,6 +194,47 @@ pub enum Step {
     Boundary(Map<String, Value>, Acceptance),
     /// A Graph-wide convention.
     Convention(Convention),
+    /// A GET of the operation's path (a get, a function): its answer, and what the run knows
+    /// of the object.
+    Read,
+    /// A GET of the operation's collection, paged to the end, with a query option.
+    List(Query),
+    /// An action's POST of these parameters (none: no body).
+    Invoke(Option<Map<String, Value>>),
+    /// A DELETE of the operation's path.
+    Delete,
+    /// After a delete: a read of the object (through the get operation named) must answer
+    /// 404, and the list named must no longer hold it.
+    Gone {
+        get: Option<String>,
+        list: Option<String>,
+    },
+    /// After a write: a read of the object through the get operation named shows what the
+    /// run knows it holds.
+    ReadBack { get: String },
+    /// A `$ref` POST of this body; the `$ref` list named must then hold it.
+    AddReference {
+        body: Map<String, Value>,
+        list: Option<String>,
+    },
+    /// A `$ref` DELETE of what the run added; the `$ref` list named must then not hold it.
+    RemoveReference { list: Option<String> },
+}
+
+/// The query option a list case sends, and whether its page states support for it (when it
+/// does not, a breach is a convention).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Query {
+    /// No query option: the whole collection.
+    All,
+    /// `$top=1`.
+    Top { stated: bool },
+    /// `$select` of two documented properties.
+    Select { stated: bool },
+    /// `$filter=<property> eq <value>` on a value an item is known to hold.
+    Filter { stated: bool },
+    /// `$count=true`.
+    Count { stated: bool },
 }
 
 /// One case of the plan.
@@ -220,6 +350,9 @@ impl PlannedOperation<'_> {
 /// The operations on one resource, in the order they run.
 pub struct Chain<'s> {
     pub operations: Vec<PlannedOperation<'s>>,
+    /// How many parent objects its paths go through (`/teams/{id}/channels`: 1): chains run
+    /// in waves of increasing depth, so a parent's create or list fills a child's path.
+    pub depth: usize,
 }
 
 /// Everything a run does: its chains, and the operations it skips, each with the reason.
@@ -238,6 +371,11 @@ impl Plan<'_> {
     /// Lists every planned operation, chain by chain.
     pub fn operations(&self) -> impl Iterator<Item = &PlannedOperation<'_>> {
         self.chains.iter().flat_map(|c| &c.operations)
+    }
+
+    /// Returns the planned operation `id`.
+    pub fn operation(&self, id: &str) -> Option<&PlannedOperation<'_>> {
+        self.operations().find(|o| o.id() == id)
     }
 
     /// Lists the ids of every planned case, chain by chain.
@@ -259,7 +397,7 @@ pub struct Settings<'a> {
 /// operations without a wanted case are left out.
 pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, SuiteError> {
     let vocabulary = Vocabulary::of(suite);
-    let mut chains: Vec<(String, Chain)> = Vec::new();
+    let mut chains: Vec<(String, Vec<PlannedOperation>)> = Vec::new();
     let mut skipped = Vec::new();
     for case in order(suite) {
         let compiled = OperationPlan::new(suite, &vocabulary, case)?;
@@ -275,20 +413,32 @@ pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, Suite
                 continue;
             }
         };
-        if planned.is_empty() {
-            continue;
-        }
         match chains.iter_mut().find(|(r, _)| *r == case.resource) {
-            Some((_, chain)) => chain.operations.push(planned),
-            None => chains.push((
-                case.resource.clone(),
-                Chain {
-                    operations: vec![planned],
-                },
-            )),
+            Some((_, operations)) => operations.push(planned),
+            None => chains.push((case.resource.clone(), vec![planned])),
         }
     }
-    let chains = chains.into_iter().map(|(_, chain)| chain).collect();
+    let mut chains: Vec<Chain> = chains
+        .into_iter()
+        .map(|(_, mut operations)| {
+            families::across(&mut operations);
+            if let Some(keep) = settings.keep {
+                for op in &mut operations {
+                    op.before.retain(|c| keep(&c.id));
+                    op.after.retain(|c| keep(&c.id));
+                }
+            }
+            operations.retain(|op| !op.is_empty());
+            let depth = operations
+                .iter()
+                .map(|o| parents(o.plan.case))
+                .max()
+                .unwrap_or(0);
+            Chain { operations, depth }
+        })
+        .filter(|chain| !chain.operations.is_empty())
+        .collect();
+    chains.sort_by_key(|c| c.depth);
     Ok(Plan {
         suite,
         chains,
@@ -296,13 +446,33 @@ pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, Suite
     })
 }
 
+/// Counts the parent objects an operation's path goes through: its placeholders, but the
+/// one that names its own object.
+fn parents(case: &CaseFile) -> usize {
+    let template = crate::path_template::PathTemplate::parse(&case.path);
+    let count = template.placeholders().len();
+    let own = match case.kind {
+        OperationKind::Create | OperationKind::List | OperationKind::ListReferences => 0,
+        OperationKind::Get
+        | OperationKind::Update
+        | OperationKind::Replace
+        | OperationKind::Delete
+        | OperationKind::Action
+        | OperationKind::Function
+        | OperationKind::AddReference
+        | OperationKind::RemoveReference => usize::from(template.collection().is_some()),
+    };
+    count.saturating_sub(own)
+}
+
 /// Plans one operation through every family of cases, keeping the wanted ones.
 fn operation<'s>(
     plan: OperationPlan<'s>,
     settings: &Settings,
 ) -> Result<PlannedOperation<'s>, NotRun> {
-    let effect = families::effect(plan.case.kind)?;
+    let effect = families::effect(&plan)?;
     let mut before = families::examples(&plan)?;
+    before.extend(families::queries(&plan));
     before.extend(families::lifecycle(&plan, settings.seed)?);
     let count = families::valid(&plan, settings.cases)?;
     let mut after = families::boundaries(&plan)?;
@@ -325,12 +495,30 @@ fn operation<'s>(
     })
 }
 
-/// Orders operations so that creates run before updates (a created id can then fill an
-/// update's placeholder), each group by id.
+/// Orders operations in the steps of a resource's lifecycle: create, get, list, update,
+/// replace, actions, functions, references, delete (each group by id), so a created object
+/// is read, listed and changed before it is deleted.
 pub fn order(suite: &Suite) -> Vec<&CaseFile> {
     let mut cases: Vec<&CaseFile> = suite.cases.iter().collect();
-    cases.sort_by_key(|c| (c.kind != OperationKind::Create, c.id.clone()));
+    cases.sort_by_key(|c| (step(c.kind), c.id.clone()));
     cases
+}
+
+/// The place of a kind in a lifecycle.
+pub fn step(kind: OperationKind) -> u8 {
+    match kind {
+        OperationKind::Create => 0,
+        OperationKind::Get => 1,
+        OperationKind::List => 2,
+        OperationKind::Update => 3,
+        OperationKind::Replace => 4,
+        OperationKind::Action => 5,
+        OperationKind::Function => 6,
+        OperationKind::AddReference => 7,
+        OperationKind::ListReferences => 8,
+        OperationKind::RemoveReference => 9,
+        OperationKind::Delete => 10,
+    }
 }
 
 /// Derives the 32-byte seed of one stream of a run from the run seed and a label, so each

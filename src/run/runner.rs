@@ -39,14 +39,14 @@ const MAX_SHRINK_STEPS: u32 = 64;
 const CUT_OFF: &str = "cut off by the --max-time deadline";
 
 /// One request and everything the checks made of it.
-struct Attempt {
-    exchange: Exchange,
-    findings: Vec<Finding>,
+pub(super) struct Attempt {
+    pub exchange: Exchange,
+    pub findings: Vec<Finding>,
     /// The run's deadline cut the request off: nothing is known of the server's answer.
-    cut_off: bool,
+    pub cut_off: bool,
     /// The request left (false when the deadline came before it could be sent: its
     /// exchange is then not recorded).
-    sent: bool,
+    pub sent: bool,
 }
 
 impl Attempt {
@@ -63,6 +63,8 @@ impl Attempt {
 
 /// Runs planned cases and tells [`Shared::sink`] of each finished one.
 pub struct Runner<'a> {
+    /// The plan being run (a step joined to another operation finds it here).
+    pub plan: &'a super::plan::Plan<'a>,
     pub client: &'a Client,
     pub options: &'a RunOptions,
     /// What concurrent runners share: ids, and where finished cases go.
@@ -90,6 +92,18 @@ pub struct Shared<'a> {
     pub sink: RefCell<&'a mut dyn Sink>,
     /// Cases not started because the run's deadline had passed: counted, not recorded.
     pub not_started: Cell<usize>,
+    /// What the run knows of each concrete collection (lower-cased path): the ids it created
+    /// there first, then those its lists showed. Parent placeholders are filled from it.
+    pub known: RefCell<BTreeMap<String, Vec<String>>>,
+    /// The concrete paths (lower-cased) of the objects this run created.
+    pub created_objects: RefCell<BTreeSet<String>>,
+    /// The concrete paths (lower-cased) of the objects whose delete succeeded.
+    pub deleted: RefCell<BTreeSet<String>>,
+    /// The id each `$ref` add referenced, by its concrete `$ref` path (lower-cased).
+    pub references: RefCell<BTreeMap<String, String>>,
+    /// The items of the last whole list of each concrete collection (lower-cased), for the
+    /// query options that need a value an item holds.
+    pub listed: RefCell<BTreeMap<String, Vec<Value>>>,
 }
 
 impl Runner<'_> {
@@ -105,7 +119,7 @@ impl Runner<'_> {
             Ok(found) => found,
             Err(unresolved) => return self.skip_operation(op, unresolved.to_string()),
         };
-        if documented && self.target_missing(plan, &path).await {
+        if documented && op.effect == Effect::Updates && self.target_missing(plan, &path).await {
             let template = PathTemplate::parse(&plan.case.path);
             let name = template.last_placeholder().unwrap_or("id");
             let reason = format!(
@@ -114,8 +128,12 @@ impl Runner<'_> {
             );
             return self.skip_operation(op, reason);
         }
+        let target = Target {
+            path: path.clone(),
+            documented,
+        };
         for case in &op.before {
-            if let Some(result) = self.run_case(op, &path, case).await {
+            if let Some(result) = self.run_case(op, &target, case).await {
                 if !is_followed(&case.step) {
                     self.unfollowed(&path, &[&result]);
                 }
@@ -127,12 +145,12 @@ impl Runner<'_> {
             op.after.iter().partition(|c| is_followed(&c.step));
         // boundaries change the object like valid payloads: side by side only for a create
         let window = self.window(op.effect);
-        let finished = self.run_cases(op, &path, &boundaries, window).await;
+        let finished = self.run_cases(op, &target, &boundaries, window).await;
         finished.into_iter().for_each(|r| self.record(r));
         // the cases that must be rejected are each judged on their own answer, and on a
         // faithful server none changes anything: side by side
         let finished = self
-            .run_cases(op, &path, &rejections, self.concurrency())
+            .run_cases(op, &target, &rejections, self.concurrency())
             .await;
         self.unfollowed(&path, &finished.iter().collect::<Vec<_>>());
         finished.into_iter().for_each(|r| self.record(r));
@@ -156,8 +174,12 @@ impl Runner<'_> {
     /// what another echoes.
     fn window(&self, effect: Effect) -> usize {
         match effect {
-            Effect::Creates => self.concurrency(),
-            Effect::Updates => 1,
+            Effect::Creates | Effect::Reads => self.concurrency(),
+            Effect::Updates
+            | Effect::Replaces
+            | Effect::Invokes
+            | Effect::Deletes
+            | Effect::References => 1,
         }
     }
 
@@ -166,12 +188,12 @@ impl Runner<'_> {
     async fn run_cases(
         &self,
         op: &PlannedOperation<'_>,
-        path: &str,
+        target: &Target,
         cases: &[&PlannedCase],
         window: usize,
     ) -> Vec<CaseResult> {
         let finished: Vec<Option<CaseResult>> = futures::stream::iter(cases)
-            .map(|case| self.run_case(op, path, case))
+            .map(|case| self.run_case(op, target, case))
             .buffered(window)
             .collect()
             .await;
@@ -182,14 +204,26 @@ impl Runner<'_> {
     async fn run_case(
         &self,
         op: &PlannedOperation<'_>,
-        path: &str,
+        target: &Target,
         case: &PlannedCase,
     ) -> Option<CaseResult> {
         if !self.should_run() {
             return None;
         }
+        let path = target.path.as_str();
         let started = Instant::now();
         let attempts = match &case.step {
+            Step::Read
+            | Step::List(_)
+            | Step::Invoke(_)
+            | Step::Delete
+            | Step::Gone { .. }
+            | Step::ReadBack { .. }
+            | Step::AddReference { .. }
+            | Step::RemoveReference { .. } => match self.lifecycle(op, target, &case.step).await {
+                Ok(attempts) => attempts,
+                Err(reason) => return Some(skipped(case.id.clone(), case.kind, op.id(), reason)),
+            },
             Step::Exercise(body) | Step::Boundary(body, Acceptance::Required) => {
                 vec![self.exercise(op, path, body).await]
             }
@@ -236,25 +270,105 @@ impl Runner<'_> {
         ))
     }
 
-    /// Resolves the operation's path: `--id` values first, then an id this run created in
-    /// the collection, then the documented example's id. The flag tells that the documented
-    /// id was used (the server may not hold that object: it is a fixture, not the contract).
+    /// Resolves the operation's path. Each placeholder, left to right, takes its `--id`
+    /// value, else an id the run knows in the concrete collection before it (one it created
+    /// there, else one a list showed). When the run does not know them all, the documented
+    /// example's values fill the path (`--id` values over them), and what the run knows
+    /// fills what the example leaves open. The flag tells that a documented value was used
+    /// (the server may not hold that object: it is a fixture, not the contract).
     fn path_for(&self, plan: &OperationPlan) -> Result<(String, bool), Unresolved> {
-        let op = plan.case;
-        let mut values = self.options.ids.clone();
-        let mut documented = false;
-        let template = PathTemplate::parse(&op.path);
-        if let (Some(name), Some(collection)) = (template.last_placeholder(), template.collection())
-            && !values.contains_key(name)
-        {
-            let key = (collection.to_string(), op.resource.clone());
-            let created = self.shared.created.borrow().get(&key).cloned();
-            documented = created.is_none();
-            if let Some(id) = created.or_else(|| documented_id(plan)) {
-                values.insert(name.to_string(), id);
+        let template = PathTemplate::parse(&plan.case.path);
+        let mut known = self.options.ids.clone();
+        let mut complete = true;
+        for name in template.placeholders() {
+            if known.contains_key(name) {
+                continue;
+            }
+            match self.known_id(&template, name, &known) {
+                Some(id) => {
+                    known.insert(name.to_string(), id);
+                }
+                None => {
+                    complete = false;
+                    break;
+                }
             }
         }
-        template.fill(&values).map(|path| (path, documented))
+        if complete {
+            return template.fill(&known).map(|path| (path, false));
+        }
+        let mut values = documented_values(plan, &template);
+        values.extend(self.options.ids.clone());
+        if template
+            .placeholders()
+            .iter()
+            .all(|n| values.contains_key(*n))
+        {
+            return template.fill(&values).map(|path| (path, true));
+        }
+        values.extend(known);
+        template.fill(&values).map(|path| (path, true))
+    }
+
+    /// Returns an id the run knows for placeholder `name`, when it stands as a whole segment
+    /// after a collection `values` fill: the first the run created or listed there that is
+    /// not deleted.
+    fn known_id(
+        &self,
+        template: &PathTemplate,
+        name: &str,
+        values: &BTreeMap<String, String>,
+    ) -> Option<String> {
+        let marker = format!("/{{{name}}}");
+        let at = template.text().find(&marker)?;
+        let rest = &template.text()[at + marker.len()..];
+        if !(rest.is_empty() || rest.starts_with('/')) {
+            return None;
+        }
+        let collection = PathTemplate::parse(&template.text()[..at])
+            .fill(values)
+            .ok()?;
+        let known = self.shared.known.borrow();
+        let deleted = self.shared.deleted.borrow();
+        known
+            .get(&collection.to_ascii_lowercase())?
+            .iter()
+            .find_map(|id| {
+                let item = format!("{collection}/{}", encode_segment(id)).to_ascii_lowercase();
+                (!deleted.contains(&item)).then(|| id.clone())
+            })
+    }
+
+    /// Remembers that the collection at `collection` holds `id` (created there when
+    /// `created`, first in line; else listed).
+    pub(super) fn know(&self, collection: &str, id: &str, created: bool) {
+        let key = collection.to_ascii_lowercase();
+        let mut known = self.shared.known.borrow_mut();
+        let ids = known.entry(key.clone()).or_default();
+        if ids.iter().any(|k| k == id) {
+            return;
+        }
+        if created {
+            let first_listed = ids.len().min(self.created_count(&key, ids));
+            ids.insert(first_listed, id.to_string());
+            let item = format!("{key}/{}", encode_segment(id).to_ascii_lowercase());
+            self.shared.created_objects.borrow_mut().insert(item);
+        } else {
+            ids.push(id.to_string());
+        }
+    }
+
+    /// Counts the ids of `collection` (lower-cased) that this run created (they come first).
+    fn created_count(&self, collection: &str, ids: &[String]) -> usize {
+        let created = self.shared.created_objects.borrow();
+        ids.iter()
+            .take_while(|id| {
+                created.contains(&format!(
+                    "{collection}/{}",
+                    encode_segment(id).to_ascii_lowercase()
+                ))
+            })
+            .count()
     }
 
     /// Tells whether the documented example object at `path` is absent. The suite documents
@@ -338,7 +452,7 @@ impl Runner<'_> {
         }
     }
 
-    async fn send(
+    pub(super) async fn send(
         &self,
         plan: &OperationPlan<'_>,
         path: &str,
@@ -350,6 +464,7 @@ impl Runner<'_> {
         let outgoing = Outgoing {
             method,
             path: path.to_string(),
+            query: None,
             body,
             authorized,
         };
@@ -364,8 +479,15 @@ impl Runner<'_> {
         path: &str,
         body: &Map<String, Value>,
     ) -> Attempt {
-        let (exchange, received) = self.send_object(&op.plan, path, body).await;
-        self.judge_success(op, path, body, exchange, received)
+        match op.effect {
+            Effect::Creates | Effect::Updates | Effect::Replaces => {
+                let (exchange, received) = self.send_object(&op.plan, path, body).await;
+                self.judge_success(op, path, body, exchange, received)
+            }
+            Effect::Invokes | Effect::Reads | Effect::Deletes | Effect::References => {
+                self.invoke(&op.plan, path, Some(body)).await
+            }
+        }
     }
 
     /// Sends `body` as the operation's JSON object, with the token.
@@ -426,10 +548,15 @@ impl Runner<'_> {
             (Ok(received), _) => received,
             (Err(why), effect) => {
                 match effect {
-                    Effect::Creates => {}
                     Effect::Updates => {
                         self.follow_update(plan, path, body, None, &BTreeSet::new(), false);
                     }
+                    Effect::Replaces => self.shared.objects.borrow_mut().forget(path),
+                    Effect::Creates
+                    | Effect::Reads
+                    | Effect::Invokes
+                    | Effect::Deletes
+                    | Effect::References => {}
                 }
                 return unanswered(exchange, why, plan, strict);
             }
@@ -466,7 +593,7 @@ impl Runner<'_> {
         match op.effect {
             Effect::Creates => {
                 if let Some(response) = response.filter(|_| id_checked) {
-                    findings.extend(self.new_id(plan, response));
+                    findings.extend(self.new_id(plan, path, response));
                     self.remember_create(plan, body, response, skip);
                 }
             }
@@ -477,7 +604,32 @@ impl Runner<'_> {
                     findings.extend(other);
                 }
                 findings.extend(self.follow_update(plan, path, body, response, skip, faithful));
+                if response.is_none() && findings.iter().all(|f| !f.is_error()) {
+                    self.shared.objects.borrow_mut().stored(path, body);
+                }
             }
+            Effect::Replaces => {
+                if let Some(response) = response.filter(|_| id_checked) {
+                    findings.extend(same_object(
+                        plan,
+                        path,
+                        response,
+                        strict,
+                        self.client.secrets(),
+                    ));
+                }
+                let mut objects = self.shared.objects.borrow_mut();
+                objects.forget(path);
+                match response {
+                    Some(response) if faithful => {
+                        let is_date = |n: &str| is_date_field(plan, n);
+                        objects.updated(path, body, Some(response), &BTreeSet::new(), is_date);
+                    }
+                    None if findings.iter().all(|f| !f.is_error()) => objects.stored(path, body),
+                    _ => {}
+                }
+            }
+            Effect::Reads | Effect::Invokes | Effect::Deletes | Effect::References => {}
         }
         Attempt {
             exchange,
@@ -490,10 +642,11 @@ impl Runner<'_> {
     /// Checks that a create answered a new id, and remembers it for the updates of the
     /// collection (unless it reveals a secret: it is then never put in a URL, where the record
     /// and the reproductions would hold it).
-    fn new_id(&self, plan: &OperationPlan, response: &Value) -> Option<Finding> {
+    fn new_id(&self, plan: &OperationPlan, path: &str, response: &Value) -> Option<Finding> {
         let id = response.get("id").and_then(Value::as_str)?.to_string();
         let fresh = self.shared.seen_ids.borrow_mut().insert(id.clone());
         if fresh && !self.client.secrets().reveals(&id) {
+            self.know(path, &id, true);
             self.shared
                 .created
                 .borrow_mut()
@@ -770,12 +923,7 @@ impl Runner<'_> {
     ) -> Attempt {
         let strict = self.options.strict;
         let (exchange, received) = self
-            .send(
-                plan,
-                path,
-                Some(convention.body.clone()),
-                convention.authorized,
-            )
+            .send(plan, path, convention.body.clone(), convention.authorized)
             .await;
         let findings = match &received {
             Err(why) => return unanswered(exchange, *why, plan, strict),
@@ -859,8 +1007,24 @@ impl Runner<'_> {
 fn is_followed(step: &Step) -> bool {
     match step {
         Step::Exercise(_) | Step::Merge(..) | Step::Boundary(..) => true,
+        Step::Read
+        | Step::List(_)
+        | Step::Invoke(_)
+        | Step::Delete
+        | Step::Gone { .. }
+        | Step::ReadBack { .. }
+        | Step::AddReference { .. }
+        | Step::RemoveReference { .. } => true,
         Step::Reject { .. } | Step::Convention(_) => false,
     }
+}
+
+/// Where an operation's cases are sent: its resolved path, and whether a documented
+/// example's id filled it (the server may not hold that object: a 404 then skips a case
+/// rather than failing it).
+pub(super) struct Target {
+    pub path: String,
+    pub documented: bool,
 }
 
 /// Returns the record of a case that was not sent, and why.
@@ -895,7 +1059,7 @@ fn recased_acceptance(
     checks::enum_case(&sent, members, received.status, response.as_ref(), strict)
 }
 
-fn answer(received: &Received) -> Answer<'_> {
+pub(super) fn answer(received: &Received) -> Answer<'_> {
     Answer {
         status: received.status,
         content_type: received.content_type.as_deref(),
@@ -908,7 +1072,12 @@ fn answer(received: &Received) -> Answer<'_> {
 /// The attempt of a request that got no answer: a transport failure of the server, or a
 /// request the deadline cut off or the server throttled to the end (no finding: the case
 /// is skipped, see [`unjudged`]).
-fn unanswered(exchange: Exchange, why: NoAnswer, plan: &OperationPlan, strict: bool) -> Attempt {
+pub(super) fn unanswered(
+    exchange: Exchange,
+    why: NoAnswer,
+    plan: &OperationPlan,
+    strict: bool,
+) -> Attempt {
     match why {
         NoAnswer::Transport => transport_failure(exchange, plan, strict),
         NoAnswer::CutOff | NoAnswer::NotSent | NoAnswer::Throttled => Attempt {
@@ -981,7 +1150,12 @@ fn generated(op: &PlannedOperation, body: Map<String, Value>) -> Map<String, Val
     match op.effect {
         Effect::Creates if op.plan.sends_untyped_creates() => body,
         Effect::Creates => with_type(&op.plan, body),
-        Effect::Updates => body,
+        Effect::Updates
+        | Effect::Replaces
+        | Effect::Reads
+        | Effect::Invokes
+        | Effect::Deletes
+        | Effect::References => body,
     }
 }
 
@@ -1003,7 +1177,7 @@ fn same_object(
     checks::same_object(target, id, encode_segment, rule, strict, secrets)
 }
 
-fn is_date_field(plan: &OperationPlan, name: &str) -> bool {
+pub(super) fn is_date_field(plan: &OperationPlan, name: &str) -> bool {
     plan.model
         .field(name)
         .is_some_and(|f| is_date_kind(&f.kind))
@@ -1037,10 +1211,29 @@ fn unknown_id(seed: u64, label: &str) -> String {
     crate::generate::guid(&bytes)
 }
 
-/// Returns the id of the first documented example response.
-fn documented_id(plan: &OperationPlan) -> Option<String> {
-    plan.case.examples.iter().find_map(|e| {
-        let id = e.response.as_ref()?.body.as_ref()?.get("id")?.as_str()?;
-        Some(id.to_string())
-    })
+/// Returns the values the documented examples give the placeholders of `template`: those
+/// of the first example request whose path matches it, and, for the last placeholder when
+/// no request path gives it, the id of the first example response.
+fn documented_values(plan: &OperationPlan, template: &PathTemplate) -> BTreeMap<String, String> {
+    let names = template.placeholders();
+    let mut values: BTreeMap<String, String> = plan
+        .case
+        .examples
+        .iter()
+        .find_map(|e| template.match_path(&e.request.path))
+        .map(|found| names.iter().map(|n| n.to_string()).zip(found).collect())
+        .unwrap_or_default();
+    // an example URL that still spells a placeholder (`/things/{thing-id}`) gives no value
+    values.retain(|_, v| !v.contains('{') && !v.contains('}'));
+    if let Some(name) = template.last_placeholder()
+        && !values.contains_key(name)
+        && let Some(id) = plan.case.examples.iter().find_map(|e| {
+            let id = e.response.as_ref()?.body.as_ref()?.get("id")?.as_str()?;
+            Some(id.to_string())
+        })
+    {
+        values.insert(name.to_string(), id);
+    }
+    values.retain(|_, v| crate::path_template::is_segment_value(v));
+    values
 }

@@ -106,6 +106,31 @@ impl ObjectStates {
         }
     }
 
+    /// Returns the values the run sent to the object at `path` (or, before any update, to
+    /// the create of `id`) that it knows the object holds, without starting its state.
+    pub fn sent_values(&self, path: &str, id: Option<&str>) -> ObjectState {
+        let state = match self.objects.get(path) {
+            Some(state) => Some(state.clone()),
+            None => id.and_then(|id| self.created.get(id)).cloned().flatten(),
+        };
+        let mut state = state.unwrap_or_default();
+        state.retain(|_, known| known.source == Source::Sent);
+        state
+    }
+
+    /// Follows a write of the object at `path` that succeeded without a body to tell what
+    /// it stored (a 204): what it was sent is what the object now holds.
+    pub fn stored(&mut self, path: &str, sent: &Map<String, Value>) {
+        let state = self.objects.entry(path.to_string()).or_default();
+        for (name, value) in sent.iter().filter(|(name, _)| !name.starts_with('@')) {
+            let known = Known {
+                value: value.clone(),
+                source: Source::Sent,
+            };
+            state.insert(name.clone(), known);
+        }
+    }
+
     /// Makes the state of the object at `path` unknown: a request the model does not follow
     /// may have changed it.
     pub fn forget(&mut self, path: &str) {

@@ -115,3 +115,14 @@ pub fn committed_suite_files() -> std::collections::BTreeMap<String, String> {
     }
     files
 }
+
+/// The suite derived from `tests/fixtures/kinds`: one `gadget` resource with an operation of
+/// every kind.
+pub fn kinds_suite() -> Arc<Suite> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kinds");
+    let pages = graph_conformance::derive::collect_pages(&[dir]).expect("the fixture pages read");
+    let derivation = graph_conformance::derive::derive(&pages);
+    let out = tempfile::tempdir().expect("a temporary directory");
+    graph_conformance::emit::write(&derivation, out.path()).expect("the suite is written");
+    Arc::new(Suite::load(out.path()).expect("the kinds suite loads"))
+}
