@@ -948,13 +948,17 @@ async fn the_fault_breaks_its_one_behaviour_of_its_kind_only_when_selected(#[cas
             assert_eq!(faulted, stripped);
         }
         Fault::ListOmitsCreated => {
-            let ids_before = mock.create_named(&["a", "b"]).await;
+            let created = mock.create_named(&["a", "b"]).await;
             let faithful = ids(&mock.listed("", None).await);
             let faulted = ids(&mock.listed("", on).await);
-            let newest = ids_before.last().unwrap();
+            let newest = &created[1];
             assert!(faithful.contains(newest));
             let expected: Vec<String> = faithful.into_iter().filter(|i| i != newest).collect();
             assert_eq!(faulted, expected);
+            let delete = mock.path("delete-gadget", &[newest]);
+            mock.call("DELETE", &delete).send().await;
+            let faulted = ids(&mock.listed("", on).await);
+            assert!(!faulted.contains(&created[0]), "the newest still stored");
         }
         Fault::ListIgnoresTop => {
             mock.create_named(&["a", "b", "c", "d"]).await;
@@ -1057,10 +1061,21 @@ async fn the_fault_breaks_its_one_behaviour_of_its_kind_only_when_selected(#[cas
         Fault::GetOtherObject => {
             let id = mock.example_id();
             let faithful = mock.item(&id, None).await.json();
-            let faulted = mock.item(&id, on).await.json();
+            let alone = mock.item(&id, on).await.json();
             assert_eq!(faithful["id"], id.as_str());
-            assert!(faulted["id"].is_string() && faulted["id"] != faithful["id"]);
-            assert_eq!(without(&faulted, &["id"]), without(&faithful, &["id"]));
+            assert!(alone["id"].is_string() && alone["id"] != faithful["id"]);
+            assert_eq!(
+                without(&alone, &["id"]),
+                without(&faithful, &["id"]),
+                "alone: renamed"
+            );
+            let other = mock.create(json!({ "displayName": "Other" })).await;
+            let faulted = mock.item(&id, on).await.json();
+            assert_eq!(
+                faulted,
+                mock.item(&other, None).await.json(),
+                "another object"
+            );
         }
         Fault::GetShiftsDates => {
             let sent = json!({ "firstSeen": "2024-05-01T10:00:00Z" });
@@ -1205,6 +1220,12 @@ async fn the_fault_breaks_its_one_behaviour_of_its_kind_only_when_selected(#[cas
             assert!(mock.referenced(&id, None).await.is_empty());
             mock.add_reference(&id, owner("b"), None).await;
             assert_eq!(mock.referenced(&id, None).await, [owner("b")]);
+            let removed = mock.remove_reference(&id, "a", None).await;
+            assert_eq!(
+                removed.status,
+                mock.status("remove-ref-gadget-owners"),
+                "only lists miss it"
+            );
         }
         Fault::RefRemoveIgnored => {
             let id = mock.example_id();
@@ -1244,6 +1265,10 @@ async fn the_fault_breaks_its_one_behaviour_of_its_kind_only_when_selected(#[cas
                 mock.item(&id, on).await.json(),
                 mock.item(&id, None).await.json()
             );
+            let deleted = mock.create(json!({})).await;
+            let path = mock.path("delete-gadget", &[&deleted]);
+            mock.call("DELETE", &path).send().await;
+            mock.item(&deleted, on).await.assert_error(404);
         }
         Fault::SelectDropsSelected => {
             mock.create(json!({ "displayName": "Set", "mode": "busy" }))
