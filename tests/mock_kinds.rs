@@ -1302,3 +1302,17 @@ fn the_two_new_conventions_are_marked() {
     assert!(conventions.contains(&"get-unknown-id-succeeds"));
     assert!(Fault::all().len() >= 76);
 }
+
+#[rstest]
+#[case::zero("0")]
+#[case::above_1000("1001")]
+#[case::not_a_number("two")]
+fn mock_page_size_outside_1_to_1000_is_a_usage_error(#[case] value: &str) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_graph-conformance"))
+        .args(["mock", "--port", "0", "--page-size", value])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--page-size"), "{stderr}");
+}
