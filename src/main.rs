@@ -684,10 +684,12 @@ async fn replay(args: ReplayArgs) -> Outcome {
 
 async fn serve_mock(args: MockArgs) -> Outcome {
     if args.list_faults {
+        let width = Fault::all().iter().map(|f| f.name().len()).max();
+        let width = width.unwrap_or_default();
         for fault in Fault::all() {
             let kind = fault.kind().label();
             console::out(&format!(
-                "{:<24} {kind:<10} {}",
+                "{:<width$} {kind:<10} {}",
                 fault.name(),
                 fault.description()
             ));

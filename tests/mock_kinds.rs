@@ -7,6 +7,7 @@
 use graph_conformance::derive::{collect_pages, derive};
 use graph_conformance::emit::SuiteFiles;
 use graph_conformance::mock::{DEFAULT_PAGE_SIZE, FAULT_HEADER, Fault, MockConfig, MockServer};
+use graph_conformance::model::{RequestBody, ResponseBody};
 use graph_conformance::path_template::PathTemplate;
 use graph_conformance::suite::Suite;
 use rstest::rstest;
@@ -148,12 +149,19 @@ impl Mock {
     }
 
     async fn serving(suite: Arc<Suite>, config: MockConfig) -> Mock {
+        let mock = Mock::serving_any(suite, config).await;
+        let left_out = mock.server.left_out();
+        assert!(left_out.is_empty(), "{left_out:?}");
+        mock
+    }
+
+    /// Serves `suite`, some of whose operations may be left out.
+    async fn serving_any(suite: Arc<Suite>, config: MockConfig) -> Mock {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let addr = "127.0.0.1:0".parse().unwrap();
         let server = MockServer::start(Arc::clone(&suite), config, addr)
             .await
             .expect("the mock starts");
-        assert!(server.left_out().is_empty(), "{:?}", server.left_out());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -738,6 +746,71 @@ async fn a_get_documented_302_redirects_on_the_same_origin_without_a_body() {
     );
 }
 
+/// The fixture suite with the get and replace pages moved to the gadget's raw content
+/// (`GET`/`PUT .../content`, a stream each way).
+fn suite_with_content() -> Arc<Suite> {
+    let mut suite = (*suite()).clone();
+    for case in &mut suite.cases {
+        match case.id.as_str() {
+            "get-gadget" => case.response = ResponseBody::Stream,
+            "replace-gadget" => case.request_body = RequestBody::Stream,
+            _ => continue,
+        }
+        case.path = format!("{}/content", case.path);
+    }
+    Arc::new(suite)
+}
+
+#[tokio::test]
+async fn raw_content_put_is_answered_by_get_as_octet_stream() {
+    let mock = Mock::serving(suite_with_content(), MockConfig::default()).await;
+    let id = mock.example_id();
+    let path = mock.path("get-gadget", &[&id]);
+    let empty = mock.get(&path, None).await;
+    assert_eq!(empty.status, mock.status("get-gadget"));
+    let put = mock.call("PUT", &path).raw("not JSON \u{1}").send().await;
+    assert_eq!(put.status, mock.status("replace-gadget"), "{}", put.text());
+    let reply = mock.get(&path, None).await;
+    assert_eq!(reply.status, mock.status("get-gadget"));
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/octet-stream")
+    );
+    assert_eq!(reply.bytes, "not JSON \u{1}".as_bytes());
+}
+
+#[tokio::test]
+async fn an_operation_whose_parameters_do_not_compile_is_left_out_with_its_reason() {
+    let mut suite = (*suite()).clone();
+    let action = suite
+        .cases
+        .iter_mut()
+        .find(|c| c.id == "action-gadget-recalibrate")
+        .unwrap();
+    let dangling = "https://graph-conformance.invalid/schemas/missing.json#/nowhere";
+    action.parameters_schema = Some(json!({ "$ref": dangling }));
+    let mock = Mock::serving_any(Arc::new(suite), MockConfig::default()).await;
+    let left_out = mock.server.left_out();
+    assert_eq!(left_out.len(), 1, "{left_out:?}");
+    assert_eq!(left_out[0].operation, "action-gadget-recalibrate");
+    assert!(
+        left_out[0].reason.contains("parameters"),
+        "{}",
+        left_out[0].reason
+    );
+    let reply = mock.act(&mock.example_id(), json!({}), None).await;
+    reply.assert_error(404);
+    assert!(
+        reply.text().contains("Resource not found for the path"),
+        "an unknown route"
+    );
+    assert_eq!(
+        mock.item(&mock.example_id(), None).await.status,
+        200,
+        "the rest is served"
+    );
+}
+
 #[tokio::test]
 async fn lists_are_json_with_the_graph_content_type() {
     let mock = Mock::start().await;
@@ -875,13 +948,17 @@ async fn the_fault_breaks_its_one_behaviour_of_its_kind_only_when_selected(#[cas
             assert_eq!(faulted, stripped);
         }
         Fault::ListOmitsCreated => {
-            let ids_before = mock.create_named(&["a", "b"]).await;
+            let created = mock.create_named(&["a", "b"]).await;
             let faithful = ids(&mock.listed("", None).await);
             let faulted = ids(&mock.listed("", on).await);
-            let newest = ids_before.last().unwrap();
+            let newest = &created[1];
             assert!(faithful.contains(newest));
             let expected: Vec<String> = faithful.into_iter().filter(|i| i != newest).collect();
             assert_eq!(faulted, expected);
+            let delete = mock.path("delete-gadget", &[newest]);
+            mock.call("DELETE", &delete).send().await;
+            let faulted = ids(&mock.listed("", on).await);
+            assert!(!faulted.contains(&created[0]), "the newest still stored");
         }
         Fault::ListIgnoresTop => {
             mock.create_named(&["a", "b", "c", "d"]).await;
@@ -984,10 +1061,21 @@ async fn the_fault_breaks_its_one_behaviour_of_its_kind_only_when_selected(#[cas
         Fault::GetOtherObject => {
             let id = mock.example_id();
             let faithful = mock.item(&id, None).await.json();
-            let faulted = mock.item(&id, on).await.json();
+            let alone = mock.item(&id, on).await.json();
             assert_eq!(faithful["id"], id.as_str());
-            assert!(faulted["id"].is_string() && faulted["id"] != faithful["id"]);
-            assert_eq!(without(&faulted, &["id"]), without(&faithful, &["id"]));
+            assert!(alone["id"].is_string() && alone["id"] != faithful["id"]);
+            assert_eq!(
+                without(&alone, &["id"]),
+                without(&faithful, &["id"]),
+                "alone: renamed"
+            );
+            let other = mock.create(json!({ "displayName": "Other" })).await;
+            let faulted = mock.item(&id, on).await.json();
+            assert_eq!(
+                faulted,
+                mock.item(&other, None).await.json(),
+                "another object"
+            );
         }
         Fault::GetShiftsDates => {
             let sent = json!({ "firstSeen": "2024-05-01T10:00:00Z" });
@@ -1132,6 +1220,12 @@ async fn the_fault_breaks_its_one_behaviour_of_its_kind_only_when_selected(#[cas
             assert!(mock.referenced(&id, None).await.is_empty());
             mock.add_reference(&id, owner("b"), None).await;
             assert_eq!(mock.referenced(&id, None).await, [owner("b")]);
+            let removed = mock.remove_reference(&id, "a", None).await;
+            assert_eq!(
+                removed.status,
+                mock.status("remove-ref-gadget-owners"),
+                "only lists miss it"
+            );
         }
         Fault::RefRemoveIgnored => {
             let id = mock.example_id();
@@ -1171,6 +1265,10 @@ async fn the_fault_breaks_its_one_behaviour_of_its_kind_only_when_selected(#[cas
                 mock.item(&id, on).await.json(),
                 mock.item(&id, None).await.json()
             );
+            let deleted = mock.create(json!({})).await;
+            let path = mock.path("delete-gadget", &[&deleted]);
+            mock.call("DELETE", &path).send().await;
+            mock.item(&deleted, on).await.assert_error(404);
         }
         Fault::SelectDropsSelected => {
             mock.create(json!({ "displayName": "Set", "mode": "busy" }))
@@ -1203,4 +1301,18 @@ fn the_two_new_conventions_are_marked() {
     assert!(conventions.contains(&"delete-unknown-id-succeeds"));
     assert!(conventions.contains(&"get-unknown-id-succeeds"));
     assert!(Fault::all().len() >= 76);
+}
+
+#[rstest]
+#[case::zero("0")]
+#[case::above_1000("1001")]
+#[case::not_a_number("two")]
+fn mock_page_size_outside_1_to_1000_is_a_usage_error(#[case] value: &str) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_graph-conformance"))
+        .args(["mock", "--port", "0", "--page-size", value])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--page-size"), "{stderr}");
 }

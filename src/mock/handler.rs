@@ -200,7 +200,6 @@ impl Shared {
     fn dispatch(&self, candidates: &[usize], call: &Call<'_>) -> Result<Outcome<'_>, GraphError> {
         let first = &self.contract.operations[candidates[0]];
         match first.kind {
-            OperationKind::Get if first.answers_stream => self.content(first, call),
             OperationKind::Get => self.get(candidates, call),
             OperationKind::List => self.list(candidates, call),
             OperationKind::Create => self.create(candidates, call.values, call.body, call.faults),

@@ -9,10 +9,10 @@ use super::invoke::redirect;
 use super::paging::{Origin, page};
 use super::query::Query;
 use super::render::GraphError;
-use super::store::Stored;
+use super::store::{Store, Stored};
 use super::write::OTHER_OBJECT_ID;
 use crate::format::{Instant, Style};
-use crate::path_template::PathTemplate;
+use crate::path_template::{Address, PathTemplate};
 use serde_json::{Map, Value};
 
 impl Shared {
@@ -26,6 +26,9 @@ impl Shared {
         let first = &self.contract.operations[candidates[0]];
         if let Some(redirect) = redirect(first, call) {
             return Ok(redirect);
+        }
+        if first.answers_stream {
+            return Ok(self.content(first, call));
         }
         self.read(&first.template, first.resource, first.status, call)
     }
@@ -42,10 +45,19 @@ impl Shared {
         let query = Query::parse(call.query)?;
         let faults = call.faults;
         let address = template.address(call.values);
-        let stored = self.lock().get(&address).cloned();
+        let (stored, deleted) = {
+            let store = self.lock();
+            let stored = match store.get(&address) {
+                Some(own) if faults.has(Fault::GetOtherObject) => {
+                    Some(other_object(&store, &address).unwrap_or_else(|| self.renamed(own)))
+                }
+                found => found.cloned(),
+            };
+            (stored, store.was_deleted(&address))
+        };
         let stored = match stored {
             Some(stored) => stored,
-            None if faults.has(Fault::GetUnknownIdSucceeds) => {
+            None if faults.has(Fault::GetUnknownIdSucceeds) && !deleted => {
                 let object = self.contract.resources[named].defaults(&address.key);
                 Stored::fresh(named, object)
             }
@@ -56,11 +68,6 @@ impl Shared {
             Some(previous) if faults.has(Fault::StaleRead) => previous,
             _ => stored.object,
         };
-        if faults.has(Fault::GetOtherObject)
-            && let Some(key) = resource.properties.iter().find(|p| p.key)
-        {
-            object.insert(key.name.clone(), Value::from(OTHER_OBJECT_ID));
-        }
         if faults.has(Fault::GetShiftsDates) {
             shift_dates(resource, &mut object);
         }
@@ -73,18 +80,27 @@ impl Shared {
         })
     }
 
+    /// Returns `stored` under another id (what [`Fault::GetOtherObject`] answers when its
+    /// collection holds no other object).
+    fn renamed(&self, stored: &Stored) -> Stored {
+        let mut renamed = stored.clone();
+        let resource = &self.contract.resources[stored.resource];
+        if let Some(key) = resource.properties.iter().find(|p| p.key) {
+            renamed
+                .object
+                .insert(key.name.clone(), Value::from(OTHER_OBJECT_ID));
+        }
+        renamed
+    }
+
     /// Answers the GET of raw content: what was last PUT there (nothing until then).
-    pub(super) fn content(
-        &self,
-        operation: &Operation,
-        call: &Call<'_>,
-    ) -> Result<Outcome<'_>, GraphError> {
+    fn content(&self, operation: &Operation, call: &Call<'_>) -> Outcome<'_> {
         let path = operation.template.render(call.values);
         let bytes = self.lock().content(&path).map(<[u8]>::to_vec);
-        Ok(Outcome::Bytes {
+        Outcome::Bytes {
             status: operation.status,
             bytes: bytes.unwrap_or_default(),
-        })
+        }
     }
 
     /// Answers a list of the objects stored in the concrete collection, in the order they
@@ -149,6 +165,16 @@ impl Shared {
         }
         matched
     }
+}
+
+/// Returns another object of the collection of `address` than the one stored there (the
+/// first other one in list order), for [`Fault::GetOtherObject`].
+fn other_object(store: &Store, address: &Address) -> Option<Stored> {
+    let other = store
+        .items(&address.collection)
+        .into_iter()
+        .find(|(key, s)| *key != address.key && !s.listed_only);
+    other.map(|(_, stored)| stored.clone())
 }
 
 /// Keeps, under `$select`, the selected properties, the key and the annotations (under

@@ -21,10 +21,10 @@ impl Shared {
         let faults = call.faults;
         let (navigation, _) = operation.navigation(call.values);
         match reference_of(call.body) {
-            Some(odata_id) if !faults.has(Fault::RefAddIgnored) => {
-                self.lock().add_reference(&navigation, &odata_id);
+            Some(odata_id) => {
+                let listed = !faults.has(Fault::RefAddIgnored);
+                self.lock().add_reference(&navigation, &odata_id, listed);
             }
-            Some(_) => {}
             None if faults.has(Fault::RefAddAcceptsNonReference) => {}
             None => {
                 return Err(GraphError::new(
@@ -49,7 +49,7 @@ impl Shared {
         let items: Vec<Value> = self
             .lock()
             .references(&navigation)
-            .iter()
+            .into_iter()
             .map(|odata_id| {
                 if faults.has(Fault::RefListWithoutOdataId) {
                     json!({ "id": last_segment(odata_id) })

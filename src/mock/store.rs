@@ -8,21 +8,31 @@ use crate::model::OperationKind;
 use crate::path_template::{Address, decode_path};
 use crate::suite::Suite;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Stored objects (collection path -> key -> object), references and contents.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
     collections: BTreeMap<String, BTreeMap<String, Stored>>,
-    /// The key most recently created in each collection.
-    newest: BTreeMap<String, String>,
-    /// Navigation path -> the `@odata.id`s it references, in the order they were added.
-    references: BTreeMap<String, Vec<String>>,
+    /// The keys created in each collection, in the order they were created.
+    created: BTreeMap<String, Vec<String>>,
+    /// The addresses whose object was deleted.
+    deleted: BTreeSet<Address>,
+    /// Navigation path -> the references it holds, in the order they were added.
+    references: BTreeMap<String, Vec<Reference>>,
     /// Concrete path -> raw content.
     contents: BTreeMap<String, Vec<u8>>,
     /// Objects stored so far (the order of a list).
     stored: u64,
+}
+
+/// One reference of a navigation.
+#[derive(Debug, Clone)]
+struct Reference {
+    odata_id: String,
+    /// Lists show it (not so under `ref-add-ignored`, whose removal still finds it).
+    listed: bool,
 }
 
 /// One stored object and its type.
@@ -129,13 +139,28 @@ impl Store {
 
     /// Records `address` as the object most recently created in its collection.
     pub fn created(&mut self, address: &Address) {
-        self.newest
-            .insert(address.collection.clone(), address.key.clone());
+        self.created
+            .entry(address.collection.clone())
+            .or_default()
+            .push(address.key.clone());
     }
 
-    /// Returns the key most recently created in `collection`.
+    /// Returns the key of the object most recently created in `collection` that is still
+    /// stored.
     pub fn newest(&self, collection: &str) -> Option<&str> {
-        self.newest.get(collection).map(String::as_str)
+        let created = self.created.get(collection)?;
+        created.iter().rev().map(String::as_str).find(|key| {
+            self.get(&Address {
+                collection: collection.to_string(),
+                key: key.to_string(),
+            })
+            .is_some()
+        })
+    }
+
+    /// Tells whether the object at `address` was deleted.
+    pub fn was_deleted(&self, address: &Address) -> bool {
+        self.deleted.contains(address)
     }
 
     /// Removes the object at `address`; with `keep_listed`, lists still show it.
@@ -150,6 +175,7 @@ impl Store {
         } else {
             items.remove(&address.key);
         }
+        self.deleted.insert(address.clone());
     }
 
     /// Returns the keys and objects of `collection`, in the order they were first stored
@@ -164,32 +190,46 @@ impl Store {
         items
     }
 
-    /// Returns the `@odata.id`s `navigation` references, in the order they were added.
-    pub fn references(&self, navigation: &str) -> &[String] {
-        self.references.get(navigation).map_or(&[], Vec::as_slice)
+    /// Returns the `@odata.id`s `navigation` lists, in the order they were added.
+    pub fn references(&self, navigation: &str) -> Vec<&str> {
+        self.references
+            .get(navigation)
+            .into_iter()
+            .flatten()
+            .filter(|r| r.listed)
+            .map(|r| r.odata_id.as_str())
+            .collect()
     }
 
-    /// Adds a reference to `navigation` (once).
-    pub fn add_reference(&mut self, navigation: &str, odata_id: &str) {
+    /// Adds a reference to `navigation` (once); one not `listed` is found by a removal
+    /// only.
+    pub fn add_reference(&mut self, navigation: &str, odata_id: &str, listed: bool) {
         let references = self.references.entry(navigation.to_string()).or_default();
-        if !references.iter().any(|r| r.eq_ignore_ascii_case(odata_id)) {
-            references.push(odata_id.to_string());
+        match references
+            .iter_mut()
+            .find(|r| r.odata_id.eq_ignore_ascii_case(odata_id))
+        {
+            Some(known) => known.listed |= listed,
+            None => references.push(Reference {
+                odata_id: odata_id.to_string(),
+                listed,
+            }),
         }
     }
 
     /// Tells whether `navigation` holds a reference whose `@odata.id` ends with `/<key>`
     /// (case-insensitive).
     pub fn has_reference(&self, navigation: &str, key: &str) -> bool {
-        self.references(navigation)
-            .iter()
-            .any(|r| names_key(r, key))
+        self.references
+            .get(navigation)
+            .is_some_and(|all| all.iter().any(|r| names_key(&r.odata_id, key)))
     }
 
     /// Removes the references of `navigation` whose `@odata.id` ends with `/<key>`
     /// (case-insensitive).
     pub fn remove_reference(&mut self, navigation: &str, key: &str) {
         if let Some(references) = self.references.get_mut(navigation) {
-            references.retain(|r| !names_key(r, key));
+            references.retain(|r| !names_key(&r.odata_id, key));
         }
     }
 
