@@ -143,7 +143,7 @@ async fn faithful_mock_passes_every_kind_with_no_error_and_no_warning() {
 #[case::stale_read("stale-read", Check::ReadBack)]
 #[case::get_other_object("get-other-object", Check::ReadBack)]
 #[case::get_shifts_dates("get-shifts-dates", Check::ReadBack)]
-#[case::create_not_stored("create-not-stored", Check::ReadBack)]
+#[case::create_not_stored("create-not-stored", Check::Listed)]
 #[case::delete_answers_body("delete-answers-body", Check::StatusCode)]
 #[case::delete_keeps_object("delete-keeps-object", Check::Deleted)]
 #[case::deleted_still_listed("deleted-still-listed", Check::Deleted)]

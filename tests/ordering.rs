@@ -1,5 +1,5 @@
 //! The lifecycle's order holds under concurrency: operations of one resource run in their
-//! lifecycle order (create, get, list, update, replace, actions, functions, references), and
+//! lifecycle order (create, list, get, update, replace, actions, functions, references), and
 //! a delete never runs before the reads of the object it deletes. A recording proxy in front
 //! of the reference mock numbers every request as it arrives.
 
@@ -129,8 +129,8 @@ async fn a_delete_runs_after_every_read_of_its_object_and_steps_keep_their_order
     }
     let order = [
         "create-",
-        "get-",
         "list-gadget",
+        "get-",
         "update-",
         "replace-",
         "action-",

@@ -107,7 +107,10 @@ async fn a_stream_body_is_an_operation_skipped_with_its_reason_not_a_case() {
 #[case::an_action_replays_its_example("action-gadget-recalibrate/example-1")]
 #[case::an_action_gets_generated_parameters("action-gadget-recalibrate/valid/001")]
 #[case::an_action_gets_invalid_parameters(
-    "action-gadget-recalibrate/invalid/precision-string-for-integer"
+    "action-gadget-recalibrate/invalid/reason-number-for-string"
+)]
+#[case::an_action_refuses_an_unknown_parameter(
+    "action-gadget-recalibrate/invalid/unknown-parameter"
 )]
 #[case::a_function_is_called("function-gadget-usage/call")]
 #[case::a_reference_is_added("add-ref-gadget-owners/add")]
@@ -126,7 +129,7 @@ fn every_kind_is_planned_into_its_lifecycle_steps(#[case] id: &str) {
 }
 
 #[test]
-fn the_lifecycle_runs_create_get_list_update_replace_actions_references_then_delete() {
+fn the_lifecycle_runs_create_list_get_update_replace_actions_references_then_delete() {
     let suite = common::kinds_suite();
     let options = common::options("http://127.0.0.1:1/beta", 2);
     let plan = plan(&suite, &options).unwrap();
@@ -138,8 +141,8 @@ fn the_lifecycle_runs_create_get_list_update_replace_actions_references_then_del
         kinds,
         vec![
             OperationKind::Create,
-            OperationKind::Get,
             OperationKind::List,
+            OperationKind::Get,
             OperationKind::Update,
             OperationKind::Replace,
             OperationKind::Action,

@@ -442,6 +442,7 @@ impl Fault {
                 | Fault::NfcNormalizes
                 | Fault::DeleteUnknownIdSucceeds
                 | Fault::GetUnknownIdSucceeds
+                | Fault::NextLinkEndless
         )
     }
 

@@ -207,7 +207,7 @@ pub fn queries(plan: &OperationPlan) -> Vec<PlannedCase> {
 /// a read of the object through the resource's get; after a delete, a read that must find
 /// nothing and a list that must not hold it; a `$ref` add and remove checked through the
 /// `$ref` list of their navigation.
-pub fn across(operations: &mut [super::plan::PlannedOperation]) {
+pub fn across(operations: &mut [super::plan::PlannedOperation], seed: u64) {
     let shape = |path: &str| PathTemplate::parse(path).shape();
     let find = |kind: OperationKind, wanted: &str| {
         operations
@@ -224,7 +224,10 @@ pub fn across(operations: &mut [super::plan::PlannedOperation]) {
                 .map(|get| PlannedCase {
                     id: format!("{}/read-back", case.id),
                     kind: CaseKind::Lifecycle,
-                    step: Step::ReadBack { get },
+                    step: Step::ReadBack {
+                        write: written(&op.plan, seed),
+                        get,
+                    },
                 })
                 .into_iter()
                 .collect(),
@@ -279,6 +282,23 @@ pub fn across(operations: &mut [super::plan::PlannedOperation]) {
             }
         }
     }
+}
+
+/// The body a read back writes first: the page's first example (repaired), else a value
+/// for every generated property, drawn from the run's seed.
+fn written(plan: &OperationPlan, seed: u64) -> Map<String, Value> {
+    let example = first_example(plan);
+    if example.keys().any(|k| !k.starts_with('@')) {
+        return example;
+    }
+    let mut runner = super::runner::seeded_runner(seed, &format!("{}/read-back", plan.case.id));
+    plan.model
+        .generated_fields()
+        .filter_map(|f| {
+            let tree = value_strategy(&f.kind).new_tree(&mut runner).ok()?;
+            Some((f.name.clone(), tree.current()))
+        })
+        .collect()
 }
 
 /// The shape of the `$ref` list a reference operation's navigation has: an add posts to it

@@ -323,6 +323,7 @@ async fn run_chains(
         sink: RefCell::new(sink),
         not_started: std::cell::Cell::new(0),
         known: RefCell::default(),
+        types: RefCell::default(),
         created_objects: RefCell::default(),
         deleted: RefCell::default(),
         references: RefCell::default(),

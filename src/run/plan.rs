@@ -116,9 +116,18 @@ fn success_body_schema(case: &CaseFile) -> Option<Value> {
 fn page_schema(case: &CaseFile) -> Option<Value> {
     use crate::schema::bodies::{collection_schema, reference_schema};
     match case.kind {
-        OperationKind::List => Some(collection_schema(
-            serde_json::json!({ "$ref": case.response_schema }),
-        )),
+        // an item that says it is another type (a collection several types share, a derived
+        // type) is held to that type's page, not this one's
+        OperationKind::List => Some(collection_schema(serde_json::json!({
+            "if": {
+                "required": ["@odata.type"],
+                "properties": {
+                    "@odata.type": { "not": { "const": format!("#microsoft.graph.{}", case.resource) } }
+                }
+            },
+            "then": true,
+            "else": { "$ref": case.response_schema },
+        }))),
         OperationKind::ListReferences => Some(collection_schema(reference_schema())),
         OperationKind::Get
         | OperationKind::Create
@@ -209,9 +218,12 @@ pub enum Step {
         get: Option<String>,
         list: Option<String>,
     },
-    /// After a write: a read of the object through the get operation named shows what the
-    /// run knows it holds.
-    ReadBack { get: String },
+    /// A write of this whole body, then a read of the object through the get operation
+    /// named: it shows what was written.
+    ReadBack {
+        write: Map<String, Value>,
+        get: String,
+    },
     /// A `$ref` POST of this body; the `$ref` list named must then hold it.
     AddReference {
         body: Map<String, Value>,
@@ -350,8 +362,9 @@ impl PlannedOperation<'_> {
 /// The operations on one resource, in the order they run.
 pub struct Chain<'s> {
     pub operations: Vec<PlannedOperation<'s>>,
-    /// How many parent objects its paths go through (`/teams/{id}/channels`: 1): chains run
-    /// in waves of increasing depth, so a parent's create or list fills a child's path.
+    /// How many parent objects its shallowest path goes through (`/teams/{id}/channels`: 1):
+    /// chains run in waves of increasing depth, so a parent's create or list fills a child's
+    /// path.
     pub depth: usize,
 }
 
@@ -421,7 +434,7 @@ pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, Suite
     let mut chains: Vec<Chain> = chains
         .into_iter()
         .map(|(_, mut operations)| {
-            families::across(&mut operations);
+            families::across(&mut operations, settings.seed);
             if let Some(keep) = settings.keep {
                 for op in &mut operations {
                     op.before.retain(|c| keep(&c.id));
@@ -432,7 +445,7 @@ pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, Suite
             let depth = operations
                 .iter()
                 .map(|o| parents(o.plan.case))
-                .max()
+                .min()
                 .unwrap_or(0);
             Chain { operations, depth }
         })
@@ -495,9 +508,10 @@ fn operation<'s>(
     })
 }
 
-/// Orders operations in the steps of a resource's lifecycle: create, get, list, update,
+/// Orders operations in the steps of a resource's lifecycle: create, list, get, update,
 /// replace, actions, functions, references, delete (each group by id), so a created object
-/// is read, listed and changed before it is deleted.
+/// is listed, read and changed before it is deleted, and an operation on one object of a
+/// collection nothing creates finds one its list showed.
 pub fn order(suite: &Suite) -> Vec<&CaseFile> {
     let mut cases: Vec<&CaseFile> = suite.cases.iter().collect();
     cases.sort_by_key(|c| (step(c.kind), c.id.clone()));
@@ -508,8 +522,8 @@ pub fn order(suite: &Suite) -> Vec<&CaseFile> {
 pub fn step(kind: OperationKind) -> u8 {
     match kind {
         OperationKind::Create => 0,
-        OperationKind::Get => 1,
-        OperationKind::List => 2,
+        OperationKind::List => 1,
+        OperationKind::Get => 2,
         OperationKind::Update => 3,
         OperationKind::Replace => 4,
         OperationKind::Action => 5,

@@ -95,6 +95,9 @@ pub struct Shared<'a> {
     /// What the run knows of each concrete collection (lower-cased path): the ids it created
     /// there first, then those its lists showed. Parent placeholders are filled from it.
     pub known: RefCell<BTreeMap<String, Vec<String>>>,
+    /// The resource each known object is (by lower-cased concrete path), when the run knows
+    /// it: a collection several types share (`deviceConfigurations`) holds objects of each.
+    pub types: RefCell<BTreeMap<String, String>>,
     /// The concrete paths (lower-cased) of the objects this run created.
     pub created_objects: RefCell<BTreeSet<String>>,
     /// The concrete paths (lower-cased) of the objects whose delete succeeded.
@@ -134,6 +137,10 @@ impl Runner<'_> {
         };
         for case in &op.before {
             if let Some(result) = self.run_case(op, &target, case).await {
+                if let Some(reason) = missing_object(&result) {
+                    // the documented object is not on this server: nothing of it can run
+                    return self.skip_operation(op, reason);
+                }
                 if !is_followed(&case.step) {
                     self.unfollowed(&path, &[&result]);
                 }
@@ -274,18 +281,26 @@ impl Runner<'_> {
     /// value, else an id the run knows in the concrete collection before it (one it created
     /// there, else one a list showed). When the run does not know them all, the documented
     /// example's values fill the path (`--id` values over them), and what the run knows
-    /// fills what the example leaves open. The flag tells that a documented value was used
-    /// (the server may not hold that object: it is a fixture, not the contract).
+    /// fills what the example leaves open. The flag tells that the object addressed is not one
+    /// the run created or listed (a documented value, a singleton, an `--id`): the server may
+    /// not hold it, as it is a fixture, not the contract.
     fn path_for(&self, plan: &OperationPlan) -> Result<(String, bool), Unresolved> {
         let template = PathTemplate::parse(&plan.case.path);
         let mut known = self.options.ids.clone();
         let mut complete = true;
+        // the object itself is one the run created or listed (a 404 is then an answer about
+        // it); otherwise it is a fixture the server may not hold
+        let mut seen = false;
         for name in template.placeholders() {
             if known.contains_key(name) {
                 continue;
             }
-            match self.known_id(&template, name, &known) {
+            let own = (template.collection().is_some()
+                && template.last_placeholder() == Some(name))
+            .then_some(plan.case.resource.as_str());
+            match self.known_id(&template, name, &known, own) {
                 Some(id) => {
+                    seen |= own.is_some();
                     known.insert(name.to_string(), id);
                 }
                 None => {
@@ -295,7 +310,7 @@ impl Runner<'_> {
             }
         }
         if complete {
-            return template.fill(&known).map(|path| (path, false));
+            return template.fill(&known).map(|path| (path, !seen));
         }
         let mut values = documented_values(plan, &template);
         values.extend(self.options.ids.clone());
@@ -312,12 +327,14 @@ impl Runner<'_> {
 
     /// Returns an id the run knows for placeholder `name`, when it stands as a whole segment
     /// after a collection `values` fill: the first the run created or listed there that is
-    /// not deleted.
+    /// not deleted (and, for the object an operation acts on, `own`, not known to be another
+    /// resource).
     fn known_id(
         &self,
         template: &PathTemplate,
         name: &str,
         values: &BTreeMap<String, String>,
+        own: Option<&str>,
     ) -> Option<String> {
         let marker = format!("/{{{name}}}");
         let at = template.text().find(&marker)?;
@@ -330,19 +347,28 @@ impl Runner<'_> {
             .ok()?;
         let known = self.shared.known.borrow();
         let deleted = self.shared.deleted.borrow();
+        let types = self.shared.types.borrow();
         known
             .get(&collection.to_ascii_lowercase())?
             .iter()
             .find_map(|id| {
                 let item = format!("{collection}/{}", encode_segment(id)).to_ascii_lowercase();
-                (!deleted.contains(&item)).then(|| id.clone())
+                let other = own.is_some_and(|own| types.get(&item).is_some_and(|t| t != own));
+                (!deleted.contains(&item) && !other).then(|| id.clone())
             })
     }
 
     /// Remembers that the collection at `collection` holds `id` (created there when
     /// `created`, first in line; else listed).
-    pub(super) fn know(&self, collection: &str, id: &str, created: bool) {
+    pub(super) fn know(&self, collection: &str, id: &str, created: bool, resource: Option<&str>) {
         let key = collection.to_ascii_lowercase();
+        if let Some(resource) = resource {
+            let item = format!("{key}/{}", encode_segment(id).to_ascii_lowercase());
+            self.shared
+                .types
+                .borrow_mut()
+                .insert(item, resource.to_string());
+        }
         let mut known = self.shared.known.borrow_mut();
         let ids = known.entry(key.clone()).or_default();
         if ids.iter().any(|k| k == id) {
@@ -473,7 +499,7 @@ impl Runner<'_> {
 
     /// Sends a body the page says must succeed and checks the answer: status, body, schema,
     /// echo, and what the operation's effect promises (a new id, the object kept).
-    async fn exercise(
+    pub(super) async fn exercise(
         &self,
         op: &PlannedOperation<'_>,
         path: &str,
@@ -646,7 +672,7 @@ impl Runner<'_> {
         let id = response.get("id").and_then(Value::as_str)?.to_string();
         let fresh = self.shared.seen_ids.borrow_mut().insert(id.clone());
         if fresh && !self.client.secrets().reveals(&id) {
-            self.know(path, &id, true);
+            self.know(path, &id, true, Some(&plan.case.resource));
             self.shared
                 .created
                 .borrow_mut()
@@ -1025,6 +1051,15 @@ fn is_followed(step: &Step) -> bool {
 pub(super) struct Target {
     pub path: String,
     pub documented: bool,
+}
+
+/// Returns why a case was skipped when the documented example object it addressed is not
+/// on the server (see [`super::lifecycle`]).
+fn missing_object(result: &CaseResult) -> Option<String> {
+    let reason = result.skipped_reason.as_deref()?;
+    reason
+        .starts_with(super::lifecycle::MISSING)
+        .then(|| reason.to_string())
 }
 
 /// Returns the record of a case that was not sent, and why.

@@ -50,7 +50,7 @@ fn object_schema(resource: &Resource, contract: &Contract, variant: Variant) -> 
     let mut properties = Map::new();
     properties.insert(
         "@odata.type".into(),
-        json!({ "const": resource.odata_type() }),
+        odata_type_schema(resource, contract, variant),
     );
     for property in &resource.properties {
         properties.insert(
@@ -81,6 +81,49 @@ fn object_schema(resource: &Resource, contract: &Contract, variant: Variant) -> 
         }
     }
     schema
+}
+
+/// The `@odata.type` an object of `resource` may say: its own; in an answer, also each type a
+/// page derives from it (a read of a `namedLocation` answers an `ipNamedLocation`).
+fn odata_type_schema(resource: &Resource, contract: &Contract, variant: Variant) -> Value {
+    let own = resource.odata_type();
+    let derived: Vec<String> = match variant {
+        Variant::Request => Vec::new(),
+        Variant::Response => {
+            let mut derived: Vec<String> = contract
+                .resources
+                .iter()
+                .filter(|r| r.name != resource.name && derives_from(r, &resource.name, contract))
+                .map(crate::model::Resource::odata_type)
+                .collect();
+            derived.sort();
+            derived
+        }
+    };
+    if derived.is_empty() {
+        return json!({ "const": own });
+    }
+    let mut types = vec![own];
+    types.extend(derived);
+    json!({ "enum": types })
+}
+
+/// Tells whether `resource` derives, directly or through its bases, from the resource `base`.
+fn derives_from(resource: &Resource, base: &str, contract: &Contract) -> bool {
+    let mut current = resource.base_type.as_deref();
+    let mut steps = 0;
+    while let Some(name) = current {
+        let name = name.trim_start_matches("microsoft.graph.");
+        if name == base {
+            return true;
+        }
+        steps += 1;
+        if steps > 32 {
+            return false;
+        }
+        current = contract.resource(name).and_then(|r| r.base_type.as_deref());
+    }
+    false
 }
 
 /// Tells whether a page of `resource` states that an actual call returns every property: one
