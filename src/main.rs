@@ -158,6 +158,9 @@ struct RunArgs {
     /// can be closed by the server while idle).
     #[arg(long)]
     no_keep_alive: bool,
+    /// With the embedded mock only: the most items on a page of its lists (1 to 1000).
+    #[arg(long, value_name = "N", default_value_t = graph_conformance::mock::DEFAULT_PAGE_SIZE as u16, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    mock_page_size: u16,
     /// With the embedded mock only: inject a fault (repeatable; see `mock --list-faults`).
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
     faults: Vec<Fault>,
@@ -461,7 +464,12 @@ async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
         console::err(&format!("error: {message}"));
         return Outcome::UsageError;
     }
-    let target = match Target::start(&suite, base_url, &args.faults) {
+    let mock = MockConfig {
+        faults: args.faults.clone(),
+        page_size: usize::from(args.mock_page_size),
+        ..MockConfig::default()
+    };
+    let target = match Target::start_with(&suite, base_url, mock) {
         Ok(target) => target,
         Err(e) => return fail(&e),
     };

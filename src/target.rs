@@ -24,6 +24,20 @@ impl Target {
         base_url: Option<String>,
         faults: &[Fault],
     ) -> std::io::Result<Target> {
+        let config = MockConfig {
+            faults: faults.to_vec(),
+            ..MockConfig::default()
+        };
+        Target::start_with(suite, base_url, config)
+    }
+
+    /// Returns `base_url` as the target, or starts the embedded mock serving `suite` as
+    /// `config` says (faults, page size) when there is none.
+    pub fn start_with(
+        suite: &Arc<Suite>,
+        base_url: Option<String>,
+        config: MockConfig,
+    ) -> std::io::Result<Target> {
         let mock = match base_url {
             Some(base_url) => {
                 return Ok(Target {
@@ -31,7 +45,7 @@ impl Target {
                     mock: None,
                 });
             }
-            None => start_mock(suite, faults)?,
+            None => start_mock(suite, config)?,
         };
         Ok(Target {
             base_url: mock.base_url(),
@@ -62,11 +76,7 @@ impl Target {
     }
 }
 
-fn start_mock(suite: &Arc<Suite>, faults: &[Fault]) -> std::io::Result<MockServer> {
-    let config = MockConfig {
-        faults: faults.to_vec(),
-        ..MockConfig::default()
-    };
+fn start_mock(suite: &Arc<Suite>, config: MockConfig) -> std::io::Result<MockServer> {
     MockServer::start_on_own_thread(
         Arc::clone(suite),
         config,
