@@ -728,6 +728,7 @@ fn every_fault_has_a_unique_name_that_parses_back_and_a_description() {
             "no-odata-type",
             "enum-case-insensitive",
             "nfc-normalizes",
+            "next-link-endless",
             "delete-unknown-id-succeeds",
             "get-unknown-id-succeeds"
         ]

@@ -1,6 +1,6 @@
 //! The plan: a value that says everything a run will do before it does it. The suite is
 //! turned into chains (one per resource; chains run concurrently, the operations of a chain
-//! in order, creates first), each operation into its planned cases (id, kind, request,
+//! in lifecycle order, deletes last), each operation into its planned cases (id, kind, request,
 //! expectation) or a reason it is skipped. The progress total, `--only`, `--partition` and
 //! the runner all read this one value, so the ids a run records are the plan's.
 //!

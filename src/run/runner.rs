@@ -282,7 +282,7 @@ impl Runner<'_> {
     /// there, else one a list showed). When the run does not know them all, the documented
     /// example's values fill the path (`--id` values over them), and what the run knows
     /// fills what the example leaves open. The flag tells that the object addressed is not one
-    /// the run created or listed (a documented value, a singleton, an `--id`): the server may
+    /// the run created, listed or was given (a documented value, a singleton): the server may
     /// not hold it, as it is a fixture, not the contract.
     fn path_for(&self, plan: &OperationPlan) -> Result<(String, bool), Unresolved> {
         let template = PathTemplate::parse(&plan.case.path);
@@ -292,12 +292,14 @@ impl Runner<'_> {
         // it); otherwise it is a fixture the server may not hold
         let mut seen = false;
         for name in template.placeholders() {
-            if known.contains_key(name) {
-                continue;
-            }
             let own = (template.collection().is_some()
                 && template.last_placeholder() == Some(name))
             .then_some(plan.case.resource.as_str());
+            if known.contains_key(name) {
+                // an object `--id` names is one the run is told exists
+                seen |= own.is_some();
+                continue;
+            }
             match self.known_id(&template, name, &known, own) {
                 Some(id) => {
                     seen |= own.is_some();
