@@ -338,8 +338,11 @@ impl Runner<'_> {
         };
         let (text, check): (Option<String>, QueryCheck) = match query {
             Query::All => {
+                // the objects created before the list is read (one another chain creates
+                // while it is read may come after its last page)
+                let created = self.created_in(path);
                 let pages = self.pages(plan, path, None, Reading::WHOLE).await;
-                return self.whole_list(plan, path, pages, documented);
+                return self.whole_list(plan, path, pages, &created, documented);
             }
             Query::Top { stated } => (
                 Some("$top=1".to_string()),
@@ -418,13 +421,14 @@ impl Runner<'_> {
         Ok(pages.attempts)
     }
 
-    /// Concludes a list without query option: the objects this run created in it must be
-    /// there; what it holds is remembered (ids for paths, items for the query options).
+    /// Concludes a list without query option: the objects this run had `created` in it must
+    /// be there; what it holds is remembered (ids for paths, items for the query options).
     fn whole_list(
         &self,
         plan: &OperationPlan,
         path: &str,
         mut pages: Pages,
+        created: &[String],
         documented: bool,
     ) -> Steps {
         if documented && pages.first.is_none() && first_status(&pages) == Some(404) {
@@ -447,7 +451,6 @@ impl Runner<'_> {
             })
             .filter(|(id, _)| crate::path_template::is_segment_value(id))
             .collect();
-        let created = self.created_in(path);
         for (id, resource) in &ids {
             self.know(path, id, false, resource.as_deref());
         }
