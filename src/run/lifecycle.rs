@@ -175,7 +175,7 @@ impl Runner<'_> {
             return Err(missing(path));
         }
         if plan.case.kind == OperationKind::Get
-            && let Some(id) = self.created_here(path)
+            && let Some(id) = self.shared.inventory.borrow().created_here(path)
         {
             let found = self.created_read(plan, path, &id, status, body.as_ref(), "its create");
             if status == Some(404) {
@@ -207,7 +207,10 @@ impl Runner<'_> {
         if let Some(missing) =
             status.and_then(|s| checks::not_found_after_write(s, what, rule, strict))
         {
-            self.forget_object(path, id);
+            self.shared
+                .inventory
+                .borrow_mut()
+                .forget_created_beside(path, id);
             findings.push(missing);
         }
         if let Some(body) = body {
@@ -219,28 +222,6 @@ impl Runner<'_> {
             }
         }
         findings
-    }
-
-    /// Forgets what the run created in the collection of `path`: a read showed the object
-    /// `id` a create answered is not there, so the ids the creates answered are not trusted
-    /// to address anything (later steps address what the list showed).
-    fn forget_object(&self, path: &str, id: &str) {
-        let lower = path.to_ascii_lowercase();
-        let Some((collection, _)) = lower.rsplit_once('/') else {
-            return;
-        };
-        let mut created = self.shared.created_objects.borrow_mut();
-        let mut known = self.shared.known.borrow_mut();
-        if let Some(ids) = known.get_mut(collection) {
-            ids.retain(|known| {
-                let item = format!(
-                    "{collection}/{}",
-                    encode_segment(known).to_ascii_lowercase()
-                );
-                let made = created.remove(&item);
-                !made && known != id
-            });
-        }
     }
 
     /// Checks that `body` (a read of the object at `path`) holds every value the run sent it.
@@ -265,21 +246,6 @@ impl Runner<'_> {
             self.options.strict,
             self.client.secrets(),
         )
-    }
-
-    /// Returns the id of the object at `path` when this run created it.
-    fn created_here(&self, path: &str) -> Option<String> {
-        let lower = path.to_ascii_lowercase();
-        if !self.shared.created_objects.borrow().contains(&lower) {
-            return None;
-        }
-        let (collection, last) = lower.rsplit_once('/')?;
-        let known = self.shared.known.borrow();
-        known
-            .get(collection)?
-            .iter()
-            .find(|id| encode_segment(id).eq_ignore_ascii_case(last))
-            .cloned()
     }
 
     /// After a write of the object at `path`: reads it through the get operation `get` and
@@ -307,7 +273,7 @@ impl Runner<'_> {
             return Err(missing(path));
         }
         let what = format!("its {}", plan.case.kind);
-        if let Some(id) = self.created_here(path) {
+        if let Some(id) = self.shared.inventory.borrow().created_here(path) {
             let found = self.created_read(plan, path, &id, status, body.as_ref(), &what);
             attempt.findings.extend(found);
         } else if let Some(body) = &body {
@@ -340,7 +306,7 @@ impl Runner<'_> {
             Query::All => {
                 // the objects created before the list is read (one another chain creates
                 // while it is read may come after its last page)
-                let created = self.created_in(path);
+                let created = self.shared.inventory.borrow().created_in(path);
                 let pages = self.pages(plan, path, None, Reading::WHOLE).await;
                 return self.whole_list(plan, path, pages, &created, documented);
             }
@@ -451,57 +417,41 @@ impl Runner<'_> {
             })
             .filter(|(id, _)| crate::path_template::is_segment_value(id))
             .collect();
+        let mut inventory = self.shared.inventory.borrow_mut();
         for (id, resource) in &ids {
-            self.know(path, id, false, resource.as_deref());
+            inventory.know(path, id, false, resource.as_deref());
         }
+        drop(inventory);
         if plan.case.kind == OperationKind::List {
             let rule = &plan.case.status.span;
             let (strict, secrets) = (self.options.strict, self.client.secrets());
             let finding = created.iter().find_map(|id| {
                 let finding = checks::listed(&pages.items, id, true, rule, strict, secrets)?;
                 // the creates' ids are not trusted to address anything any more
-                self.forget_object(&format!("{path}/{}", encode_segment(id)), id);
+                let item = format!("{path}/{}", encode_segment(id));
+                self.shared
+                    .inventory
+                    .borrow_mut()
+                    .forget_created_beside(&item, id);
                 Some(finding)
             });
             if let Some(last) = pages.attempts.last_mut() {
                 last.findings.extend(finding);
             }
         }
-        self.shared
-            .listed
-            .borrow_mut()
-            .insert(path.to_ascii_lowercase(), pages.items);
+        self.shared.inventory.borrow_mut().listed(path, pages.items);
         Ok(pages.attempts)
-    }
-
-    /// Returns the objects this run created in the collection at `path` and did not delete.
-    fn created_in(&self, path: &str) -> Vec<String> {
-        let lower = path.to_ascii_lowercase();
-        let known = self.shared.known.borrow();
-        let created = self.shared.created_objects.borrow();
-        let deleted = self.shared.deleted.borrow();
-        let Some(ids) = known.get(&lower) else {
-            return Vec::new();
-        };
-        ids.iter()
-            .filter(|id| {
-                let item = format!("{lower}/{}", encode_segment(id).to_ascii_lowercase());
-                created.contains(&item) && !deleted.contains(&item)
-            })
-            .cloned()
-            .collect()
     }
 
     /// Chooses what `$select` asks for: up to two documented properties an item of the last
     /// list holds (set, with the id of that item), else the first two documented ones.
     fn selection(&self, plan: &OperationPlan, path: &str) -> (Vec<String>, Vec<(String, String)>) {
         let documented = documented_properties(plan);
-        let listed = self.shared.listed.borrow();
-        let item = listed.get(&path.to_ascii_lowercase()).and_then(|items| {
-            items
-                .iter()
-                .find(|i| i.get("id").and_then(Value::as_str).is_some())
-        });
+        let inventory = self.shared.inventory.borrow();
+        let item = inventory
+            .last_list(path)
+            .iter()
+            .find(|i| i.get("id").and_then(Value::as_str).is_some());
         if let Some(item) = item {
             let id = item["id"].as_str().unwrap_or_default().to_string();
             let held: Vec<String> = documented
@@ -522,21 +472,18 @@ impl Runner<'_> {
     /// item of the last list holds, its value, and that item's id.
     fn filter_on(&self, plan: &OperationPlan, path: &str) -> Option<(String, Value, String)> {
         let documented = documented_properties(plan);
-        let listed = self.shared.listed.borrow();
-        listed
-            .get(&path.to_ascii_lowercase())?
-            .iter()
-            .find_map(|item| {
-                let id = item.get("id")?.as_str()?.to_string();
-                documented.iter().find_map(|name| {
-                    let value = item.get(name)?;
-                    let usable = value.is_boolean()
-                        || value
-                            .as_str()
-                            .is_some_and(|t| !t.is_empty() && t.len() <= 200);
-                    usable.then(|| (name.clone(), value.clone(), id.clone()))
-                })
+        let inventory = self.shared.inventory.borrow();
+        inventory.last_list(path).iter().find_map(|item| {
+            let id = item.get("id")?.as_str()?.to_string();
+            documented.iter().find_map(|name| {
+                let value = item.get(name)?;
+                let usable = value.is_boolean()
+                    || value
+                        .as_str()
+                        .is_some_and(|t| !t.is_empty() && t.len() <= 200);
+                usable.then(|| (name.clone(), value.clone(), id.clone()))
             })
+        })
     }
 
     /// Reads a list from `path` page by page, following `@odata.nextLink` within bounds: at
@@ -695,10 +642,7 @@ impl Runner<'_> {
             return Err(missing(path));
         }
         if status.is_some() && attempt.findings.iter().all(|f| !f.is_error()) {
-            self.shared
-                .deleted
-                .borrow_mut()
-                .insert(path.to_ascii_lowercase());
+            self.shared.inventory.borrow_mut().deleted(path);
         }
         Ok(attempt)
     }
@@ -712,12 +656,7 @@ impl Runner<'_> {
         get: Option<&str>,
         list: Option<&str>,
     ) -> Steps {
-        if !self
-            .shared
-            .deleted
-            .borrow()
-            .contains(&path.to_ascii_lowercase())
-        {
+        if !self.shared.inventory.borrow().is_deleted(path) {
             return Err("its delete did not succeed: there is nothing to find gone".to_string());
         }
         let (strict, secrets) = (self.options.strict, self.client.secrets());
@@ -797,13 +736,7 @@ impl Runner<'_> {
                 .all(|a| a.findings.iter().all(|f| !f.is_error()));
             if shown {
                 // the remove takes what the add put there (and nothing the list does not show)
-                self.shared
-                    .references
-                    .borrow_mut()
-                    .insert(path.to_ascii_lowercase(), id.clone());
-                if let Some(navigation) = path.strip_suffix("/$ref") {
-                    self.know(navigation, &id, false, None);
-                }
+                self.shared.inventory.borrow_mut().referenced(path, &id);
             }
             attempts.extend(listed);
         }
@@ -823,13 +756,9 @@ impl Runner<'_> {
             .strip_suffix("/$ref")
             .and_then(|head| head.rsplit_once('/'))
             .map(|(nav, _)| format!("{nav}/$ref"));
-        let added = navigation.as_ref().and_then(|n| {
-            self.shared
-                .references
-                .borrow()
-                .get(&n.to_ascii_lowercase())
-                .cloned()
-        });
+        let added = navigation
+            .as_ref()
+            .and_then(|n| self.shared.inventory.borrow().reference(n));
         let (target, id, documented) = match (&navigation, added) {
             (Some(nav), Some(id)) => {
                 let head = nav.trim_end_matches("/$ref");

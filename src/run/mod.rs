@@ -9,6 +9,7 @@
 mod client;
 mod events;
 mod families;
+mod inventory;
 mod lifecycle;
 mod plan;
 mod runner;
@@ -317,17 +318,11 @@ async fn run_chains(
     sink: &mut dyn Sink,
 ) -> usize {
     let shared = runner::Shared {
-        created: RefCell::new(BTreeMap::new()),
         objects: RefCell::default(),
         seen_ids: RefCell::new(documented_ids(suite)),
         sink: RefCell::new(sink),
         not_started: std::cell::Cell::new(0),
-        known: RefCell::default(),
-        types: RefCell::default(),
-        created_objects: RefCell::default(),
-        deleted: RefCell::default(),
-        references: RefCell::default(),
-        listed: RefCell::default(),
+        inventory: RefCell::default(),
     };
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

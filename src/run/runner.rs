@@ -7,6 +7,7 @@ use super::RunOptions;
 use super::client::{Client, NoAnswer, Outgoing, Received};
 use super::events::{RunEvent, Sink};
 use super::families::with_type;
+use super::inventory::Inventory;
 use super::plan::{
     self, Convention, ConventionTarget, Effect, OperationPlan, PlannedCase, PlannedOperation, Step,
 };
@@ -80,9 +81,6 @@ pub struct Runner<'a> {
 /// The state the runners of one run share. They run concurrently on one task, so plain
 /// `RefCell`s suffice; no borrow is ever held across an `.await`.
 pub struct Shared<'a> {
-    /// Ids created by POSTs in this run, by collection path template and resource (a
-    /// collection may hold several types: an update of one type needs an object of it).
-    pub created: RefCell<BTreeMap<(String, String), String>>,
     /// The expected state of the objects the run's updates change.
     pub objects: RefCell<ObjectStates>,
     /// Every id seen so far (documented and created), for the new-id check.
@@ -92,21 +90,9 @@ pub struct Shared<'a> {
     pub sink: RefCell<&'a mut dyn Sink>,
     /// Cases not started because the run's deadline had passed: counted, not recorded.
     pub not_started: Cell<usize>,
-    /// What the run knows of each concrete collection (lower-cased path): the ids it created
-    /// there first, then those its lists showed. Parent placeholders are filled from it.
-    pub known: RefCell<BTreeMap<String, Vec<String>>>,
-    /// The resource each known object is (by lower-cased concrete path), when the run knows
-    /// it: a collection several types share (`deviceConfigurations`) holds objects of each.
-    pub types: RefCell<BTreeMap<String, String>>,
-    /// The concrete paths (lower-cased) of the objects this run created.
-    pub created_objects: RefCell<BTreeSet<String>>,
-    /// The concrete paths (lower-cased) of the objects whose delete succeeded.
-    pub deleted: RefCell<BTreeSet<String>>,
-    /// The id each `$ref` add referenced, by its concrete `$ref` path (lower-cased).
-    pub references: RefCell<BTreeMap<String, String>>,
-    /// The items of the last whole list of each concrete collection (lower-cased), for the
-    /// query options that need a value an item holds.
-    pub listed: RefCell<BTreeMap<String, Vec<Value>>>,
+    /// What the run knows of the server's objects: the ids of each collection (placeholders
+    /// are filled from it), what it created, deleted and referenced, and its last lists.
+    pub inventory: RefCell<Inventory>,
 }
 
 impl Runner<'_> {
@@ -347,56 +333,7 @@ impl Runner<'_> {
         let collection = PathTemplate::parse(&template.text()[..at])
             .fill(values)
             .ok()?;
-        let known = self.shared.known.borrow();
-        let deleted = self.shared.deleted.borrow();
-        let types = self.shared.types.borrow();
-        known
-            .get(&collection.to_ascii_lowercase())?
-            .iter()
-            .find_map(|id| {
-                let item = format!("{collection}/{}", encode_segment(id)).to_ascii_lowercase();
-                let other = own.is_some_and(|own| types.get(&item).is_some_and(|t| t != own));
-                (!deleted.contains(&item) && !other).then(|| id.clone())
-            })
-    }
-
-    /// Remembers that the collection at `collection` holds `id` (created there when
-    /// `created`, first in line; else listed).
-    pub(super) fn know(&self, collection: &str, id: &str, created: bool, resource: Option<&str>) {
-        let key = collection.to_ascii_lowercase();
-        if let Some(resource) = resource {
-            let item = format!("{key}/{}", encode_segment(id).to_ascii_lowercase());
-            self.shared
-                .types
-                .borrow_mut()
-                .insert(item, resource.to_string());
-        }
-        let mut known = self.shared.known.borrow_mut();
-        let ids = known.entry(key.clone()).or_default();
-        if ids.iter().any(|k| k == id) {
-            return;
-        }
-        if created {
-            let first_listed = ids.len().min(self.created_count(&key, ids));
-            ids.insert(first_listed, id.to_string());
-            let item = format!("{key}/{}", encode_segment(id).to_ascii_lowercase());
-            self.shared.created_objects.borrow_mut().insert(item);
-        } else {
-            ids.push(id.to_string());
-        }
-    }
-
-    /// Counts the ids of `collection` (lower-cased) that this run created (they come first).
-    fn created_count(&self, collection: &str, ids: &[String]) -> usize {
-        let created = self.shared.created_objects.borrow();
-        ids.iter()
-            .take_while(|id| {
-                created.contains(&format!(
-                    "{collection}/{}",
-                    encode_segment(id).to_ascii_lowercase()
-                ))
-            })
-            .count()
+        self.shared.inventory.borrow().known_id(&collection, own)
     }
 
     /// Tells whether the documented example object at `path` is absent. The suite documents
@@ -674,12 +611,9 @@ impl Runner<'_> {
         let id = response.get("id").and_then(Value::as_str)?.to_string();
         let fresh = self.shared.seen_ids.borrow_mut().insert(id.clone());
         if fresh && !self.client.secrets().reveals(&id) {
-            self.know(path, &id, true, Some(&plan.case.resource));
-            self.shared
-                .created
-                .borrow_mut()
-                .entry((plan.case.path.clone(), plan.case.resource.clone()))
-                .or_insert_with(|| id.clone());
+            let mut inventory = self.shared.inventory.borrow_mut();
+            inventory.know(path, &id, true, Some(&plan.case.resource));
+            inventory.claim_first_created(&plan.case.path, &plan.case.resource, &id);
         }
         let rule = &plan.case.status.span;
         checks::new_id(&id, fresh, rule, self.options.strict, self.client.secrets())
@@ -696,10 +630,11 @@ impl Runner<'_> {
         let Some(id) = response.get("id").and_then(Value::as_str) else {
             return;
         };
-        let key = (plan.case.path.clone(), plan.case.resource.clone());
-        if self.shared.created.borrow().get(&key).map(String::as_str) != Some(id) {
+        let inventory = self.shared.inventory.borrow();
+        if inventory.first_created(&plan.case.path, &plan.case.resource) != Some(id) {
             return;
         }
+        drop(inventory);
         let answer = state::answered_state(sent, response, skip, |n| is_date_field(plan, n));
         self.shared.objects.borrow_mut().created(id, answer);
     }
@@ -754,11 +689,12 @@ impl Runner<'_> {
     /// Returns the id of the object at `path` when this run created it.
     fn created_id_of(&self, plan: &OperationPlan, path: &str) -> Option<String> {
         let template = PathTemplate::parse(&plan.case.path);
-        let key = (
-            template.collection()?.to_string(),
-            plan.case.resource.clone(),
-        );
-        let id = self.shared.created.borrow().get(&key).cloned()?;
+        let id = self
+            .shared
+            .inventory
+            .borrow()
+            .first_created(template.collection()?, &plan.case.resource)?
+            .to_string();
         let target = path.rsplit('/').next()?;
         encode_segment(&id)
             .eq_ignore_ascii_case(target)
