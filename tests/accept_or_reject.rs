@@ -4,7 +4,7 @@
 //! server here is a small raw HTTP/1.1 front on 127.0.0.1 that forwards to the embedded
 //! mock (faithful to the pages) and changes only how it treats the edge values.
 
-mod common;
+use crate::common;
 
 use common::wire::{Request, forward, read_request, reply};
 

@@ -2,7 +2,7 @@
 //! resource stay in order, the result does not depend on the concurrency, and a rate limit
 //! shared by every runner is never exceeded.
 
-mod common;
+use crate::common;
 
 use graph_conformance::mock::{FAULT_HEADER, Fault};
 use graph_conformance::run::{RunOptions, run};

@@ -3,7 +3,7 @@
 //! are Graph conventions, warnings that `--strict` makes errors; storing anything else
 //! stays the page's error.
 
-mod common;
+use crate::common;
 
 use common::cli::{run, text};
 use graph_conformance::checks::Check;

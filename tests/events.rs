@@ -2,7 +2,7 @@
 //! operation it skips, each case as it finishes, and that it finished (with the totals the
 //! record has), in that order; the record is a sink of the same stream.
 
-mod common;
+use crate::common;
 
 use graph_conformance::model::OperationKind;
 use graph_conformance::results::Totals;

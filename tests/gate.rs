@@ -1,7 +1,7 @@
 //! The baseline gate decides how a run ends: the exit code of a finished run comes from its
 //! failures, the baseline, the accepted failures and the fail-on rules.
 
-mod common;
+use crate::common;
 
 use graph_conformance::baseline::FailOn;
 use graph_conformance::checks::{Check, Evidence, Finding};

@@ -4,7 +4,7 @@
 //! bound derived from the configured limits (a bound, not a performance assertion), and that
 //! the token appears nowhere in the results.
 
-mod common;
+use crate::common;
 
 use common::wire::{NotHttp, Request, read_request, reply};
 

@@ -3,7 +3,7 @@
 //! that statement, and with no other check (one root cause, one finding); the faithful mock
 //! must pass with no finding at all.
 
-mod common;
+use crate::common;
 
 use graph_conformance::checks::Check;
 use graph_conformance::diagnostic::Severity;

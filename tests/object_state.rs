@@ -2,7 +2,7 @@
 //! what the PATCH was not sent must have kept its value (the merge check), and the probe of
 //! a documented example object tells "missing" only from a 404.
 
-mod common;
+use crate::common;
 
 use common::wire::{Request, read_request, reply};
 use graph_conformance::checks::Check;

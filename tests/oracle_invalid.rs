@@ -5,7 +5,7 @@
 //! passed by the faithful mock and flagged, by the check it breaks, on the mock fault that
 //! breaks it.
 
-mod common;
+use crate::common;
 
 use graph_conformance::checks::Check;
 use graph_conformance::generate::{Neighbours, PayloadModel, Vocabulary, invalid_payloads};

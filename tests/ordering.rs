@@ -3,7 +3,7 @@
 //! a delete never runs before the reads of the object it deletes. A recording proxy in front
 //! of the reference mock numbers every request as it arrives.
 
-mod common;
+use crate::common;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};

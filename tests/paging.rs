@@ -2,7 +2,7 @@
 //! already read is a loop, a link to another origin is never followed (nor sent the token),
 //! and an endless chain stops at `--max-pages`. Each server here counts what it received.
 
-mod common;
+use crate::common;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri, header};

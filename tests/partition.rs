@@ -2,7 +2,7 @@
 //! cases (by case id), the shares cover every case exactly once, and `report merge` joins
 //! them into the findings a single run gives.
 
-mod common;
+use crate::common;
 
 use graph_conformance::mock::Fault;
 use graph_conformance::run::{RunOptions, partition_of, planned_cases, run};

@@ -3,7 +3,7 @@
 //! (HTTP clients resolve `..` and `%2E%2E` segments before sending, so only the wire tells
 //! where a request went).
 
-mod common;
+use crate::common;
 
 use graph_conformance::derive::{PageSource, derive};
 use graph_conformance::diagnostic::Code;

@@ -2,7 +2,7 @@
 //! `--only` and `--partition` keep; a kind the runner cannot exercise yet is an operation
 //! skipped with its reason, never a case.
 
-mod common;
+use crate::common;
 
 use graph_conformance::model::OperationKind;
 use graph_conformance::run::{RunOptions, plan, planned_cases, run};

@@ -3,7 +3,7 @@
 //! reads back exactly as written, results.json holds one case per line, and report.html lists
 //! a bounded number of cases however many fail.
 
-mod common;
+use crate::common;
 
 use graph_conformance::baseline;
 use graph_conformance::checks::{Check, Finding};

@@ -1,7 +1,7 @@
 //! `replay` runs one recorded case again against the endpoint its run used; a URL read from
 //! a results file is never sent a token on the file's say.
 
-mod common;
+use crate::common;
 
 use graph_conformance::replay::{Replay, ReplayError, ReplayRequest};
 use graph_conformance::results::{CaseKind, CaseResult, RunInfo, RunResults, Verdict};

@@ -2,7 +2,7 @@
 //! the previous four stay, two writers never mix their files, a crash leaves nothing that
 //! the next write does not remove, and no symbolic link planted there is ever followed.
 
-mod common;
+use crate::common;
 
 use graph_conformance::atomic_file::write_atomically;
 use graph_conformance::report;

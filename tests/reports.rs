@@ -2,7 +2,7 @@
 //! hostile server cannot inject markup, the summary stays small, files appear whole, and the
 //! baseline tells new failures from old ones.
 
-mod common;
+use crate::common;
 
 use graph_conformance::baseline::{self, AcceptFile, Acceptance, FailOn};
 use graph_conformance::checks::{Check, Finding};

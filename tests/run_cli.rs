@@ -2,7 +2,7 @@
 //! 2 usage, configuration or an unreachable endpoint), the console, results.json, and a
 //! token that never appears in any output.
 
-mod common;
+use crate::common;
 
 use common::cli::{ServedMock, bin, run, text};
 use rstest::rstest;

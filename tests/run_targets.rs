@@ -2,7 +2,7 @@
 //! documented example's id, which is a fixture and not the contract: a server that does not
 //! hold it gets the operation skipped with a reason, never a failure.
 
-mod common;
+use crate::common;
 
 use graph_conformance::run::{RunEvent, Sink, execute, plan, run};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

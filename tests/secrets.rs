@@ -9,7 +9,7 @@
 //! reproductions the tool generated; response headers are recorded capped; a status
 //! beyond 599 is not a server error.
 
-mod common;
+use crate::common;
 
 use common::wire::{Request, read_request, reply};
 

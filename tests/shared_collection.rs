@@ -4,7 +4,7 @@
 //! accepted by a faithful server. Every invalid body of such a create names its own
 //! `@odata.type`; the faithful mock then passes every case of both.
 
-mod common;
+use crate::common;
 
 use graph_conformance::derive::{collect_pages, derive};
 use graph_conformance::emit::SuiteFiles;

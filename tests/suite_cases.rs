@@ -3,7 +3,7 @@
 //! `GRAPH_BASE_URL=https://... GRAPH_TOKEN=... cargo test --test suite_cases` is thus a second
 //! way to run the suite against a live endpoint.
 
-mod common;
+use crate::common;
 
 use graph_conformance::case::CaseFile;
 use graph_conformance::generate::{PayloadModel, Vocabulary, body_strategy, invalid_payloads};

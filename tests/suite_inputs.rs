@@ -2,7 +2,7 @@
 //! exhaustion: a suite with a dangling `$ref`, pages and suite files that are not regular
 //! files (a FIFO, a symlink to `/dev/zero`) or are larger than the stated limit.
 
-mod common;
+use crate::common;
 
 use common::cli::{bin, text};
 

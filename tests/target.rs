@@ -1,7 +1,7 @@
 //! A run tests the endpoint `--base-url` names, or the embedded reference mock when none is
 //! given; only the embedded mock is sent the stand-in token.
 
-mod common;
+use crate::common;
 
 use graph_conformance::target::{MOCK_TOKEN, Target};
 use secrecy::{ExposeSecret, SecretString};

@@ -6,7 +6,7 @@
 //! faithful server passes with zero findings; a server that sends a content coding the
 //! request refused gets a finding that names `Content-Encoding`.
 
-mod common;
+use crate::common;
 
 use common::wire::{Request, forward, read_request, reply};
 

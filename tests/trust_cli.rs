@@ -2,7 +2,7 @@
 //! and where they may go, runs that test nothing, a console that is closed or piped, and
 //! the flags users of cargo, nextest and hurl expect.
 
-mod common;
+use crate::common;
 
 use common::cli::{ServedMock, bin, run, text};
 use rstest::rstest;
