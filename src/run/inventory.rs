@@ -6,7 +6,7 @@
 
 use crate::path_template::encode_segment;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 #[derive(Debug, Default)]
 pub struct Inventory {
@@ -14,7 +14,7 @@ pub struct Inventory {
     /// collection may hold several types: an update of one type needs an object of it).
     first_created: BTreeMap<(String, String), String>,
     /// The ids of each concrete collection (lower-cased path): created first, then listed.
-    collections: BTreeMap<String, Vec<String>>,
+    collections: BTreeMap<String, Members>,
     /// The resource each object is (by item key), when the run knows it.
     types: BTreeMap<String, String>,
     /// The item keys of the objects this run created.
@@ -25,6 +25,45 @@ pub struct Inventory {
     references: BTreeMap<String, String>,
     /// The items of the last whole list of each concrete collection (lower-cased).
     listed: BTreeMap<String, Vec<Value>>,
+}
+
+/// The ids one concrete collection is known to hold: those the run created there first, in
+/// the order of their creates, then those its lists showed.
+#[derive(Debug, Default)]
+struct Members {
+    ids: Vec<String>,
+    /// How many of `ids`, from the first, the run created.
+    created: usize,
+    /// Every id of `ids`, to tell in constant time whether one is known.
+    seen: HashSet<String>,
+}
+
+impl Members {
+    fn add(&mut self, id: &str, created: bool) -> bool {
+        if !self.seen.insert(id.to_string()) {
+            return false;
+        }
+        if created {
+            self.ids.insert(self.created, id.to_string());
+            self.created += 1;
+        } else {
+            self.ids.push(id.to_string());
+        }
+        true
+    }
+
+    fn created(&self) -> &[String] {
+        &self.ids[..self.created]
+    }
+
+    /// Forgets every created id, and `id`.
+    fn forget_created_and(&mut self, id: &str) -> Vec<String> {
+        let created: Vec<String> = self.ids.drain(..self.created).collect();
+        self.created = 0;
+        self.ids.retain(|known| known != id);
+        self.seen = self.ids.iter().cloned().collect();
+        created
+    }
 }
 
 /// The key of a concrete path: Graph compares paths case-insensitively.
@@ -62,19 +101,9 @@ impl Inventory {
         if let Some(resource) = resource {
             self.types.insert(item.clone(), resource.to_string());
         }
-        let ids = self.collections.entry(key.clone()).or_default();
-        if ids.iter().any(|known| known == id) {
-            return;
-        }
-        if created {
-            let first_listed = ids
-                .iter()
-                .take_while(|id| self.created.contains(&item_key(&key, id)))
-                .count();
-            ids.insert(first_listed, id.to_string());
+        let members = self.collections.entry(key).or_default();
+        if members.add(id, created) && created {
             self.created.insert(item);
-        } else {
-            ids.push(id.to_string());
         }
     }
 
@@ -82,7 +111,7 @@ impl Inventory {
     /// resource an operation acts on, not known to be another resource.
     pub fn known_id(&self, collection: &str, own: Option<&str>) -> Option<String> {
         let key = path_key(collection);
-        self.collections.get(&key)?.iter().find_map(|id| {
+        self.collections.get(&key)?.ids.iter().find_map(|id| {
             let item = item_key(&key, id);
             let other = own.is_some_and(|own| self.types.get(&item).is_some_and(|t| t != own));
             (!self.deleted.contains(&item) && !other).then(|| id.clone())
@@ -98,6 +127,7 @@ impl Inventory {
         let (collection, last) = key.rsplit_once('/')?;
         self.collections
             .get(collection)?
+            .created()
             .iter()
             .find(|id| encode_segment(id).eq_ignore_ascii_case(last))
             .cloned()
@@ -106,14 +136,13 @@ impl Inventory {
     /// The objects this run created in the collection at `collection` and did not delete.
     pub fn created_in(&self, collection: &str) -> Vec<String> {
         let key = path_key(collection);
-        let Some(ids) = self.collections.get(&key) else {
+        let Some(members) = self.collections.get(&key) else {
             return Vec::new();
         };
-        ids.iter()
-            .filter(|id| {
-                let item = item_key(&key, id);
-                self.created.contains(&item) && !self.deleted.contains(&item)
-            })
+        members
+            .created()
+            .iter()
+            .filter(|id| !self.deleted.contains(&item_key(&key, id)))
             .cloned()
             .collect()
     }
@@ -126,14 +155,12 @@ impl Inventory {
         let Some((collection, _)) = key.rsplit_once('/') else {
             return;
         };
-        let Some(ids) = self.collections.get_mut(collection) else {
+        let Some(members) = self.collections.get_mut(collection) else {
             return;
         };
-        let created = &mut self.created;
-        ids.retain(|known| {
-            let made = created.remove(&item_key(collection, known));
-            !made && known != id
-        });
+        for made in members.forget_created_and(id) {
+            self.created.remove(&item_key(collection, &made));
+        }
     }
 
     /// Remembers that the delete of the object at `path` succeeded.
