@@ -7,7 +7,7 @@
 use super::client::{NoAnswer, Outgoing, Received};
 use super::plan::{OperationPlan, PlannedOperation, Query, Step};
 use super::runner::{Attempt, Runner, Target, answer, is_date_field, unanswered};
-use crate::checks::{self, Expected, Finding, PagingFault};
+use crate::checks::{self, Finding, PagingFault};
 use crate::model::{OperationKind, ResponseBody};
 use crate::path_template::{decode_path, encode_segment};
 use crate::results::Exchange;
@@ -111,13 +111,7 @@ impl Runner<'_> {
             let status = checks::check_status(received.status, &plan.case.status, strict);
             return (status.into_iter().collect(), None);
         }
-        let expected = Expected {
-            status: &plan.case.status,
-            validator: &plan.response_validator,
-            schema: &plan.response_schema,
-            strict,
-            secrets: self.client.secrets(),
-        };
+        let expected = plan.expected(strict, self.client.secrets());
         let verdict = checks::check_success(answer(received), &expected);
         (verdict.findings, verdict.body)
     }
@@ -592,17 +586,7 @@ impl Runner<'_> {
         received: &Received,
     ) -> (Vec<Finding>, Option<Value>) {
         let strict = self.options.strict;
-        let validator = plan
-            .page_validator
-            .as_ref()
-            .unwrap_or(&plan.response_validator);
-        let expected = Expected {
-            status: &plan.case.status,
-            validator,
-            schema: &plan.response_schema,
-            strict,
-            secrets: self.client.secrets(),
-        };
+        let expected = plan.expected_page(strict, self.client.secrets());
         let verdict = checks::check_success(answer(received), &expected);
         if received.status != plan.case.status.code {
             return (verdict.findings, None);

@@ -8,10 +8,11 @@
 
 use super::families::{self, NotRun};
 use crate::case::CaseFile;
-use crate::checks::Check;
+use crate::checks::{Check, Expected};
 use crate::generate::{Acceptance, Neighbours, PayloadModel, Vocabulary};
 use crate::model::{OperationKind, Span};
 use crate::results::{CaseKind, SkippedOperation};
+use crate::secret::Secrets;
 use crate::suite::{Suite, SuiteError};
 use serde_json::{Map, Value};
 
@@ -61,6 +62,38 @@ impl<'s> OperationPlan<'s> {
             response_validator,
             page_validator,
         })
+    }
+
+    /// What a success of this operation must be: its documented status and its response
+    /// schema.
+    pub fn expected<'a>(&'a self, strict: bool, secrets: &'a Secrets) -> Expected<'a> {
+        self.expected_under(&self.response_validator, strict, secrets)
+    }
+
+    /// What one page of this operation's list must be: the status, and a page of items
+    /// (the response schema when the operation reads no list).
+    pub fn expected_page<'a>(&'a self, strict: bool, secrets: &'a Secrets) -> Expected<'a> {
+        let validator = self.page_validator.as_ref();
+        self.expected_under(
+            validator.unwrap_or(&self.response_validator),
+            strict,
+            secrets,
+        )
+    }
+
+    fn expected_under<'a>(
+        &'a self,
+        validator: &'a jsonschema::Validator,
+        strict: bool,
+        secrets: &'a Secrets,
+    ) -> Expected<'a> {
+        Expected {
+            status: &self.case.status,
+            validator,
+            schema: &self.response_schema,
+            strict,
+            secrets,
+        }
     }
 
     /// Tells whether creates may leave `@odata.type` out: a create into a collection that

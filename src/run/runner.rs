@@ -12,7 +12,7 @@ use super::plan::{
     self, Convention, ConventionTarget, Effect, OperationPlan, PlannedCase, PlannedOperation, Step,
 };
 use super::state::{self, ObjectStates, Source};
-use crate::checks::{self, Answer, Check, Expected, Finding};
+use crate::checks::{self, Answer, Check, Finding};
 use crate::generate::{Acceptance, FieldKind, body_strategy};
 use crate::path_template::{PathTemplate, Unresolved, encode_segment};
 use crate::results::{CaseKind, CaseResult, Exchange, Shrink, Verdict};
@@ -526,13 +526,7 @@ impl Runner<'_> {
                 return unanswered(exchange, why, plan, strict);
             }
         };
-        let expected = Expected {
-            status: &plan.case.status,
-            validator: &plan.response_validator,
-            schema: &plan.response_schema,
-            strict,
-            secrets: self.client.secrets(),
-        };
+        let expected = plan.expected(strict, self.client.secrets());
         let verdict = checks::check_success(answer(&received), &expected);
         let mut findings = verdict.findings;
         // the answer states the object truly when it echoes all that was sent (one root cause)
