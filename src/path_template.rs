@@ -221,13 +221,22 @@ impl PathTemplate {
     /// A segment written in the OData key syntax (`users('x')`) matches as two (`users/x`)
     /// when the segments as written do not match.
     pub fn matches(&self, segments: &[String]) -> Option<Vec<String>> {
-        self.matches_as_written(segments).or_else(|| {
-            let keyed = key_syntax(segments)?;
-            self.matches_as_written(&keyed)
+        self.matches_read(segments).or_else(|| {
+            let keyed = key_syntax_reading(segments)?;
+            self.matches_read(&keyed)
         })
     }
 
-    fn matches_as_written(&self, segments: &[String]) -> Option<Vec<String>> {
+    /// Counts the segments a path must have to match as written (see
+    /// [`PathTemplate::matches_read`]).
+    pub fn segment_count(&self) -> usize {
+        self.segments.len()
+    }
+
+    /// Matches segments already read, as [`PathTemplate::matches`] does but without the
+    /// OData key syntax: the caller passes the segments as written or their
+    /// [`key_syntax_reading`], read once for every template it tries.
+    pub fn matches_read(&self, segments: &[String]) -> Option<Vec<String>> {
         if segments.len() != self.segments.len() {
             return None;
         }
@@ -358,7 +367,7 @@ fn value(values: &BTreeMap<String, String>, name: String) -> Result<&str, Unreso
 
 /// Rewrites segments in the OData key syntax (`users('x')`, `users(x)`) as two (`users`,
 /// `x`); `None` when no segment uses it. Named arguments (`range(address='A1')`) are no key.
-fn key_syntax(segments: &[String]) -> Option<Vec<String>> {
+pub fn key_syntax_reading(segments: &[String]) -> Option<Vec<String>> {
     let mut out = Vec::with_capacity(segments.len() + 1);
     let mut keyed = false;
     for segment in segments {

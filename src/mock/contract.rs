@@ -10,7 +10,7 @@ pub(crate) use super::resource::{Property, Resource};
 use crate::case::CaseFile;
 use crate::generate::Vocabulary;
 use crate::model::{Method, OperationKind, RequestBody, ResponseBody};
-use crate::path_template::{Address, PathTemplate};
+use crate::path_template::{Address, PathTemplate, key_syntax_reading};
 use crate::suite::{Suite, SuiteError};
 use jsonschema::Validator;
 use std::collections::BTreeMap;
@@ -83,6 +83,9 @@ pub(crate) struct Contract {
     pub operations: Vec<Operation>,
     pub resources: Vec<Resource>,
     pub routes: Vec<Route>,
+    /// Segment count -> the indexes of the routes whose template has that many, in table
+    /// order: a request is tried against its own count's routes only.
+    pub by_segments: BTreeMap<usize, Vec<usize>>,
     /// The suite's enums and resource types (what some faults accept from elsewhere).
     pub vocabulary: Vocabulary,
     /// The case files that are not served, with their reasons.
@@ -99,6 +102,7 @@ impl Contract {
             operations: Vec::new(),
             resources: Vec::new(),
             routes: Vec::new(),
+            by_segments: BTreeMap::new(),
             vocabulary: Vocabulary::of(suite),
             left_out: Vec::new(),
         };
@@ -167,10 +171,15 @@ impl Contract {
 
     /// Resolves `method` on decoded path `segments`; the most specific template wins.
     pub fn resolve(&self, method: &str, segments: &[String]) -> Resolution<'_> {
+        let keyed = key_syntax_reading(segments);
         let mut found: Option<(&Route, Vec<String>)> = None;
         let mut methods = Vec::new();
-        for route in &self.routes {
-            let Some(values) = route.template.matches(segments) else {
+        for route in self.routes_of(segments.len(), keyed.as_ref().map(Vec::len)) {
+            let values = route.template.matches_read(segments).or_else(|| {
+                let keyed = keyed.as_deref()?;
+                route.template.matches_read(keyed)
+            });
+            let Some(values) = values else {
                 continue;
             };
             if !methods.contains(&route.method) {
@@ -191,6 +200,21 @@ impl Contract {
                 Resolution::MethodNotAllowed(methods)
             }
         }
+    }
+
+    /// Returns, in table order, the routes of `count` segments and of `keyed` segments (the
+    /// count of the path read in the OData key syntax): the only ones that can match.
+    fn routes_of(&self, count: usize, keyed: Option<usize>) -> impl Iterator<Item = &Route> {
+        let mut indexes: Vec<usize> = [Some(count), keyed]
+            .into_iter()
+            .flatten()
+            .filter_map(|n| self.by_segments.get(&n))
+            .flatten()
+            .copied()
+            .collect();
+        indexes.sort_unstable();
+        indexes.dedup();
+        indexes.into_iter().map(|i| &self.routes[i])
     }
 
     /// Picks the operation of `candidates` that acts on `resource` (the stored object's type),
@@ -258,6 +282,10 @@ impl Contract {
                     action: Action::Read(operation.resource),
                 });
             }
+        }
+        for (index, route) in self.routes.iter().enumerate() {
+            let count = route.template.segment_count();
+            self.by_segments.entry(count).or_default().push(index);
         }
     }
 

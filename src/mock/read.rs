@@ -104,7 +104,8 @@ impl Shared {
     }
 
     /// Answers a list of the objects stored in the concrete collection, in the order they
-    /// were stored: filtered, counted, capped by `$top`, selected, then paged.
+    /// were stored: filtered, counted, capped by `$top`, paged, then selected. Only the
+    /// page's objects are copied out of the store.
     pub(super) fn list(
         &self,
         candidates: &[usize],
@@ -114,57 +115,65 @@ impl Shared {
         let query = Query::parse(call.query)?;
         let faults = call.faults;
         let collection = operation.collection(call.values);
-        let mut matched = self.matching(&collection, &query, faults);
-        let count = (query.count && !faults.has(Fault::ListWithoutCount))
-            .then(|| matched.len() + usize::from(faults.has(Fault::ListCountWrong)));
-        let selection = query
-            .select
-            .as_deref()
-            .filter(|_| !faults.has(Fault::ListIgnoresSelect));
-        for (resource, object) in &mut matched {
-            select(resource, object, selection, faults);
-        }
         let at = Origin {
             origin: call.origin,
             path: call.path,
         };
+        let store = self.lock();
+        let matched = matching(&store, &collection, &query, faults);
+        let count = (query.count && !faults.has(Fault::ListWithoutCount))
+            .then(|| matched.len() + usize::from(faults.has(Fault::ListCountWrong)));
         let page = page(matched, &query, faults, self.page_size, &at);
+        let selection = query
+            .select
+            .as_deref()
+            .filter(|_| !faults.has(Fault::ListIgnoresSelect));
+        let items = page
+            .items
+            .into_iter()
+            .map(|stored| {
+                let resource = &self.contract.resources[stored.resource];
+                let mut object = stored.object.clone();
+                select(resource, &mut object, selection, faults);
+                (resource, object)
+            })
+            .collect();
         Ok(Outcome::List {
             status: operation.status,
             collection,
-            items: page.items,
+            items,
             count,
             next_link: page.next_link,
         })
     }
+}
 
-    /// Returns the objects of `collection` that the list shows and `$filter` keeps.
-    fn matching(
-        &self,
-        collection: &str,
-        query: &Query,
-        faults: FaultSet,
-    ) -> Vec<(&Resource, Map<String, Value>)> {
-        let store = self.lock();
-        let newest = store
-            .newest(collection)
-            .filter(|_| faults.has(Fault::ListOmitsCreated));
-        let mut matched: Vec<(&Resource, Map<String, Value>)> = store
-            .items(collection)
-            .into_iter()
-            .filter(|(key, _)| Some(*key) != newest)
-            .map(|(_, s)| (&self.contract.resources[s.resource], s.object.clone()))
-            .collect();
-        if let Some(filter) = &query.filter
-            && !faults.has(Fault::ListIgnoresFilter)
-        {
-            matched.retain(|(_, object)| filter.keeps(object));
-            if faults.has(Fault::FilterDropsMatches) {
-                matched.clear();
-            }
+/// Returns the objects of `collection` that the list shows and `$filter` keeps, borrowed
+/// from the store.
+fn matching<'s>(
+    store: &'s Store,
+    collection: &str,
+    query: &Query,
+    faults: FaultSet,
+) -> Vec<&'s Stored> {
+    let newest = store
+        .newest(collection)
+        .filter(|_| faults.has(Fault::ListOmitsCreated));
+    let mut matched: Vec<&Stored> = store
+        .items(collection)
+        .into_iter()
+        .filter(|(key, _)| Some(*key) != newest)
+        .map(|(_, stored)| stored)
+        .collect();
+    if let Some(filter) = &query.filter
+        && !faults.has(Fault::ListIgnoresFilter)
+    {
+        matched.retain(|stored| filter.keeps(&stored.object));
+        if faults.has(Fault::FilterDropsMatches) {
+            matched.clear();
         }
-        matched
     }
+    matched
 }
 
 /// Returns another object of the collection of `address` than the one stored there (the

@@ -46,9 +46,20 @@ impl Shared {
         let query = Query::parse(call.query)?;
         let faults = call.faults;
         let (navigation, _) = operation.navigation(call.values);
-        let items: Vec<Value> = self
-            .lock()
-            .references(&navigation)
+        let at = Origin {
+            origin: call.origin,
+            path: call.path,
+        };
+        let store = self.lock();
+        let page = page(
+            store.references(&navigation),
+            &query,
+            faults,
+            self.page_size,
+            &at,
+        );
+        let items: Vec<Value> = page
+            .items
             .into_iter()
             .map(|odata_id| {
                 if faults.has(Fault::RefListWithoutOdataId) {
@@ -58,17 +69,12 @@ impl Shared {
                 }
             })
             .collect();
-        let at = Origin {
-            origin: call.origin,
-            path: call.path,
-        };
-        let page = page(items, &query, faults, self.page_size, &at);
         let mut body = Map::new();
         body.insert(
             "@odata.context".into(),
             json!(format!("{}/$metadata#Collection($ref)", call.base_url)),
         );
-        body.insert("value".into(), Value::Array(page.items));
+        body.insert("value".into(), Value::Array(items));
         if let Some(link) = page.next_link {
             body.insert("@odata.nextLink".into(), json!(link));
         }
