@@ -59,10 +59,30 @@ pub struct Address {
 
 impl PathTemplate {
     /// Parses `text` (a path relative to the service root); `{name}` marks a placeholder.
+    /// A name written again stands for another value (`/groups/{id}/threads/{id}` is a
+    /// group's id, then a thread's): its repeats are read as `{id-2}`, `{id-3}` (see
+    /// [`distinct_placeholders`]), in the text too (then written
+    /// without empty segments).
     pub fn parse(text: &str) -> PathTemplate {
-        let segments = split_path(text).map(parse_segment).collect();
+        let mut segments: Vec<Vec<Piece>> = split_path(text).map(parse_segment).collect();
+        if !distinct_placeholders(&mut segments) {
+            return PathTemplate {
+                text: text.to_string(),
+                segments,
+            };
+        }
+        let mut renamed = String::with_capacity(text.len() + 8);
+        for segment in &segments {
+            renamed.push('/');
+            for piece in segment {
+                match piece {
+                    Piece::Literal(literal) => renamed.push_str(literal),
+                    Piece::Placeholder(name) => renamed.push_str(&format!("{{{name}}}")),
+                }
+            }
+        }
         PathTemplate {
-            text: text.to_string(),
+            text: renamed,
             segments,
         }
     }
@@ -429,6 +449,36 @@ fn percent_decode(segment: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Renames each repeat of a placeholder name to the first free `name-N`, N from 2, so that
+/// every placeholder names one value; tells whether it renamed any.
+fn distinct_placeholders(segments: &mut [Vec<Piece>]) -> bool {
+    let written: Vec<String> = segments
+        .iter()
+        .flatten()
+        .filter_map(|p| match p {
+            Piece::Placeholder(name) => Some(name.clone()),
+            Piece::Literal(_) => None,
+        })
+        .collect();
+    let mut taken: Vec<String> = Vec::new();
+    let mut renamed = false;
+    for piece in segments.iter_mut().flatten() {
+        let Piece::Placeholder(name) = piece else {
+            continue;
+        };
+        if taken.contains(name) {
+            let free = (2..)
+                .map(|n| format!("{name}-{n}"))
+                .find(|c| !taken.contains(c) && !written.contains(c))
+                .unwrap_or_default();
+            *name = free;
+            renamed = true;
+        }
+        taken.push(name.clone());
+    }
+    renamed
+}
+
 fn parse_segment(segment: &str) -> Vec<Piece> {
     let mut pieces = Vec::new();
     let mut rest = segment;
@@ -513,7 +563,8 @@ mod tests {
     #[case::none("/a/b", &[], None)]
     #[case::one("/a/{aId}", &["aId"], Some("aId"))]
     #[case::two_in_order("/a/{aId}/b/{bId}", &["aId", "bId"], Some("bId"))]
-    #[case::each_once("/a/{x}/b/{x}", &["x"], Some("x"))]
+    #[case::a_repeated_name_is_another_value("/a/{x}/b/{x}", &["x", "x-2"], Some("x-2"))]
+    #[case::a_repeat_takes_a_free_name("/a/{x}/b/{x}/c/{x-2}", &["x", "x-3", "x-2"], Some("x-2"))]
     #[case::an_unclosed_brace_is_literal("/a/{aId}/b/{b", &["aId"], Some("aId"))]
     #[case::empty_braces_are_literal("/a/{}", &[], None)]
     #[case::inside_a_segment("/names({name})/range", &["name"], Some("name"))]
@@ -570,6 +621,16 @@ mod tests {
         let template = PathTemplate::parse("/Users/{u}/names({n})/range");
         let filled = template.fill(&ids(&[("u", "1"), ("n", "a b")]));
         assert_eq!(filled.as_deref(), Ok("/Users/1/names(a%20b)/range"));
+    }
+
+    #[test]
+    fn a_repeated_name_is_filled_with_its_own_value() {
+        let template = PathTemplate::parse("/groups/{id}/threads/{id}/reply");
+        assert_eq!(template.text(), "/groups/{id}/threads/{id-2}/reply");
+        let filled = template.fill(&ids(&[("id", "g"), ("id-2", "t")]));
+        assert_eq!(filled.as_deref(), Ok("/groups/g/threads/t/reply"));
+        let matched = template.match_path("/groups/g/threads/t/reply");
+        assert_eq!(matched, Some(vec!["g".to_string(), "t".to_string()]));
     }
 
     #[test]

@@ -330,7 +330,7 @@ fn schema_errors(
             jsonschema::error::ValidationErrorKind::Required { property } => {
                 property.as_str().unwrap_or_default().to_string()
             }
-            _ => top_level(&path),
+            _ => crate::schema::top_level_property(&path).unwrap_or_default(),
         };
         if by_property.iter().any(|(p, _, _)| *p == property) {
             continue;
@@ -362,15 +362,6 @@ fn violated_rule(error: &jsonschema::ValidationError, secrets: &Secrets) -> Stri
         | Kind::PropertyNames { .. } => secrets.scrub(&masked),
         _ => masked,
     }
-}
-
-fn top_level(pointer: &str) -> String {
-    let first = pointer
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    first.replace("~1", "/").replace("~0", "~")
 }
 
 fn property_rule(schema: &Value, property: &str) -> Option<Span> {

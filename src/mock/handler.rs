@@ -7,7 +7,7 @@
 use super::contract::{Action, Contract, Resolution, Resource};
 use super::fault::{FAULT_HEADER, Fault, FaultSet, UnknownFault};
 use super::render::{self, Entity, Envelope, GraphError, Listing};
-use super::store::{Ids, Store};
+use super::store::{Ids, Store, Stored};
 use crate::model::OperationKind;
 use crate::path_template::{Address, decode_path};
 use axum::response::Response;
@@ -136,6 +136,19 @@ impl Shared {
     /// Locks the store (a poisoned lock is still the store).
     pub(super) fn lock(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Returns the object `store` holds at `address`. A single-valued navigation (an address
+    /// with no key, such as `/teams/{id}/schedule`) holds `named`'s defaults until something
+    /// is stored there or it is deleted: it exists with its parent.
+    pub(super) fn held(&self, store: &Store, address: &Address, named: usize) -> Option<Stored> {
+        if let Some(stored) = store.get(address) {
+            return Some(stored.clone());
+        }
+        (address.key.is_empty() && !store.was_deleted(address)).then(|| {
+            let object = self.contract.resources[named].defaults("");
+            Stored::fresh(named, object)
+        })
     }
 
     fn outcome(

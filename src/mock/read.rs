@@ -47,11 +47,11 @@ impl Shared {
         let address = template.address(call.values);
         let (stored, deleted) = {
             let store = self.lock();
-            let stored = match store.get(&address) {
+            let stored = match self.held(&store, &address, named) {
                 Some(own) if faults.has(Fault::GetOtherObject) => {
-                    Some(other_object(&store, &address).unwrap_or_else(|| self.renamed(own)))
+                    Some(other_object(&store, &address).unwrap_or_else(|| self.renamed(&own)))
                 }
-                found => found.cloned(),
+                found => found,
             };
             (stored, store.was_deleted(&address))
         };

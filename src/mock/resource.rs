@@ -1,7 +1,7 @@
 //! A resource as the suite documents it: its properties (in schema order), their Graph
 //! types and default values, and the response validator that repairs documented examples.
 
-use crate::schema::GraphType;
+use crate::schema::{GraphType, top_level_property};
 use crate::suite::{Suite, SuiteError};
 use jsonschema::Validator;
 use serde_json::{Map, Value, json};
@@ -11,6 +11,9 @@ use serde_json::{Map, Value, json};
 pub(crate) struct Property {
     pub name: String,
     pub key: bool,
+    /// The response schema names it (false only for the `id` of an entity whose page lists
+    /// none: every Graph object in a collection has one, so the mock answers it).
+    pub documented: bool,
     /// The response schema requires it (every property when the page states an actual call
     /// returns all of them; otherwise only the key).
     pub required: bool,
@@ -41,7 +44,8 @@ impl Property {
 pub(crate) struct Resource {
     /// The Graph name (`ndesConnector`), as in `#microsoft.graph.<name>`.
     pub name: String,
-    /// Every documented property except annotations, in schema order.
+    /// Every documented property except annotations, in schema order (after an undocumented
+    /// `id` key when the schema names no key).
     pub properties: Vec<Property>,
     pub reference: String,
     validator: Validator,
@@ -76,11 +80,25 @@ impl Resource {
             let default = resource.default_for(&property, ty.as_ref());
             resource.properties.push(Property {
                 key: property == "id",
+                documented: true,
                 required: required.contains(&property.as_str()),
                 ty,
                 default,
                 name: property,
             });
+        }
+        if !resource.properties.iter().any(|p| p.key) {
+            resource.properties.insert(
+                0,
+                Property {
+                    name: "id".to_string(),
+                    key: true,
+                    documented: false,
+                    required: false,
+                    ty: None,
+                    default: Value::Null,
+                },
+            );
         }
         Ok(resource)
     }
@@ -100,10 +118,12 @@ impl Resource {
         self.property(name).is_some_and(Property::is_date_time)
     }
 
-    /// Builds an object with every documented property at its default and the key set to `id`.
+    /// Builds an object with every documented property at its default and the key set to `id`
+    /// (an undocumented key only when `id` is not empty: a singleton has none).
     pub fn defaults(&self, id: &str) -> Map<String, Value> {
         self.properties
             .iter()
+            .filter(|p| p.documented || !id.is_empty())
             .map(|p| {
                 let value = if p.key { json!(id) } else { p.default.clone() };
                 (p.name.clone(), value)
@@ -119,6 +139,7 @@ impl Resource {
         let invalid = self.invalid_properties(&instance);
         self.properties
             .iter()
+            .filter(|p| p.documented || example.contains_key(&p.name))
             .map(|p| {
                 let value = match example.get(&p.name) {
                     Some(value) if !invalid.contains(&p.name) => match value {
@@ -188,10 +209,4 @@ pub(crate) fn plain_values() -> Vec<Value> {
         json!([]),
         json!({}),
     ]
-}
-
-/// Reads the first segment of a JSON pointer (`/state/0` -> `state`), unescaped.
-fn top_level_property(pointer: &str) -> Option<String> {
-    let segment = pointer.strip_prefix('/')?.split('/').next()?;
-    Some(segment.replace("~1", "/").replace("~0", "~"))
 }

@@ -7,6 +7,7 @@ use super::contract::{Operation, Property, Resource};
 use super::fault::{Fault, FaultSet};
 use super::handler::{Call, Outcome, Shared, unknown_item};
 use super::render::{GraphError, REUSED_ID};
+use super::store::Stored;
 use crate::path_template::Address;
 use serde_json::{Map, Value};
 
@@ -27,7 +28,11 @@ impl Shared {
             .template
             .address(values);
         let mut store = self.lock();
-        let stored = store.get(&address).cloned();
+        let stored = self.held(
+            &store,
+            &address,
+            self.contract.operations[candidates[0]].resource,
+        );
         let stored_type = stored.as_ref().map(|s| s.resource);
         let operation = &self.contract.operations[self.contract.pick(
             candidates,
@@ -129,12 +134,17 @@ impl Shared {
         }
         let address = first.template.address(call.values);
         let faults = call.faults;
-        let stored = store.get(&address).cloned();
-        let Some(stored) = stored else {
-            return Err(unknown_item(
-                &self.contract.resources[first.resource],
-                &address,
-            ));
+        let stored = match self.held(&store, &address, first.resource) {
+            Some(stored) => stored,
+            // a PUT the page documents as 201 Created creates what it addresses
+            None if first.status == 201 => {
+                let resource = &self.contract.resources[first.resource];
+                Stored::fresh(first.resource, resource.defaults(&address.key))
+            }
+            None => {
+                let resource = &self.contract.resources[first.resource];
+                return Err(unknown_item(resource, &address));
+            }
         };
         let picked = self.contract.pick(candidates, Some(stored.resource), None);
         let operation = &self.contract.operations[picked];

@@ -17,6 +17,7 @@ use crate::results::CaseKind;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 use serde_json::{Map, Value};
+use std::collections::BTreeSet;
 
 /// Why an operation is not run: said by the family that cannot plan its kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,7 +97,7 @@ fn example_cases(plan: &OperationPlan) -> Vec<PlannedCase> {
         cases.push(PlannedCase {
             id: id.clone(),
             kind: CaseKind::Example,
-            step: Step::Exercise(repair(&plan.model, body)),
+            step: Step::Exercise(repaired(plan, body)),
         });
         if example.request_contradicts_page() {
             let what = format!(
@@ -130,7 +131,7 @@ fn invocations(plan: &OperationPlan) -> Vec<PlannedCase> {
         .enumerate()
         .filter_map(|(i, example)| {
             let body = example.request.body.as_ref()?.as_object()?;
-            let body = (!sends_nothing).then(|| repair(&plan.model, body));
+            let body = (!sends_nothing).then(|| repaired(plan, body));
             Some(PlannedCase {
                 id: format!("{op}/example-{}", i + 1),
                 kind: CaseKind::Example,
@@ -435,7 +436,9 @@ pub fn conventions(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
     // (an unknown id gets 404; an unknown property 400)
     let (addressed, sends_object) = match plan.case.kind {
         OperationKind::Create => (false, true),
-        OperationKind::Update | OperationKind::Replace => (item, true),
+        OperationKind::Update => (item, true),
+        // a PUT the page documents as 201 Created creates what an unknown id addresses
+        OperationKind::Replace => (item && plan.case.status.code != 201, true),
         OperationKind::Get | OperationKind::Delete => (item, false),
         // an action's parameter table is its whole contract: a parameter it does not list is
         // invalid (see [`invalid`]), not a convention
@@ -583,7 +586,31 @@ fn first_example(plan: &OperationPlan) -> Map<String, Value> {
         .examples
         .iter()
         .find_map(|e| e.request.body.as_ref()?.as_object());
-    body.map(|b| repair(&plan.model, b)).unwrap_or_default()
+    body.map(|b| repaired(plan, b)).unwrap_or_default()
+}
+
+/// Repairs a documented example as [`repair`] does, then holds it to the operation's request
+/// schema, the rule the server applies: a property it still breaks (a Guid that is no
+/// Guid, a format the field's kind does not read) takes a generated value, or is dropped.
+fn repaired(plan: &OperationPlan, body: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = repair(&plan.model, body);
+    let instance = Value::Object(out.clone());
+    let broken: BTreeSet<String> = plan
+        .request_validator
+        .iter_errors(&instance)
+        .filter_map(|e| crate::schema::top_level_property(e.instance_path().as_str()))
+        .collect();
+    for name in broken {
+        let generated = plan
+            .model
+            .field(&name)
+            .and_then(|f| generated_value(&f.kind));
+        match generated {
+            Some(value) => out.insert(name, value),
+            None => out.remove(&name),
+        };
+    }
+    out
 }
 
 /// Repairs a documented example so it agrees with its page: values that break the table are
@@ -642,6 +669,12 @@ fn repaired_value(kind: &FieldKind, value: &Value) -> Option<Value> {
     if valid {
         return Some(value.clone());
     }
+    generated_value(kind)
+}
+
+/// Returns a valid value of `kind`, the same on every call; `None` for a kind never
+/// generated.
+fn generated_value(kind: &FieldKind) -> Option<Value> {
     let mut runner = TestRunner::deterministic();
     kind.is_generated()
         .then(|| {

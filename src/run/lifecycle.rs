@@ -826,7 +826,11 @@ fn is_required_rule(finding: &Finding) -> bool {
 }
 
 /// Skips a case whose documented example object the server does not hold.
-fn skip_missing(attempt: Attempt, path: &str, documented: bool) -> Result<Attempt, String> {
+pub(super) fn skip_missing(
+    attempt: Attempt,
+    path: &str,
+    documented: bool,
+) -> Result<Attempt, String> {
     let status = attempt.exchange.response.as_ref().map(|r| r.status);
     if documented && status == Some(404) {
         return Err(missing(path));

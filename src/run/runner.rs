@@ -217,7 +217,16 @@ impl Runner<'_> {
                 Ok(attempts) => attempts,
                 Err(reason) => return Some(skipped(case.id.clone(), case.kind, op.id(), reason)),
             },
-            Step::Exercise(body) | Step::Boundary(body, Acceptance::Required) => {
+            Step::Exercise(body) => {
+                let attempt = self.exercise(op, path, body).await;
+                match super::lifecycle::skip_missing(attempt, path, unprobed(op, target)) {
+                    Ok(attempt) => vec![attempt],
+                    Err(reason) => {
+                        return Some(skipped(case.id.clone(), case.kind, op.id(), reason));
+                    }
+                }
+            }
+            Step::Boundary(body, Acceptance::Required) => {
                 vec![self.exercise(op, path, body).await]
             }
             Step::Boundary(body, Acceptance::AcceptOrReject) => {
@@ -607,7 +616,8 @@ impl Runner<'_> {
         if fresh && !self.client.secrets().reveals(&id) {
             let mut inventory = self.shared.inventory.borrow_mut();
             inventory.know(path, &id, true, Some(&plan.case.resource));
-            inventory.claim_first_created(&plan.case.path, &plan.case.resource, &id);
+            let template = PathTemplate::parse(&plan.case.path);
+            inventory.claim_first_created(template.text(), &plan.case.resource, &id);
         }
         let rule = &plan.case.status.span;
         checks::new_id(&id, fresh, rule, self.options.strict, self.client.secrets())
@@ -625,7 +635,8 @@ impl Runner<'_> {
             return;
         };
         let inventory = self.shared.inventory.borrow();
-        if inventory.first_created(&plan.case.path, &plan.case.resource) != Some(id) {
+        let template = PathTemplate::parse(&plan.case.path);
+        if inventory.first_created(template.text(), &plan.case.resource) != Some(id) {
             return;
         }
         drop(inventory);
@@ -983,6 +994,21 @@ fn is_followed(step: &Step) -> bool {
 pub(super) struct Target {
     pub path: String,
     pub documented: bool,
+}
+
+/// Tells whether a 404 to an example sent to `target` says that the server does not hold
+/// the documented example object: a create makes its object and an update's was probed
+/// before (see [`Runner::run_operation`]); every other effect finds out from the answer.
+fn unprobed(op: &PlannedOperation, target: &Target) -> bool {
+    let probed = match op.effect {
+        Effect::Creates | Effect::Updates => true,
+        Effect::Replaces
+        | Effect::Reads
+        | Effect::Invokes
+        | Effect::Deletes
+        | Effect::References => false,
+    };
+    target.documented && !probed
 }
 
 /// Returns why a case was skipped when the documented example object it addressed is not

@@ -49,3 +49,10 @@ pub use rules::{Variant, property_schema, resource_document, schema_id};
 
 /// The JSON Schema dialect of every derived schema.
 pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
+
+/// Returns the top-level property a JSON pointer into a body starts with (`/a~1b/0` names
+/// `a/b`); `None` for the body itself.
+pub fn top_level_property(pointer: &str) -> Option<String> {
+    let segment = pointer.strip_prefix('/')?.split('/').next()?;
+    Some(segment.replace("~1", "/").replace("~0", "~"))
+}
