@@ -626,6 +626,19 @@ async fn replace_stores_the_body_as_the_whole_object() {
 }
 
 #[tokio::test]
+async fn a_replace_documented_as_201_created_creates_what_an_unknown_id_addresses() {
+    let suite = edited_suite(&[("replace-gadget.md", "`200 OK`", "`201 Created`")]);
+    let mock = Mock::serving(suite, MockConfig::default()).await;
+    let path = mock.path("replace-gadget", &[UNKNOWN_ID]);
+    let body = json!({ "displayName": "Made by PUT" });
+    let reply = mock.call("PUT", &path).json(body).send().await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let stored = mock.item(UNKNOWN_ID, None).await;
+    assert_eq!(stored.status, 200, "{}", stored.text());
+    assert_eq!(stored.json()["displayName"], "Made by PUT");
+}
+
+#[tokio::test]
 async fn replace_with_an_invalid_body_is_a_graph_400() {
     let mock = Mock::start().await;
     let id = mock.example_id();

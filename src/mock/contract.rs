@@ -13,6 +13,7 @@ use crate::model::{Method, OperationKind, RequestBody, ResponseBody};
 use crate::path_template::{Address, PathTemplate, key_syntax_reading};
 use crate::suite::{Suite, SuiteError};
 use jsonschema::Validator;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -232,17 +233,57 @@ impl Contract {
                 .copied()
                 .find(|&i| self.operations[i].resource == r)
         });
-        let named = odata_type.map(|t| t.trim_start_matches('#'));
-        let by_type = || {
-            candidates.iter().copied().find(|&i| {
-                let own = self.resources[self.operations[i].resource].odata_type();
-                named == Some(own.trim_start_matches('#'))
-            })
-        };
         by_resource
-            .or_else(by_type)
+            .or_else(|| self.typed(candidates, odata_type?))
             .or_else(|| candidates.first().copied())
             .unwrap_or_default()
+    }
+
+    /// Returns the first of `candidates` whose resource `odata_type` names (`#` optional).
+    fn typed(&self, candidates: &[usize], odata_type: &str) -> Option<usize> {
+        let named = odata_type.trim_start_matches('#');
+        candidates.iter().copied().find(|&i| {
+            let own = self.resources[self.operations[i].resource].odata_type();
+            named == own.trim_start_matches('#')
+        })
+    }
+
+    /// Returns the candidates of one kind that serve a request with a body. When a route
+    /// has several operations (a create and an action on one path from two pages, two
+    /// creates of one collection), the request goes to the one whose type its `@odata.type`
+    /// names, else the first whose request schema (an action's parameters) it satisfies,
+    /// else the first; that one comes first, before the others of its kind.
+    pub fn of_one_kind<'c>(&self, candidates: &'c [usize], body: &[u8]) -> Cow<'c, [usize]> {
+        let kind = |i: usize| self.operations[i].kind;
+        if candidates.len() < 2 || body.is_empty() {
+            return Cow::Borrowed(candidates);
+        }
+        let sent: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+        let fits = |i: usize| {
+            let operation = &self.operations[i];
+            let Some(sent) = &sent else {
+                return false;
+            };
+            match &operation.parameters {
+                Some(parameters) => parameters.is_valid(sent),
+                None => !operation.sends_stream && operation.request.is_valid(sent),
+            }
+        };
+        let named = sent
+            .as_ref()
+            .and_then(|v| v.get("@odata.type")?.as_str().map(str::to_string));
+        let by_type = named.as_deref().and_then(|t| self.typed(candidates, t));
+        let chosen = by_type
+            .or_else(|| candidates.iter().copied().find(|&i| fits(i)))
+            .unwrap_or(candidates[0]);
+        let mut served = vec![chosen];
+        served.extend(
+            candidates
+                .iter()
+                .copied()
+                .filter(|&i| i != chosen && kind(i) == kind(chosen)),
+        );
+        Cow::Owned(served)
     }
 
     /// Builds one route per method and path shape (operations of one shape share it), and

@@ -209,8 +209,10 @@ impl Shared {
     }
 
     /// Runs the behaviour of the candidates' kind (every candidate of a route has the same
-    /// method and path shape, so the same kind).
+    /// method and path shape; when two pages give it two kinds, the body chooses, see
+    /// [`Contract::of_one_kind`]).
     fn dispatch(&self, candidates: &[usize], call: &Call<'_>) -> Result<Outcome<'_>, GraphError> {
+        let candidates = &*self.contract.of_one_kind(candidates, call.body);
         let first = &self.contract.operations[candidates[0]];
         match first.kind {
             OperationKind::Get => self.get(candidates, call),

@@ -97,7 +97,7 @@ impl Store {
     /// Returns the object stored at `address` (not one deleted).
     pub fn get(&self, address: &Address) -> Option<&Stored> {
         self.collections
-            .get(&address.collection)?
+            .get(&folded(&address.collection))?
             .get(&address.key)
             .filter(|s| !s.listed_only)
     }
@@ -105,7 +105,7 @@ impl Store {
     /// Tells whether `collection` holds `key` (deleted but listed included).
     pub fn contains(&self, collection: &str, key: &str) -> bool {
         self.collections
-            .get(collection)
+            .get(&folded(collection))
             .is_some_and(|items| items.contains_key(key))
     }
 
@@ -114,7 +114,7 @@ impl Store {
     pub fn put(&mut self, address: &Address, resource: usize, object: Map<String, Value>) {
         let items = self
             .collections
-            .entry(address.collection.clone())
+            .entry(folded(&address.collection))
             .or_default();
         match items.get_mut(&address.key) {
             Some(stored) => {
@@ -140,7 +140,7 @@ impl Store {
     /// Records `address` as the object most recently created in its collection.
     pub fn created(&mut self, address: &Address) {
         self.created
-            .entry(address.collection.clone())
+            .entry(folded(&address.collection))
             .or_default()
             .push(address.key.clone());
     }
@@ -148,7 +148,7 @@ impl Store {
     /// Returns the key of the object most recently created in `collection` that is still
     /// stored.
     pub fn newest(&self, collection: &str) -> Option<&str> {
-        let created = self.created.get(collection)?;
+        let created = self.created.get(&folded(collection))?;
         created.iter().rev().map(String::as_str).find(|key| {
             self.get(&Address {
                 collection: collection.to_string(),
@@ -160,12 +160,12 @@ impl Store {
 
     /// Tells whether the object at `address` was deleted.
     pub fn was_deleted(&self, address: &Address) -> bool {
-        self.deleted.contains(address)
+        self.deleted.contains(&folded_address(address))
     }
 
     /// Removes the object at `address`; with `keep_listed`, lists still show it.
     pub fn remove(&mut self, address: &Address, keep_listed: bool) {
-        let Some(items) = self.collections.get_mut(&address.collection) else {
+        let Some(items) = self.collections.get_mut(&folded(&address.collection)) else {
             return;
         };
         if keep_listed {
@@ -175,7 +175,7 @@ impl Store {
         } else {
             items.remove(&address.key);
         }
-        self.deleted.insert(address.clone());
+        self.deleted.insert(folded_address(address));
     }
 
     /// Returns the keys and objects of `collection`, in the order they were first stored
@@ -183,7 +183,7 @@ impl Store {
     pub fn items(&self, collection: &str) -> Vec<(&str, &Stored)> {
         let mut items: Vec<(&str, &Stored)> = self
             .collections
-            .get(collection)
+            .get(&folded(collection))
             .map(|items| items.iter().map(|(k, s)| (k.as_str(), s)).collect())
             .unwrap_or_default();
         items.sort_by_key(|(_, s)| s.order);
@@ -193,7 +193,7 @@ impl Store {
     /// Returns the `@odata.id`s `navigation` lists, in the order they were added.
     pub fn references(&self, navigation: &str) -> Vec<&str> {
         self.references
-            .get(navigation)
+            .get(&folded(navigation))
             .into_iter()
             .flatten()
             .filter(|r| r.listed)
@@ -204,7 +204,7 @@ impl Store {
     /// Adds a reference to `navigation` (once); one not `listed` is found by a removal
     /// only.
     pub fn add_reference(&mut self, navigation: &str, odata_id: &str, listed: bool) {
-        let references = self.references.entry(navigation.to_string()).or_default();
+        let references = self.references.entry(folded(navigation)).or_default();
         match references
             .iter_mut()
             .find(|r| r.odata_id.eq_ignore_ascii_case(odata_id))
@@ -221,26 +221,42 @@ impl Store {
     /// (case-insensitive).
     pub fn has_reference(&self, navigation: &str, key: &str) -> bool {
         self.references
-            .get(navigation)
+            .get(&folded(navigation))
             .is_some_and(|all| all.iter().any(|r| names_key(&r.odata_id, key)))
     }
 
     /// Removes the references of `navigation` whose `@odata.id` ends with `/<key>`
     /// (case-insensitive).
     pub fn remove_reference(&mut self, navigation: &str, key: &str) {
-        if let Some(references) = self.references.get_mut(navigation) {
+        if let Some(references) = self.references.get_mut(&folded(navigation)) {
             references.retain(|r| !names_key(&r.odata_id, key));
         }
     }
 
     /// Returns the raw content stored at `path`.
     pub fn content(&self, path: &str) -> Option<&[u8]> {
-        self.contents.get(path).map(Vec::as_slice)
+        self.contents.get(&folded(path)).map(Vec::as_slice)
     }
 
     /// Stores raw content at `path`.
     pub fn put_content(&mut self, path: &str, bytes: Vec<u8>) {
-        self.contents.insert(path.to_string(), bytes);
+        self.contents.insert(folded(path), bytes);
+    }
+}
+
+/// Returns a concrete path as the store keys it: Graph compares path segments
+/// case-insensitively, so `/oAuth2Permissiongrants` and `/oauth2PermissionGrants` (two
+/// pages' spellings) are one collection; ids in it fold too, which only joins parents
+/// whose ids differ in case alone.
+fn folded(path: &str) -> String {
+    path.to_ascii_lowercase()
+}
+
+/// Returns `address` with its collection [`folded`] (its key as it is).
+fn folded_address(address: &Address) -> Address {
+    Address {
+        collection: folded(&address.collection),
+        key: address.key.clone(),
     }
 }
 

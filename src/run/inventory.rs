@@ -77,6 +77,12 @@ fn item_key(collection: &str, id: &str) -> String {
 }
 
 impl Inventory {
+    /// The resource the object at concrete `path` is known to be, when it is not `resource`.
+    pub fn other_resource(&self, path: &str, resource: &str) -> Option<&str> {
+        let known = self.types.get(&path_key(path))?;
+        (known != resource).then_some(known.as_str())
+    }
+
     /// The first id a create of `resource` into the collection template `template` answered.
     pub fn first_created(&self, template: &str, resource: &str) -> Option<&str> {
         self.first_created

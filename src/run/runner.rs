@@ -104,11 +104,33 @@ impl Runner<'_> {
             self.count_not_started(op.len());
             return;
         }
-        let (path, documented) = match self.path_for(plan) {
+        let target = match self.path_for(plan) {
             Ok(found) => found,
             Err(unresolved) => return self.skip_operation(op, unresolved.to_string()),
         };
-        if documented && op.effect == Effect::Updates && self.target_missing(plan, &path).await {
+        let path = target.path.clone();
+        let other = self
+            .shared
+            .inventory
+            .borrow()
+            .other_resource(&path, &plan.case.resource)
+            .map(str::to_string);
+        if target.documented
+            && let Some(other) = other
+        {
+            let name = PathTemplate::parse(&plan.case.path);
+            let name = name.last_placeholder().unwrap_or("id");
+            let reason = format!(
+                "the documented example object {path} is a {other} on this server, not a {}; \
+                 pass --id {name}=VALUE naming one to test this operation",
+                plan.case.resource
+            );
+            return self.skip_operation(op, reason);
+        }
+        if target.documented
+            && op.effect == Effect::Updates
+            && self.target_missing(plan, &path).await
+        {
             let template = PathTemplate::parse(&plan.case.path);
             let name = template.last_placeholder().unwrap_or("id");
             let reason = format!(
@@ -117,10 +139,6 @@ impl Runner<'_> {
             );
             return self.skip_operation(op, reason);
         }
-        let target = Target {
-            path: path.clone(),
-            documented,
-        };
         for case in &op.before {
             if let Some(result) = self.run_case(op, &target, case).await {
                 if let Some(reason) = missing_object(&result) {
@@ -279,7 +297,7 @@ impl Runner<'_> {
     /// fills what the example leaves open. The flag tells that the object addressed is not one
     /// the run created, listed or was given (a documented value, a singleton): the server may
     /// not hold it, as it is a fixture, not the contract.
-    fn path_for(&self, plan: &OperationPlan) -> Result<(String, bool), Unresolved> {
+    fn path_for(&self, plan: &OperationPlan) -> Result<Target, Unresolved> {
         let template = PathTemplate::parse(&plan.case.path);
         let mut known = self.options.ids.clone();
         let mut complete = true;
@@ -306,8 +324,13 @@ impl Runner<'_> {
                 }
             }
         }
+        let target = |path, documented, from_example| Target {
+            path,
+            documented,
+            from_example,
+        };
         if complete {
-            return template.fill(&known).map(|path| (path, !seen));
+            return template.fill(&known).map(|path| target(path, !seen, false));
         }
         let mut values = documented_values(plan, &template);
         values.extend(self.options.ids.clone());
@@ -316,10 +339,10 @@ impl Runner<'_> {
             .iter()
             .all(|n| values.contains_key(*n))
         {
-            return template.fill(&values).map(|path| (path, true));
+            return template.fill(&values).map(|path| target(path, true, true));
         }
         values.extend(known);
-        template.fill(&values).map(|path| (path, true))
+        template.fill(&values).map(|path| target(path, true, true))
     }
 
     /// Returns an id the run knows for placeholder `name`, when it stands as a whole segment
@@ -994,21 +1017,24 @@ fn is_followed(step: &Step) -> bool {
 pub(super) struct Target {
     pub path: String,
     pub documented: bool,
+    /// A documented example's value filled a placeholder (the object or a parent of it).
+    pub from_example: bool,
 }
 
 /// Tells whether a 404 to an example sent to `target` says that the server does not hold
-/// the documented example object: a create makes its object and an update's was probed
-/// before (see [`Runner::run_operation`]); every other effect finds out from the answer.
+/// the documented example object: a create's is the parent a documented example's id
+/// names, an update's was probed before (see [`Runner::run_operation`]); every other effect
+/// finds out from the answer.
 fn unprobed(op: &PlannedOperation, target: &Target) -> bool {
-    let probed = match op.effect {
-        Effect::Creates | Effect::Updates => true,
+    match op.effect {
+        Effect::Creates => target.from_example,
+        Effect::Updates => false,
         Effect::Replaces
         | Effect::Reads
         | Effect::Invokes
         | Effect::Deletes
-        | Effect::References => false,
-    };
-    target.documented && !probed
+        | Effect::References => target.documented,
+    }
 }
 
 /// Returns why a case was skipped when the documented example object it addressed is not
