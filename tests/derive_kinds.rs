@@ -441,3 +441,19 @@ fn kinds_that_act_on_the_resource_carry_no_body_schemas() {
         );
     }
 }
+
+#[test]
+fn a_response_that_names_no_resource_takes_the_one_the_introduction_links_not_the_title() {
+    let text = page(
+        "Get gadget settings",
+        "GET /me/gadgetSettings",
+        "Do not supply a request body for this method.",
+        "If successful, this method returns a `200 OK` response code and one of the following objects in the response body:\n\n- a settings object\n- a string",
+        "",
+    );
+    let op = one("gadget-get-settings.md", text);
+    assert_eq!(
+        op.resource, "gadget",
+        "not `settings`, the title's last word"
+    );
+}

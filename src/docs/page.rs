@@ -1131,7 +1131,10 @@ fn resource_name(
         | OperationKind::RemoveReference
         | OperationKind::ListReferences => owner(),
     };
-    found.or_else(from_title).unwrap_or_else(from_path)
+    found
+        .or_else(|| section_link(Section::Other))
+        .or_else(from_title)
+        .unwrap_or_else(from_path)
 }
 
 /// The resource a path acts on, when no page link names it: the last key placeholder before
