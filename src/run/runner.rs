@@ -109,6 +109,8 @@ impl Runner<'_> {
             Err(unresolved) => return self.skip_operation(op, unresolved.to_string()),
         };
         let path = target.path.clone();
+        let template = PathTemplate::parse(&plan.case.path);
+        let name = template.last_placeholder().unwrap_or("id");
         let other = self
             .shared
             .inventory
@@ -118,8 +120,6 @@ impl Runner<'_> {
         if target.documented
             && let Some(other) = other
         {
-            let name = PathTemplate::parse(&plan.case.path);
-            let name = name.last_placeholder().unwrap_or("id");
             let reason = format!(
                 "the documented example object {path} is a {other} on this server, not a {}; \
                  pass --id {name}=VALUE naming one to test this operation",
@@ -131,8 +131,6 @@ impl Runner<'_> {
             && op.effect == Effect::Updates
             && self.target_missing(plan, &path).await
         {
-            let template = PathTemplate::parse(&plan.case.path);
-            let name = template.last_placeholder().unwrap_or("id");
             let reason = format!(
                 "the documented example object {path} does not exist on this server (an empty PATCH got 404); \
                  pass --id {name}=VALUE naming an existing object to test this operation"
