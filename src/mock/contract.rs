@@ -17,7 +17,9 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// One documented operation (a case file).
+/// One documented request line of an operation (a case file's path, or one of the
+/// alternatives its page lists: each is served the same).
+#[derive(Clone)]
 pub(crate) struct Operation {
     pub kind: OperationKind,
     pub method: Method,
@@ -33,11 +35,13 @@ pub(crate) struct Operation {
     /// The success response carries raw content (`GET .../$value`).
     pub answers_stream: bool,
     /// An action's parameters; `None` when the case file states none.
-    pub parameters: Option<Validator>,
+    pub parameters: Option<Arc<Validator>>,
     /// What an action or a function answers on success.
     pub answer: Answer,
     /// Index into the suite's case files.
     pub case: usize,
+    /// The request line is one of the page's alternatives, not the case file's path.
+    pub alternative: bool,
 }
 
 /// An operation of the suite that is not served, and why.
@@ -124,7 +128,7 @@ impl Contract {
                 }
             };
             match contract.operation(suite, index, case, resource, request) {
-                Ok(operation) => contract.operations.push(operation),
+                Ok(operation) => contract.push_request_lines(operation, case),
                 Err(reason) => contract.left_out.push(LeftOut {
                     operation: case.id.clone(),
                     reason,
@@ -147,7 +151,7 @@ impl Contract {
         let parameters = case
             .parameters_schema
             .as_ref()
-            .map(|schema| suite.validator_of(schema))
+            .map(|schema| suite.validator_of(schema).map(Arc::new))
             .transpose()
             .map_err(|e| format!("its parameters: {e}"))?;
         let answer = match &case.result_schema {
@@ -167,7 +171,28 @@ impl Contract {
             parameters,
             answer,
             case: index,
+            alternative: false,
         })
+    }
+
+    /// Adds `operation`, then one copy of it per alternative request line of `case` whose
+    /// shape is not already served by it.
+    fn push_request_lines(&mut self, operation: Operation, case: &CaseFile) {
+        let mut shapes = vec![operation.template.shape()];
+        let mut alternatives = Vec::new();
+        for line in &case.alternative_paths {
+            let template = PathTemplate::parse(line);
+            if !shapes.contains(&template.shape()) {
+                shapes.push(template.shape());
+                alternatives.push(Operation {
+                    template,
+                    alternative: true,
+                    ..operation.clone()
+                });
+            }
+        }
+        self.operations.push(operation);
+        self.operations.extend(alternatives);
     }
 
     /// Resolves `method` on decoded path `segments`; the most specific template wins.
@@ -289,24 +314,11 @@ impl Contract {
     /// Builds one route per method and path shape (operations of one shape share it), and
     /// a GET route for the items of every collection no page documents a GET of.
     fn build_routes(&mut self) {
-        for (index, operation) in self.operations.iter().enumerate() {
-            let shape = operation.template.shape();
-            let shared = self
-                .routes
-                .iter_mut()
-                .find(|r| r.method == operation.method && r.template.shape() == shape);
-            match shared {
-                Some(Route {
-                    action: Action::Operations(indexes),
-                    ..
-                }) => indexes.push(index),
-                _ => self.routes.push(Route {
-                    method: operation.method,
-                    template: operation.template.clone(),
-                    action: Action::Operations(vec![index]),
-                }),
-            }
-        }
+        self.route_request_lines(false);
+        // an alternative request line comes after the case files' own on a path they share (a
+        // page may list a line that belongs to another operation): a request without a body
+        // goes to the own line's operation
+        self.route_request_lines(true);
         for operation in &self.operations {
             let Some(item) = operation.item_template() else {
                 continue;
@@ -327,6 +339,30 @@ impl Contract {
         for (index, route) in self.routes.iter().enumerate() {
             let count = route.template.segment_count();
             self.by_segments.entry(count).or_default().push(index);
+        }
+    }
+
+    /// Routes the case files' own request lines, or (`alternatives`) the alternative ones;
+    /// lines of one method and shape share a route.
+    fn route_request_lines(&mut self, alternatives: bool) {
+        for (index, operation) in self.operations.iter().enumerate() {
+            if operation.alternative != alternatives {
+                continue;
+            }
+            let shape = operation.template.shape();
+            let same = |r: &Route| r.method == operation.method && r.template.shape() == shape;
+            let shared = self.routes.iter_mut().find(|r| same(r));
+            match shared {
+                Some(Route {
+                    action: Action::Operations(indexes),
+                    ..
+                }) => indexes.push(index),
+                _ => self.routes.push(Route {
+                    method: operation.method,
+                    template: operation.template.clone(),
+                    action: Action::Operations(vec![index]),
+                }),
+            }
         }
     }
 

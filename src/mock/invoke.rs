@@ -28,7 +28,7 @@ impl Shared {
             return Err(unknown_item(resource, address));
         }
         if operation.kind == OperationKind::Action {
-            read_parameters(operation.parameters.as_ref(), call.body, call.faults)?;
+            read_parameters(operation.parameters.as_deref(), call.body, call.faults)?;
         }
         let status = operation.status;
         if let Some(redirect) = redirect(operation, call) {

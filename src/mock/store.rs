@@ -82,7 +82,7 @@ impl Store {
                 }
             }
         }
-        for operation in &contract.operations {
+        for operation in contract.operations.iter().filter(|o| !o.alternative) {
             let own = decode_path(operation.template.text());
             let values = operation.template.matches(&own).unwrap_or_default();
             let address = operation.template.address(&values);
@@ -273,7 +273,8 @@ fn is_singleton(operation: &Operation, address: &Address) -> bool {
     item && !operation.answers_stream && address.key.is_empty()
 }
 
-/// Returns the example objects of an operation's case file, each at its address.
+/// Returns the example objects of an operation's case file, each at its address: that of
+/// its request, else (for the case file's own path) the path as written.
 fn example_objects(operation: &Operation, case: &CaseFile) -> Vec<(Address, Map<String, Value>)> {
     let mut found = Vec::new();
     for example in &case.examples {
@@ -281,14 +282,17 @@ fn example_objects(operation: &Operation, case: &CaseFile) -> Vec<(Address, Map<
         else {
             continue;
         };
-        let values = operation
+        let sent = operation
             .template
-            .matches(&decode_path(&example.request.path))
-            .or_else(|| {
+            .matches(&decode_path(&example.request.path));
+        let values = match sent {
+            Some(values) => values,
+            None if operation.alternative => continue,
+            None => {
                 let own = decode_path(operation.template.text());
-                operation.template.matches(&own)
-            })
-            .unwrap_or_default();
+                operation.template.matches(&own).unwrap_or_default()
+            }
+        };
         let collection = operation.collection(&values);
         let keyed = |object: &Map<String, Value>| match object.get("id") {
             Some(Value::String(id)) => Some((

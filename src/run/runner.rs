@@ -290,15 +290,47 @@ impl Runner<'_> {
 
     /// Resolves the operation's path. Each placeholder, left to right, takes its `--id`
     /// value, else an id the run knows in the concrete collection before it (one it created
-    /// there, else one a list showed). When the run does not know them all, the documented
-    /// example's values fill the path (`--id` values over them), and what the run knows
-    /// fills what the example leaves open. The flag tells that the object addressed is not one
-    /// the run created, listed or was given (a documented value, a singleton): the server may
-    /// not hold it, as it is a fixture, not the contract.
+    /// there, else one a list showed); the first of the operation's request lines (its path,
+    /// then the alternatives its page lists) the run can fill whole is the one sent. When the
+    /// run can fill none, the documented example's values fill the path (`--id` values over
+    /// them), and what the run knows fills what the example leaves open. The flag tells that
+    /// the object addressed is not one the run created, listed or was given (a documented
+    /// value, a singleton): the server may not hold it, as it is a fixture, not the contract.
     fn path_for(&self, plan: &OperationPlan) -> Result<Target, Unresolved> {
+        let target = |path, documented, from_example| Target {
+            path,
+            documented,
+            from_example,
+        };
+        let lines = std::iter::once(&plan.case.path).chain(&plan.case.alternative_paths);
+        for line in lines {
+            let template = PathTemplate::parse(line);
+            let known = self.known_values(plan, &template);
+            if known.complete {
+                return template
+                    .fill(&known.values)
+                    .map(|path| target(path, !known.seen, false));
+            }
+        }
         let template = PathTemplate::parse(&plan.case.path);
+        let known = self.known_values(plan, &template).values;
+        let mut values = documented_values(plan, &template);
+        values.extend(self.options.ids.clone());
+        if template
+            .placeholders()
+            .iter()
+            .all(|n| values.contains_key(*n))
+        {
+            return template.fill(&values).map(|path| target(path, true, true));
+        }
+        values.extend(known);
+        template.fill(&values).map(|path| target(path, true, true))
+    }
+
+    /// Fills the placeholders of `template` the run knows, left to right (`--id`, then the
+    /// ids it created or listed), up to the first it does not know.
+    fn known_values(&self, plan: &OperationPlan, template: &PathTemplate) -> Known {
         let mut known = self.options.ids.clone();
-        let mut complete = true;
         // the object itself is one the run created or listed (a 404 is then an answer about
         // it); otherwise it is a fixture the server may not hold
         let mut seen = false;
@@ -311,36 +343,25 @@ impl Runner<'_> {
                 seen |= own.is_some();
                 continue;
             }
-            match self.known_id(&template, name, &known, own) {
+            match self.known_id(template, name, &known, own) {
                 Some(id) => {
                     seen |= own.is_some();
                     known.insert(name.to_string(), id);
                 }
                 None => {
-                    complete = false;
-                    break;
+                    return Known {
+                        values: known,
+                        seen,
+                        complete: false,
+                    };
                 }
             }
         }
-        let target = |path, documented, from_example| Target {
-            path,
-            documented,
-            from_example,
-        };
-        if complete {
-            return template.fill(&known).map(|path| target(path, !seen, false));
+        Known {
+            values: known,
+            seen,
+            complete: true,
         }
-        let mut values = documented_values(plan, &template);
-        values.extend(self.options.ids.clone());
-        if template
-            .placeholders()
-            .iter()
-            .all(|n| values.contains_key(*n))
-        {
-            return template.fill(&values).map(|path| target(path, true, true));
-        }
-        values.extend(known);
-        template.fill(&values).map(|path| target(path, true, true))
     }
 
     /// Returns an id the run knows for placeholder `name`, when it stands as a whole segment
@@ -1012,6 +1033,15 @@ fn is_followed(step: &Step) -> bool {
 /// Where an operation's cases are sent: its resolved path, and whether a documented
 /// example's id filled it (the server may not hold that object: a 404 then skips a case
 /// rather than failing it).
+/// What the run knows of the placeholders of one request line.
+struct Known {
+    values: BTreeMap<String, String>,
+    /// The object itself is one the run created, listed or was given.
+    seen: bool,
+    /// Every placeholder has a value.
+    complete: bool,
+}
+
 pub(super) struct Target {
     pub path: String,
     pub documented: bool,
