@@ -110,6 +110,13 @@ impl PathTemplate {
         names
     }
 
+    /// Counts the segments that are one placeholder: the keys of the objects the path goes
+    /// through (`/a/{aId}/b/{bId}/f(x={x})`: 2; a function's arguments are no key).
+    pub fn keys(&self) -> usize {
+        let key = |segment: &&Vec<Piece>| matches!(segment.as_slice(), [Piece::Placeholder(_)]);
+        self.segments.iter().filter(key).count()
+    }
+
     /// Returns the name of the last placeholder (the key of the item a template names).
     pub fn last_placeholder(&self) -> Option<&str> {
         self.pieces().rev().find_map(|p| match p {
@@ -765,6 +772,16 @@ mod tests {
             Some(vec!["7f2a".to_string(), "D7".to_string()])
         );
         assert_eq!(function.match_path("/gadgets/7f2a/usage()"), None);
+    }
+
+    #[rstest::rstest]
+    #[case::none("/me/drive", 0)]
+    #[case::one_key("/teams/{teamId}/channels", 1)]
+    #[case::two_keys("/teams/{teamId}/channels/{channelId}", 2)]
+    #[case::function_arguments_are_no_keys("/a/{aId}/usage(period='{period}')", 1)]
+    #[case::a_key_in_key_syntax_is_no_segment_key("/a('{aId}')", 0)]
+    fn keys_are_the_segments_that_are_one_placeholder(#[case] text: &str, #[case] keys: usize) {
+        assert_eq!(PathTemplate::parse(text).keys(), keys);
     }
 
     #[test]

@@ -89,6 +89,14 @@ fn one(name: &str, text: String) -> graph_conformance::model::Operation {
     OperationKind::Function,
     "function-gadget-forecast"
 )]
+#[case::a_post_of_one_parameter_is_an_action_whatever_its_title(
+    "Add gadget part",
+    "POST /gadgets/{gadgetId}/polish",
+    "In the request body, provide a JSON object that includes a **part** parameter.",
+    "If successful, this method returns `202 Accepted` response code.",
+    OperationKind::Action,
+    "action-gadget-polish"
+)]
 #[case::delete_of_a_ref_removes_a_reference(
     "Remove gadget owner",
     "DELETE /gadgets/{gadgetId}/owners/{ownerId}/$ref",
@@ -151,6 +159,29 @@ fn the_response_shape_of_an_action_comes_from_its_sentence(
         panic!("{:?}", op.request_body);
     };
     assert_eq!(parameters[0].name, "shine");
+}
+
+#[rstest]
+#[case::nothing_in_the_response_body(
+    "returns `202 Accepted` response code. It does not return anything in the response body."
+)]
+#[case::no_response_body("returns a `202 Accepted` response code and no response body.")]
+#[case::an_empty_response_body("returns a `200 OK` response code and an empty response body.")]
+fn words_that_say_there_is_no_body_are_no_body_whatever_the_kind(#[case] sentence: &str) {
+    let op = one(
+        "gadget-post.md",
+        page(
+            "Create gadget",
+            "POST /gadgets",
+            "In the request body, supply a JSON representation of a [gadget](../resources/gadget.md) object.",
+            &format!("If successful, this method {sentence}"),
+            "",
+        ),
+    );
+    assert_eq!(
+        (op.kind, op.response),
+        (OperationKind::Create, ResponseBody::None)
+    );
 }
 
 #[test]

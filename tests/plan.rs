@@ -49,10 +49,10 @@ async fn the_ids_a_run_records_are_exactly_the_plans(
 }
 
 #[test]
-fn a_chain_holds_the_operations_of_one_resource_creates_first() {
+fn a_chain_holds_the_operations_of_one_resource_at_one_depth_creates_first() {
     let suite = common::suite();
     let plan = plan(&suite, &RunOptions::new("http://unused")).unwrap();
-    let mut resources = Vec::new();
+    let mut keys = Vec::new();
     for chain in &plan.chains {
         let cases: Vec<_> = chain.operations.iter().map(|o| o.plan.case).collect();
         assert!(cases.iter().all(|c| c.resource == cases[0].resource));
@@ -65,12 +65,40 @@ fn a_chain_holds_the_operations_of_one_resource_creates_first() {
             "{:?}",
             cases.iter().map(|c| &c.id).collect::<Vec<_>>()
         );
-        resources.push(cases[0].resource.clone());
+        keys.push((cases[0].resource.clone(), chain.depth));
     }
-    let count = resources.len();
-    resources.sort_unstable();
-    resources.dedup();
-    assert_eq!(resources.len(), count, "one chain per resource");
+    let count = keys.len();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), count, "one chain per resource and depth");
+}
+
+#[test]
+fn a_resource_under_a_parent_waits_for_the_wave_that_fills_the_parent() {
+    // one resource at two depths: the nested operations run a wave after the top ones, when
+    // the parent's create has run
+    let mut suite: Suite = (*common::kinds_suite()).clone();
+    let mut nested = suite
+        .cases
+        .iter()
+        .find(|c| c.kind == OperationKind::List)
+        .unwrap()
+        .clone();
+    nested.id = "list-gadget-parts".to_string();
+    nested.path = format!("{}/{{gadgetId}}/parts", nested.path);
+    let resource = nested.resource.clone();
+    suite.cases.push(nested);
+    let options = common::options("http://127.0.0.1:1/beta", 2);
+    let plan = plan(&suite, &options).unwrap();
+    let chain_of = |id: &str| {
+        plan.chains
+            .iter()
+            .find(|c| c.operations.iter().any(|o| o.id() == id))
+            .unwrap()
+    };
+    let (top, under) = (chain_of("create-gadget"), chain_of("list-gadget-parts"));
+    assert_eq!(top.operations[0].plan.case.resource, resource);
+    assert_eq!((top.depth, under.depth), (0, 1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

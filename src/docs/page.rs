@@ -872,7 +872,7 @@ fn is_create(title: &str, placed: &[Placed]) -> bool {
         _ => None,
     });
     if let Some(body) = &body {
-        if body.contains("parameters") || body.contains("do not supply") {
+        if body.contains("parameter") || body.contains("do not supply") {
             return false;
         }
         if body.contains("representation of") {
@@ -1193,7 +1193,21 @@ fn singular(segment: &str) -> String {
     }
 }
 
-/// What a successful response carries, from the page's words: `204` is nothing, "collection"
+/// Tells whether a response sentence says there is no body ("It does not return anything in
+/// the response body", "and an empty response body").
+fn says_no_body(text: &str) -> bool {
+    const NO_BODY: [&str; 4] = [
+        "not return anything in the response body",
+        "not return a response body",
+        "no response body",
+        "empty response body",
+    ];
+    let text = text.to_ascii_lowercase();
+    NO_BODY.iter().any(|words| text.contains(words))
+}
+
+/// What a successful response carries, from the page's words: `204` or words saying there is
+/// no body are nothing, "collection"
 /// is a collection, a linked resource is that resource, a primitive type is that primitive.
 fn response_body(
     kind: OperationKind,
@@ -1202,7 +1216,7 @@ fn response_body(
     path: &str,
 ) -> ResponseBody {
     let (text, links) = paragraph(sentence);
-    if find_status(text).is_some_and(|(code, _)| code == 204) {
+    if find_status(text).is_some_and(|(code, _)| code == 204) || says_no_body(text) {
         return ResponseBody::None;
     }
     if last_segment(path) == "$value" {

@@ -1,5 +1,5 @@
 //! The plan: a value that says everything a run will do before it does it. The suite is
-//! turned into chains (one per resource; chains run concurrently, the operations of a chain
+//! turned into chains (one per resource and depth; chains run concurrently, the operations of a chain
 //! in lifecycle order, deletes last), each operation into its planned cases (id, kind, request,
 //! expectation) or a reason it is skipped. The progress total, `--only`, `--partition` and
 //! the runner all read this one value, so the ids a run records are the plan's.
@@ -392,12 +392,11 @@ impl PlannedOperation<'_> {
     }
 }
 
-/// The operations on one resource, in the order they run.
+/// The operations on one resource at one depth, in the order they run.
 pub struct Chain<'s> {
     pub operations: Vec<PlannedOperation<'s>>,
-    /// How many parent objects its shallowest path goes through (`/teams/{id}/channels`: 1):
-    /// chains run in waves of increasing depth, so a parent's create or list fills a child's
-    /// path.
+    /// How many parent objects its paths go through (`/teams/{id}/channels`: 1): chains run
+    /// in waves of increasing depth, so a parent's create or list fills a child's path.
     pub depth: usize,
 }
 
@@ -439,11 +438,12 @@ pub struct Settings<'a> {
     pub keep: Option<&'a dyn Fn(&str) -> bool>,
 }
 
-/// Plans a run of `suite`: every operation, in [`order`], grouped into chains by resource;
+/// Plans a run of `suite`: every operation, in [`order`], grouped into chains by resource
+/// and depth (a resource's operations under a parent wait for the wave that fills it);
 /// operations without a wanted case are left out.
 pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, SuiteError> {
     let vocabulary = Vocabulary::of(suite);
-    let mut chains: Vec<(String, Vec<PlannedOperation>)> = Vec::new();
+    let mut chains: Vec<((String, usize), Vec<PlannedOperation>)> = Vec::new();
     let mut skipped = Vec::new();
     for case in order(suite) {
         let compiled = OperationPlan::new(suite, &vocabulary, case)?;
@@ -459,14 +459,15 @@ pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, Suite
                 continue;
             }
         };
-        match chains.iter_mut().find(|(r, _)| *r == case.resource) {
+        let key = (case.resource.clone(), parents(case));
+        match chains.iter_mut().find(|(k, _)| *k == key) {
             Some((_, operations)) => operations.push(planned),
-            None => chains.push((case.resource.clone(), vec![planned])),
+            None => chains.push((key, vec![planned])),
         }
     }
     let mut chains: Vec<Chain> = chains
         .into_iter()
-        .map(|(_, mut operations)| {
+        .map(|((_, depth), mut operations)| {
             families::across(&mut operations, settings.seed);
             if let Some(keep) = settings.keep {
                 for op in &mut operations {
@@ -475,11 +476,6 @@ pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, Suite
                 }
             }
             operations.retain(|op| !op.is_empty());
-            let depth = operations
-                .iter()
-                .map(|o| parents(o.plan.case))
-                .min()
-                .unwrap_or(0);
             Chain { operations, depth }
         })
         .filter(|chain| !chain.operations.is_empty())
@@ -492,23 +488,26 @@ pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, Suite
     })
 }
 
-/// Counts the parent objects an operation's path goes through: its placeholders, but the
-/// one that names its own object.
+/// Counts the parent objects an operation's path goes through: its keys, but the one that
+/// names its own object (an action's or a function's is the object it is bound to; a `$ref`
+/// operation's the object its navigation hangs from and, for a removal, the reference).
 fn parents(case: &CaseFile) -> usize {
     let template = crate::path_template::PathTemplate::parse(&case.path);
-    let count = template.placeholders().len();
+    let bound = || {
+        let parent = template.parent();
+        usize::from(parent.is_some_and(|p| p.collection().is_some()))
+    };
     let own = match case.kind {
-        OperationKind::Create | OperationKind::List | OperationKind::ListReferences => 0,
+        OperationKind::Create | OperationKind::List => 0,
         OperationKind::Get
         | OperationKind::Update
         | OperationKind::Replace
-        | OperationKind::Delete
-        | OperationKind::Action
-        | OperationKind::Function
-        | OperationKind::AddReference
-        | OperationKind::RemoveReference => usize::from(template.collection().is_some()),
+        | OperationKind::Delete => usize::from(template.collection().is_some()),
+        OperationKind::Action | OperationKind::Function => bound(),
+        OperationKind::AddReference | OperationKind::ListReferences => 1,
+        OperationKind::RemoveReference => 2,
     };
-    count.saturating_sub(own)
+    template.keys().saturating_sub(own)
 }
 
 /// Plans one operation through every family of cases, keeping the wanted ones.
