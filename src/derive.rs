@@ -253,7 +253,11 @@ fn name_from_reference(reference: &Reference, pages: &mut [Page]) -> BTreeSet<St
     let mut named = BTreeSet::new();
     for page in pages {
         let old = page.resource.clone();
-        if let Some(tp) = reference.type_page(&page.resource, page.resource_page.as_deref()) {
+        if let Some(name) = titled_type(reference, page) {
+            page.resource = name.to_string();
+            named.insert(page.resource.clone());
+        } else if let Some(tp) = reference.type_page(&page.resource, page.resource_page.as_deref())
+        {
             page.resource.clone_from(&tp.name);
             named.insert(tp.name.clone());
         }
@@ -268,6 +272,30 @@ fn name_from_reference(reference: &Reference, pages: &mut [Page]) -> BTreeSet<St
         }
     }
     named
+}
+
+/// The type a delete page's title names as its object (`Delete plannerPlan`, `Delete a
+/// user`, `Delete tab from channel`: the word after the verb and an article, when no word
+/// but a preposition follows it), when a resource page defines it: a delete
+/// page has no body to name it, and its path's last collection (`plans`) or the first page
+/// its introduction links (`directory`, for deleted items) is a guess.
+fn titled_type<'r>(reference: &'r Reference, page: &Page) -> Option<&'r str> {
+    if page.kind != crate::model::OperationKind::Delete {
+        return None;
+    }
+    let mut words = page.title.split_whitespace().skip(1);
+    let word = words.find(|w| !matches!(w.to_ascii_lowercase().as_str(), "a" | "an" | "the"))?;
+    // a word that the next one qualifies (`group setting`, `drive item`) is not the object
+    let qualified = words.next().is_some_and(|w| {
+        !matches!(
+            w.to_ascii_lowercase().as_str(),
+            "from" | "in" | "of" | "for" | "on"
+        )
+    });
+    if qualified {
+        return None;
+    }
+    reference.type_name(word.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
 }
 
 /// Resolves the enum types of a page's rows and parameters with the enum pages given.

@@ -299,6 +299,31 @@ fn a_cycle_of_base_types_ends_where_it_repeats() {
     assert_eq!(names(&knot.properties), ["turns", "tightness"]);
 }
 
+#[rstest::rstest]
+#[case::the_title_names_the_type("Delete plannerPlan", "plannerPlan")]
+#[case::after_an_article("Delete a plannerPlan", "plannerPlan")]
+#[case::before_a_preposition("Delete plannerPlan from a group", "plannerPlan")]
+#[case::a_qualified_word_is_not_the_type("Delete plannerPlan details", "directory")]
+#[case::a_word_no_page_defines("Delete plan", "directory")]
+fn a_delete_is_of_the_type_its_title_names(#[case] title: &str, #[case] resource: &str) {
+    let type_page = |name: &str| PageSource {
+        name: format!("{name}.md"),
+        text: format!(
+            "# {name} resource type\n\nA type.\n\n## Properties\n\n| Property | Type | Description |\n|:--|:--|:--|\n| id | String | The key. |\n"
+        ),
+    };
+    // the introduction links another type, and the path's collection (`plans`) is no type
+    let method = PageSource {
+        name: "plannerplan-delete.md".into(),
+        text: format!(
+            "# {title}\n\nDeleted objects go to [deleted items](../resources/directory.md).\n\n## HTTP request\n\n```http\nDELETE /planner/plans/{{id}}\n```\n\n## Response\n\nIf successful, this method returns a `204 No Content` response code.\n"
+        ),
+    };
+    let derivation = derive(&[type_page("plannerPlan"), type_page("directory"), method]);
+    let op = &derivation.contract.operations[0];
+    assert_eq!(op.resource, resource);
+}
+
 #[test]
 fn without_resource_pages_today_s_rules_hold() {
     let derivation = derive(&pages("api"));
