@@ -9,7 +9,7 @@ use crate::docs::{
 };
 use crate::input_file::{InputFileError, PAGE_LIMIT, read_bounded};
 use crate::model::{
-    Method, Operation, OperationKind, OperationSpans, Property, RequestBody, Resource,
+    EdmType, Method, Operation, OperationKind, OperationSpans, Property, RequestBody, Resource,
     ResponseBody, Span,
 };
 use rayon::prelude::*;
@@ -387,6 +387,15 @@ impl Merger {
             ));
             return;
         }
+        if let Some(row) = self.container_row(&page) {
+            let msg = format!(
+                "the body holds `{}`, a collection of `{}`: the request creates the object that holds them, which the page does not name; this page is not used",
+                row.name, page.resource
+            );
+            self.diagnostics
+                .push(Diagnostic::new(Code::Skipped, row.span.clone(), msg));
+            return;
+        }
         let routes: Vec<(Method, String)> = std::iter::once(&page.path)
             .chain(&page.alternative_paths)
             .map(|p| (page.method, route(p)))
@@ -471,6 +480,20 @@ impl Merger {
         self.resources
             .values()
             .find(|r| r.name != name && r.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The row of a page that sends its resource whose type is a collection of that very
+    /// resource, when the resource's page does not list it: the page writes objects into a
+    /// container (extended properties into a new message's `multiValueExtendedProperties`),
+    /// so what its request line creates is the container, not the resource it names.
+    fn container_row<'p>(&self, page: &'p Page) -> Option<&'p Property> {
+        let defined = self.defined.get(&page.resource)?;
+        if !page.kind.sends_resource() {
+            return None;
+        }
+        page.properties
+            .iter()
+            .find(|p| !defined.contains(&p.name) && holds_its_own_kind(&page.resource, p))
     }
 
     /// Merges the page's table into its resource (only pages that send the resource describe
@@ -679,6 +702,12 @@ fn describe(p: &Property) -> String {
             members.join(", ")
         )
     }
+}
+
+/// Tells whether `property` is a collection of `resource` itself.
+fn holds_its_own_kind(resource: &str, property: &Property) -> bool {
+    matches!(&property.ty, EdmType::Collection(inner)
+        if matches!(inner.as_ref(), EdmType::Named(name) if name.eq_ignore_ascii_case(resource)))
 }
 
 /// A method page's row that its resource page defines otherwise: the resource page decides.

@@ -185,6 +185,26 @@ fn words_that_say_there_is_no_body_are_no_body_whatever_the_kind(#[case] sentenc
 }
 
 #[test]
+fn a_request_line_expanding_a_navigation_reads_its_holder_and_is_no_alternative() {
+    let op = one(
+        "gadget-list-manager.md",
+        page(
+            "List manager",
+            "GET /gadgets/{id}/manager\nGET /gadgets/{id}/?$expand=manager\nGET /gadgets?$expand=manager",
+            "Do not supply a request body for this method.",
+            "If successful, this method returns a `200 OK` response code and a [gadget](../resources/gadget.md) object.",
+            "",
+        ),
+    );
+    assert_eq!(op.path, "/gadgets/{id}/manager");
+    assert!(
+        op.alternative_paths.is_empty(),
+        "{:?}",
+        op.alternative_paths
+    );
+}
+
+#[test]
 fn every_path_of_the_first_method_is_kept_as_an_alternative_path() {
     let op = one(
         "gadget-get.md",

@@ -450,3 +450,34 @@ fn a_page_with_an_http_request_section_stays_a_method_page() {
         [Code::NoRequestLine]
     );
 }
+
+#[rstest]
+#[case::the_body_holds_a_collection_of_the_type(
+    "| extras | [extra](../resources/extra.md) collection | The extras. |\n",
+    false
+)]
+#[case::the_body_is_the_type("| label | String | A label. |\n", true)]
+fn a_page_writing_objects_into_their_container_is_not_an_operation_of_their_type(
+    #[case] row: &str,
+    #[case] derived: bool,
+) {
+    // the page names `extra`, yet its body is the object that holds extras: what the request
+    // creates is that object, which the page does not name
+    let type_page = PageSource {
+        name: "extra.md".into(),
+        text: "# extra resource type\n\nA type.\n\n## Properties\n\n| Property | Type | Description |\n|:--|:--|:--|\n| id | String | The key. |\n| label | String | A label. |\n".into(),
+    };
+    let method = PageSource {
+        name: "extra-post.md".into(),
+        text: format!(
+            "# Create extra\n\nCreate an extra.\n\n## HTTP request\n\n```http\nPOST /me/holders\n```\n\n## Request body\n\nSupply a JSON representation of [extra](../resources/extra.md).\n\n| Property | Type | Description |\n|:--|:--|:--|\n{row}\n## Response\n\nIf successful, this method returns a `201 Created` response code.\n"
+        ),
+    };
+    let derivation = derive(&[type_page, method]);
+    let operations = &derivation.contract.operations;
+    assert_eq!(operations.len(), usize::from(derived), "{operations:?}");
+    assert_eq!(
+        codes_on(&derivation, "extra-post.md").contains(&Code::Skipped),
+        !derived
+    );
+}

@@ -207,3 +207,66 @@ fn each_family_plans_what_the_kind_calls_for(
         assert_eq!(has, planned, "{}", operation.id());
     }
 }
+
+#[rstest]
+#[case::the_contract_refuses_the_example(false, true)]
+#[case::the_resource_page_overrules_the_table(true, false)]
+fn an_example_contradicting_its_table_is_sent_as_written_only_when_it_breaks_the_contract(
+    #[case] contract_allows: bool,
+    #[case] sent_as_written: bool,
+) {
+    // update-connector's example sends `status: "String"`, which the page's table refuses
+    let mut suite: Suite = (*common::suite()).clone();
+    if contract_allows {
+        let status = suite
+            .schemas
+            .values_mut()
+            .find(|doc| {
+                doc["$id"]
+                    .as_str()
+                    .unwrap_or("")
+                    .ends_with("/connector.json")
+            })
+            .and_then(|doc| doc.pointer_mut("/$defs/request/properties/status"))
+            .unwrap();
+        status.as_object_mut().unwrap().remove("enum");
+    }
+    let plan = plan(&suite, &RunOptions::new("http://unused")).unwrap();
+    let ids: Vec<String> = plan.ids().collect();
+    assert!(ids.iter().any(|id| id == "update-connector/example-1"));
+    assert_eq!(
+        ids.iter()
+            .any(|id| id == "update-connector/example-1-as-written"),
+        sent_as_written
+    );
+}
+
+#[test]
+fn an_operation_with_a_request_line_of_no_placeholder_waits_for_no_parent() {
+    // a create under a parent that a page also documents at a fixed collection (`POST
+    // /me/messages` beside `POST /me/mailFolders/{id}/messages`) runs in the first wave
+    let mut suite: Suite = (*common::kinds_suite()).clone();
+    let mut nested = suite
+        .cases
+        .iter()
+        .find(|c| c.kind == OperationKind::Create)
+        .unwrap()
+        .clone();
+    let fixed = nested.path.clone();
+    nested.id = "create-gadget-under-a-shelf".to_string();
+    nested.path = format!("/shelves/{{shelfId}}{fixed}");
+    nested.alternative_paths = vec![fixed];
+    suite.cases.push(nested);
+    let plan = plan(&suite, &common::options("http://127.0.0.1:1/beta", 2)).unwrap();
+    let depth = plan
+        .chains
+        .iter()
+        .find(|c| {
+            c.operations
+                .iter()
+                .any(|o| o.id() == "create-gadget-under-a-shelf")
+        })
+        .unwrap()
+        .depth;
+    assert_eq!(depth, 0);
+}

@@ -81,6 +81,9 @@ struct Placed<'a> {
 struct RequestLine {
     method: Method,
     path: String,
+    /// Its query expands a navigation (`GET /me?$expand=manager`): it reads the holder
+    /// with the navigation inside, another answer than the navigation's own.
+    expands: bool,
     span: Span,
 }
 
@@ -250,7 +253,7 @@ impl Reader<'_> {
                 others.push(line.method.as_str());
                 continue;
             }
-            if paths.contains(&line.path) {
+            if paths.contains(&line.path) || line.expands != lines[0].expands {
                 continue;
             }
             if let Some(problem) = crate::path_template::problem(&line.path) {
@@ -415,9 +418,13 @@ impl Reader<'_> {
                     );
                     return None;
                 }
+                let expands = target
+                    .split_once('?')
+                    .is_some_and(|(_, query)| query.contains("$expand"));
                 lines.push(RequestLine {
                     method,
                     path: http::relative_path(&target),
+                    expands,
                     span,
                 });
             }

@@ -1,8 +1,8 @@
 //! What a run knows of the server's objects: the ids each concrete collection holds (those
 //! the run created there first, then those its lists showed), the resource each object is,
-//! which objects the run created and which it deleted, the references it added, and the items
-//! of each collection's last whole list. Paths compare case-insensitively, as Graph compares
-//! them; ids are kept as the server answered them.
+//! which objects the run created and which it deleted, the references it added, and what
+//! each collection's last whole list showed a list's query cases. Paths compare
+//! case-insensitively, as Graph compares them; ids are kept as the server answered them.
 
 use crate::path_template::encode_segment;
 use serde_json::Value;
@@ -23,8 +23,20 @@ pub struct Inventory {
     deleted: BTreeSet<String>,
     /// The id each `$ref` add referenced, by its concrete `$ref` path (lower-cased).
     references: BTreeMap<String, String>,
-    /// The items of the last whole list of each concrete collection (lower-cased).
-    listed: BTreeMap<String, Vec<Value>>,
+    /// What the last whole list of each concrete collection (lower-cased), by the list
+    /// operation that read it, showed its query cases.
+    samples: BTreeMap<(String, String), ListSample>,
+}
+
+/// What a list operation's query cases use of the items its last whole list of a collection
+/// showed (the items themselves are not kept).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListSample {
+    /// An item's id, with up to two documented properties it holds (for `$select`).
+    pub selected: Option<(String, Vec<String>)>,
+    /// A documented property, the text or boolean value an item holds, and that item's id
+    /// (for `$filter`).
+    pub filter: Option<(String, Value, String)>,
 }
 
 /// The ids one concrete collection is known to hold: those the run created there first, in
@@ -193,16 +205,17 @@ impl Inventory {
         self.references.get(&path_key(path)).cloned()
     }
 
-    /// Keeps the items a whole list of the collection at `collection` showed.
-    pub fn listed(&mut self, collection: &str, items: Vec<Value>) {
-        self.listed.insert(path_key(collection), items);
+    /// Keeps what the whole list of the collection at `collection` by the list operation
+    /// `operation` showed its query cases.
+    pub fn sampled(&mut self, collection: &str, operation: &str, sample: ListSample) {
+        let key = (path_key(collection), operation.to_string());
+        self.samples.insert(key, sample);
     }
 
-    /// The items the last whole list of the collection at `collection` showed.
-    pub fn last_list(&self, collection: &str) -> &[Value] {
-        self.listed
-            .get(&path_key(collection))
-            .map_or(&[], Vec::as_slice)
+    /// What the last whole list of the collection at `collection` by `operation` showed.
+    pub fn sample(&self, collection: &str, operation: &str) -> Option<&ListSample> {
+        self.samples
+            .get(&(path_key(collection), operation.to_string()))
     }
 }
 

@@ -5,6 +5,7 @@
 //! requests and hands the answers over.
 
 use super::client::{NoAnswer, Outgoing, Received};
+use super::inventory::ListSample;
 use super::plan::{OperationPlan, PlannedOperation, Query, Step};
 use super::runner::{Attempt, Runner, Target, answer, is_date_field, unanswered};
 use crate::checks::{self, Finding, PagingFault};
@@ -433,51 +434,39 @@ impl Runner<'_> {
                 last.findings.extend(finding);
             }
         }
-        self.shared.inventory.borrow_mut().listed(path, pages.items);
+        if plan.case.kind == OperationKind::List {
+            let sample = sample(plan, &pages.items);
+            let mut inventory = self.shared.inventory.borrow_mut();
+            inventory.sampled(path, &plan.case.id, sample);
+        }
         Ok(pages.attempts)
     }
 
-    /// Chooses what `$select` asks for: up to two documented properties an item of the last
-    /// list holds (set, with the id of that item), else the first two documented ones.
+    /// Chooses what `$select` asks for: up to two documented properties an item of the
+    /// operation's last whole list holds (set, with the id of that item), else the first two
+    /// documented ones.
     fn selection(&self, plan: &OperationPlan, path: &str) -> (Vec<String>, Vec<(String, String)>) {
-        let documented = documented_properties(plan);
         let inventory = self.shared.inventory.borrow();
-        let item = inventory
-            .last_list(path)
-            .iter()
-            .find(|i| i.get("id").and_then(Value::as_str).is_some());
-        if let Some(item) = item {
-            let id = item["id"].as_str().unwrap_or_default().to_string();
-            let held: Vec<String> = documented
-                .iter()
-                .filter(|name| item.get(*name).is_some_and(|v| !v.is_null()))
-                .take(2)
-                .cloned()
-                .collect();
-            if !held.is_empty() {
+        match inventory
+            .sample(path, &plan.case.id)
+            .and_then(|s| s.selected.as_ref())
+        {
+            Some((id, held)) => {
                 let set = held.iter().map(|n| (id.clone(), n.clone())).collect();
-                return (held, set);
+                (held.clone(), set)
             }
+            None => (
+                documented_properties(plan).into_iter().take(2).collect(),
+                Vec::new(),
+            ),
         }
-        (documented.into_iter().take(2).collect(), Vec::new())
     }
 
     /// Chooses what `$filter` compares: the first documented text or boolean property an
-    /// item of the last list holds, its value, and that item's id.
+    /// item of the operation's last whole list holds, its value, and that item's id.
     fn filter_on(&self, plan: &OperationPlan, path: &str) -> Option<(String, Value, String)> {
-        let documented = documented_properties(plan);
         let inventory = self.shared.inventory.borrow();
-        inventory.last_list(path).iter().find_map(|item| {
-            let id = item.get("id")?.as_str()?.to_string();
-            documented.iter().find_map(|name| {
-                let value = item.get(name)?;
-                let usable = value.is_boolean()
-                    || value
-                        .as_str()
-                        .is_some_and(|t| !t.is_empty() && t.len() <= 200);
-                usable.then(|| (name.clone(), value.clone(), id.clone()))
-            })
-        })
+        inventory.sample(path, &plan.case.id)?.filter.clone()
     }
 
     /// Reads a list from `path` page by page, following `@odata.nextLink` within bounds: at
@@ -875,6 +864,39 @@ fn answers_json(plan: &OperationPlan) -> bool {
 
 /// The documented properties of the operation's object, `id` and annotations aside, in
 /// schema order.
+/// What a list's query cases need of its items (the items themselves are not kept: a run
+/// lists thousands of them): for `$select`, the first item with an id that holds a
+/// documented property, with up to two it holds; for `$filter`, the first documented text
+/// or boolean value an item with an id holds.
+fn sample(plan: &OperationPlan, items: &[Value]) -> ListSample {
+    let documented = documented_properties(plan);
+    let with_id = || {
+        items
+            .iter()
+            .filter_map(|item| Some((item.get("id")?.as_str()?.to_string(), item)))
+    };
+    let selected = with_id().next().and_then(|(id, item)| {
+        let held: Vec<String> = documented
+            .iter()
+            .filter(|name| item.get(*name).is_some_and(|v| !v.is_null()))
+            .take(2)
+            .cloned()
+            .collect();
+        (!held.is_empty()).then_some((id, held))
+    });
+    let filter = with_id().find_map(|(id, item)| {
+        documented.iter().find_map(|name| {
+            let value = item.get(name)?;
+            let usable = value.is_boolean()
+                || value
+                    .as_str()
+                    .is_some_and(|t| !t.is_empty() && t.len() <= 200);
+            usable.then(|| (name.clone(), value.clone(), id.clone()))
+        })
+    });
+    ListSample { selected, filter }
+}
+
 fn documented_properties(plan: &OperationPlan) -> Vec<String> {
     plan.response_schema
         .get("properties")

@@ -11,6 +11,7 @@ use crate::case::CaseFile;
 use crate::checks::{Check, Expected};
 use crate::generate::{Acceptance, Neighbours, PayloadModel, Vocabulary};
 use crate::model::{OperationKind, Span};
+use crate::path_template::PathTemplate;
 use crate::results::{CaseKind, SkippedOperation};
 use crate::secret::Secrets;
 use crate::suite::{Suite, SuiteError};
@@ -490,9 +491,17 @@ pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, Suite
 
 /// Counts the parent objects an operation's path goes through: its keys, but the one that
 /// names its own object (an action's or a function's is the object it is bound to; a `$ref`
-/// operation's the object its navigation hangs from and, for a removal, the reference).
+/// operation's the object its navigation hangs from and, for a removal, the reference). An
+/// operation with a request line of no placeholder (`POST /me/messages` beside `POST
+/// /me/mailFolders/{id}/messages`) waits for no parent: the runner sends that line first.
 fn parents(case: &CaseFile) -> usize {
-    let template = crate::path_template::PathTemplate::parse(&case.path);
+    let fixed = std::iter::once(&case.path)
+        .chain(&case.alternative_paths)
+        .any(|line| PathTemplate::parse(line).placeholders().is_empty());
+    if fixed {
+        return 0;
+    }
+    let template = PathTemplate::parse(&case.path);
     let bound = || {
         let parent = template.parent();
         usize::from(parent.is_some_and(|p| p.collection().is_some()))

@@ -302,9 +302,13 @@ impl Runner<'_> {
             documented,
             from_example,
         };
-        let lines = std::iter::once(&plan.case.path).chain(&plan.case.alternative_paths);
-        for line in lines {
-            let template = PathTemplate::parse(line);
+        let mut lines: Vec<PathTemplate> = std::iter::once(&plan.case.path)
+            .chain(&plan.case.alternative_paths)
+            .map(|line| PathTemplate::parse(line))
+            .collect();
+        // the shallowest line first: the collection most other operations address
+        lines.sort_by_key(|t| t.placeholders().len());
+        for template in lines {
             let known = self.known_values(plan, &template);
             if known.complete {
                 return template
