@@ -99,3 +99,36 @@ async fn the_faithful_mock_passes_every_case_of_two_types_sharing_a_collection()
     }
     assert!(results.findings.is_empty(), "{:#?}", results.findings);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_example_naming_the_other_type_is_sent_as_the_operation_s_own_type() {
+    // as the Add attachment page's itemAttachment example under its fileAttachment
+    // operation: the other type is dropped, and the body then says which type it creates
+    let mut suite: Suite = (*shared_suite()).clone();
+    let types = [
+        (
+            "create-alphaTrackPolicy",
+            "#microsoft.graph.betaTrackPolicy",
+        ),
+        (
+            "create-betaTrackPolicy",
+            "#microsoft.graph.alphaTrackPolicy",
+        ),
+    ];
+    for (id, other) in types {
+        let case = suite.cases.iter_mut().find(|c| c.id == id).unwrap();
+        let body = case.examples[0].request.body.as_mut().unwrap();
+        body["@odata.type"] = Value::from(other);
+    }
+    let suite = Arc::new(suite);
+    let mock = common::mock(&suite).await;
+    let results = common::run_with_fault(&suite, &mock, None, 1).await;
+    let cases = results.cases.to_vec().expect("the cases read back");
+    for (id, _) in types {
+        let example = cases
+            .iter()
+            .find(|c| c.id == format!("{id}/example-1"))
+            .expect("the example ran");
+        assert_eq!(example.verdict, Verdict::Passed, "{:#?}", example.findings);
+    }
+}

@@ -94,10 +94,17 @@ fn example_cases(plan: &OperationPlan) -> Vec<PlannedCase> {
             continue;
         };
         let id = format!("{op}/example-{}", i + 1);
+        let mut sent = repaired(plan, body);
+        if plan.neighbours.names_own_type {
+            // a create into a collection of several types says which it makes (an example
+            // naming another type, as the Add attachment page's itemAttachment under its
+            // fileAttachment operation, had it dropped)
+            sent = with_type(plan, sent);
+        }
         cases.push(PlannedCase {
             id: id.clone(),
             kind: CaseKind::Example,
-            step: Step::Exercise(repaired(plan, body)),
+            step: Step::Exercise(sent),
         });
         // the contract decides, not the method page's table alone: a row its resource page
         // overrules (`String` here, `Boolean` there) makes no example invalid
