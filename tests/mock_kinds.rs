@@ -427,6 +427,42 @@ async fn the_list_example_items_are_preloaded_into_their_collection() {
 }
 
 #[tokio::test]
+async fn a_list_example_item_without_an_id_is_preloaded_with_one_the_same_at_every_start() {
+    // pages often show a collection's objects without their ids
+    let mut suite: Suite = (*suite()).clone();
+    let case = suite
+        .cases
+        .iter_mut()
+        .find(|c| c.id == "list-gadget")
+        .unwrap();
+    let body = case.examples[0]
+        .response
+        .as_mut()
+        .unwrap()
+        .body
+        .as_mut()
+        .unwrap();
+    let documented = body["value"].as_array().unwrap().len();
+    for item in body["value"].as_array_mut().unwrap() {
+        item.as_object_mut().unwrap().remove("id");
+    }
+    let suite = Arc::new(suite);
+    let original: BTreeSet<String> = ids(&Mock::start().await.listed("", None).await)
+        .into_iter()
+        .collect();
+    let first = Mock::serving(Arc::clone(&suite), MockConfig::default()).await;
+    let listed = ids(&first.listed("", None).await);
+    let given: Vec<&String> = listed.iter().filter(|id| !original.contains(*id)).collect();
+    assert_eq!(given.len(), documented, "{listed:?}");
+    let again = Mock::serving(suite, MockConfig::default()).await;
+    assert_eq!(ids(&again.listed("", None).await), listed);
+    let id = given[0];
+    let path = first.path("get-gadget", &[id]);
+    let reply = first.call("GET", &path).send().await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+}
+
+#[tokio::test]
 async fn paging_through_next_links_to_the_end_gives_every_item_once() {
     let mock = Mock::start().await;
     let mut expected = ids(&mock.listed("", None).await);

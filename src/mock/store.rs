@@ -66,8 +66,8 @@ impl Stored {
 impl Store {
     /// Preloads every documented example object: a create's, update's or get's response
     /// body with a string `id` (or, for a singleton, any object body) at its address, and
-    /// each item with a string `id` of a list's `value`; repaired against the resource's
-    /// documented properties; the first example of a key wins. A singleton that no example
+    /// each item of a list's `value` with a string `id` or none (it is given one); repaired
+    /// against the resource's documented properties; the first example of a key wins. A singleton that no example
     /// shows is stored with every property at its default.
     pub fn preload(contract: &Contract, suite: &Suite) -> Store {
         let mut store = Store::default();
@@ -277,7 +277,7 @@ fn is_singleton(operation: &Operation, address: &Address) -> bool {
 /// its request, else (for the case file's own path) the path as written.
 fn example_objects(operation: &Operation, case: &CaseFile) -> Vec<(Address, Map<String, Value>)> {
     let mut found = Vec::new();
-    for example in &case.examples {
+    for (index, example) in case.examples.iter().enumerate() {
         let Some(Value::Object(body)) = example.response.as_ref().and_then(|r| r.body.as_ref())
         else {
             continue;
@@ -316,7 +316,18 @@ fn example_objects(operation: &Operation, case: &CaseFile) -> Vec<(Address, Map<
             OperationKind::List => {
                 let items = body.get("value").and_then(Value::as_array);
                 let objects = items.into_iter().flatten().filter_map(Value::as_object);
-                found.extend(objects.filter_map(keyed));
+                // an item the page shows without its id is still an object of the
+                // collection: it gets an id of its own, the same at every start
+                let ids = Ids::seeded(digest(&format!("{}/{index}", case.id)));
+                for object in objects {
+                    if object.contains_key("id") {
+                        found.extend(keyed(object));
+                    } else {
+                        let mut object = object.clone();
+                        object.insert("id".to_string(), Value::String(ids.next()));
+                        found.extend(keyed(&object));
+                    }
+                }
             }
             OperationKind::Replace
             | OperationKind::Delete
@@ -349,6 +360,14 @@ impl Ids {
         }
     }
 
+    /// A generator whose ids are the same for the same `seed`.
+    fn seeded(seed: u64) -> Ids {
+        Ids {
+            seed,
+            counter: AtomicU64::new(0),
+        }
+    }
+
     /// Returns the next id (`xxxxxxxx-xxxx-4xxx-8xxx-xxxxxxxxxxxx`).
     pub fn next(&self) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
@@ -363,6 +382,13 @@ impl Ids {
             low & 0xffff_ffff_ffff
         )
     }
+}
+
+/// Digests `text` in 64 bits (FNV-1a), the same in every build.
+fn digest(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// Scrambles a counter (SplitMix64's finaliser): distinct inputs give distinct outputs.
