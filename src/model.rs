@@ -314,6 +314,13 @@ impl OperationKind {
         OperationKind::ListReferences,
     ];
 
+    /// Tells whether an operation of this kind documented as answering `status` creates
+    /// the object it addresses when there is none: a PUT documented as `201 Created` (an
+    /// upsert), the one rule the mock and the plan both read.
+    pub fn creates_when_absent(self, status: u16) -> bool {
+        self == OperationKind::Replace && status == 201
+    }
+
     /// Returns the verb used in operation ids.
     pub fn verb(self) -> &'static str {
         match self {

@@ -136,8 +136,7 @@ impl Shared {
         let faults = call.faults;
         let stored = match self.held(&store, &address, first.resource) {
             Some(stored) => stored,
-            // a PUT the page documents as 201 Created creates what it addresses
-            None if first.status == 201 => {
+            None if first.kind.creates_when_absent(first.status) => {
                 let resource = &self.contract.resources[first.resource];
                 Stored::fresh(first.resource, resource.defaults(&address.key))
             }

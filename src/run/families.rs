@@ -449,8 +449,11 @@ pub fn conventions(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
     let (addressed, sends_object) = match plan.case.kind {
         OperationKind::Create => (false, true),
         OperationKind::Update => (item, true),
-        // a PUT the page documents as 201 Created creates what an unknown id addresses
-        OperationKind::Replace => (item && plan.case.status.code != 201, true),
+        // an upsert creates what an unknown id addresses
+        OperationKind::Replace => {
+            let upserts = plan.case.kind.creates_when_absent(plan.case.status.code);
+            (item && !upserts, true)
+        }
         OperationKind::Get | OperationKind::Delete => (item, false),
         // an action's parameter table is its whole contract: a parameter it does not list is
         // invalid (see [`invalid`]), not a convention
