@@ -11,6 +11,7 @@ mod events;
 mod families;
 mod inventory;
 mod lifecycle;
+mod listing;
 mod plan;
 mod runner;
 mod state;

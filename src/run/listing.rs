@@ -1,0 +1,473 @@
+//! Lists read page by page within their bounds, and their query options: what a whole
+//! list shows the run (the ids of its collection, what its query cases use), and what each
+//! option means, held by [`crate::checks`].
+
+use super::client::Received;
+use super::inventory::ListSample;
+use super::lifecycle::{Steps, missing};
+use super::plan::{OperationPlan, Query};
+use super::runner::{Attempt, Runner, answer, unanswered};
+use crate::checks::{self, Finding, PagingFault};
+use crate::model::OperationKind;
+use crate::path_template::encode_segment;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// Judges a list read with a query option: what the option means, broken.
+type QueryCheck<'a> = Box<dyn Fn(&Pages) -> Option<Finding> + 'a>;
+
+/// A list read page by page: every exchange, the items, and how it ended.
+#[derive(Default)]
+pub(super) struct Pages {
+    pub(super) attempts: Vec<Attempt>,
+    pub(super) items: Vec<Value>,
+    /// Items per page, in order.
+    pub(super) sizes: Vec<usize>,
+    pub(super) first: Option<Value>,
+    /// The `@odata.count` of every page that has one.
+    pub(super) counts: Vec<u64>,
+    /// Every page was read, up to one without a next link, each a success.
+    pub(super) complete: bool,
+    /// The first page was refused with a 4xx (a query option the server does not support).
+    pub(super) refused: bool,
+}
+
+impl Runner<'_> {
+    /// Lists the collection at `path` with `query`, and checks what the option means.
+    pub(super) async fn list(
+        &self,
+        plan: &OperationPlan<'_>,
+        path: &str,
+        query: Query,
+        documented: bool,
+    ) -> Steps {
+        let strict = self.options.strict;
+        let rule = Some(plan.case.status.span.clone());
+        let stated_as = |finding: Finding, stated: bool| {
+            if stated {
+                finding
+            } else {
+                finding.as_convention(strict)
+            }
+        };
+        let (text, check): (Option<String>, QueryCheck) = match query {
+            Query::All => {
+                // the objects created before the list is read (one another chain creates
+                // while it is read may come after its last page)
+                let created = self.shared.inventory.borrow().created_in(path);
+                let pages = self.pages(plan, path, None, Reading::WHOLE).await;
+                return self.whole_list(plan, path, pages, &created, documented);
+            }
+            Query::Top { stated } => (
+                Some("$top=1".to_string()),
+                Box::new(move |p: &Pages| {
+                    checks::top(&p.sizes, 1, rule.clone(), strict).map(|f| stated_as(f, stated))
+                }),
+            ),
+            Query::Count { stated } => (
+                Some("$count=true".to_string()),
+                Box::new(move |p: &Pages| {
+                    let first = p.first.as_ref()?;
+                    // pages that disagree on the count saw the collection change while they
+                    // were read (another chain's create): their total proves nothing
+                    let steady = p.counts.windows(2).all(|w| w[0] == w[1]);
+                    let total = (p.complete && steady).then_some(p.items.len());
+                    checks::count(first, total, rule.clone(), strict).map(|f| stated_as(f, stated))
+                }),
+            ),
+            Query::Select { stated } => {
+                let (selected, set) = self.selection(plan, path);
+                if selected.is_empty() {
+                    return Err("the resource documents no property to select".to_string());
+                }
+                let documented_props = documented_properties(plan);
+                let query = format!("$select={}", selected.join(","));
+                (
+                    Some(encode_query(&query)),
+                    Box::new(move |p: &Pages| {
+                        let documented = |name: &str| documented_props.iter().any(|d| d == name);
+                        checks::select(&p.items, &selected, documented, &set, rule.clone(), strict)
+                            .map(|f| stated_as(f, stated))
+                    }),
+                )
+            }
+            Query::Filter { stated } => {
+                let Some((property, value, holder)) = self.filter_on(plan, path) else {
+                    return Err(
+                        "no listed item holds a text or boolean value to filter on".to_string()
+                    );
+                };
+                let query = format!("$filter={property} eq {}", literal(&value));
+                (
+                    Some(encode_query(&query)),
+                    Box::new(move |p: &Pages| {
+                        checks::filter(&p.items, &property, &value, &holder, rule.clone(), strict)
+                            .map(|f| stated_as(f, stated))
+                    }),
+                )
+            }
+        };
+        let partial = matches!(query, Query::Select { .. });
+        let mut pages = self
+            .pages(
+                plan,
+                path,
+                text,
+                Reading {
+                    tolerant: true,
+                    partial,
+                },
+            )
+            .await;
+        if documented && pages.first.is_none() && first_status(&pages) == Some(404) {
+            return Err(missing(path));
+        }
+        if !pages.refused
+            && pages
+                .attempts
+                .iter()
+                .all(|a| !a.findings.iter().any(Finding::is_error))
+            && let Some(finding) = check(&pages)
+            && let Some(last) = pages.attempts.last_mut()
+        {
+            last.findings.push(finding);
+        }
+        Ok(pages.attempts)
+    }
+
+    /// Concludes a list without query option: the objects this run had `created` in it must
+    /// be there; what it holds is remembered (ids for paths, items for the query options).
+    fn whole_list(
+        &self,
+        plan: &OperationPlan,
+        path: &str,
+        mut pages: Pages,
+        created: &[String],
+        documented: bool,
+    ) -> Steps {
+        if documented && pages.first.is_none() && first_status(&pages) == Some(404) {
+            return Err(missing(path));
+        }
+        if !pages.complete {
+            return Ok(pages.attempts);
+        }
+        let ids: Vec<(String, Option<String>)> = pages
+            .items
+            .iter()
+            .filter_map(|i| {
+                let id = i.get("id")?.as_str()?.to_string();
+                let resource = i
+                    .get("@odata.type")
+                    .and_then(Value::as_str)
+                    .and_then(|t| t.strip_prefix("#microsoft.graph."))
+                    .map(str::to_string);
+                Some((id, resource))
+            })
+            .filter(|(id, _)| crate::path_template::is_segment_value(id))
+            .collect();
+        let mut inventory = self.shared.inventory.borrow_mut();
+        for (id, resource) in &ids {
+            inventory.know(path, id, false, resource.as_deref());
+        }
+        drop(inventory);
+        if plan.case.kind == OperationKind::List {
+            let rule = &plan.case.status.span;
+            let (strict, secrets) = (self.options.strict, self.client.secrets());
+            let finding = created.iter().find_map(|id| {
+                let finding = checks::listed(&pages.items, id, true, rule, strict, secrets)?;
+                // the creates' ids are not trusted to address anything any more
+                let item = format!("{path}/{}", encode_segment(id));
+                self.shared
+                    .inventory
+                    .borrow_mut()
+                    .forget_created_beside(&item, id);
+                Some(finding)
+            });
+            if let Some(last) = pages.attempts.last_mut() {
+                last.findings.extend(finding);
+            }
+        }
+        if plan.case.kind == OperationKind::List {
+            let sample = sample(plan, &pages.items);
+            let mut inventory = self.shared.inventory.borrow_mut();
+            inventory.sampled(path, &plan.case.id, sample);
+        }
+        Ok(pages.attempts)
+    }
+
+    /// Chooses what `$select` asks for: up to two documented properties an item of the
+    /// operation's last whole list holds (set, with the id of that item), else the first two
+    /// documented ones.
+    fn selection(&self, plan: &OperationPlan, path: &str) -> (Vec<String>, Vec<(String, String)>) {
+        let inventory = self.shared.inventory.borrow();
+        match inventory
+            .sample(path, &plan.case.id)
+            .and_then(|s| s.selected.as_ref())
+        {
+            Some((id, held)) => {
+                let set = held.iter().map(|n| (id.clone(), n.clone())).collect();
+                (held.clone(), set)
+            }
+            None => (
+                documented_properties(plan).into_iter().take(2).collect(),
+                Vec::new(),
+            ),
+        }
+    }
+
+    /// Chooses what `$filter` compares: the first documented text or boolean property an
+    /// item of the operation's last whole list holds, its value, and that item's id.
+    fn filter_on(&self, plan: &OperationPlan, path: &str) -> Option<(String, Value, String)> {
+        let inventory = self.shared.inventory.borrow();
+        inventory.sample(path, &plan.case.id)?.filter.clone()
+    }
+
+    /// Reads a list from `path` page by page, following `@odata.nextLink` within bounds: at
+    /// most `--max-pages` pages, never a page twice, never off the service root (a link
+    /// elsewhere is not followed, and the token never goes there). With `tolerant`, a 4xx
+    /// first page is a refusal, not a failure (a query option the server does not support).
+    pub(super) async fn pages(
+        &self,
+        plan: &OperationPlan<'_>,
+        path: &str,
+        query: Option<String>,
+        reading: Reading,
+    ) -> Pages {
+        let strict = self.options.strict;
+        let rule = &plan.case.status.span;
+        let mut pages = Pages::default();
+        let mut seen = BTreeSet::from([page_key(path, query.as_deref())]);
+        let mut link = (path.to_string(), query);
+        loop {
+            let (exchange, received) = self
+                .request(reqwest::Method::GET, &link.0, link.1.clone(), None)
+                .await;
+            let received = match received {
+                Ok(received) => received,
+                Err(why) => {
+                    pages.attempts.push(unanswered(exchange, why, plan, strict));
+                    return pages;
+                }
+            };
+            if pages.attempts.is_empty()
+                && reading.tolerant
+                && (400..500).contains(&received.status)
+            {
+                pages.refused = true;
+                pages.attempts.push(Attempt {
+                    exchange,
+                    findings: Vec::new(),
+                    cut_off: false,
+                    sent: true,
+                });
+                return pages;
+            }
+            let (mut findings, body) = self.judge_page(plan, &received);
+            if reading.partial {
+                findings.retain(|f| !is_required_rule(f));
+            }
+            let mut attempt = Attempt {
+                exchange,
+                findings,
+                cut_off: false,
+                sent: true,
+            };
+            let Some(body) = body else {
+                pages.attempts.push(attempt);
+                return pages;
+            };
+            let items = body
+                .get("value")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            pages.sizes.push(items.len());
+            pages
+                .counts
+                .extend(body.get("@odata.count").and_then(Value::as_u64));
+            pages.items.extend(items);
+            let next = checks::next_link(&body).map(str::to_string);
+            pages.first.get_or_insert(body);
+            let Some(next) = next else {
+                pages.complete = attempt.findings.iter().all(|f| !f.is_error());
+                pages.attempts.push(attempt);
+                return pages;
+            };
+            let fault = if pages.sizes.len() >= self.options.max_pages.max(1) as usize {
+                Some(PagingFault::Cap {
+                    pages: self.options.max_pages,
+                })
+            } else {
+                match self.client.within_root(&next) {
+                    None => Some(PagingFault::Foreign { link: next.clone() }),
+                    Some((p, q)) if !seen.insert(page_key(&p, q.as_deref())) => {
+                        Some(PagingFault::Loop { link: next.clone() })
+                    }
+                    Some(found) => {
+                        link = found;
+                        None
+                    }
+                }
+            };
+            if let Some(fault) = fault {
+                attempt
+                    .findings
+                    .push(checks::paging(&fault, rule, strict, self.client.secrets()));
+                pages.attempts.push(attempt);
+                return pages;
+            }
+            pages.attempts.push(attempt);
+        }
+    }
+
+    /// Judges one page of a list: a success, `{"value": [...]}` (the shape check owns that
+    /// rule), each item under the operation's schema of an item.
+    fn judge_page(
+        &self,
+        plan: &OperationPlan,
+        received: &Received,
+    ) -> (Vec<Finding>, Option<Value>) {
+        let strict = self.options.strict;
+        let expected = plan.expected_page(strict, self.client.secrets());
+        let verdict = checks::check_success(answer(received), &expected);
+        if received.status != plan.case.status.code {
+            return (verdict.findings, None);
+        }
+        let Ok(json) = serde_json::from_slice::<Value>(&received.body) else {
+            return (verdict.findings, verdict.body);
+        };
+        match checks::list_items(&json, &plan.case.status.span, strict) {
+            Ok(_) => (verdict.findings, verdict.body),
+            Err(shape) => {
+                let mut findings: Vec<Finding> = verdict
+                    .findings
+                    .into_iter()
+                    .filter(|f| {
+                        !matches!(
+                            f.check,
+                            checks::Check::JsonBody | checks::Check::ResponseSchema
+                        )
+                    })
+                    .collect();
+                findings.push(*shape);
+                (findings, None)
+            }
+        }
+    }
+}
+
+/// How a list is read.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Reading {
+    /// A 4xx first page is a refusal, not a failure (a query option the server does not
+    /// support, or not on that property).
+    tolerant: bool,
+    /// Items hold only what was selected: the schema's `required` no longer applies.
+    partial: bool,
+}
+
+impl Reading {
+    /// A list with no query option.
+    pub(super) const WHOLE: Reading = Reading {
+        tolerant: false,
+        partial: false,
+    };
+}
+
+/// Tells whether a finding is a schema's `required` rule (which `$select` lifts).
+fn is_required_rule(finding: &Finding) -> bool {
+    finding.check == checks::Check::ResponseSchema
+        && matches!(&finding.evidence, Some(checks::Evidence::Schema { schema_path, .. }) if schema_path.ends_with("/required"))
+}
+
+/// The status of the first page of a list, when it was answered.
+pub(super) fn first_status(pages: &Pages) -> Option<u16> {
+    pages
+        .attempts
+        .first()?
+        .exchange
+        .response
+        .as_ref()
+        .map(|r| r.status)
+}
+
+/// What a list's query cases need of its items (the items themselves are not kept: a run
+/// lists thousands of them): for `$select`, the first item with an id that holds a
+/// documented property, with up to two it holds; for `$filter`, the first documented text
+/// or boolean value an item with an id holds.
+fn sample(plan: &OperationPlan, items: &[Value]) -> ListSample {
+    let documented = documented_properties(plan);
+    let with_id = || {
+        items
+            .iter()
+            .filter_map(|item| Some((item.get("id")?.as_str()?.to_string(), item)))
+    };
+    let selected = with_id().next().and_then(|(id, item)| {
+        let held: Vec<String> = documented
+            .iter()
+            .filter(|name| item.get(*name).is_some_and(|v| !v.is_null()))
+            .take(2)
+            .cloned()
+            .collect();
+        (!held.is_empty()).then_some((id, held))
+    });
+    let filter = with_id().find_map(|(id, item)| {
+        documented.iter().find_map(|name| {
+            let value = item.get(name)?;
+            let usable = value.is_boolean()
+                || value
+                    .as_str()
+                    .is_some_and(|t| !t.is_empty() && t.len() <= 200);
+            usable.then(|| (name.clone(), value.clone(), id.clone()))
+        })
+    });
+    ListSample { selected, filter }
+}
+
+/// The documented properties of the operation's object, `id` and annotations aside, in
+/// schema order.
+fn documented_properties(plan: &OperationPlan) -> Vec<String> {
+    plan.response_schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| {
+            p.keys()
+                .filter(|k| *k != "id" && !k.contains('@'))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The OData literal of a JSON value: a quoted string (`'` doubled) or `true`/`false`.
+fn literal(value: &Value) -> String {
+    match value {
+        Value::String(text) => format!("'{}'", text.replace('\'', "''")),
+        other => other.to_string(),
+    }
+}
+
+/// Percent-encodes a query string's values: everything but unreserved characters and the
+/// few OData spells with (`$ = , ' ( )`), so a value's `&`, `#`, `+` or space stays data.
+fn encode_query(query: &str) -> String {
+    let mut out = String::with_capacity(query.len() + 16);
+    for byte in query.bytes() {
+        let plain = byte.is_ascii_alphanumeric() || b"-._~$=,'()".contains(&byte);
+        if plain {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The key a page is known by for loop detection: its path and query, case-folded in the
+/// path as Graph folds it.
+fn page_key(path: &str, query: Option<&str>) -> String {
+    format!(
+        "{}?{}",
+        path.to_ascii_lowercase(),
+        query.unwrap_or_default()
+    )
+}
