@@ -312,7 +312,7 @@ impl Runner<'_> {
             (list.and_then(|id| self.plan.operation(id)), collection, id)
         {
             let mut pages = self
-                .pages(&lister.plan, &collection, None, Reading::WHOLE)
+                .pages(&lister.plan, &collection, None, Reading::SUMMARY)
                 .await;
             if pages.complete
                 && let Some(last) = pages.attempts.last_mut()

@@ -55,7 +55,7 @@ impl Runner<'_> {
                 // the objects created before the list is read (one another chain creates
                 // while it is read may come after its last page)
                 let created = self.shared.inventory.borrow().created_in(path);
-                let pages = self.pages(plan, path, None, Reading::WHOLE).await;
+                let pages = self.pages(plan, path, None, Reading::SUMMARY).await;
                 return self.whole_list(plan, path, pages, &created, documented);
             }
             Query::Top { stated } => (
@@ -107,18 +107,13 @@ impl Runner<'_> {
                 )
             }
         };
-        let partial = matches!(query, Query::Select { .. });
-        let mut pages = self
-            .pages(
-                plan,
-                path,
-                text,
-                Reading {
-                    tolerant: true,
-                    partial,
-                },
-            )
-            .await;
+        let reading = Reading {
+            tolerant: true,
+            partial: matches!(query, Query::Select { .. }),
+            // `$top` and `$count` judge how many items there are, not what they hold
+            summary: matches!(query, Query::Top { .. } | Query::Count { .. }),
+        };
+        let mut pages = self.pages(plan, path, text, reading).await;
         if documented && pages.first.is_none() && first_status(&pages) == Some(404) {
             return Err(missing(path));
         }
@@ -272,15 +267,18 @@ impl Runner<'_> {
                 cut_off: false,
                 sent: true,
             };
-            let Some(body) = body else {
+            let Some(mut body) = body else {
                 pages.attempts.push(attempt);
                 return pages;
             };
-            let items = body
-                .get("value")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+            // the items move out of the page, which keeps its annotations
+            let mut items = match body.get_mut("value") {
+                Some(Value::Array(items)) => std::mem::take(items),
+                _ => Vec::new(),
+            };
+            if reading.summary {
+                items = items.into_iter().map(summary).collect();
+            }
             pages.sizes.push(items.len());
             pages
                 .counts
@@ -361,9 +359,12 @@ impl Runner<'_> {
 pub(super) struct Reading {
     /// A 4xx first page is a refusal, not a failure (a query option the server does not
     /// support, or not on that property).
-    tolerant: bool,
+    pub(super) tolerant: bool,
     /// Items hold only what was selected: the schema's `required` no longer applies.
-    partial: bool,
+    pub(super) partial: bool,
+    /// Only a [`summary`] of each item is kept (once its page is judged): what a whole list
+    /// shows the run, while a run reads thousands of items at once.
+    pub(super) summary: bool,
 }
 
 impl Reading {
@@ -371,6 +372,13 @@ impl Reading {
     pub(super) const WHOLE: Reading = Reading {
         tolerant: false,
         partial: false,
+        summary: false,
+    };
+
+    /// A list with no query option, of which only the items' ids and values are used.
+    pub(super) const SUMMARY: Reading = Reading {
+        summary: true,
+        ..Reading::WHOLE
     };
 }
 
@@ -424,6 +432,28 @@ fn sample(plan: &OperationPlan, items: &[Value]) -> ListSample {
     ListSample { selected, filter }
 }
 
+/// What a run keeps of a listed item: its id and annotations as answered, each other
+/// boolean, number, null and text of at most 200 characters as answered (a value `$filter`
+/// may compare), and an empty object for any other value (held, not comparable).
+fn summary(item: Value) -> Value {
+    let Value::Object(members) = item else {
+        return item;
+    };
+    let kept = members.into_iter().map(|(name, value)| {
+        let comparable = match &value {
+            Value::String(text) => text.len() <= 200,
+            Value::Array(_) | Value::Object(_) => false,
+            Value::Null | Value::Bool(_) | Value::Number(_) => true,
+        };
+        if comparable || name == "id" || name.starts_with('@') {
+            (name, value)
+        } else {
+            (name, Value::Object(serde_json::Map::new()))
+        }
+    });
+    Value::Object(kept.collect())
+}
+
 /// The documented properties of the operation's object, `id` and annotations aside, in
 /// schema order.
 fn documented_properties(plan: &OperationPlan) -> Vec<String> {
@@ -470,4 +500,30 @@ fn page_key(path: &str, query: Option<&str>) -> String {
         path.to_ascii_lowercase(),
         query.unwrap_or_default()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summary;
+    use rstest::rstest;
+    use serde_json::{Value, json};
+
+    #[rstest]
+    #[case::an_id_is_kept_whatever_its_length(json!({"id": "x".repeat(300)}), json!({"id": "x".repeat(300)}))]
+    #[case::an_annotation_is_kept(json!({"@odata.type": "#microsoft.graph.gadget"}), json!({"@odata.type": "#microsoft.graph.gadget"}))]
+    #[case::a_short_text_a_boolean_a_number_and_null_are_kept(
+        json!({"name": "lamp", "on": true, "watts": 40, "note": null}),
+        json!({"name": "lamp", "on": true, "watts": 40, "note": null})
+    )]
+    #[case::a_long_text_is_held_not_comparable(json!({"body": "x".repeat(201)}), json!({"body": {}}))]
+    #[case::an_object_or_an_array_is_held_not_comparable(
+        json!({"size": {"w": 1}, "tags": ["a"]}),
+        json!({"size": {}, "tags": {}})
+    )]
+    fn a_listed_item_is_kept_as_its_id_annotations_and_comparable_values(
+        #[case] item: Value,
+        #[case] kept: Value,
+    ) {
+        assert_eq!(summary(item), kept);
+    }
 }
