@@ -22,31 +22,42 @@ pub enum Acceptance {
     AcceptOrReject,
 }
 
-/// One single-property body at an edge.
+/// One single-property body at an edge. It names its edge rather than holding its value
+/// (an edge can be 32 KiB of text, and a plan holds thousands): [`BoundaryPayload::body`]
+/// builds the body when it is sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoundaryPayload {
     /// Stable name used in the case id (`displayName-empty`).
     pub name: String,
-    pub body: Map<String, Value>,
     pub acceptance: Acceptance,
+    field: String,
+    kind: FieldKind,
+    /// The index of the edge among the kind's.
+    edge: usize,
+}
+
+impl BoundaryPayload {
+    /// The body: the field alone, at its edge.
+    pub fn body(&self) -> Map<String, Value> {
+        let mut body = Map::new();
+        if let Some(edge) = edges(&self.kind).into_iter().nth(self.edge) {
+            body.insert(self.field.clone(), edge.value);
+        }
+        body
+    }
 }
 
 /// Lists the boundary payloads of a request schema, in a fixed order.
 pub fn boundary_payloads(model: &PayloadModel) -> Vec<BoundaryPayload> {
     let mut out = Vec::new();
     for field in model.generated_fields() {
-        for Edge {
-            name,
-            value,
-            acceptance,
-        } in edges(&field.kind)
-        {
-            let mut body = Map::new();
-            body.insert(field.name.clone(), value);
+        for (index, edge) in edges(&field.kind).into_iter().enumerate() {
             out.push(BoundaryPayload {
-                name: format!("{}-{name}", field.name),
-                body,
-                acceptance,
+                name: format!("{}-{}", field.name, edge.name),
+                acceptance: edge.acceptance,
+                field: field.name.clone(),
+                kind: field.kind.clone(),
+                edge: index,
             });
         }
     }

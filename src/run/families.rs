@@ -6,7 +6,9 @@
 //! runner cannot exercise yet says so with a [`NotRun`] reason instead of a case. The
 //! repair of the documented examples they replay lives here too.
 
-use super::plan::{Convention, ConventionTarget, Effect, OperationPlan, PlannedCase, Query, Step};
+use super::plan::{
+    BoundaryBody, Convention, ConventionTarget, Effect, OperationPlan, PlannedCase, Query, Step,
+};
 use crate::checks::Check;
 use crate::generate::{
     Acceptance, FieldKind, PayloadModel, boundary_payloads, invalid_payloads, value_strategy,
@@ -421,19 +423,16 @@ pub fn boundaries(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
     };
     let mut cases: Vec<PlannedCase> = boundary_payloads(&plan.model)
         .into_iter()
-        .map(|p| {
-            let body = if typed {
-                with_type(plan, p.body)
-            } else {
-                p.body
-            };
-            boundary(&p.name, body, p.acceptance)
+        .map(|payload| {
+            let (name, acceptance) = (payload.name.clone(), payload.acceptance);
+            boundary(&name, BoundaryBody::Edge { payload, typed }, acceptance)
         })
         .collect();
     if typed && plan.sends_untyped_creates() {
         let mut untyped = first_example(plan);
         untyped.remove("@odata.type");
-        cases.push(boundary(UNTYPED, untyped, Acceptance::Required));
+        let body = BoundaryBody::Given(untyped);
+        cases.push(boundary(UNTYPED, body, Acceptance::Required));
     }
     Ok(cases)
 }

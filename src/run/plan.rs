@@ -9,7 +9,7 @@
 use super::families::{self, NotRun};
 use crate::case::CaseFile;
 use crate::checks::{Check, Expected};
-use crate::generate::{Acceptance, Neighbours, PayloadModel, Vocabulary};
+use crate::generate::{Acceptance, BoundaryPayload, Neighbours, PayloadModel, Vocabulary};
 use crate::model::{OperationKind, Span};
 use crate::path_template::PathTemplate;
 use crate::results::{CaseKind, SkippedOperation};
@@ -234,7 +234,7 @@ pub enum Step {
     /// Two PATCHes of disjoint subsets: the second must keep what the first set.
     Merge(Map<String, Value>, Map<String, Value>),
     /// A body at an edge, to be accepted (or, at an edge no page states, rejected).
-    Boundary(Map<String, Value>, Acceptance),
+    Boundary(BoundaryBody, Acceptance),
     /// A Graph-wide convention.
     Convention(Convention),
     /// A GET of the operation's path (a get, a function): its answer, and what the run knows
@@ -265,6 +265,36 @@ pub enum Step {
     },
     /// A `$ref` DELETE of what the run added; the `$ref` list named must then not hold it.
     RemoveReference { list: Option<String> },
+}
+
+/// What a boundary case sends.
+#[derive(Debug, Clone)]
+pub enum BoundaryBody {
+    /// A field at an edge, built when the case runs (the plan keeps which edge, not its
+    /// value), with the resource's own `@odata.type` when `typed` (a create).
+    Edge {
+        payload: BoundaryPayload,
+        typed: bool,
+    },
+    /// A body given whole.
+    Given(Map<String, Value>),
+}
+
+impl BoundaryBody {
+    /// The body to send for the operation `plan`.
+    pub fn body(&self, plan: &OperationPlan) -> Map<String, Value> {
+        match self {
+            BoundaryBody::Edge {
+                payload,
+                typed: true,
+            } => families::with_type(plan, payload.body()),
+            BoundaryBody::Edge {
+                payload,
+                typed: false,
+            } => payload.body(),
+            BoundaryBody::Given(body) => body.clone(),
+        }
+    }
 }
 
 /// The query option a list case sends, and whether its page states support for it (when it
