@@ -5,12 +5,15 @@
 # requests, findings, wall time, requests per second and peak RSS, and the time to load and
 # plan the suite and to start the mock serving it.
 # Usage: bash bench/whole_tree.sh [REFERENCE_DIR]   (default ../shared/graph-reference-v1.0)
-# WHOLE_CASES=N sets --cases of the whole-tree run (default 5).
+# WHOLE_CASES=N sets --cases of the whole-tree run (default 5); WHOLE_PAGE_SIZE=N the embedded
+# mock's page size (default 50, as .ci/run: pages of 2 read Intune's shared collections of
+# hundreds of objects page by page up to --max-pages).
 # BENCH_BIN=path/to/graph-conformance uses that binary instead of building the release one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reference=${1:-../shared/graph-reference-v1.0}
 cases=${WHOLE_CASES:-5}
+page_size=${WHOLE_PAGE_SIZE:-50}
 [ -d "$reference/api" ] || { echo "no reference pages under $reference/api" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "this benchmark needs /usr/bin/time (GNU time)" >&2; exit 2; }
 if [ -n "${BENCH_BIN:-}" ]; then
@@ -69,7 +72,7 @@ echo
 echo "| suite | --cases | operations | cases | requests | findings | wall s | requests/s | peak RSS MiB |"
 echo "|---|---|---|---|---|---|---|---|---|"
 /usr/bin/time -f "%e %M" -o "$work/whole.time" "$bin" run --suite "$work/whole" --cases "$cases" \
-  --report-dir "$work/whole-report" >/dev/null 2>&1 || true
+  --mock-page-size "$page_size" --report-dir "$work/whole-report" >/dev/null 2>&1 || true
 read -r wall rss < <(tail -n 1 "$work/whole.time")
 row "whole v1.0 reference" "$work/whole-report/results.json" "$wall" "$rss" "$cases"
 /usr/bin/time -f "%e %M" -o "$work/default.time" "$bin" run --cases 2000 \
