@@ -16,6 +16,7 @@ use crate::results::{CaseKind, SkippedOperation};
 use crate::secret::Secrets;
 use crate::suite::{Suite, SuiteError};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// One operation, ready to exercise.
 pub struct OperationPlan<'s> {
@@ -23,7 +24,7 @@ pub struct OperationPlan<'s> {
     pub model: PayloadModel,
     /// What the rest of the suite tells about this operation.
     pub neighbours: Neighbours,
-    pub response_schema: Value,
+    pub response_schema: Cow<'s, Value>,
     pub request_validator: jsonschema::Validator,
     pub response_validator: jsonschema::Validator,
     /// A page of a list: `{"value": [items]}` with its paging annotations.
@@ -33,21 +34,28 @@ pub struct OperationPlan<'s> {
 impl<'s> OperationPlan<'s> {
     /// Compiles the schemas of `case`; `vocabulary` is the suite's.
     pub fn new(
-        suite: &Suite,
+        suite: &'s Suite,
         vocabulary: &Vocabulary,
         case: &'s CaseFile,
     ) -> Result<OperationPlan<'s>, SuiteError> {
+        // the resource's schemas are borrowed from the suite, not copied per operation
         let (request_schema, request_validator) = match request_body_schema(case) {
-            Some(inline) => (inline.clone(), suite.validator_of(&inline)?),
+            Some(inline) => {
+                let validator = suite.validator_of(&inline)?;
+                (Cow::Owned(inline), validator)
+            }
             None => (
-                suite.resolve_schema(&case.request_schema)?.clone(),
+                Cow::Borrowed(suite.resolve_schema(&case.request_schema)?),
                 suite.validator(&case.request_schema)?,
             ),
         };
         let (response_schema, response_validator) = match success_body_schema(case) {
-            Some(inline) => (inline.clone(), suite.validator_of(&inline)?),
+            Some(inline) => {
+                let validator = suite.validator_of(&inline)?;
+                (Cow::Owned(inline), validator)
+            }
             None => (
-                suite.resolve_schema(&case.response_schema)?.clone(),
+                Cow::Borrowed(suite.resolve_schema(&case.response_schema)?),
                 suite.validator(&case.response_schema)?,
             ),
         };
