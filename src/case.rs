@@ -6,6 +6,7 @@ use crate::model::{
     Example, Method, Operation, OperationKind, OperationSpans, Parameter, RequestBody,
     ResponseBody, Status,
 };
+use crate::path_template::PathTemplate;
 use crate::schema::{Variant, schema_id};
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +67,18 @@ pub struct Source {
 }
 
 impl CaseFile {
+    /// Its request lines (its path, then the alternatives its page lists), the shallowest
+    /// first (fewest placeholders; of equals, in page order): the order a run tries them
+    /// in, so an operation with a line of no placeholder waits for no parent.
+    pub fn request_lines(&self) -> Vec<PathTemplate> {
+        let mut lines: Vec<PathTemplate> = std::iter::once(&self.path)
+            .chain(&self.alternative_paths)
+            .map(|line| PathTemplate::parse(line))
+            .collect();
+        lines.sort_by_key(|t| t.placeholders().len());
+        lines
+    }
+
     /// Builds the case file of `operation`, with the diagnostics of its page; the body
     /// schemas of an action or function are set by who knows the contract (see
     /// [`crate::schema::bodies`]).

@@ -11,7 +11,7 @@
 //!
 //! 1. Primitives, one implementation each: [`span`] (a page position), [`format`]
 //!    (DateTimeOffset), [`path_template`], [`case_pattern`], [`secret`], [`credentials`],
-//!    [`endpoint`], [`atomic_file`], [`input_file`].
+//!    [`endpoint`], [`atomic_file`], [`input_file`], [`digest`] (FNV-1a).
 //! 2. [`diagnostic`] (what is wrong with a page, at a span), then [`model`] (the documented
 //!    API as data).
 //! 3. Reading and deriving: [`docs`], [`metadata`], [`derive`], [`coverage`].
@@ -36,6 +36,7 @@ pub mod coverage;
 pub mod credentials;
 pub mod derive;
 pub mod diagnostic;
+pub mod digest;
 pub mod docs;
 pub mod emit;
 pub mod endpoint;

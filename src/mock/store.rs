@@ -67,8 +67,8 @@ impl Store {
     /// Preloads every documented example object: a create's, update's or get's response
     /// body with a string `id` (or, for a singleton, any object body) at its address, and
     /// each item of a list's `value` with a string `id` or none (it is given one); repaired
-    /// against the resource's documented properties; the first example of a key wins. A singleton that no example
-    /// shows is stored with every property at its default.
+    /// against the resource's documented properties; the first example of a key wins. A
+    /// singleton that no example shows is stored with every property at its default.
     pub fn preload(contract: &Contract, suite: &Suite) -> Store {
         let mut store = Store::default();
         for operation in &contract.operations {
@@ -318,7 +318,8 @@ fn example_objects(operation: &Operation, case: &CaseFile) -> Vec<(Address, Map<
                 let objects = items.into_iter().flatten().filter_map(Value::as_object);
                 // an item the page shows without its id is still an object of the
                 // collection: it gets an id of its own, the same at every start
-                let ids = Ids::seeded(digest(&format!("{}/{index}", case.id)));
+                let seed = format!("{}/{index}", case.id);
+                let ids = Ids::seeded(crate::digest::fnv1a64(seed.as_bytes()));
                 for object in objects {
                     if object.contains_key("id") {
                         found.extend(keyed(object));
@@ -382,13 +383,6 @@ impl Ids {
             low & 0xffff_ffff_ffff
         )
     }
-}
-
-/// Digests `text` in 64 bits (FNV-1a), the same in every build.
-fn digest(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 /// Scrambles a counter (SplitMix64's finaliser): distinct inputs give distinct outputs.

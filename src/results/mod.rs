@@ -233,33 +233,11 @@ pub struct SkippedOperation {
 /// Returns the fingerprint of a suite: a hash (FNV-1a, 64 bits) of its schema documents and
 /// case files, so that runs of different suites can be told apart (`report merge`).
 pub fn suite_fingerprint(suite: &crate::suite::Suite) -> String {
-    let mut hash = Fnv::default();
+    let mut hash = crate::digest::Fnv1a::default();
     // Serializing values and case files cannot fail (no maps with non-string keys).
     let _ = serde_json::to_writer(&mut hash, &suite.schemas);
     let _ = serde_json::to_writer(&mut hash, &suite.cases);
     format!("fnv1a64:{:016x}", hash.0)
-}
-
-/// A 64-bit FNV-1a hash fed as a writer.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::io::Write for Fnv {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// The whole record of a run. Its cases are on disk (see [`Cases`]).

@@ -9,6 +9,7 @@
 use super::families::{self, NotRun};
 use crate::case::CaseFile;
 use crate::checks::{Check, Expected};
+use crate::digest;
 use crate::generate::{Acceptance, BoundaryPayload, Neighbours, PayloadModel, Vocabulary};
 use crate::model::{OperationKind, Span};
 use crate::path_template::PathTemplate;
@@ -533,10 +534,8 @@ pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, Suite
 /// operation with a request line of no placeholder (`POST /me/messages` beside `POST
 /// /me/mailFolders/{id}/messages`) waits for no parent: the runner sends that line first.
 fn parents(case: &CaseFile) -> usize {
-    let fixed = std::iter::once(&case.path)
-        .chain(&case.alternative_paths)
-        .any(|line| PathTemplate::parse(line).placeholders().is_empty());
-    if fixed {
+    let first = case.request_lines().into_iter().next();
+    if first.is_some_and(|line| line.placeholders().is_empty()) {
         return 0;
     }
     let template = PathTemplate::parse(&case.path);
@@ -617,9 +616,7 @@ pub fn step(kind: OperationKind) -> u8 {
 /// Derives the 32-byte seed of one stream of a run from the run seed and a label, so each
 /// operation's cases stay the same whatever else runs.
 pub fn stream_seed(seed: u64, label: &str) -> [u8; 32] {
-    let mut state = label.bytes().fold(seed ^ 0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
+    let mut state = digest::fnv1a64_from(seed ^ digest::FNV_OFFSET, label.as_bytes());
     let mut out = [0u8; 32];
     for chunk in out.chunks_mut(8) {
         state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -635,9 +632,7 @@ pub fn stream_seed(seed: u64, label: &str) -> [u8; 32] {
 /// Returns the partition (1 to `n`) a case belongs to: a stable hash of its id (FNV-1a), so
 /// the split is the same on every machine and in every run.
 pub fn partition_of(id: &str, n: u32) -> u32 {
-    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
+    let hash = digest::fnv1a64(id.as_bytes());
     u32::try_from(hash % u64::from(n.max(1))).unwrap_or(0) + 1
 }
 

@@ -290,25 +290,20 @@ impl Runner<'_> {
 
     /// Resolves the operation's path. Each placeholder, left to right, takes its `--id`
     /// value, else an id the run knows in the concrete collection before it (one it created
-    /// there, else one a list showed); the first of the operation's request lines (its path,
-    /// then the alternatives its page lists) the run can fill whole is the one sent. When the
-    /// run can fill none, the documented example's values fill the path (`--id` values over
-    /// them), and what the run knows fills what the example leaves open. The flag tells that
-    /// the object addressed is not one the run created, listed or was given (a documented
-    /// value, a singleton): the server may not hold it, as it is a fixture, not the contract.
+    /// there, else one a list showed); the first of the operation's request lines (shallowest
+    /// first, see [`crate::case::CaseFile::request_lines`]) the run can fill whole is the one
+    /// sent. When the run can fill none, the documented example's values fill the path
+    /// (`--id` values over them), and what the run knows fills what the example leaves open.
+    /// The flag tells that the object addressed is not one the run created, listed or was
+    /// given (a documented value, a singleton): the server may not hold it, as it is a
+    /// fixture, not the contract.
     fn path_for(&self, plan: &OperationPlan) -> Result<Target, Unresolved> {
         let target = |path, documented, from_example| Target {
             path,
             documented,
             from_example,
         };
-        let mut lines: Vec<PathTemplate> = std::iter::once(&plan.case.path)
-            .chain(&plan.case.alternative_paths)
-            .map(|line| PathTemplate::parse(line))
-            .collect();
-        // the shallowest line first: the collection most other operations address
-        lines.sort_by_key(|t| t.placeholders().len());
-        for template in lines {
+        for template in plan.case.request_lines() {
             let known = self.known_values(plan, &template);
             if known.complete {
                 return template
