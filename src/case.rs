@@ -6,9 +6,10 @@ use crate::model::{
     Example, Method, Operation, OperationKind, OperationSpans, Parameter, RequestBody,
     ResponseBody, Status,
 };
-use crate::path_template::PathTemplate;
+use crate::path_template::{Address, PathTemplate, decode_path};
 use crate::schema::{Variant, schema_id};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// The version of the case file format; bumped on incompatible changes.
 pub const CASE_FORMAT: u32 = 2;
@@ -66,7 +67,92 @@ pub struct Source {
     pub spans: OperationSpans,
 }
 
+/// An object a documented example's response shows, where the example's request puts it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shown<'c> {
+    /// An object of a collection, at the id the page shows.
+    Item(Address, &'c Map<String, Value>),
+    /// A list item the page shows with no id, in its collection; `example` is the index of
+    /// the example that lists it.
+    Unkeyed {
+        collection: String,
+        example: usize,
+        object: &'c Map<String, Value>,
+    },
+    /// The object of a singleton (a get or an update of a path with no key), at its path.
+    Singleton(Address, &'c Map<String, Value>),
+}
+
 impl CaseFile {
+    /// Lists the objects this case's examples show on request line `line`: a create's,
+    /// update's or get's response object with a string `id` (any object, for a singleton),
+    /// and each item of a list's `value`. An example whose request does not match `line` is
+    /// read on the case's own path as written (`/things/{thing-id}`) when `line` is it, and
+    /// left out when `line` is an alternative. A raw-content answer shows no object.
+    pub fn shown_objects(&self, line: &PathTemplate, alternative: bool) -> Vec<Shown<'_>> {
+        let mut found = Vec::new();
+        for (index, example) in self.examples.iter().enumerate() {
+            let Some(Value::Object(body)) = example.response.as_ref().and_then(|r| r.body.as_ref())
+            else {
+                continue;
+            };
+            let values = match line.matches(&decode_path(&example.request.path)) {
+                Some(values) => values,
+                None if alternative => continue,
+                None => match line.matches(&decode_path(line.text())) {
+                    Some(values) => values,
+                    None => continue,
+                },
+            };
+            let keyed = |collection: String, object| match object_id(object) {
+                Some(key) => Some(Shown::Item(Address { collection, key }, object)),
+                None => None,
+            };
+            let stream = self.response == ResponseBody::Stream;
+            match self.kind {
+                OperationKind::Create | OperationKind::Update | OperationKind::Get if !stream => {
+                    let address = line.address(&values);
+                    let item = self.kind != OperationKind::Create;
+                    if item && address.key.is_empty() {
+                        found.push(Shown::Singleton(address, body));
+                    } else if self.kind == OperationKind::Create {
+                        found.extend(keyed(line.render(&values), body));
+                    } else {
+                        found.extend(keyed(address.collection, body));
+                    }
+                }
+                OperationKind::List => {
+                    let collection = line.render(&values);
+                    let items = body.get("value").and_then(Value::as_array);
+                    for object in items.into_iter().flatten().filter_map(Value::as_object) {
+                        if object.contains_key("id") {
+                            found.extend(keyed(collection.clone(), object));
+                        } else {
+                            let collection = collection.clone();
+                            let example = index;
+                            found.push(Shown::Unkeyed {
+                                collection,
+                                example,
+                                object,
+                            });
+                        }
+                    }
+                }
+                OperationKind::Create
+                | OperationKind::Update
+                | OperationKind::Get
+                | OperationKind::Replace
+                | OperationKind::Delete
+                | OperationKind::Action
+                | OperationKind::Function
+                | OperationKind::AddReference
+                | OperationKind::RemoveReference
+                | OperationKind::ListReferences => {}
+            }
+        }
+        found
+    }
+
     /// Its request lines (its path, then the alternatives its page lists), the shallowest
     /// first (fewest placeholders; of equals, in page order): the order a run tries them
     /// in, so an operation with a line of no placeholder waits for no parent.
@@ -112,4 +198,9 @@ impl CaseFile {
             },
         }
     }
+}
+
+/// The string `id` an object shows.
+fn object_id(object: &Map<String, Value>) -> Option<String> {
+    object.get("id")?.as_str().map(str::to_string)
 }

@@ -316,14 +316,15 @@ impl PathTemplate {
                 key: String::new(),
             };
         }
-        let key = values[values.len() - 1].clone();
+        // too few values (a template that does not match its own text) leave the key empty
+        let key = values.last().cloned().unwrap_or_default();
         if let [Piece::Placeholder(_)] = last.as_slice() {
             return Address {
                 collection: parent,
                 key,
             };
         }
-        let mut own_values: Vec<String> = values[before..values.len() - 1].to_vec();
+        let mut own_values: Vec<String> = values[before..values.len().saturating_sub(1)].to_vec();
         own_values.push("{}".to_string());
         let mut collection = parent;
         collection.push('/');

@@ -13,4 +13,4 @@ pub use field::{Field, FieldKind, PayloadModel};
 pub use invalid::{InvalidPayload, invalid_payloads};
 pub(crate) use valid::guid;
 pub use valid::{body_strategy, date_time_core, printable_string, value_strategy};
-pub use vocabulary::{Neighbours, Vocabulary};
+pub use vocabulary::{Joins, Neighbours, Vocabulary};

@@ -4,7 +4,7 @@
 //! whether its collection serves one type or several.
 
 use crate::case::CaseFile;
-use crate::model::OperationKind;
+use crate::model::{OperationKind, ResponseBody};
 use crate::path_template::PathTemplate;
 use crate::suite::Suite;
 use serde_json::Value;
@@ -32,6 +32,40 @@ pub struct Vocabulary {
     /// [`Neighbours`]).
     enums: Arc<Vec<Vec<String>>>,
     homes: BTreeSet<Home>,
+    /// Each resource with the shape of every collection a request line addresses it in
+    /// (`/a/{}/b` for `POST /a/{aId}/b` and `GET /a/{aId}/b/{bId}`).
+    collections: BTreeSet<(String, String)>,
+    /// The family of each resource that shares a collection with another (the first, by
+    /// name, of the resources linked to it through shared collections).
+    families: BTreeMap<String, String>,
+}
+
+/// Where the object an action answers joins a collection of its resource, by the action's
+/// request line: an action sent to the collection itself (`POST .../worksheets`), or bound
+/// to it (`POST .../tables/add`). Its answer is then an object of that collection, which
+/// later operations on the collection's items can address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joins {
+    Itself,
+    Parent,
+}
+
+impl Joins {
+    /// The concrete collection the object answered at concrete `path` joins.
+    pub fn collection(self, path: &str) -> &str {
+        match self {
+            Joins::Itself => path,
+            Joins::Parent => path.rsplit_once('/').map_or(path, |(head, _)| head),
+        }
+    }
+
+    /// The template of the collection the object answered at `template` joins.
+    pub fn template(self, template: &PathTemplate) -> Option<PathTemplate> {
+        match self {
+            Joins::Itself => Some(template.clone()),
+            Joins::Parent => template.parent(),
+        }
+    }
 }
 
 /// What the rest of the suite tells about one operation.
@@ -49,6 +83,8 @@ pub struct Neighbours {
     /// shared collection, where an untyped body may be judged as another type of the
     /// collection (one whose enum has the member, whose property is an array).
     pub names_own_type: bool,
+    /// Where the object the operation (an action) answers joins a collection, if it does.
+    pub joins: Option<Joins>,
 }
 
 impl Vocabulary {
@@ -72,10 +108,49 @@ impl Vocabulary {
                 collection: collection_shape(case),
             })
             .collect();
+        let collections = suite
+            .cases
+            .iter()
+            .flat_map(|case| {
+                let held = item_collections(case);
+                held.into_iter().map(|shape| (case.resource.clone(), shape))
+            })
+            .collect();
+        let families = families(&collections);
         Vocabulary {
             enums: Arc::new(enums.into_iter().collect()),
             homes,
+            collections,
+            families,
         }
+    }
+
+    /// Names the family of `resource`: the resources linked to it by sharing collections
+    /// (`deviceConfigurations` holds a dozen types) are one family, named by its first
+    /// member; a resource that shares none is its own. The operations of a family change
+    /// each other's objects, so a run keeps them in one chain.
+    pub fn family<'a>(&'a self, resource: &'a str) -> &'a str {
+        self.families.get(resource).map_or(resource, String::as_str)
+    }
+
+    /// Tells where the object an action answers joins a collection: the action answers one
+    /// object of its own resource, and its request line is (or is bound to) a collection a
+    /// request line of the suite addresses that resource in. `None` for every other case.
+    pub fn joins(&self, case: &CaseFile) -> Option<Joins> {
+        let ResponseBody::Resource { name } = &case.response else {
+            return None;
+        };
+        if case.kind != OperationKind::Action || *name != case.resource {
+            return None;
+        }
+        let template = PathTemplate::parse(&case.path);
+        let holds = |t: &PathTemplate| {
+            let key = (case.resource.clone(), t.shape());
+            self.collections.contains(&key)
+        };
+        [Joins::Itself, Joins::Parent]
+            .into_iter()
+            .find(|joins| joins.template(&template).is_some_and(|t| holds(&t)))
     }
 
     /// Returns what the rest of the suite tells about `case`.
@@ -110,6 +185,7 @@ impl Vocabulary {
             foreign_types: foreign,
             shared_collection,
             names_own_type: shared_collection && case.kind == OperationKind::Create,
+            joins: self.joins(case),
         }
     }
 
@@ -201,6 +277,59 @@ fn collection_shape(case: &CaseFile) -> Option<String> {
         | OperationKind::ListReferences => return None,
     };
     Some(PathTemplate::parse(collection).shape())
+}
+
+/// Links the resources that share a collection into families (see [`Vocabulary::family`]).
+fn families(collections: &BTreeSet<(String, String)>) -> BTreeMap<String, String> {
+    let mut by_shape: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (resource, shape) in collections {
+        by_shape.entry(shape).or_default().push(resource);
+    }
+    let mut family: BTreeMap<String, String> = BTreeMap::new();
+    let root = |family: &BTreeMap<String, String>, mut r: String| {
+        while let Some(up) = family.get(&r).filter(|up| **up != r) {
+            r = up.clone();
+        }
+        r
+    };
+    for sharing in by_shape.values().filter(|s| s.len() > 1) {
+        for pair in sharing.windows(2) {
+            let (a, b) = (
+                root(&family, pair[0].to_string()),
+                root(&family, pair[1].to_string()),
+            );
+            let (first, second) = if a <= b { (a, b) } else { (b, a) };
+            family.insert(first.clone(), first.clone());
+            family.insert(second, first);
+        }
+    }
+    let members: Vec<String> = family.keys().cloned().collect();
+    members
+        .into_iter()
+        .map(|m| {
+            let named = root(&family, m.clone());
+            (m, named)
+        })
+        .collect()
+}
+
+/// Returns the shapes of the collections a case's request lines address its resource in:
+/// a create's or a list's line, an item line's collection.
+fn item_collections(case: &CaseFile) -> Vec<String> {
+    let lines = case.request_lines();
+    let collection = |line: &PathTemplate| match case.kind {
+        OperationKind::Create | OperationKind::List => Some(line.shape()),
+        OperationKind::Update
+        | OperationKind::Get
+        | OperationKind::Replace
+        | OperationKind::Delete => line.collection().map(|c| PathTemplate::parse(c).shape()),
+        OperationKind::Action
+        | OperationKind::Function
+        | OperationKind::AddReference
+        | OperationKind::RemoveReference
+        | OperationKind::ListReferences => None,
+    };
+    lines.iter().filter_map(collection).collect()
 }
 
 /// Counts the characters two types end with in common, in any ASCII letter case.

@@ -8,7 +8,7 @@
 use super::answer::Answer;
 pub(crate) use super::resource::{Property, Resource};
 use crate::case::CaseFile;
-use crate::generate::Vocabulary;
+use crate::generate::{Joins, Vocabulary};
 use crate::model::{Method, OperationKind, RequestBody, ResponseBody};
 use crate::path_template::{Address, PathTemplate, key_syntax_reading};
 use crate::suite::{Suite, SuiteError};
@@ -38,6 +38,8 @@ pub(crate) struct Operation {
     pub parameters: Option<Arc<Validator>>,
     /// What an action or a function answers on success.
     pub answer: Answer,
+    /// Where the object an action answers joins a collection (it is then stored there).
+    pub joins: Option<Joins>,
     /// Index into the suite's case files.
     pub case: usize,
     /// The request line is one of the page's alternatives, not the case file's path.
@@ -170,6 +172,7 @@ impl Contract {
             answers_stream: case.response == ResponseBody::Stream,
             parameters,
             answer,
+            joins: self.vocabulary.joins(case),
             case: index,
             alternative: false,
         })

@@ -9,9 +9,10 @@ use super::fault::{Fault, FaultSet};
 use super::handler::{Call, Outcome, Shared, unknown_item};
 use super::render::GraphError;
 use crate::model::OperationKind;
+use crate::path_template::Address;
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 impl Shared {
     /// Answers an action or a function.
@@ -59,12 +60,21 @@ impl Shared {
             },
             Answer::Resource(index) => {
                 let resource = &self.contract.resources[*index];
+                let object = resource.defaults(&self.ids.next());
+                let collection = match operation.joins {
+                    Some(joins) => {
+                        let path = operation.template.render(call.values);
+                        self.join(joins.collection(&path), *index, &object)
+                    }
+                    None => {
+                        bound.map_or_else(|| operation.collection(call.values), |a| a.collection)
+                    }
+                };
                 Outcome::Entity {
                     status,
                     resource,
-                    collection: bound
-                        .map_or_else(|| operation.collection(call.values), |a| a.collection),
-                    object: resource.defaults(&self.ids.next()),
+                    collection,
+                    object,
                 }
             }
             Answer::Collection => Outcome::Json {
@@ -76,6 +86,21 @@ impl Shared {
                 body: json!({}),
             },
         })
+    }
+}
+
+impl Shared {
+    /// Stores the object an action answers in the collection it joins (see
+    /// [`crate::generate::Joins`]), and returns that collection.
+    fn join(&self, collection: &str, resource: usize, object: &Map<String, Value>) -> String {
+        if let Some(Value::String(key)) = object.get("id") {
+            let address = Address {
+                collection: collection.to_string(),
+                key: key.clone(),
+            };
+            self.lock().put(&address, resource, object.clone());
+        }
+        collection.to_string()
     }
 }
 

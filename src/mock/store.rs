@@ -3,7 +3,7 @@
 //! example responses; and the source of fresh ids.
 
 use super::contract::{Contract, Operation};
-use crate::case::CaseFile;
+use crate::case::{CaseFile, Shown};
 use crate::model::OperationKind;
 use crate::path_template::{Address, decode_path};
 use crate::suite::Suite;
@@ -273,73 +273,32 @@ fn is_singleton(operation: &Operation, address: &Address) -> bool {
     item && !operation.answers_stream && address.key.is_empty()
 }
 
-/// Returns the example objects of an operation's case file, each at its address: that of
-/// its request, else (for the case file's own path) the path as written.
+/// Returns the example objects of an operation's case file, each at its address (see
+/// [`CaseFile::shown_objects`]). A list item the page shows without its id is still an
+/// object of the collection: it gets an id of its own, the same at every start.
 fn example_objects(operation: &Operation, case: &CaseFile) -> Vec<(Address, Map<String, Value>)> {
-    let mut found = Vec::new();
-    for (index, example) in case.examples.iter().enumerate() {
-        let Some(Value::Object(body)) = example.response.as_ref().and_then(|r| r.body.as_ref())
-        else {
-            continue;
-        };
-        let sent = operation
-            .template
-            .matches(&decode_path(&example.request.path));
-        let values = match sent {
-            Some(values) => values,
-            None if operation.alternative => continue,
-            None => {
-                let own = decode_path(operation.template.text());
-                operation.template.matches(&own).unwrap_or_default()
-            }
-        };
-        let collection = operation.collection(&values);
-        let keyed = |object: &Map<String, Value>| match object.get("id") {
-            Some(Value::String(id)) => Some((
-                Address {
-                    collection: collection.clone(),
-                    key: id.clone(),
-                },
-                object.clone(),
-            )),
-            _ => None,
-        };
-        match operation.kind {
-            OperationKind::Create | OperationKind::Update | OperationKind::Get => {
-                let address = operation.template.address(&values);
-                if is_singleton(operation, &address) {
-                    found.push((address, body.clone()));
-                } else if !operation.answers_stream {
-                    found.extend(keyed(body));
-                }
-            }
-            OperationKind::List => {
-                let items = body.get("value").and_then(Value::as_array);
-                let objects = items.into_iter().flatten().filter_map(Value::as_object);
-                // an item the page shows without its id is still an object of the
-                // collection: it gets an id of its own, the same at every start
-                let seed = format!("{}/{index}", case.id);
-                let ids = Ids::seeded(crate::digest::fnv1a64(seed.as_bytes()));
-                for object in objects {
-                    if object.contains_key("id") {
-                        found.extend(keyed(object));
-                    } else {
-                        let mut object = object.clone();
-                        object.insert("id".to_string(), Value::String(ids.next()));
-                        found.extend(keyed(&object));
-                    }
-                }
-            }
-            OperationKind::Replace
-            | OperationKind::Delete
-            | OperationKind::Action
-            | OperationKind::Function
-            | OperationKind::AddReference
-            | OperationKind::RemoveReference
-            | OperationKind::ListReferences => {}
+    let mut seeded: BTreeMap<usize, Ids> = BTreeMap::new();
+    let shown = case.shown_objects(&operation.template, operation.alternative);
+    let place = |shown| match shown {
+        Shown::Item(address, object) | Shown::Singleton(address, object) => {
+            (address, object.clone())
         }
-    }
-    found
+        Shown::Unkeyed {
+            collection,
+            example,
+            object,
+        } => {
+            let ids = seeded.entry(example).or_insert_with(|| {
+                let seed = format!("{}/{example}", case.id);
+                Ids::seeded(crate::digest::fnv1a64(seed.as_bytes()))
+            });
+            let mut object = object.clone();
+            let key = ids.next();
+            object.insert("id".to_string(), Value::String(key.clone()));
+            (Address { collection, key }, object)
+        }
+    };
+    shown.into_iter().map(place).collect()
 }
 
 /// Hands out UUID-shaped (version 4 layout) ids, unique for the life of the server.

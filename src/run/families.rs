@@ -225,18 +225,20 @@ pub fn queries(plan: &OperationPlan) -> Vec<PlannedCase> {
 /// `$ref` list of their navigation.
 pub fn across(operations: &mut [super::plan::PlannedOperation], seed: u64) {
     let shape = |path: &str| PathTemplate::parse(path).shape();
-    let find = |kind: OperationKind, wanted: &str| {
+    // a chain may hold a family of resources: each joins its own operations
+    let find = |kind: OperationKind, wanted: &str, resource: &str| {
         operations
             .iter()
+            .filter(|o| o.plan.case.resource == resource)
             .find(|o| o.plan.case.kind == kind && shape(&o.plan.case.path) == wanted)
             .map(|o| o.id().to_string())
     };
     let mut joined: Vec<(usize, Vec<PlannedCase>)> = Vec::new();
     for (index, op) in operations.iter().enumerate() {
         let case = &op.plan.case;
-        let own = shape(&case.path);
+        let (own, res) = (shape(&case.path), case.resource.as_str());
         let added = match case.kind {
-            OperationKind::Update | OperationKind::Replace => find(OperationKind::Get, &own)
+            OperationKind::Update | OperationKind::Replace => find(OperationKind::Get, &own, res)
                 .map(|get| PlannedCase {
                     id: format!("{}/read-back", case.id),
                     kind: CaseKind::Lifecycle,
@@ -248,11 +250,11 @@ pub fn across(operations: &mut [super::plan::PlannedOperation], seed: u64) {
                 .into_iter()
                 .collect(),
             OperationKind::Delete => {
-                let get = find(OperationKind::Get, &own);
+                let get = find(OperationKind::Get, &own, res);
                 let template = PathTemplate::parse(&case.path);
                 let list = template
                     .collection()
-                    .and_then(|c| find(OperationKind::List, &shape(c)));
+                    .and_then(|c| find(OperationKind::List, &shape(c), res));
                 vec![PlannedCase {
                     id: format!("{}/gone", case.id),
                     kind: CaseKind::Lifecycle,
@@ -276,18 +278,22 @@ pub fn across(operations: &mut [super::plan::PlannedOperation], seed: u64) {
         let after = &mut operations[index].after;
         after.splice(0..0, added);
     }
-    let lists: Vec<(String, String)> = operations
+    let lists: Vec<(String, String, String)> = operations
         .iter()
         .filter(|o| o.plan.case.kind == OperationKind::ListReferences)
-        .map(|o| (shape(&o.plan.case.path), o.id().to_string()))
+        .map(|o| {
+            let resource = o.plan.case.resource.clone();
+            (shape(&o.plan.case.path), resource, o.id().to_string())
+        })
         .collect();
     for op in operations.iter_mut() {
         let navigation = reference_list_shape(&op.plan.case.path, op.plan.case.kind);
+        let resource = &op.plan.case.resource;
         let list = navigation.and_then(|n| {
             lists
                 .iter()
-                .find(|(s, _)| *s == n)
-                .map(|(_, id)| id.clone())
+                .find(|(s, r, _)| *s == n && r == resource)
+                .map(|(_, _, id)| id.clone())
         });
         for case in &mut op.before {
             match &mut case.step {

@@ -4,7 +4,9 @@
 //! each collection's last whole list showed a list's query cases. Paths compare
 //! case-insensitively, as Graph compares them; ids are kept as the server answered them.
 
-use crate::path_template::encode_segment;
+use crate::case::Shown;
+use crate::path_template::{PathTemplate, encode_segment};
+use crate::suite::Suite;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -26,6 +28,9 @@ pub struct Inventory {
     /// What the last whole list of each concrete collection (lower-cased), by the list
     /// operation that read it, showed its query cases.
     samples: BTreeMap<(String, String), ListSample>,
+    /// The ids the suite's examples show in each concrete collection (lower-cased), in suite
+    /// order: objects the pages document, which a server may or may not hold.
+    documented: BTreeMap<String, Vec<String>>,
 }
 
 /// What a list operation's query cases use of the items its last whole list of a collection
@@ -89,6 +94,40 @@ fn item_key(collection: &str, id: &str) -> String {
 }
 
 impl Inventory {
+    /// An inventory that knows nothing of the server yet, and the ids `suite`'s examples
+    /// show in each collection (see [`crate::case::CaseFile::shown_objects`]).
+    pub fn documented_by(suite: &Suite) -> Inventory {
+        let mut documented: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for case in &suite.cases {
+            let own = PathTemplate::parse(&case.path);
+            for line in case.request_lines() {
+                let alternative = line.text() != own.text();
+                for shown in case.shown_objects(&line, alternative) {
+                    if let Shown::Item(address, _) = shown {
+                        let ids = documented.entry(path_key(&address.collection)).or_default();
+                        if !ids.contains(&address.key) {
+                            ids.push(address.key);
+                        }
+                    }
+                }
+            }
+        }
+        Inventory {
+            documented,
+            ..Inventory::default()
+        }
+    }
+
+    /// The first id the suite's examples show in the collection at `collection` that this
+    /// run did not delete.
+    pub fn documented_id(&self, collection: &str) -> Option<String> {
+        let key = path_key(collection);
+        let ids = self.documented.get(&key)?;
+        ids.iter()
+            .find(|id| !self.deleted.contains(&item_key(&key, id)))
+            .cloned()
+    }
+
     /// The resource the object at concrete `path` is known to be, when it is not `resource`.
     pub fn other_resource(&self, path: &str, resource: &str) -> Option<&str> {
         let known = self.types.get(&path_key(path))?;

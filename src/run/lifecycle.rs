@@ -106,7 +106,52 @@ impl Runner<'_> {
     ) -> Attempt {
         let text = body.map(|b| Value::Object(b.clone()).to_string());
         let (exchange, received) = self.send(plan, path, text, true).await;
-        self.judged(plan, exchange, received).0
+        let (attempt, answered, _) = self.judged(plan, exchange, received);
+        if let (Some(joins), Some(object)) = (plan.neighbours.joins, &answered)
+            && attempt.findings.iter().all(|f| !f.is_error())
+        {
+            self.joined(plan, joins.collection(path), object);
+        }
+        attempt
+    }
+
+    /// Remembers the object a get read at `path`, a request line with no placeholder
+    /// (`/me/drive`), as one of each top collection another line of the get addresses it in
+    /// (`/drives/{drive-id}`): the lines of one operation name one object.
+    fn addressed(&self, plan: &OperationPlan, path: &str, object: &Value) {
+        let Some(id) = object.get("id").and_then(Value::as_str) else {
+            return;
+        };
+        let lines = plan.case.request_lines();
+        let read_whole = lines
+            .iter()
+            .any(|l| l.placeholders().is_empty() && l.text().eq_ignore_ascii_case(path));
+        if plan.case.kind != OperationKind::Get || !read_whole || self.client.secrets().reveals(id)
+        {
+            return;
+        }
+        let resource = Some(plan.case.resource.as_str());
+        let mut inventory = self.shared.inventory.borrow_mut();
+        for line in &lines {
+            let top = line.collection().filter(|c| !c.contains('{'));
+            if let Some(collection) = top.filter(|_| line.placeholders().len() == 1) {
+                inventory.know(collection, id, false, resource);
+            }
+        }
+    }
+
+    /// Remembers the object an action answered as one of the collection it joins (unless
+    /// its id reveals a secret: it is then never put in a URL).
+    fn joined(&self, plan: &OperationPlan, collection: &str, object: &Value) {
+        let Some(id) = object.get("id").and_then(Value::as_str) else {
+            return;
+        };
+        if self.client.secrets().reveals(id) {
+            return;
+        }
+        let resource = Some(plan.case.resource.as_str());
+        let mut inventory = self.shared.inventory.borrow_mut();
+        inventory.know(collection, id, false, resource);
     }
 
     /// Judges what a request got: an attempt, and the body when it succeeded with one.
@@ -148,6 +193,11 @@ impl Runner<'_> {
         let (mut attempt, body, status) = self.judged(plan, exchange, received);
         if documented && status == Some(404) {
             return Err(missing(path));
+        }
+        if let Some(object) = &body
+            && attempt.findings.iter().all(|f| !f.is_error())
+        {
+            self.addressed(plan, path, object);
         }
         if plan.case.kind == OperationKind::Get
             && let Some(id) = self.shared.inventory.borrow().created_here(path)

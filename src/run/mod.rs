@@ -23,6 +23,7 @@ pub use client::{
 };
 pub use events::{Both, RunEvent, Sink};
 pub use families::repair;
+use inventory::Inventory;
 use plan::Effect;
 pub use plan::{Plan, partition_of, stream_seed};
 pub use runner::{THROTTLED, is_throttled};
@@ -323,7 +324,7 @@ async fn run_chains(
         seen_ids: RefCell::new(documented_ids(suite)),
         sink: RefCell::new(sink),
         not_started: std::cell::Cell::new(0),
-        inventory: RefCell::default(),
+        inventory: RefCell::new(Inventory::documented_by(suite)),
     };
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -432,7 +432,9 @@ impl PlannedOperation<'_> {
     }
 }
 
-/// The operations on one resource at one depth, in the order they run.
+/// The operations on one resource at one depth, in the order they run: on one family of
+/// resources when they share a collection (see [`Vocabulary::family`]), as each changes the
+/// objects the others list.
 pub struct Chain<'s> {
     pub operations: Vec<PlannedOperation<'s>>,
     /// How many parent objects its paths go through (`/teams/{id}/channels`: 1): chains run
@@ -479,13 +481,13 @@ pub struct Settings<'a> {
 }
 
 /// Plans a run of `suite`: every operation, in [`order`], grouped into chains by resource
-/// and depth (a resource's operations under a parent wait for the wave that fills it);
+/// (family) and depth (a resource's operations under a parent wait for the wave that fills it);
 /// operations without a wanted case are left out.
 pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, SuiteError> {
     let vocabulary = Vocabulary::of(suite);
     let mut chains: Vec<((String, usize), Vec<PlannedOperation>)> = Vec::new();
     let mut skipped = Vec::new();
-    for case in order(suite) {
+    for case in order(suite, &vocabulary) {
         let compiled = OperationPlan::new(suite, &vocabulary, case)?;
         let planned = match operation(compiled, settings) {
             Ok(planned) => planned,
@@ -499,7 +501,7 @@ pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, Suite
                 continue;
             }
         };
-        let key = (case.resource.clone(), parents(case));
+        let key = (vocabulary.family(&case.resource).to_string(), parents(case));
         match chains.iter_mut().find(|(k, _)| *k == key) {
             Some((_, operations)) => operations.push(planned),
             None => chains.push((key, vec![planned])),
@@ -589,10 +591,15 @@ fn operation<'s>(
 /// Orders operations in the steps of a resource's lifecycle: create, list, get, update,
 /// replace, actions, functions, references, delete (each group by id), so a created object
 /// is listed, read and changed before it is deleted, and an operation on one object of a
-/// collection nothing creates finds one its list showed.
-pub fn order(suite: &Suite) -> Vec<&CaseFile> {
+/// collection nothing creates finds one its list showed. An action whose answer joins a
+/// collection (see [`Vocabulary::joins`]) runs with the creates.
+pub fn order<'s>(suite: &'s Suite, vocabulary: &Vocabulary) -> Vec<&'s CaseFile> {
     let mut cases: Vec<&CaseFile> = suite.cases.iter().collect();
-    cases.sort_by_key(|c| (step(c.kind), c.id.clone()));
+    let place = |case: &CaseFile| match vocabulary.joins(case) {
+        Some(_) => step(OperationKind::Create),
+        None => step(case.kind),
+    };
+    cases.sort_by_cached_key(|c| (place(c), c.id.clone()));
     cases
 }
 

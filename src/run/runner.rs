@@ -14,6 +14,7 @@ use super::plan::{
 use super::state::{self, ObjectStates, Source};
 use crate::checks::{self, Answer, Check, Finding};
 use crate::generate::{Acceptance, FieldKind, body_strategy};
+use crate::model::OperationKind;
 use crate::path_template::{PathTemplate, Unresolved, encode_segment};
 use crate::results::{CaseKind, CaseResult, Exchange, Shrink, Verdict};
 use crate::secret::Secrets;
@@ -303,8 +304,9 @@ impl Runner<'_> {
             documented,
             from_example,
         };
-        for template in plan.case.request_lines() {
-            let known = self.known_values(plan, &template);
+        let lines = plan.case.request_lines();
+        for template in &lines {
+            let known = self.known_values(plan, template, Sources::Server);
             if known.complete {
                 return template
                     .fill(&known.values)
@@ -312,7 +314,7 @@ impl Runner<'_> {
             }
         }
         let template = PathTemplate::parse(&plan.case.path);
-        let known = self.known_values(plan, &template).values;
+        let known = self.known_values(plan, &template, Sources::Server).values;
         let mut values = documented_values(plan, &template);
         values.extend(self.options.ids.clone());
         if template
@@ -322,13 +324,29 @@ impl Runner<'_> {
         {
             return template.fill(&values).map(|path| target(path, true, true));
         }
+        // what the run knows, and where it knows nothing an id another page's example
+        // shows there (a fixture: a 404 then skips)
+        for line in &lines {
+            let known = self.known_values(plan, line, Sources::ServerAndPages);
+            if known.complete {
+                return line
+                    .fill(&known.values)
+                    .map(|path| target(path, !known.seen, true));
+            }
+        }
         values.extend(known);
         template.fill(&values).map(|path| target(path, true, true))
     }
 
     /// Fills the placeholders of `template` the run knows, left to right (`--id`, then the
-    /// ids it created or listed), up to the first it does not know.
-    fn known_values(&self, plan: &OperationPlan, template: &PathTemplate) -> Known {
+    /// ids it created or listed, then, from `sources`, the ids the suite's examples show),
+    /// up to the first it does not know.
+    fn known_values(
+        &self,
+        plan: &OperationPlan,
+        template: &PathTemplate,
+        sources: Sources,
+    ) -> Known {
         let mut known = self.options.ids.clone();
         // the object itself is one the run created or listed (a 404 is then an answer about
         // it); otherwise it is a fixture the server may not hold
@@ -342,18 +360,22 @@ impl Runner<'_> {
                 seen |= own.is_some();
                 continue;
             }
-            match self.known_id(template, name, &known, own) {
+            let Some(collection) = collection_before(template, name, &known) else {
+                return Known::incomplete(known, seen);
+            };
+            let inventory = self.shared.inventory.borrow();
+            let found = inventory.known_id(&collection, own);
+            seen |= own.is_some() && found.is_some();
+            let found = found.or_else(|| match sources {
+                Sources::Server => None,
+                Sources::ServerAndPages => inventory.documented_id(&collection),
+            });
+            drop(inventory);
+            match found {
                 Some(id) => {
-                    seen |= own.is_some();
                     known.insert(name.to_string(), id);
                 }
-                None => {
-                    return Known {
-                        values: known,
-                        seen,
-                        complete: false,
-                    };
-                }
+                None => return Known::incomplete(known, seen),
             }
         }
         Known {
@@ -361,29 +383,6 @@ impl Runner<'_> {
             seen,
             complete: true,
         }
-    }
-
-    /// Returns an id the run knows for placeholder `name`, when it stands as a whole segment
-    /// after a collection `values` fill: the first the run created or listed there that is
-    /// not deleted (and, for the object an operation acts on, `own`, not known to be another
-    /// resource).
-    fn known_id(
-        &self,
-        template: &PathTemplate,
-        name: &str,
-        values: &BTreeMap<String, String>,
-        own: Option<&str>,
-    ) -> Option<String> {
-        let marker = format!("/{{{name}}}");
-        let at = template.text().find(&marker)?;
-        let rest = &template.text()[at + marker.len()..];
-        if !(rest.is_empty() || rest.starts_with('/')) {
-            return None;
-        }
-        let collection = PathTemplate::parse(&template.text()[..at])
-            .fill(values)
-            .ok()?;
-        self.shared.inventory.borrow().known_id(&collection, own)
     }
 
     /// Tells whether the documented example object at `path` is absent. The suite documents
@@ -1032,6 +1031,33 @@ fn is_followed(step: &Step) -> bool {
 /// Where an operation's cases are sent: its resolved path, and whether a documented
 /// example's id filled it (the server may not hold that object: a 404 then skips a case
 /// rather than failing it).
+/// Where [`Runner::known_values`] takes a placeholder's value from, besides `--id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sources {
+    /// The ids the run created or listed.
+    Server,
+    /// Those, then the ids the suite's examples show.
+    ServerAndPages,
+}
+
+/// Returns the concrete collection before placeholder `name` of `template`, when it stands
+/// as a whole segment after a collection `values` fill.
+fn collection_before(
+    template: &PathTemplate,
+    name: &str,
+    values: &BTreeMap<String, String>,
+) -> Option<String> {
+    let marker = format!("/{{{name}}}");
+    let at = template.text().find(&marker)?;
+    let rest = &template.text()[at + marker.len()..];
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return None;
+    }
+    PathTemplate::parse(&template.text()[..at])
+        .fill(values)
+        .ok()
+}
+
 /// What the run knows of the placeholders of one request line.
 struct Known {
     values: BTreeMap<String, String>,
@@ -1039,6 +1065,16 @@ struct Known {
     seen: bool,
     /// Every placeholder has a value.
     complete: bool,
+}
+
+impl Known {
+    fn incomplete(values: BTreeMap<String, String>, seen: bool) -> Known {
+        Known {
+            values,
+            seen,
+            complete: false,
+        }
+    }
 }
 
 pub(super) struct Target {
@@ -1271,7 +1307,15 @@ fn documented_values(plan: &OperationPlan, template: &PathTemplate) -> BTreeMap<
         .unwrap_or_default();
     // an example URL that still spells a placeholder (`/things/{thing-id}`) gives no value
     values.retain(|_, v| !v.contains('{') && !v.contains('}'));
+    // an object's own id, when the operation acts on that object (an action's answer is
+    // another object, a create's or a list's one of the collection)
+    let on_itself = matches!(
+        plan.case.kind,
+        OperationKind::Get | OperationKind::Update | OperationKind::Replace | OperationKind::Delete
+    );
     if let Some(name) = template.last_placeholder()
+        && on_itself
+        && template.collection().is_some()
         && !values.contains_key(name)
         && let Some(id) = plan.case.examples.iter().find_map(|e| {
             let id = e.response.as_ref()?.body.as_ref()?.get("id")?.as_str()?;

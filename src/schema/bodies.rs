@@ -7,7 +7,7 @@
 //! the OpenAPI document rewrites them into component references.
 
 use super::Variant;
-use super::rules::{property_schema, schema_id, type_schema};
+use super::rules::{instance_annotations, property_schema, schema_id, type_schema};
 use crate::derive::Contract;
 use crate::model::{Operation, OperationKind, Property, RequestBody, ResponseBody};
 use serde_json::{Map, Value, json};
@@ -27,7 +27,7 @@ pub fn parameters_schema(parameters: &[Property], contract: &Contract) -> Value 
     json!({
         "type": "object",
         "properties": properties,
-        "patternProperties": { "^@odata\\.": {} },
+        "patternProperties": instance_annotations(),
         "additionalProperties": false,
     })
 }

@@ -5,6 +5,13 @@ use crate::derive::Contract;
 use crate::model::{EdmType, Property, Resource};
 use serde_json::{Map, Value, json};
 
+/// The `patternProperties` of a request body: any instance annotation (`@odata.type`, a
+/// page's `@microsoft.graph.conflictBehavior`) beside the documented properties. A server
+/// ignores an annotation it does not know; a property it does not know is an error.
+pub fn instance_annotations() -> Value {
+    json!({ "^@": {} })
+}
+
 /// The base of every derived schema's `$id`; `.invalid` so that nothing ever fetches it.
 pub const ID_BASE: &str = "https://graph-conformance.invalid/schemas/";
 
@@ -66,7 +73,7 @@ fn object_schema(resource: &Resource, contract: &Contract, variant: Variant) -> 
     let object = schema.as_object_mut().expect("json! object");
     match variant {
         Variant::Request => {
-            object.insert("patternProperties".into(), json!({ "^@odata\\.": {} }));
+            object.insert("patternProperties".into(), instance_annotations());
             object.insert("additionalProperties".into(), json!(false));
         }
         Variant::Response => {
