@@ -81,76 +81,135 @@ pub enum Shown<'c> {
     },
     /// The object of a singleton (a get or an update of a path with no key), at its path.
     Singleton(Address, &'c Map<String, Value>),
+    /// An object the example's request addresses by a concrete key (the object a get
+    /// shows without its id, an update, replace or delete acts on, an action or function
+    /// is bound to): the page names it, and shows of it at most what `object` holds.
+    Addressed(Address, Option<&'c Map<String, Value>>),
 }
 
 impl CaseFile {
     /// Lists the objects this case's examples show on request line `line`: a create's,
     /// update's or get's response object with a string `id` (any object, for a singleton),
-    /// and each item of a list's `value`. An example whose request does not match `line` is
-    /// read on the case's own path as written (`/things/{thing-id}`) when `line` is it, and
-    /// left out when `line` is an alternative. A raw-content answer shows no object.
+    /// each item of a list's `value`, and the object a concrete request addresses. An
+    /// example whose request does not match `line` is read on the case's own path as
+    /// written (`/things/{thing-id}`) when `line` is it, and left out when `line` is an
+    /// alternative. A raw-content answer shows no object.
     pub fn shown_objects(&self, line: &PathTemplate, alternative: bool) -> Vec<Shown<'_>> {
         let mut found = Vec::new();
         for (index, example) in self.examples.iter().enumerate() {
-            let Some(Value::Object(body)) = example.response.as_ref().and_then(|r| r.body.as_ref())
-            else {
-                continue;
+            let body = match example.response.as_ref().and_then(|r| r.body.as_ref()) {
+                Some(Value::Object(body)) => Some(body),
+                _ => None,
             };
-            let values = match line.matches(&decode_path(&example.request.path)) {
-                Some(values) => values,
+            let (values, concrete) = match line.matches(&decode_path(&example.request.path)) {
+                Some(values) => {
+                    let concrete = values.iter().all(|v| !v.contains(['{', '}']));
+                    (values, concrete)
+                }
                 None if alternative => continue,
                 None => match line.matches(&decode_path(line.text())) {
-                    Some(values) => values,
+                    Some(values) => (values, false),
                     None => continue,
                 },
             };
-            let keyed = |collection: String, object| match object_id(object) {
-                Some(key) => Some(Shown::Item(Address { collection, key }, object)),
-                None => None,
-            };
-            let stream = self.response == ResponseBody::Stream;
-            match self.kind {
-                OperationKind::Create | OperationKind::Update | OperationKind::Get if !stream => {
-                    let address = line.address(&values);
-                    let item = self.kind != OperationKind::Create;
-                    if item && address.key.is_empty() {
-                        found.push(Shown::Singleton(address, body));
-                    } else if self.kind == OperationKind::Create {
-                        found.extend(keyed(line.render(&values), body));
-                    } else {
-                        found.extend(keyed(address.collection, body));
-                    }
-                }
-                OperationKind::List => {
-                    let collection = line.render(&values);
-                    let items = body.get("value").and_then(Value::as_array);
-                    for object in items.into_iter().flatten().filter_map(Value::as_object) {
-                        if object.contains_key("id") {
-                            found.extend(keyed(collection.clone(), object));
-                        } else {
-                            let collection = collection.clone();
-                            let example = index;
-                            found.push(Shown::Unkeyed {
-                                collection,
-                                example,
-                                object,
-                            });
-                        }
-                    }
-                }
-                OperationKind::Create
-                | OperationKind::Update
-                | OperationKind::Get
-                | OperationKind::Replace
-                | OperationKind::Delete
-                | OperationKind::Action
-                | OperationKind::Function
-                | OperationKind::AddReference
-                | OperationKind::RemoveReference
-                | OperationKind::ListReferences => {}
+            found.extend(self.shown_by(line, &values, body, index));
+            if concrete && let Some(address) = self.addressed(line, &values) {
+                let shown = body.filter(|_| self.kind == OperationKind::Get);
+                found.push(Shown::Addressed(address, shown));
             }
         }
         found
+    }
+
+    /// The objects one example's response `body` shows, its request filling `line` with
+    /// `values`.
+    fn shown_by<'c>(
+        &self,
+        line: &PathTemplate,
+        values: &[String],
+        body: Option<&'c Map<String, Value>>,
+        example: usize,
+    ) -> Vec<Shown<'c>> {
+        let Some(body) = body else {
+            return Vec::new();
+        };
+        let keyed = |collection: String, object| {
+            let key = object_id(object)?;
+            Some(Shown::Item(Address { collection, key }, object))
+        };
+        let stream = self.response == ResponseBody::Stream;
+        match self.kind {
+            OperationKind::Create | OperationKind::Update | OperationKind::Get if !stream => {
+                let address = line.address(values);
+                if self.kind != OperationKind::Create && address.key.is_empty() {
+                    vec![Shown::Singleton(address, body)]
+                } else if self.kind == OperationKind::Create {
+                    keyed(line.render(values), body).into_iter().collect()
+                } else {
+                    keyed(address.collection, body).into_iter().collect()
+                }
+            }
+            OperationKind::List => {
+                let collection = line.render(values);
+                let items = body.get("value").and_then(Value::as_array);
+                let objects = items.into_iter().flatten().filter_map(Value::as_object);
+                objects
+                    .filter_map(|object| match object.contains_key("id") {
+                        true => keyed(collection.clone(), object),
+                        false => Some(Shown::Unkeyed {
+                            collection: collection.clone(),
+                            example,
+                            object,
+                        }),
+                    })
+                    .collect()
+            }
+            OperationKind::Create
+            | OperationKind::Update
+            | OperationKind::Get
+            | OperationKind::Replace
+            | OperationKind::Delete
+            | OperationKind::Action
+            | OperationKind::Function
+            | OperationKind::AddReference
+            | OperationKind::RemoveReference
+            | OperationKind::ListReferences => Vec::new(),
+        }
+    }
+
+    /// The address of the object a request filling `line` with `values` acts on: the item
+    /// a get, update, replace or delete names, the item an action or a function is bound
+    /// to; `None` for a singleton, a collection, or a reference.
+    fn addressed(&self, line: &PathTemplate, values: &[String]) -> Option<Address> {
+        let address = match self.kind {
+            OperationKind::Get
+            | OperationKind::Update
+            | OperationKind::Replace
+            | OperationKind::Delete => line.address(values),
+            // an operation named after what it answers says nothing of the object's type
+            OperationKind::Action | OperationKind::Function if !self.named_after_answer() => {
+                let parent = line.parent()?;
+                parent.address(values.get(..parent.arity())?)
+            }
+            OperationKind::Action | OperationKind::Function => return None,
+            OperationKind::Create
+            | OperationKind::List
+            | OperationKind::AddReference
+            | OperationKind::RemoveReference
+            | OperationKind::ListReferences => return None,
+        };
+        (!address.key.is_empty()).then_some(address)
+    }
+
+    /// Tells whether its resource is the type of what it answers (an action that returns a
+    /// resource is documented as that resource's), not of the object it acts on.
+    fn named_after_answer(&self) -> bool {
+        match &self.response {
+            ResponseBody::Resource { name } | ResponseBody::Collection { name } => {
+                *name == self.resource
+            }
+            ResponseBody::None | ResponseBody::Primitive { .. } | ResponseBody::Stream => false,
+        }
     }
 
     /// Its request lines (its path, then the alternatives its page lists), the shallowest

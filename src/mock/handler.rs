@@ -145,6 +145,12 @@ impl Shared {
         if let Some(stored) = store.get(address) {
             return Some(stored.clone());
         }
+        // an object a `$ref` add put in this navigation is one of its items (its
+        // properties are the defaults when the mock holds no object it names)
+        if !address.key.is_empty() && store.has_reference(&address.collection, &address.key) {
+            let object = self.contract.resources[named].defaults(&address.key);
+            return Some(Stored::fresh(named, object));
+        }
         (address.key.is_empty() && !store.was_deleted(address)).then(|| {
             let object = self.contract.resources[named].defaults("");
             Stored::fresh(named, object)

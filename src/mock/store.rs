@@ -68,18 +68,29 @@ impl Store {
     /// body with a string `id` (or, for a singleton, any object body) at its address, and
     /// each item of a list's `value` with a string `id` or none (it is given one); repaired
     /// against the resource's documented properties; the first example of a key wins. A
-    /// singleton that no example shows is stored with every property at its default.
+    /// singleton that no example shows is stored with every property at its default and an
+    /// id of its own.
     pub fn preload(contract: &Contract, suite: &Suite) -> Store {
         let mut store = Store::default();
+        let mut addressed = Vec::new();
         for operation in &contract.operations {
             let Some(case) = suite.cases.get(operation.case) else {
                 continue;
             };
-            for (address, object) in example_objects(operation, case) {
-                if store.get(&address).is_none() {
+            for (address, object, only_addressed) in example_objects(operation, case) {
+                if only_addressed {
+                    addressed.push((address, operation.resource, object));
+                } else if store.get(&address).is_none() {
                     let resource = &contract.resources[operation.resource];
                     store.put(&address, operation.resource, resource.repair(&object));
                 }
+            }
+        }
+        // an object a page only addresses is the type of the first operation naming it
+        for (address, index, object) in addressed {
+            if !store.contains(&address.collection, &address.key) {
+                let resource = &contract.resources[index];
+                store.put(&address, index, resource.repair(&object));
             }
         }
         for operation in contract.operations.iter().filter(|o| !o.alternative) {
@@ -87,8 +98,12 @@ impl Store {
             let values = operation.template.matches(&own).unwrap_or_default();
             let address = operation.template.address(&values);
             if is_singleton(operation, &address) && store.get(&address).is_none() {
+                // an object of its own, with an id as a singleton of Graph has (`/me/drive`),
+                // the same at every start
                 let resource = &contract.resources[operation.resource];
-                store.put(&address, operation.resource, resource.defaults(""));
+                let seed = crate::digest::fnv1a64(address.collection.as_bytes());
+                let id = Ids::seeded(seed).next();
+                store.put(&address, operation.resource, resource.defaults(&id));
             }
         }
         store
@@ -274,14 +289,24 @@ fn is_singleton(operation: &Operation, address: &Address) -> bool {
 }
 
 /// Returns the example objects of an operation's case file, each at its address (see
-/// [`CaseFile::shown_objects`]). A list item the page shows without its id is still an
-/// object of the collection: it gets an id of its own, the same at every start.
-fn example_objects(operation: &Operation, case: &CaseFile) -> Vec<(Address, Map<String, Value>)> {
+/// [`CaseFile::shown_objects`]), and whether the page only addresses it (it then comes
+/// after every object a page shows). A list item the page shows without its id is still an
+/// object of the collection: it gets an id of its own, the same at every start; so does an
+/// object a request addresses, the id its address names.
+fn example_objects(
+    operation: &Operation,
+    case: &CaseFile,
+) -> Vec<(Address, Map<String, Value>, bool)> {
     let mut seeded: BTreeMap<usize, Ids> = BTreeMap::new();
     let shown = case.shown_objects(&operation.template, operation.alternative);
+    let with_id = |object: Option<&Map<String, Value>>, key: &str| {
+        let mut object = object.cloned().unwrap_or_default();
+        object.insert("id".to_string(), Value::String(key.to_string()));
+        object
+    };
     let place = |shown| match shown {
         Shown::Item(address, object) | Shown::Singleton(address, object) => {
-            (address, object.clone())
+            (address, object.clone(), false)
         }
         Shown::Unkeyed {
             collection,
@@ -292,10 +317,13 @@ fn example_objects(operation: &Operation, case: &CaseFile) -> Vec<(Address, Map<
                 let seed = format!("{}/{example}", case.id);
                 Ids::seeded(crate::digest::fnv1a64(seed.as_bytes()))
             });
-            let mut object = object.clone();
             let key = ids.next();
-            object.insert("id".to_string(), Value::String(key.clone()));
-            (Address { collection, key }, object)
+            let object = with_id(Some(object), &key);
+            (Address { collection, key }, object, false)
+        }
+        Shown::Addressed(address, object) => {
+            let object = with_id(object, &address.key);
+            (address, object, true)
         }
     };
     shown.into_iter().map(place).collect()

@@ -77,7 +77,13 @@ pub fn examples(plan: &OperationPlan) -> Result<Vec<PlannedCase>, NotRun> {
         OperationKind::Action => invocations(plan),
         OperationKind::Delete => vec![case("delete", CaseKind::Lifecycle, Step::Delete)],
         OperationKind::AddReference => {
-            let body = first_example(plan);
+            // as written: a placeholder in its `@odata.id` is filled when the case runs
+            let written = plan.case.examples.iter();
+            let body = written
+                .filter_map(|e| e.request.body.as_ref()?.as_object())
+                .find(|b| b.get("@odata.id").is_some_and(Value::is_string))
+                .cloned()
+                .unwrap_or_else(|| first_example(plan));
             let step = Step::AddReference { body, list: None };
             vec![case("add", CaseKind::Lifecycle, step)]
         }

@@ -103,7 +103,7 @@ impl Inventory {
             for line in case.request_lines() {
                 let alternative = line.text() != own.text();
                 for shown in case.shown_objects(&line, alternative) {
-                    if let Shown::Item(address, _) = shown {
+                    if let Shown::Item(address, _) | Shown::Addressed(address, _) = shown {
                         let ids = documented.entry(path_key(&address.collection)).or_default();
                         if !ids.contains(&address.key) {
                             ids.push(address.key);

@@ -10,9 +10,10 @@ use super::plan::{OperationPlan, PlannedOperation, Step};
 use super::runner::{Attempt, Runner, Target, answer, is_date_field, unanswered};
 use crate::checks::{self, Finding};
 use crate::model::{OperationKind, ResponseBody};
-use crate::path_template::{decode_path, encode_segment};
+use crate::path_template::{PathTemplate, decode_path, encode_segment};
 use crate::results::Exchange;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// What one case's steps did, or why it is skipped.
 pub(super) type Steps = Result<Vec<Attempt>, String>;
@@ -394,14 +395,29 @@ impl Runner<'_> {
         documented: bool,
     ) -> Steps {
         let named = body.get("@odata.id").and_then(Value::as_str);
-        if named.is_none_or(|link| link.contains('{')) {
-            return Err(
-                "the page's example reference names no object (a placeholder in its @odata.id)"
-                    .to_string(),
-            );
+        let no_object = || {
+            "the page's example reference names no object (a placeholder in its @odata.id) and the run knows none there".to_string()
+        };
+        let mut body = body.clone();
+        let mut fixture = false;
+        if let Some(link) = named.filter(|link| link.contains('{')) {
+            let (filled, from_pages) = self.fill_link(link).ok_or_else(no_object)?;
+            body.insert("@odata.id".to_string(), Value::String(filled));
+            fixture = from_pages;
+        } else if named.is_none() {
+            return Err(no_object());
         }
+        let body = &body;
         let attempt = self.invoke(plan, path, Some(body)).await;
         let attempt = skip_missing(attempt, path, documented)?;
+        let status = attempt.exchange.response.as_ref().map(|r| r.status);
+        if fixture && status.is_some_and(|s| (400..500).contains(&s)) {
+            // the object another page's example names is not one this server holds
+            return Err(format!(
+                "the reference names an object another page's example shows, which this server refused (it answered {}); pass --id NAME=VALUE naming an existing object to test this operation",
+                status.unwrap_or_default()
+            ));
+        }
         let succeeded =
             attempt.exchange.response.is_some() && attempt.findings.iter().all(|f| !f.is_error());
         let id = body
@@ -422,6 +438,32 @@ impl Runner<'_> {
             attempts.extend(listed);
         }
         Ok(attempts)
+    }
+
+    /// Fills the placeholders of a reference's `@odata.id` (`https://host/v1.0/a/{id}`) as a
+    /// path is filled: an id the run created or listed in the collection before each, else
+    /// one another page's example shows there (`true`: the object is a fixture).
+    fn fill_link(&self, link: &str) -> Option<(String, bool)> {
+        let after_scheme = link.find("://").map_or(0, |at| at + 3);
+        let path_at = after_scheme + link[after_scheme..].find('/')?;
+        let version_end = path_at + 1 + link[path_at + 1..].find('/')?;
+        let template = PathTemplate::parse(&link[version_end..]);
+        let mut values = BTreeMap::new();
+        let mut fixture = false;
+        for name in template.placeholders() {
+            let collection = super::runner::collection_before(&template, name, &values)?;
+            let inventory = self.shared.inventory.borrow();
+            let id = match inventory.known_id(&collection, None) {
+                Some(id) => id,
+                None => {
+                    fixture = true;
+                    inventory.documented_id(&collection)?
+                }
+            };
+            values.insert(name.to_string(), id);
+        }
+        let filled = template.fill(&values).ok()?;
+        Some((format!("{}{filled}", &link[..version_end]), fixture))
     }
 
     /// Removes the reference this run added to the navigation of `path` (or, when it added

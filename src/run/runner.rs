@@ -1042,7 +1042,7 @@ enum Sources {
 
 /// Returns the concrete collection before placeholder `name` of `template`, when it stands
 /// as a whole segment after a collection `values` fill.
-fn collection_before(
+pub(super) fn collection_before(
     template: &PathTemplate,
     name: &str,
     values: &BTreeMap<String, String>,
