@@ -654,7 +654,24 @@ impl Reader<'_> {
     }
 
     fn json_body(&mut self, text: &str, line: u32) -> Result<serde_json::Value, ()> {
-        serde_json::from_str(text).map_err(|e| {
+        let strict = serde_json::from_str(text);
+        if let Err(e) = &strict
+            && let Some(mended) = without_trailing_commas(text)
+            && let Ok(value) = serde_json::from_str(&mended)
+        {
+            let at = Span::new(
+                self.file,
+                line + u32::try_from(e.line()).unwrap_or(1) - 1,
+                1,
+            );
+            self.report(
+                Code::ExampleNotJson,
+                at,
+                "the example body has a trailing comma (not JSON); it is read without it",
+            );
+            return Ok(value);
+        }
+        strict.map_err(|e| {
             let line_text = text
                 .lines()
                 .nth(e.line().saturating_sub(1))
@@ -769,6 +786,44 @@ fn shown_status(placed: &[Placed]) -> Option<(u16, String, u32)> {
         }),
         _ => None,
     })
+}
+
+/// Returns `text` without the commas that end an object or an array (`[1, 2,]`), outside
+/// strings; `None` when it has none. Pages often leave one after a last member; nothing else
+/// about the body is guessed (no JSON5 crate: that would also read comments, single quotes
+/// and hex numbers, which no page means as JSON).
+fn without_trailing_commas(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped, mut mended) = (false, false, false);
+    let mut pending: Option<usize> = None;
+    for c in text.chars() {
+        if in_string {
+            in_string = !(c == '"' && !escaped);
+            escaped = c == '\\' && !escaped;
+            out.push(c);
+            continue;
+        }
+        match c {
+            '}' | ']' if pending.is_some() => {
+                if let Some(at) = pending.take() {
+                    out.remove(at);
+                    mended = true;
+                }
+                out.push(c);
+            }
+            ',' => {
+                pending = Some(out.len());
+                out.push(c);
+            }
+            c if c.is_whitespace() => out.push(c),
+            c => {
+                pending = None;
+                in_string = c == '"';
+                out.push(c);
+            }
+        }
+    }
+    mended.then_some(out)
 }
 
 /// Gives a response written as a bare `json` block the documented status.
@@ -1402,4 +1457,27 @@ fn is_path(target: &str) -> bool {
 /// Tells whether a name is made of letters, digits and underscores only (and not empty).
 fn is_identifier(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_trailing_commas;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::after_a_last_member("{\"a\": 1,\n}", Some("{\"a\": 1\n}"))]
+    #[case::after_a_last_item("[1, 2, ]", Some("[1, 2 ]"))]
+    #[case::in_nested_values(
+        "{\"a\": [1,], \"b\": {\"c\": 2,},}",
+        Some("{\"a\": [1], \"b\": {\"c\": 2}}")
+    )]
+    #[case::inside_a_string_is_text("{\"a\": \"x,}\"}", None)]
+    #[case::after_an_escaped_quote("{\"a\": \"\\\",]\"}", None)]
+    #[case::none_to_mend("{\"a\": [1, 2]}", None)]
+    fn a_comma_that_ends_an_object_or_array_is_dropped(
+        #[case] text: &str,
+        #[case] mended: Option<&str>,
+    ) {
+        assert_eq!(without_trailing_commas(text).as_deref(), mended);
+    }
 }

@@ -284,22 +284,19 @@ pub fn across(operations: &mut [super::plan::PlannedOperation], seed: u64) {
         let after = &mut operations[index].after;
         after.splice(0..0, added);
     }
-    let lists: Vec<(String, String, String)> = operations
+    // a navigation's `$ref` operations share a chain whatever resource their pages name
+    let lists: Vec<(String, String)> = operations
         .iter()
         .filter(|o| o.plan.case.kind == OperationKind::ListReferences)
-        .map(|o| {
-            let resource = o.plan.case.resource.clone();
-            (shape(&o.plan.case.path), resource, o.id().to_string())
-        })
+        .map(|o| (shape(&o.plan.case.path), o.id().to_string()))
         .collect();
     for op in operations.iter_mut() {
         let navigation = reference_list_shape(&op.plan.case.path, op.plan.case.kind);
-        let resource = &op.plan.case.resource;
         let list = navigation.and_then(|n| {
             lists
                 .iter()
-                .find(|(s, r, _)| *s == n && r == resource)
-                .map(|(_, _, id)| id.clone())
+                .find(|(s, _)| *s == n)
+                .map(|(_, id)| id.clone())
         });
         for case in &mut op.before {
             match &mut case.step {
@@ -330,11 +327,11 @@ fn written(plan: &OperationPlan, seed: u64) -> Map<String, Value> {
 }
 
 /// The shape of the `$ref` list a reference operation's navigation has: an add posts to it
-/// (`/a/{}/owners/$ref`); a remove deletes `/a/{}/owners/{}/$ref`.
-fn reference_list_shape(path: &str, kind: OperationKind) -> Option<String> {
+/// (`/a/{}/owners/$ref`), a list reads it; a remove deletes `/a/{}/owners/{}/$ref`.
+pub(super) fn reference_list_shape(path: &str, kind: OperationKind) -> Option<String> {
     let shape = PathTemplate::parse(path).shape();
     match kind {
-        OperationKind::AddReference => Some(shape),
+        OperationKind::AddReference | OperationKind::ListReferences => Some(shape),
         OperationKind::RemoveReference => {
             let navigation = shape.strip_suffix("/{}/$ref")?;
             Some(format!("{navigation}/$ref"))
@@ -346,8 +343,7 @@ fn reference_list_shape(path: &str, kind: OperationKind) -> Option<String> {
         | OperationKind::Replace
         | OperationKind::Delete
         | OperationKind::Action
-        | OperationKind::Function
-        | OperationKind::ListReferences => None,
+        | OperationKind::Function => None,
     }
 }
 

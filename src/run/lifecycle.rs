@@ -503,6 +503,9 @@ impl Runner<'_> {
             attempt.exchange.response.is_some() && attempt.findings.iter().all(|f| !f.is_error());
         let mut attempts = vec![attempt];
         if let (true, Some(id), Some(nav)) = (succeeded, id, navigation) {
+            // the navigation no longer holds it: later steps address another
+            let item = format!("{}/{}", nav.trim_end_matches("/$ref"), encode_segment(&id));
+            self.shared.inventory.borrow_mut().deleted(&item);
             attempts.extend(self.references_hold(plan, &nav, &id, false, list).await);
         }
         Ok(attempts)

@@ -501,7 +501,7 @@ pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, Suite
                 continue;
             }
         };
-        let key = (vocabulary.family(&case.resource).to_string(), parents(case));
+        let key = (chain_name(case, &vocabulary), parents(case));
         match chains.iter_mut().find(|(k, _)| *k == key) {
             Some((_, operations)) => operations.push(planned),
             None => chains.push((key, vec![planned])),
@@ -528,6 +528,16 @@ pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, Suite
         chains,
         skipped,
     })
+}
+
+/// Names the chain an operation runs in: its resource's family, or, for a `$ref`
+/// operation, its navigation (pages document the add, list and remove of one navigation
+/// under different resources, and the remove takes what the add put there).
+fn chain_name(case: &CaseFile, vocabulary: &Vocabulary) -> String {
+    match families::reference_list_shape(&case.path, case.kind) {
+        Some(navigation) => navigation,
+        None => vocabulary.family(&case.resource).to_string(),
+    }
 }
 
 /// Counts the parent objects an operation's path goes through: its keys, but the one that
