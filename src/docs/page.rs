@@ -798,7 +798,7 @@ fn without_trailing_commas(text: &str) -> Option<String> {
     let mut pending: Option<usize> = None;
     for c in text.chars() {
         if in_string {
-            in_string = !(c == '"' && !escaped);
+            in_string = c != '"' || escaped;
             escaped = c == '\\' && !escaped;
             out.push(c);
             continue;
