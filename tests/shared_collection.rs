@@ -132,3 +132,20 @@ async fn a_create_example_naming_the_other_type_is_sent_as_the_operation_s_own_t
         assert_eq!(example.verdict, Verdict::Passed, "{:#?}", example.findings);
     }
 }
+
+#[test]
+fn resources_sharing_a_collection_are_one_family_and_run_in_one_chain() {
+    // one type's update must not change what the other's list is judging
+    let suite = shared_suite();
+    let vocabulary = Vocabulary::of(&suite);
+    let alpha = vocabulary.family("alphaTrackPolicy");
+    assert_eq!(alpha, vocabulary.family("betaTrackPolicy"));
+    assert_eq!(
+        vocabulary.family("gadget"),
+        "gadget",
+        "a resource alone is its own"
+    );
+    let options = graph_conformance::run::RunOptions::new("http://127.0.0.1:1");
+    let plan = graph_conformance::run::plan(&suite, &options).unwrap();
+    assert_eq!(plan.chains.len(), 1, "one chain for the family");
+}

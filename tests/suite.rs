@@ -11,6 +11,7 @@ mod convention_edges;
 mod derive_kinds;
 mod derive_resources;
 mod derive_rules;
+mod discovery;
 mod events;
 mod formats;
 mod gate;

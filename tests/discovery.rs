@@ -1,0 +1,100 @@
+//! Where a run finds the objects a path needs when no page documents a list or a create of
+//! them (fixture pages under tests/fixtures/discovery): the object an action added to a
+//! collection (`POST /panels/{panelId}/dials/add`), the object a line with no placeholder
+//! reads (`GET /me/panel` beside `GET /panels/{panelId}`), and the object another page's
+//! example addresses (`PATCH /consoles/console-42`). The faithful mock serves each, so
+//! nothing is skipped and everything passes.
+
+use crate::common;
+
+use graph_conformance::derive::{collect_pages, derive};
+use graph_conformance::emit::SuiteFiles;
+use graph_conformance::generate::{Joins, Vocabulary};
+use graph_conformance::results::{CaseResult, Verdict};
+use graph_conformance::suite::Suite;
+use rstest::rstest;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The suite derived from the discovery fixture pages.
+fn discovery_suite() -> Arc<Suite> {
+    let pages = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/discovery");
+    let pages = collect_pages(&[pages]).expect("the fixture pages");
+    let files = SuiteFiles::render(&derive(&pages)).files;
+    Arc::new(Suite::from_files(&files).expect("the derived suite loads"))
+}
+
+/// Runs the discovery suite against the faithful mock and returns its cases.
+async fn faithful_run() -> (Vec<CaseResult>, Vec<String>) {
+    let suite = discovery_suite();
+    let mock = common::mock(&suite).await;
+    let results = common::run_with_fault(&suite, &mock, None, 2).await;
+    let skipped = results.run.skipped_operations.iter();
+    let skipped = skipped
+        .map(|s| format!("{}: {}", s.operation, s.reason))
+        .collect();
+    (
+        results.cases.to_vec().expect("the cases read back"),
+        skipped,
+    )
+}
+
+fn sent_to<'a>(cases: &'a [CaseResult], id: &str) -> &'a str {
+    let case = cases
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no case {id}"));
+    assert_eq!(case.verdict, Verdict::Passed, "{id}: {:#?}", case.findings);
+    &case.exchanges[0].request.url
+}
+
+#[rstest]
+#[case::an_add_bound_to_a_collection("action-dial-add", Some(Joins::Parent))]
+#[case::a_read_of_one_object("get-dial", None)]
+#[case::an_update("update-console", None)]
+fn an_action_answering_an_object_of_its_own_collection_joins_it(
+    #[case] operation: &str,
+    #[case] joins: Option<Joins>,
+) {
+    let suite = discovery_suite();
+    let case = suite.case(operation).expect("the operation");
+    assert_eq!(Vocabulary::of(&suite).joins(case), joins);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_object_an_action_added_is_read_through_the_collection_it_joined() {
+    let (cases, skipped) = faithful_run().await;
+    assert!(skipped.is_empty(), "{skipped:?}");
+    let added = cases
+        .iter()
+        .find(|c| c.id == "action-dial-add/example-1")
+        .unwrap();
+    let answer = added.exchanges[0].response.as_ref().expect("an answer");
+    let body: serde_json::Value = serde_json::from_str(&answer.body).expect("a JSON answer");
+    let id = body["id"].as_str().expect("the added dial's id");
+    let read = sent_to(&cases, "get-dial/read");
+    assert!(read.ends_with(&format!("/dials/{id}")), "{read}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_with_no_placeholder_names_an_object_of_the_collection_another_line_addresses() {
+    let (cases, _) = faithful_run().await;
+    let read = sent_to(&cases, "get-dial/read");
+    assert!(read.contains("/panels/panel-7/dials/"), "{read}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_placeholder_nothing_fills_takes_the_id_another_page_s_example_addresses() {
+    let (cases, _) = faithful_run().await;
+    let listed = sent_to(&cases, "list-knob/list");
+    assert!(listed.ends_with("/consoles/console-42/knobs"), "{listed}");
+    for case in cases.iter().filter(|c| c.verdict != Verdict::Skipped) {
+        assert_eq!(
+            case.verdict,
+            Verdict::Passed,
+            "{}: {:#?}",
+            case.id,
+            case.findings
+        );
+    }
+}
