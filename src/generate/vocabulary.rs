@@ -125,6 +125,13 @@ impl Vocabulary {
         }
     }
 
+    /// Returns the first resource (by name) a request line addresses in the collection of
+    /// shape `shape` (`/a/{}/b`), if any.
+    pub fn resource_in(&self, shape: &str) -> Option<&str> {
+        let held = self.collections.iter().find(|(_, s)| s == shape);
+        held.map(|(resource, _)| resource.as_str())
+    }
+
     /// Names the family of `resource`: the resources linked to it by sharing collections
     /// (`deviceConfigurations` holds a dozen types) are one family, named by its first
     /// member; a resource that shares none is its own. The operations of a family change

@@ -530,13 +530,21 @@ pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, Suite
     })
 }
 
-/// Names the chain an operation runs in: its resource's family, or, for a `$ref`
-/// operation, its navigation (pages document the add, list and remove of one navigation
-/// under different resources, and the remove takes what the add put there).
+/// Names the chain an operation runs in: its resource's family; for a `$ref` operation,
+/// the family of the object its navigation hangs from (pages document the add, list and
+/// remove of one navigation under different resources, the remove takes what the add put
+/// there, and all of them need the object the holder's create made), else the navigation.
 fn chain_name(case: &CaseFile, vocabulary: &Vocabulary) -> String {
-    match families::reference_list_shape(&case.path, case.kind) {
-        Some(navigation) => navigation,
-        None => vocabulary.family(&case.resource).to_string(),
+    let Some(navigation) = families::reference_list_shape(&case.path, case.kind) else {
+        return vocabulary.family(&case.resource).to_string();
+    };
+    let holder = navigation
+        .trim_end_matches("/$ref")
+        .rsplit_once('/')
+        .and_then(|(holder, _)| holder.strip_suffix("/{}"));
+    match holder.and_then(|collection| vocabulary.resource_in(collection)) {
+        Some(resource) => vocabulary.family(resource).to_string(),
+        None => navigation,
     }
 }
 
