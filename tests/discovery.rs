@@ -98,3 +98,11 @@ async fn a_placeholder_nothing_fills_takes_the_id_another_page_s_example_address
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_id_is_sent_under_the_parents_the_operation_s_own_path_has() {
+    let (cases, _) = faithful_run().await;
+    let unknown = sent_to(&cases, "get-dial/convention/unknown-id");
+    assert!(unknown.contains("/panels/panel-7/dials/"), "{unknown}");
+    assert!(!unknown.ends_with(sent_to(&cases, "get-dial/read").rsplit('/').next().unwrap()));
+}

@@ -911,10 +911,25 @@ impl Runner<'_> {
         match target {
             ConventionTarget::Operation => Ok(path.to_string()),
             ConventionTarget::UnknownId => {
+                let unknown = unknown_id(self.options.seed ^ self.nonce, id);
+                // the object the operation acts on, under the parents its own path has
+                let segments = crate::path_template::decode_path(path);
+                for line in op.plan.case.request_lines() {
+                    let Some(mut values) = line.matches(&segments) else {
+                        continue;
+                    };
+                    if line.collection().is_none() {
+                        continue;
+                    }
+                    if let Some(last) = values.last_mut() {
+                        last.clone_from(&unknown);
+                    }
+                    let names = line.placeholders().into_iter().map(str::to_string);
+                    return line.fill(&names.zip(values).collect());
+                }
                 let template = PathTemplate::parse(&op.plan.case.path);
                 let mut values = self.options.ids.clone();
                 if let Some(name) = template.last_placeholder() {
-                    let unknown = unknown_id(self.options.seed ^ self.nonce, id);
                     values.insert(name.to_string(), unknown);
                 }
                 template.fill(&values)
