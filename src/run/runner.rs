@@ -305,13 +305,8 @@ impl Runner<'_> {
             from_example,
         };
         let lines = plan.case.request_lines();
-        for template in &lines {
-            let known = self.known_values(plan, template, Sources::Server);
-            if known.complete {
-                return template
-                    .fill(&known.values)
-                    .map(|path| target(path, !known.seen, false));
-            }
+        if let Some((filled, seen)) = self.first_filled(plan, &lines, Sources::Server) {
+            return filled.map(|path| target(path, !seen, false));
         }
         let template = PathTemplate::parse(&plan.case.path);
         let known = self.known_values(plan, &template, Sources::Server).values;
@@ -326,16 +321,27 @@ impl Runner<'_> {
         }
         // what the run knows, and where it knows nothing an id another page's example
         // shows there (a fixture: a 404 then skips)
-        for line in &lines {
-            let known = self.known_values(plan, line, Sources::ServerAndPages);
-            if known.complete {
-                return line
-                    .fill(&known.values)
-                    .map(|path| target(path, !known.seen, true));
-            }
+        if let Some((filled, seen)) = self.first_filled(plan, &lines, Sources::ServerAndPages) {
+            return filled.map(|path| target(path, !seen, true));
         }
         values.extend(known);
         template.fill(&values).map(|path| target(path, true, true))
+    }
+
+    /// Fills the first of `lines` whose every placeholder the run knows from `sources`, and
+    /// tells whether the object itself is one the run created, listed or was given.
+    fn first_filled(
+        &self,
+        plan: &OperationPlan,
+        lines: &[PathTemplate],
+        sources: Sources,
+    ) -> Option<(Result<String, Unresolved>, bool)> {
+        lines.iter().find_map(|line| {
+            let known = self.known_values(plan, line, sources);
+            known
+                .complete
+                .then(|| (line.fill(&known.values), known.seen))
+        })
     }
 
     /// Fills the placeholders of `template` the run knows, left to right (`--id`, then the
