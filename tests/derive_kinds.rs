@@ -49,6 +49,22 @@ fn one(name: &str, text: String) -> graph_conformance::model::Operation {
     OperationKind::List,
     "list-gadget"
 )]
+#[case::get_whose_sentence_names_objects_is_a_list(
+    "Read gadgets",
+    "GET /fleet/gadgets",
+    "Do not supply a request body for this method.",
+    "If successful, this method returns a `200 OK` response code and the requested [gadget](../resources/gadget.md) objects in the response body.",
+    OperationKind::List,
+    "list-gadget"
+)]
+#[case::get_of_one_of_several_objects_is_a_get(
+    "Get gadget settings",
+    "GET /me/gadgetSettings",
+    "Do not supply a request body for this method.",
+    "If successful, this method returns a `200 OK` response code and one of the following requested objects in the response body:",
+    OperationKind::Get,
+    "get-gadget"
+)]
 #[case::put_replaces(
     "Replace gadget",
     "PUT /gadgets/{gadgetId}",

@@ -1050,7 +1050,13 @@ fn paragraph(block: Option<&Block>) -> (&str, &[Link]) {
 /// Tells whether a response sentence says a collection comes back.
 fn says_collection(block: &Block) -> bool {
     let text = paragraph(Some(block)).0.to_ascii_lowercase();
-    text.contains("collection")
+    // "a collection of [x] objects", "a list of [x]", "the requested [x] objects" (but not
+    // "one of the following requested objects")
+    let plural = text.contains(" objects") && !text.contains("one of ");
+    plural
+        || ["collection", "list of ", "array of "]
+            .iter()
+            .any(|words| text.contains(words))
 }
 
 /// The resources a block links (`[user](../resources/user.md)`), by their Graph name: the
