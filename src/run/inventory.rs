@@ -21,6 +21,10 @@ pub struct Inventory {
     types: BTreeMap<String, String>,
     /// The item keys of the objects this run created.
     created: BTreeSet<String>,
+    /// The item keys of the objects the run inferred from what the pages say of an answer
+    /// (an action's answer joining a collection, a singleton's object in a top collection):
+    /// fixtures, which a faithful server may not address that way.
+    inferred: BTreeSet<String>,
     /// The item keys (lower-cased paths) of the objects whose delete succeeded.
     deleted: BTreeSet<String>,
     /// The id each `$ref` add referenced, by its concrete `$ref` path (lower-cased).
@@ -162,6 +166,18 @@ impl Inventory {
         if members.add(id, created) && created {
             self.created.insert(item);
         }
+    }
+
+    /// Remembers that the collection at `collection` holds `id`, a `resource`, as the run
+    /// inferred it from what the pages say (not as a server listed it).
+    pub fn know_inferred(&mut self, collection: &str, id: &str, resource: &str) {
+        self.know(collection, id, false, Some(resource));
+        self.inferred.insert(item_key(&path_key(collection), id));
+    }
+
+    /// Tells whether the run only inferred that the collection at `collection` holds `id`.
+    pub fn is_inferred(&self, collection: &str, id: &str) -> bool {
+        self.inferred.contains(&item_key(&path_key(collection), id))
     }
 
     /// The first id of the collection at `collection` not deleted and, when `own` names the

@@ -7,7 +7,7 @@
 use super::client::{NoAnswer, Outgoing, Received};
 use super::listing::Reading;
 use super::plan::{OperationPlan, PlannedOperation, Step};
-use super::runner::{Attempt, Runner, Target, answer, is_date_field, unanswered};
+use super::runner::{Attempt, Runner, Sources, Target, answer, is_date_field, unanswered};
 use crate::checks::{self, Finding};
 use crate::model::{OperationKind, ResponseBody};
 use crate::path_template::{PathTemplate, decode_path, encode_segment};
@@ -120,39 +120,40 @@ impl Runner<'_> {
     /// (`/me/drive`), as one of each top collection another line of the get addresses it in
     /// (`/drives/{drive-id}`): the lines of one operation name one object.
     fn addressed(&self, plan: &OperationPlan, path: &str, object: &Value) {
-        let Some(id) = object.get("id").and_then(Value::as_str) else {
+        let Some(id) = self.usable_id(object) else {
             return;
         };
         let lines = plan.case.request_lines();
         let read_whole = lines
             .iter()
             .any(|l| l.placeholders().is_empty() && l.text().eq_ignore_ascii_case(path));
-        if plan.case.kind != OperationKind::Get || !read_whole || self.client.secrets().reveals(id)
-        {
+        if plan.case.kind != OperationKind::Get || !read_whole {
             return;
         }
-        let resource = Some(plan.case.resource.as_str());
+        let resource = plan.case.resource.as_str();
         let mut inventory = self.shared.inventory.borrow_mut();
         for line in &lines {
             let top = line.collection().filter(|c| !c.contains('{'));
             if let Some(collection) = top.filter(|_| line.placeholders().len() == 1) {
-                inventory.know(collection, id, false, resource);
+                inventory.know_inferred(collection, id, resource);
             }
         }
     }
 
-    /// Remembers the object an action answered as one of the collection it joins (unless
-    /// its id reveals a secret: it is then never put in a URL).
+    /// Returns the id an answered object shows, unless it reveals a secret (it is then never
+    /// put in a URL, where the record and the reproductions would hold it).
+    fn usable_id<'v>(&self, object: &'v Value) -> Option<&'v str> {
+        let id = object.get("id").and_then(Value::as_str)?;
+        (!self.client.secrets().reveals(id)).then_some(id)
+    }
+
+    /// Remembers the object an action answered as one of the collection it joins.
     fn joined(&self, plan: &OperationPlan, collection: &str, object: &Value) {
-        let Some(id) = object.get("id").and_then(Value::as_str) else {
+        let Some(id) = self.usable_id(object) else {
             return;
         };
-        if self.client.secrets().reveals(id) {
-            return;
-        }
-        let resource = Some(plan.case.resource.as_str());
         let mut inventory = self.shared.inventory.borrow_mut();
-        inventory.know(collection, id, false, resource);
+        inventory.know_inferred(collection, id, &plan.case.resource);
     }
 
     /// Judges what a request got: an attempt, and the body when it succeeded with one.
@@ -441,29 +442,24 @@ impl Runner<'_> {
     }
 
     /// Fills the placeholders of a reference's `@odata.id` (`https://host/v1.0/a/{id}`) as a
-    /// path is filled: an id the run created or listed in the collection before each, else
-    /// one another page's example shows there (`true`: the object is a fixture).
+    /// path is filled (see [`Runner::fill_known`]; no `--id`, which names the request
+    /// line's placeholders); `true` when a value is a fixture.
     fn fill_link(&self, link: &str) -> Option<(String, bool)> {
         let after_scheme = link.find("://").map_or(0, |at| at + 3);
         let path_at = after_scheme + link[after_scheme..].find('/')?;
         let version_end = path_at + 1 + link[path_at + 1..].find('/')?;
         let template = PathTemplate::parse(&link[version_end..]);
-        let mut values = BTreeMap::new();
-        let mut fixture = false;
-        for name in template.placeholders() {
-            let collection = super::runner::collection_before(&template, name, &values)?;
-            let inventory = self.shared.inventory.borrow();
-            let id = match inventory.known_id(&collection, None) {
-                Some(id) => id,
-                None => {
-                    fixture = true;
-                    inventory.documented_id(&collection)?
-                }
-            };
-            values.insert(name.to_string(), id);
-        }
-        let filled = template.fill(&values).ok()?;
-        Some((format!("{}{filled}", &link[..version_end]), fixture))
+        let known = self.fill_known(
+            &template,
+            BTreeMap::new(),
+            |_| None,
+            Sources::ServerAndPages,
+        );
+        let filled = template
+            .fill(&known.values)
+            .ok()
+            .filter(|_| known.complete)?;
+        Some((format!("{}{filled}", &link[..version_end]), known.fixture))
     }
 
     /// Removes the reference this run added to the navigation of `path` (or, when it added

@@ -305,8 +305,10 @@ impl Runner<'_> {
             from_example,
         };
         let lines = plan.case.request_lines();
-        if let Some((filled, seen)) = self.first_filled(plan, &lines, Sources::Server) {
-            return filled.map(|path| target(path, !seen, false));
+        if let Some((filled, known)) = self.first_filled(plan, &lines, Sources::Server) {
+            // an inferred object is not one the run saw: a 404 to it (or, for a create, to
+            // an inferred parent) skips
+            return filled.map(|path| target(path, !known.seen, known.fixture));
         }
         let template = PathTemplate::parse(&plan.case.path);
         let known = self.known_values(plan, &template, Sources::Server).values;
@@ -321,26 +323,24 @@ impl Runner<'_> {
         }
         // what the run knows, and where it knows nothing an id another page's example
         // shows there (a fixture: a 404 then skips)
-        if let Some((filled, seen)) = self.first_filled(plan, &lines, Sources::ServerAndPages) {
-            return filled.map(|path| target(path, !seen, true));
+        if let Some((filled, known)) = self.first_filled(plan, &lines, Sources::ServerAndPages) {
+            return filled.map(|path| target(path, !known.seen, true));
         }
         values.extend(known);
         template.fill(&values).map(|path| target(path, true, true))
     }
 
-    /// Fills the first of `lines` whose every placeholder the run knows from `sources`, and
-    /// tells whether the object itself is one the run created, listed or was given.
+    /// Fills the first of `lines` whose every placeholder the run knows from `sources`, with
+    /// what the run knows of it.
     fn first_filled(
         &self,
         plan: &OperationPlan,
         lines: &[PathTemplate],
         sources: Sources,
-    ) -> Option<(Result<String, Unresolved>, bool)> {
+    ) -> Option<(Result<String, Unresolved>, Known)> {
         lines.iter().find_map(|line| {
             let known = self.known_values(plan, line, sources);
-            known
-                .complete
-                .then(|| (line.fill(&known.values), known.seen))
+            known.complete.then(|| (line.fill(&known.values), known))
         })
     }
 
@@ -353,14 +353,31 @@ impl Runner<'_> {
         template: &PathTemplate,
         sources: Sources,
     ) -> Known {
-        let mut known = self.options.ids.clone();
+        let own = |name: &str| {
+            (template.collection().is_some() && template.last_placeholder() == Some(name))
+                .then_some(plan.case.resource.as_str())
+        };
+        self.fill_known(template, self.options.ids.clone(), own, sources)
+    }
+
+    /// Fills the placeholders of `template` that `given` leaves open, left to right, each
+    /// with an id the run knows in the concrete collection before it (for the object an
+    /// operation acts on, `own` names its resource: one known to be another is not taken),
+    /// then, from `sources`, one the suite's examples show there; up to the first it knows
+    /// none for.
+    pub(super) fn fill_known<'r>(
+        &self,
+        template: &PathTemplate,
+        given: BTreeMap<String, String>,
+        own: impl Fn(&str) -> Option<&'r str>,
+        sources: Sources,
+    ) -> Known {
+        let mut known = given;
         // the object itself is one the run created or listed (a 404 is then an answer about
         // it); otherwise it is a fixture the server may not hold
-        let mut seen = false;
+        let (mut seen, mut fixture) = (false, false);
         for name in template.placeholders() {
-            let own = (template.collection().is_some()
-                && template.last_placeholder() == Some(name))
-            .then_some(plan.case.resource.as_str());
+            let own = own(name);
             if known.contains_key(name) {
                 // an object `--id` names is one the run is told exists
                 seen |= own.is_some();
@@ -370,12 +387,19 @@ impl Runner<'_> {
                 return Known::incomplete(known, seen);
             };
             let inventory = self.shared.inventory.borrow();
-            let found = inventory.known_id(&collection, own);
-            seen |= own.is_some() && found.is_some();
-            let found = found.or_else(|| match sources {
-                Sources::Server => None,
-                Sources::ServerAndPages => inventory.documented_id(&collection),
-            });
+            let found = match inventory.known_id(&collection, own) {
+                Some(id) => {
+                    let inferred = inventory.is_inferred(&collection, &id);
+                    seen |= own.is_some() && !inferred;
+                    fixture |= inferred;
+                    Some(id)
+                }
+                None if sources == Sources::ServerAndPages => {
+                    fixture = true;
+                    inventory.documented_id(&collection)
+                }
+                None => None,
+            };
             drop(inventory);
             match found {
                 Some(id) => {
@@ -387,6 +411,7 @@ impl Runner<'_> {
         Known {
             values: known,
             seen,
+            fixture,
             complete: true,
         }
     }
@@ -1052,9 +1077,9 @@ fn is_followed(step: &Step) -> bool {
 /// Where an operation's cases are sent: its resolved path, and whether a documented
 /// example's id filled it (the server may not hold that object: a 404 then skips a case
 /// rather than failing it).
-/// Where [`Runner::known_values`] takes a placeholder's value from, besides `--id`.
+/// Where [`Runner::fill_known`] takes a placeholder's value from, besides what it is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sources {
+pub(super) enum Sources {
     /// The ids the run created or listed.
     Server,
     /// Those, then the ids the suite's examples show.
@@ -1080,12 +1105,15 @@ pub(super) fn collection_before(
 }
 
 /// What the run knows of the placeholders of one request line.
-struct Known {
-    values: BTreeMap<String, String>,
+pub(super) struct Known {
+    pub values: BTreeMap<String, String>,
     /// The object itself is one the run created, listed or was given.
-    seen: bool,
+    pub seen: bool,
+    /// A value is a fixture: an id another page's example shows, or one the run inferred
+    /// (see [`Inventory::know_inferred`]).
+    pub fixture: bool,
     /// Every placeholder has a value.
-    complete: bool,
+    pub complete: bool,
 }
 
 impl Known {
@@ -1093,6 +1121,7 @@ impl Known {
         Known {
             values,
             seen,
+            fixture: false,
             complete: false,
         }
     }
