@@ -9,6 +9,12 @@ use graph_conformance::run::{RunOptions, plan, planned_cases, run};
 use graph_conformance::suite::Suite;
 use rstest::rstest;
 
+/// A copy of the suite's first operation of `kind`.
+fn case_of(suite: &Suite, kind: OperationKind) -> graph_conformance::case::CaseFile {
+    let case = suite.cases.iter().find(|c| c.kind == kind);
+    case.expect("an operation of that kind").clone()
+}
+
 fn sorted(mut ids: Vec<String>) -> Vec<String> {
     ids.sort_unstable();
     ids
@@ -78,12 +84,7 @@ fn a_resource_under_a_parent_waits_for_the_wave_that_fills_the_parent() {
     // one resource at two depths: the nested operations run a wave after the top ones, when
     // the parent's create has run
     let mut suite: Suite = (*common::kinds_suite()).clone();
-    let mut nested = suite
-        .cases
-        .iter()
-        .find(|c| c.kind == OperationKind::List)
-        .unwrap()
-        .clone();
+    let mut nested = case_of(&suite, OperationKind::List);
     nested.id = "list-gadget-parts".to_string();
     nested.path = format!("{}/{{gadgetId}}/parts", nested.path);
     let resource = nested.resource.clone();
@@ -246,12 +247,7 @@ fn an_operation_with_a_request_line_of_no_placeholder_waits_for_no_parent() {
     // a create under a parent that a page also documents at a fixed collection (`POST
     // /me/messages` beside `POST /me/mailFolders/{id}/messages`) runs in the first wave
     let mut suite: Suite = (*common::kinds_suite()).clone();
-    let mut nested = suite
-        .cases
-        .iter()
-        .find(|c| c.kind == OperationKind::Create)
-        .unwrap()
-        .clone();
+    let mut nested = case_of(&suite, OperationKind::Create);
     let fixed = nested.path.clone();
     nested.id = "create-gadget-under-a-shelf".to_string();
     nested.path = format!("/shelves/{{shelfId}}{fixed}");

@@ -267,23 +267,27 @@ fn own_type(by_id: &BTreeMap<&str, &Value>, reference: &str) -> Option<String> {
     constant.as_str().map(str::to_string)
 }
 
-/// Returns the shape of the collection an operation acts on (`/a/{}/b`), placeholders
-/// unnamed, so that two pages naming the same placeholder differently share it.
+/// Returns the shape of the collection an operation acts on at its own path (`/a/{}/b`),
+/// placeholders unnamed, so that two pages naming the same placeholder differently share it.
 fn collection_shape(case: &CaseFile) -> Option<String> {
-    let template = PathTemplate::parse(&case.path);
-    let collection = match case.kind {
-        OperationKind::Create | OperationKind::List => case.path.as_str(),
+    collection_at(case.kind, &PathTemplate::parse(&case.path))
+}
+
+/// Returns the shape of the collection an operation of `kind` acts on at request line
+/// `line`: a create's or a list's line, an item line's collection; `None` for the others.
+fn collection_at(kind: OperationKind, line: &PathTemplate) -> Option<String> {
+    match kind {
+        OperationKind::Create | OperationKind::List => Some(line.shape()),
         OperationKind::Update
         | OperationKind::Get
         | OperationKind::Replace
-        | OperationKind::Delete => template.collection()?,
+        | OperationKind::Delete => line.collection().map(|c| PathTemplate::parse(c).shape()),
         OperationKind::Action
         | OperationKind::Function
         | OperationKind::AddReference
         | OperationKind::RemoveReference
-        | OperationKind::ListReferences => return None,
-    };
-    Some(PathTemplate::parse(collection).shape())
+        | OperationKind::ListReferences => None,
+    }
 }
 
 /// Links the resources that share a collection into families (see [`Vocabulary::family`]).
@@ -320,23 +324,14 @@ fn families(collections: &BTreeSet<(String, String)>) -> BTreeMap<String, String
         .collect()
 }
 
-/// Returns the shapes of the collections a case's request lines address its resource in:
-/// a create's or a list's line, an item line's collection.
+/// Returns the shapes of the collections a case's request lines address its resource in
+/// (see [`collection_at`]).
 fn item_collections(case: &CaseFile) -> Vec<String> {
     let lines = case.request_lines();
-    let collection = |line: &PathTemplate| match case.kind {
-        OperationKind::Create | OperationKind::List => Some(line.shape()),
-        OperationKind::Update
-        | OperationKind::Get
-        | OperationKind::Replace
-        | OperationKind::Delete => line.collection().map(|c| PathTemplate::parse(c).shape()),
-        OperationKind::Action
-        | OperationKind::Function
-        | OperationKind::AddReference
-        | OperationKind::RemoveReference
-        | OperationKind::ListReferences => None,
-    };
-    lines.iter().filter_map(collection).collect()
+    lines
+        .iter()
+        .filter_map(|l| collection_at(case.kind, l))
+        .collect()
 }
 
 /// Counts the characters two types end with in common, in any ASCII letter case.

@@ -126,3 +126,14 @@ pub fn kinds_suite() -> Arc<Suite> {
     graph_conformance::emit::write(&derivation, out.path()).expect("the suite is written");
     Arc::new(Suite::load(out.path()).expect("the kinds suite loads"))
 }
+
+/// Asserts that `case` passed, naming it and its findings when it did not.
+pub fn assert_passed(case: &graph_conformance::results::CaseResult) {
+    assert_eq!(
+        case.verdict,
+        graph_conformance::results::Verdict::Passed,
+        "{}: {:#?}",
+        case.id,
+        case.findings
+    );
+}
