@@ -41,6 +41,8 @@ pub struct Secrets {
     secrets: Vec<Secret>,
     /// The most text bytes one match can span.
     reach: usize,
+    /// The longest form, in bytes: how far before an escape a match holding it can start.
+    longest: usize,
     /// Every form of every secret in one automaton, matched in one pass whatever the ASCII
     /// case (for text without escapes); `None` when there is no secret.
     literal: Option<Literal>,
@@ -114,6 +116,7 @@ impl Secrets {
             .collect();
         let longest = forms.iter().map(|f| f.bytes.len()).max().unwrap_or(0);
         self.reach = self.reach.max(longest * 6);
+        self.longest = self.longest.max(longest);
         self.secrets.push(Secret { forms, whole_only });
         self.literal = self.automaton();
     }
@@ -210,8 +213,13 @@ impl Secrets {
         }
         let escaped = text.iter().copied().any(is_escape);
         match &self.literal {
-            Some(literal) if !escaped => literal.find(text, &mut found),
-            _ => self.find_each(text, escaped, &mut found),
+            Some(literal) => {
+                literal.find(text, &mut found);
+                if escaped {
+                    self.find_escaped(text, &mut found);
+                }
+            }
+            None => self.find_each(text, escaped, &mut found),
         }
         found.sort_unstable();
         let mut merged: Vec<(usize, usize)> = Vec::with_capacity(found.len());
@@ -237,6 +245,44 @@ impl Secrets {
                 } else {
                     find_encoded(text, form, found);
                 }
+            }
+        }
+    }
+}
+
+impl Secrets {
+    /// Pushes the ranges where some form stands with at least one byte escaped (what the
+    /// automaton, matching forms as written, cannot see). Such a match starts at most a
+    /// form's length before its first escape, so only those windows are searched.
+    fn find_escaped(&self, text: &[u8], found: &mut Vec<(usize, usize)>) {
+        let mut from = 0;
+        let escapes = text.iter().enumerate().filter(|(_, b)| is_escape(**b));
+        for (escape, _) in escapes {
+            let start = escape.saturating_sub(self.longest).max(from);
+            for at in start..=escape {
+                self.find_encoded_at(text, at, found);
+            }
+            from = escape + 1;
+        }
+    }
+
+    /// Pushes the ranges of every form (of a secret protected inside words) that stands at
+    /// `at`, each byte as written or escaped.
+    fn find_encoded_at(&self, text: &[u8], at: usize, found: &mut Vec<(usize, usize)>) {
+        let byte = text[at];
+        for form in self
+            .secrets
+            .iter()
+            .filter(|s| !s.whole_only)
+            .flat_map(|s| &s.forms)
+        {
+            let Some(&first) = form.bytes.first() else {
+                continue;
+            };
+            if (same_byte(byte, first) || is_escape(byte))
+                && let Some(stop) = encoded_at(text, at, form)
+            {
+                found.push((at, stop));
             }
         }
     }
@@ -425,12 +471,27 @@ mod tests {
     #[case::base64_inside_longer_text_at_offset_2(URL_SAFE.encode(format!("ab{TOKEN}c")))]
     #[case::percent_encoded_base64(percent(&STANDARD.encode(TOKEN)))]
     fn every_form_of_a_reflected_secret_is_scrubbed(#[case] form: String) {
+        assert_scrubbed_in(&form);
+        // escapes far from the secret do not hide it, nor one in its last byte
+        let padded = format!("{}{form}{}", "x\\/".repeat(40), "%20y".repeat(40));
+        assert_scrubbed_in(&padded);
+    }
+
+    #[rstest]
+    #[case::last_byte_escaped(format!("{}\\u007a", &TOKEN[..TOKEN.len() - 1]))]
+    #[case::first_byte_escaped(format!("%73{}", &TOKEN[1..]))]
+    #[case::two_forms_one_after_another(format!("{}{}", percent(TOKEN), TOKEN.replace('/', "\\/")))]
+    fn an_escape_anywhere_in_a_secret_is_seen(#[case] form: String) {
+        assert_scrubbed_in(&form);
+    }
+
+    fn assert_scrubbed_in(form: &str) {
         let text = format!("before {form} after");
         let scrubbed = secrets().scrub(&text);
         assert!(scrubbed.starts_with("before "), "{scrubbed}");
         assert!(scrubbed.ends_with(" after"), "{scrubbed}");
         assert!(scrubbed.contains(REDACTED), "{scrubbed}");
-        assert!(!scrubbed.contains(&form), "{scrubbed}");
+        assert!(!scrubbed.contains(form), "{scrubbed}");
         assert!(!secrets().reveals(&scrubbed), "{scrubbed}");
     }
 

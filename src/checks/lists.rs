@@ -236,20 +236,37 @@ pub fn count(
     ))
 }
 
+/// The ids the items of a list hold, gathered once: a list of hundreds of items is asked
+/// about each object a run created in it.
+pub struct ItemIds<'a> {
+    ids: std::collections::HashSet<&'a str>,
+    items: usize,
+}
+
+impl<'a> ItemIds<'a> {
+    pub fn of(items: &'a [Value]) -> Self {
+        let ids = items
+            .iter()
+            .filter_map(|item| item.get("id").and_then(Value::as_str))
+            .collect();
+        ItemIds {
+            ids,
+            items: items.len(),
+        }
+    }
+}
+
 /// Checks that the items of a list read to the end hold (or, after a delete, no longer hold)
 /// the object `id`.
 pub fn listed(
-    items: &[Value],
+    items: &ItemIds,
     id: &str,
     present: bool,
     rule: &Span,
     strict: bool,
     secrets: &Secrets,
 ) -> Option<Finding> {
-    let holds = items
-        .iter()
-        .any(|item| item.get("id").and_then(Value::as_str) == Some(id));
-    if holds == present {
+    if items.ids.contains(id) == present {
         return None;
     }
     let shown = secrets.quote(id, super::QUOTE_CAP);
@@ -273,7 +290,7 @@ pub fn listed(
         Evidence::Value {
             property: "id".to_string(),
             sent: shown,
-            got: format!("{} items", items.len()),
+            got: format!("{} items", items.items),
         },
     ))
 }

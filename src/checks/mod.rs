@@ -14,7 +14,9 @@ pub use check::{Check, Evidence, Finding, parse_span, span_text};
 pub use conventions::{convention_breached, enum_case, error_shape, odata_type_present};
 pub use kept::{unkept, unkept_values};
 pub use lifecycle::{gone, not_found_after_write, read_back, reference, same_read};
-pub use lists::{PagingFault, count, filter, list_items, listed, next_link, paging, select, top};
+pub use lists::{
+    ItemIds, PagingFault, count, filter, list_items, listed, next_link, paging, select, top,
+};
 pub use object::{echo, new_id, same_object};
 pub use response::{
     Answer, Expected, QUOTE_CAP, SuccessVerdict, check_rejected, check_status, check_success,

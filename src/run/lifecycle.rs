@@ -370,7 +370,7 @@ impl Runner<'_> {
                 && let Some(last) = pages.attempts.last_mut()
             {
                 last.findings.extend(checks::listed(
-                    &pages.items,
+                    &checks::ItemIds::of(&pages.items),
                     &id,
                     false,
                     rule,

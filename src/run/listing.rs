@@ -168,8 +168,9 @@ impl Runner<'_> {
         if plan.case.kind == OperationKind::List {
             let rule = &plan.case.status.span;
             let (strict, secrets) = (self.options.strict, self.client.secrets());
+            let listed = checks::ItemIds::of(&pages.items);
             let finding = created.iter().find_map(|id| {
-                let finding = checks::listed(&pages.items, id, true, rule, strict, secrets)?;
+                let finding = checks::listed(&listed, id, true, rule, strict, secrets)?;
                 // the creates' ids are not trusted to address anything any more
                 let item = format!("{path}/{}", encode_segment(id));
                 self.shared
