@@ -12,6 +12,7 @@ mod derive_kinds;
 mod derive_resources;
 mod derive_rules;
 mod discovery;
+mod disposal;
 mod events;
 mod formats;
 mod gate;

@@ -117,20 +117,23 @@ fn string_edges() -> Vec<Edge> {
         .cycle()
         .take(super::valid::CORE_STRING_CHARS)
         .collect();
+    // the longest edges first and a short core value last: an update's boundary cases leave
+    // each property short again, so the object (read back, listed, answered by every later
+    // PATCH) does not keep 37 KiB of edges per string property
     vec![
+        accept_or_reject("32-kib", json!("z".repeat(32 * 1024))),
+        accept_or_reject("4-kib", json!("x".repeat(4096))),
+        accept_or_reject("1025-chars", json!("y".repeat(1025))),
+        accept_or_reject("non-bmp", json!("emoji 🎉, math 𝔸, CJK 𠀋")),
         required("empty", json!("")),
-        required(
-            "non-ascii",
-            json!("Grüße, 日本語, Ελληνικά, \"quotes\" \\ slash"),
-        ),
         required(
             &format!("{}-chars", core_longest.len()),
             json!(core_longest),
         ),
-        accept_or_reject("non-bmp", json!("emoji 🎉, math 𝔸, CJK 𠀋")),
-        accept_or_reject("1025-chars", json!("y".repeat(1025))),
-        accept_or_reject("4-kib", json!("x".repeat(4096))),
-        accept_or_reject("32-kib", json!("z".repeat(32 * 1024))),
+        required(
+            "non-ascii",
+            json!("Grüße, 日本語, Ελληνικά, \"quotes\" \\ slash"),
+        ),
     ]
 }
 
@@ -181,6 +184,13 @@ mod tests {
     #[case::a_boolean(FieldKind::Boolean, "true")]
     fn edges_of_the_core_must_be_accepted(#[case] kind: FieldKind, #[case] name: &str) {
         assert!(names(kind, Acceptance::Required).contains(&name.to_string()));
+    }
+
+    #[test]
+    fn a_string_property_is_left_at_a_short_core_value() {
+        let last = string_edges().pop().expect("string edges");
+        assert_eq!(last.acceptance, Acceptance::Required);
+        assert!(last.value.as_str().is_some_and(|t| t.len() < 100));
     }
 
     #[test]

@@ -14,7 +14,8 @@ use crate::path_template::{Address, PathTemplate, key_syntax_reading};
 use crate::suite::{Suite, SuiteError};
 use jsonschema::Validator;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// One documented request line of an operation (a case file's path, or one of the
@@ -317,21 +318,20 @@ impl Contract {
     /// Builds one route per method and path shape (operations of one shape share it), and
     /// a GET route for the items of every collection no page documents a GET of.
     fn build_routes(&mut self) {
-        self.route_request_lines(false);
+        // the route of each method and shape, by index (thousands of operations)
+        let mut by_shape: HashMap<(Method, String), usize> = HashMap::new();
+        self.route_request_lines(false, &mut by_shape);
         // an alternative request line comes after the case files' own on a path they share (a
         // page may list a line that belongs to another operation): a request without a body
         // goes to the own line's operation
-        self.route_request_lines(true);
+        self.route_request_lines(true, &mut by_shape);
         for operation in &self.operations {
             let Some(item) = operation.item_template() else {
                 continue;
             };
-            let shape = item.shape();
-            let known = self
-                .routes
-                .iter()
-                .any(|r| r.method == Method::Get && r.template.shape() == shape);
-            if !known {
+            let key = (Method::Get, item.shape());
+            if let Entry::Vacant(slot) = by_shape.entry(key) {
+                slot.insert(self.routes.len());
                 self.routes.push(Route {
                     method: Method::Get,
                     template: item,
@@ -346,25 +346,31 @@ impl Contract {
     }
 
     /// Routes the case files' own request lines, or (`alternatives`) the alternative ones;
-    /// lines of one method and shape share a route.
-    fn route_request_lines(&mut self, alternatives: bool) {
+    /// lines of one method and shape share a route (`by_shape` holds the routes so far).
+    fn route_request_lines(
+        &mut self,
+        alternatives: bool,
+        by_shape: &mut HashMap<(Method, String), usize>,
+    ) {
         for (index, operation) in self.operations.iter().enumerate() {
             if operation.alternative != alternatives {
                 continue;
             }
-            let shape = operation.template.shape();
-            let same = |r: &Route| r.method == operation.method && r.template.shape() == shape;
-            let shared = self.routes.iter_mut().find(|r| same(r));
+            let key = (operation.method, operation.template.shape());
+            let shared = by_shape.get(&key).map(|&r| &mut self.routes[r]);
             match shared {
                 Some(Route {
                     action: Action::Operations(indexes),
                     ..
                 }) => indexes.push(index),
-                _ => self.routes.push(Route {
-                    method: operation.method,
-                    template: operation.template.clone(),
-                    action: Action::Operations(vec![index]),
-                }),
+                _ => {
+                    by_shape.insert(key, self.routes.len());
+                    self.routes.push(Route {
+                        method: operation.method,
+                        template: operation.template.clone(),
+                        action: Action::Operations(vec![index]),
+                    });
+                }
             }
         }
     }

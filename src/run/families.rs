@@ -240,6 +240,7 @@ pub fn across(operations: &mut [super::plan::PlannedOperation], seed: u64) {
             .map(|o| o.id().to_string())
     };
     let mut joined: Vec<(usize, Vec<PlannedCase>)> = Vec::new();
+    let mut disposals: Vec<(usize, String)> = Vec::new();
     for (index, op) in operations.iter().enumerate() {
         let case = &op.plan.case;
         let (own, res) = (shape(&case.path), case.resource.as_str());
@@ -267,9 +268,13 @@ pub fn across(operations: &mut [super::plan::PlannedOperation], seed: u64) {
                     step: Step::Gone { get, list },
                 }]
             }
+            OperationKind::Create => {
+                let item = PathTemplate::parse(&case.path).child_item("id").shape();
+                disposals.extend(find(OperationKind::Delete, &item, res).map(|d| (index, d)));
+                Vec::new()
+            }
             OperationKind::Get
             | OperationKind::List
-            | OperationKind::Create
             | OperationKind::Action
             | OperationKind::Function
             | OperationKind::AddReference
@@ -277,6 +282,9 @@ pub fn across(operations: &mut [super::plan::PlannedOperation], seed: u64) {
             | OperationKind::ListReferences => Vec::new(),
         };
         joined.push((index, added));
+    }
+    for (index, delete) in disposals {
+        operations[index].disposal = Some(delete);
     }
     for (index, added) in joined {
         // right after the generated payloads: the last write is then one of them, which an

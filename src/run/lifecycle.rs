@@ -174,12 +174,7 @@ impl Runner<'_> {
             }
         };
         let (findings, body) = self.judge(plan, &received);
-        let attempt = Attempt {
-            exchange,
-            findings,
-            cut_off: false,
-            sent: true,
-        };
+        let attempt = Attempt::answered(exchange, findings);
         (attempt, body, Some(received.status))
     }
 
@@ -349,12 +344,10 @@ impl Runner<'_> {
             let (exchange, received) = self.request(reqwest::Method::GET, path, None, None).await;
             let attempt = match received {
                 Err(why) => unanswered(exchange, why, &reader.plan, strict),
-                Ok(r) => Attempt {
+                Ok(r) => Attempt::answered(
                     exchange,
-                    findings: checks::gone(r.status, rule, strict).into_iter().collect(),
-                    cut_off: false,
-                    sent: true,
-                },
+                    checks::gone(r.status, rule, strict).into_iter().collect(),
+                ),
             };
             attempts.push(attempt);
         }

@@ -250,24 +250,14 @@ impl Runner<'_> {
                 && (400..500).contains(&received.status)
             {
                 pages.refused = true;
-                pages.attempts.push(Attempt {
-                    exchange,
-                    findings: Vec::new(),
-                    cut_off: false,
-                    sent: true,
-                });
+                pages.attempts.push(Attempt::answered(exchange, Vec::new()));
                 return pages;
             }
             let (mut findings, body) = self.judge_page(plan, &received);
             if reading.partial {
                 findings.retain(|f| !is_required_rule(f));
             }
-            let mut attempt = Attempt {
-                exchange,
-                findings,
-                cut_off: false,
-                sent: true,
-            };
+            let mut attempt = Attempt::answered(exchange, findings);
             let Some(mut body) = body else {
                 pages.attempts.push(attempt);
                 return pages;
@@ -332,10 +322,20 @@ impl Runner<'_> {
         if received.status != plan.case.status.code {
             return (verdict.findings, None);
         }
-        let Ok(json) = serde_json::from_slice::<Value>(&received.body) else {
-            return (verdict.findings, verdict.body);
+        // the body check parsed the body when it is an object; another JSON value is parsed
+        // here for the shape check to name
+        let parsed;
+        let json = match &verdict.body {
+            Some(body) => body,
+            None => match serde_json::from_slice::<Value>(&received.body) {
+                Ok(other) => {
+                    parsed = other;
+                    &parsed
+                }
+                Err(_) => return (verdict.findings, None),
+            },
         };
-        match checks::list_items(&json, &plan.case.status.span, strict) {
+        match checks::list_items(json, &plan.case.status.span, strict) {
             Ok(_) => (verdict.findings, verdict.body),
             Err(shape) => {
                 let mut findings: Vec<Finding> = verdict

@@ -400,6 +400,9 @@ pub struct PlannedOperation<'s> {
     pub before: Vec<PlannedCase>,
     pub valid: ValidCases,
     pub after: Vec<PlannedCase>,
+    /// For a create: the delete the contract documents for the objects it makes, by which
+    /// the run deletes each object no later step follows once its case is judged.
+    pub disposal: Option<String>,
 }
 
 impl PlannedOperation<'_> {
@@ -603,6 +606,7 @@ fn operation<'s>(
         before,
         valid,
         after,
+        disposal: None,
     })
 }
 

@@ -49,9 +49,23 @@ pub(super) struct Attempt {
     /// The request left (false when the deadline came before it could be sent: its
     /// exchange is then not recorded).
     pub sent: bool,
+    /// A create made this object, which no later step follows (not the first object of its
+    /// create): the run deletes a boundary case's once the case is judged.
+    pub transient: Option<String>,
 }
 
 impl Attempt {
+    /// The attempt of a request that was answered, with what the checks made of it.
+    pub(super) fn answered(exchange: Exchange, findings: Vec<Finding>) -> Attempt {
+        Attempt {
+            exchange,
+            findings,
+            cut_off: false,
+            sent: true,
+            transient: None,
+        }
+    }
+
     fn fails_with(&self, check: Check) -> bool {
         self.findings
             .iter()
@@ -243,11 +257,15 @@ impl Runner<'_> {
                     }
                 }
             }
+            // a boundary's object exists for its edge alone: it is deleted once judged (the
+            // examples' and generated payloads' objects stay, for the lists to hold)
             Step::Boundary(body, Acceptance::Required) => {
-                vec![self.exercise(op, path, &body.body(&op.plan)).await]
+                let attempt = self.exercise(op, path, &body.body(&op.plan)).await;
+                self.dispose(op, path, vec![attempt]).await
             }
             Step::Boundary(body, Acceptance::AcceptOrReject) => {
-                vec![self.accept_or_reject(op, path, &body.body(&op.plan)).await]
+                let attempt = self.accept_or_reject(op, path, &body.body(&op.plan)).await;
+                self.dispose(op, path, vec![attempt]).await
             }
             Step::Merge(first, second) => {
                 // the second PATCH's answer must keep what the first set (checked as every
@@ -567,12 +585,7 @@ impl Runner<'_> {
         let strict = self.options.strict;
         let secrets = self.client.secrets();
         let findings = checks::error_shape(received.status, &received.body, strict, secrets);
-        Attempt {
-            exchange,
-            findings: findings.into_iter().collect(),
-            cut_off: false,
-            sent: true,
-        }
+        Attempt::answered(exchange, findings.into_iter().collect())
     }
 
     /// Judges the answer to a body that must succeed.
@@ -629,10 +642,13 @@ impl Runner<'_> {
         let response = verdict.body.as_ref();
         let skip = &verdict.schema_failed;
         let id_checked = !skip.contains("id");
+        let mut transient = None;
         match op.effect {
             Effect::Creates => {
                 if let Some(response) = response.filter(|_| id_checked) {
-                    findings.extend(self.new_id(plan, path, response));
+                    let (finding, made) = self.new_id(plan, path, response);
+                    findings.extend(finding);
+                    transient = made;
                     self.remember_create(plan, body, response, skip);
                 }
             }
@@ -671,27 +687,72 @@ impl Runner<'_> {
             Effect::Reads | Effect::Invokes | Effect::Deletes | Effect::References => {}
         }
         Attempt {
-            exchange,
-            findings,
-            cut_off: false,
-            sent: true,
+            transient,
+            ..Attempt::answered(exchange, findings)
         }
+    }
+
+    /// Deletes, through the delete the contract documents for them, the transient objects
+    /// `attempts` created in the collection at `path` (a collection then does not fill with
+    /// an object per edge, 32 KiB strings among them, and a tenant keeps nothing of a
+    /// boundary case), each delete recorded after its create. The delete is housekeeping, not a case: its answer
+    /// is not judged, and an object whose delete did not succeed stays known as created.
+    async fn dispose(
+        &self,
+        op: &PlannedOperation<'_>,
+        path: &str,
+        mut attempts: Vec<Attempt>,
+    ) -> Vec<Attempt> {
+        if op.disposal.is_none() || attempts.iter().all(|a| a.transient.is_none()) {
+            return attempts;
+        }
+        let mut disposed = Vec::with_capacity(attempts.len() + 1);
+        for mut attempt in attempts.drain(..) {
+            let transient = attempt.transient.take();
+            disposed.push(attempt);
+            let Some(id) = transient else { continue };
+            let item = format!("{}/{}", path.trim_end_matches('/'), encode_segment(&id));
+            let (exchange, received) = self
+                .request(reqwest::Method::DELETE, &item, None, None)
+                .await;
+            match received {
+                Err(NoAnswer::NotSent) => continue,
+                Ok(r) if (200..300).contains(&r.status) => {
+                    self.shared.inventory.borrow_mut().deleted(&item);
+                }
+                Ok(_) | Err(_) => {}
+            }
+            disposed.push(Attempt::answered(exchange, Vec::new()));
+        }
+        disposed
     }
 
     /// Checks that a create answered a new id, and remembers it for the updates of the
     /// collection (unless it reveals a secret: it is then never put in a URL, where the record
-    /// and the reproductions would hold it).
-    fn new_id(&self, plan: &OperationPlan, path: &str, response: &Value) -> Option<Finding> {
-        let id = response.get("id").and_then(Value::as_str)?.to_string();
-        let fresh = self.shared.seen_ids.borrow_mut().insert(id.clone());
-        if fresh && !self.client.secrets().reveals(&id) {
+    /// and the reproductions would hold it). Returns the finding, and the id when the object
+    /// is transient: not the first object of its create, which later steps follow.
+    fn new_id(
+        &self,
+        plan: &OperationPlan,
+        path: &str,
+        response: &Value,
+    ) -> (Option<Finding>, Option<String>) {
+        let Some(id) = response.get("id").and_then(Value::as_str) else {
+            return (None, None);
+        };
+        let fresh = self.shared.seen_ids.borrow_mut().insert(id.to_string());
+        let mut transient = None;
+        if fresh && !self.client.secrets().reveals(id) {
             let mut inventory = self.shared.inventory.borrow_mut();
-            inventory.know(path, &id, true, Some(&plan.case.resource));
+            inventory.know(path, id, true, Some(&plan.case.resource));
             let template = PathTemplate::parse(&plan.case.path);
-            inventory.claim_first_created(template.text(), &plan.case.resource, &id);
+            inventory.claim_first_created(template.text(), &plan.case.resource, id);
+            let first = inventory.first_created(template.text(), &plan.case.resource);
+            transient = (first != Some(id)).then(|| id.to_string());
         }
         let rule = &plan.case.status.span;
-        checks::new_id(&id, fresh, rule, self.options.strict, self.client.secrets())
+        let finding = checks::new_id(id, fresh, rule, self.options.strict, self.client.secrets());
+        (finding, transient)
     }
 
     /// Records what the create of the object later updates use answered, as its state.
@@ -1009,12 +1070,7 @@ impl Runner<'_> {
                 strict,
             )],
         };
-        Attempt {
-            exchange,
-            findings,
-            cut_off: false,
-            sent: true,
-        }
+        Attempt::answered(exchange, findings)
     }
 
     /// Sends a body the page's contract forbids: any 4xx is right.
@@ -1047,12 +1103,7 @@ impl Runner<'_> {
                 }
             }
         };
-        Attempt {
-            exchange,
-            findings,
-            cut_off: false,
-            sent: true,
-        }
+        Attempt::answered(exchange, findings)
     }
 }
 
@@ -1217,6 +1268,7 @@ pub(super) fn unanswered(
             findings: Vec::new(),
             cut_off: true,
             sent: why != NoAnswer::NotSent,
+            transient: None,
         },
     }
 }
@@ -1267,12 +1319,7 @@ fn unjudged(attempts: &[Attempt], retries: u32) -> String {
 fn transport_failure(exchange: Exchange, plan: &OperationPlan, strict: bool) -> Attempt {
     let rule = &plan.case.source.spans.request_line;
     let finding = checks::transport(exchange.error.as_deref(), rule, strict);
-    Attempt {
-        exchange,
-        findings: vec![finding],
-        cut_off: false,
-        sent: true,
-    }
+    Attempt::answered(exchange, vec![finding])
 }
 
 /// Returns a generated body as it is sent: a create into a collection of one type keeps the
