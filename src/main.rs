@@ -456,23 +456,36 @@ async fn run_suite(args: RunArgs, look: ConsoleOptions) -> Outcome {
         mock_faults: args.faults.iter().map(|f| f.name().to_string()).collect(),
         ..RunOptions::new(String::new())
     };
-    let plan = match plan(&suite, &options) {
-        Ok(plan) => plan,
-        Err(e) => return fail(&e),
-    };
-    if let Err(message) = something_to_test(&suite, &options, &plan) {
-        console::err(&format!("error: {message}"));
-        return Outcome::UsageError;
-    }
     let mock = MockConfig {
         faults: args.faults.clone(),
         page_size: usize::from(args.mock_page_size),
         ..MockConfig::default()
     };
-    let target = match Target::start_with(&suite, base_url, mock) {
+    // the embedded mock compiles its contract on a thread of its own while the run plans
+    let (plan, target) = std::thread::scope(|scope| {
+        let starting = scope.spawn(|| Target::start_with(&suite, base_url, mock));
+        let plan = plan(&suite, &options);
+        let target = starting
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (plan, target)
+    });
+    let target = match target {
         Ok(target) => target,
         Err(e) => return fail(&e),
     };
+    let plan = match plan {
+        Ok(plan) => plan,
+        Err(e) => {
+            target.shutdown().await;
+            return fail(&e);
+        }
+    };
+    if let Err(message) = something_to_test(&suite, &options, &plan) {
+        target.shutdown().await;
+        console::err(&format!("error: {message}"));
+        return Outcome::UsageError;
+    }
     if target.is_embedded_mock() {
         console::err(&format!(
             "no --base-url: testing the embedded reference mock at {}",

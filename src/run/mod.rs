@@ -54,7 +54,7 @@ pub const DEFAULT_CASES: u32 = 20;
 pub const DEFAULT_MAX_PAGES: u32 = 100;
 
 /// Tells whether a case id is wanted (`--only`, `replay`'s exact id, `--partition`).
-pub type CaseFilter<'a> = Box<dyn Fn(&str) -> bool + 'a>;
+pub type CaseFilter<'a> = Box<dyn Fn(&str) -> bool + Sync + 'a>;
 
 /// How to run a suite.
 #[derive(Debug, Clone)]
@@ -142,7 +142,7 @@ impl RunOptions {
     /// `None` when every case is wanted.
     pub fn filter(&self) -> Option<CaseFilter<'_>> {
         let filtered = self.only.is_some() || self.exact.is_some() || self.partition.is_some();
-        filtered.then(|| Box::new(|id: &str| self.wants(id)) as Box<dyn Fn(&str) -> bool>)
+        filtered.then(|| Box::new(|id: &str| self.wants(id)) as CaseFilter<'_>)
     }
 
     /// Returns a warning for each of the run's secrets too short to be protected in reports

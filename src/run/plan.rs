@@ -16,6 +16,7 @@ use crate::path_template::PathTemplate;
 use crate::results::{CaseKind, SkippedOperation};
 use crate::secret::Secrets;
 use crate::suite::{Suite, SuiteError};
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -480,7 +481,7 @@ pub struct Settings<'a> {
     pub seed: u64,
     /// Tells whether a case (or, for a skipped operation, the operation) id is wanted;
     /// none keeps everything.
-    pub keep: Option<&'a dyn Fn(&str) -> bool>,
+    pub keep: Option<&'a (dyn Fn(&str) -> bool + Sync)>,
 }
 
 /// Plans a run of `suite`: every operation, in [`order`], grouped into chains by resource
@@ -490,9 +491,20 @@ pub fn plan<'s>(suite: &'s Suite, settings: &Settings) -> Result<Plan<'s>, Suite
     let vocabulary = Vocabulary::of(suite);
     let mut chains: Vec<((String, usize), Vec<PlannedOperation>)> = Vec::new();
     let mut skipped = Vec::new();
-    for case in order(suite, &vocabulary) {
-        let compiled = OperationPlan::new(suite, &vocabulary, case)?;
-        let planned = match operation(compiled, settings) {
+    // each operation is planned on its own (validators compiled, payloads listed), on every
+    // core; the chains are then formed in order
+    let ordered = order(suite, &vocabulary);
+    let planned: Vec<_> = ordered
+        .par_iter()
+        .map(|case| {
+            Ok(operation(
+                OperationPlan::new(suite, &vocabulary, case)?,
+                settings,
+            ))
+        })
+        .collect::<Result<_, SuiteError>>()?;
+    for (case, planned) in ordered.into_iter().zip(planned) {
+        let planned = match planned {
             Ok(planned) => planned,
             Err(NotRun(reason)) => {
                 if settings.keep.is_none_or(|keep| keep(&case.id)) {
