@@ -8,7 +8,7 @@ use crate::common;
 use graph_conformance::baseline;
 use graph_conformance::checks::{Check, Finding};
 use graph_conformance::report;
-use graph_conformance::results::{CaseKind, CaseResult, Cases, RunInfo, RunResults};
+use graph_conformance::results::{CaseKind, CaseResult, Cases, RunInfo, RunResults, Verdict};
 use proptest::prelude::*;
 use rstest::rstest;
 
@@ -176,6 +176,28 @@ fn results_json_reloads_into_the_same_record() {
     let loaded = baseline::load_results(&dir.path().join("results.json")).unwrap();
     assert_eq!(loaded, results);
     assert_eq!(loaded.cases.tally(), results.cases.tally());
+}
+
+#[test]
+fn results_json_holds_a_passing_case_exactly_as_serialized_and_a_failing_one_with_its_reproduction()
+{
+    let cases: Vec<CaseResult> = (0..12)
+        .map(|n| case("get-c", n, (n % 4 == 0).then_some((Check::Echo, "a"))))
+        .collect();
+    let results = RunResults::from_vec(info(), cases.clone()).unwrap();
+    let text = report::render(std::path::Path::new("report"), &results)
+        .unwrap()
+        .remove(0)
+        .1;
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.trim().trim_end_matches(','))
+        .collect();
+    for case in &cases {
+        let serialized = serde_json::to_string(case).unwrap();
+        let copied = lines.contains(&serialized.as_str());
+        assert_eq!(copied, case.verdict != Verdict::Failed, "{}", case.id);
+    }
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 use super::repro::reproduction;
 use crate::failure::{AcceptedFailure, BaselineDiff, HistoryRun};
-use crate::results::{CaseResult, RootCause, RunInfo, RunResults, Totals, Verdict};
+use crate::results::{CaseLine, CaseResult, RootCause, RunInfo, RunResults, Totals, Verdict};
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -71,15 +71,30 @@ impl<W: Write> Writer<W> {
             reproduce: (case.verdict == Verdict::Failed)
                 .then(|| reproduction(&results.run, case, &self.results_file)),
         };
+        self.separate()?;
+        serde_json::to_writer(&mut self.out, &record)?;
+        Ok(())
+    }
+
+    /// Writes one case read back from the record: its line as written, unless it failed
+    /// (a failed case also says how to reproduce it).
+    pub fn case_line(&mut self, results: &RunResults, line: &CaseLine) -> std::io::Result<()> {
+        if line.case.verdict == Verdict::Failed {
+            return self.case(results, &line.case);
+        }
+        self.separate()?;
+        self.out.write_all(line.json.as_bytes())
+    }
+
+    /// Starts the line of the next case.
+    fn separate(&mut self) -> std::io::Result<()> {
         let separator: &[u8] = if self.cases == 0 {
             b"\n    "
         } else {
             b",\n    "
         };
-        self.out.write_all(separator)?;
-        serde_json::to_writer(&mut self.out, &record)?;
         self.cases += 1;
-        Ok(())
+        self.out.write_all(separator)
     }
 
     /// Writes everything after the cases and returns the output.

@@ -174,7 +174,12 @@ pub fn shorten(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Reads the cases once, writing results.json to `out` and feeding the other reports.
+/// How many cases read back may wait for the writers.
+const READ_AHEAD: usize = 256;
+
+/// Reads the cases once, writing results.json to `out` and feeding the other reports. The
+/// cases are read back (parsed) on a thread of their own while they are written: a run of
+/// tens of thousands of cases spends as long parsing its record as writing the reports.
 fn stream(
     results: &RunResults,
     results_file: &Path,
@@ -187,12 +192,25 @@ fn stream(
     )?;
     let mut junit = junit::Builder::new(results_file)?;
     let mut html = html::Builder::new(results_file);
-    for case in results.cases.iter()? {
-        let case = case?;
-        json.case(results, &case)?;
-        junit.case(results, &case);
-        html.case(results, &case);
-    }
+    let lines = results.cases.lines()?;
+    std::thread::scope(|scope| {
+        let (send, read) = std::sync::mpsc::sync_channel(READ_AHEAD);
+        // stops at the first send the writers no longer take (they stopped at an error)
+        scope.spawn(move || {
+            for line in lines {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        for line in read {
+            let line = line?;
+            json.case_line(results, &line)?;
+            junit.case(results, &line.case);
+            html.case(results, &line.case);
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
     json.finish(results)?.flush()?;
     Ok((junit, html))
 }

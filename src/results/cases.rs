@@ -201,13 +201,20 @@ impl Cases {
 
     /// Reads the cases back, in the order they were added, one at a time.
     pub fn iter(&self) -> std::io::Result<CaseIter> {
+        Ok(CaseIter {
+            lines: self.lines()?,
+        })
+    }
+
+    /// Reads the cases back as [`iter`](Cases::iter) does, each with its line of JSON as
+    /// written (a report may copy it instead of serializing the case again).
+    pub fn lines(&self) -> std::io::Result<CaseLines> {
         let at = Positioned {
             file: Arc::clone(&self.file),
             offset: 0,
         };
-        Ok(CaseIter {
+        Ok(CaseLines {
             lines: BufReader::with_capacity(256 * 1024, at),
-            line: String::new(),
         })
     }
 
@@ -231,8 +238,20 @@ impl Cases {
 /// The cases of a [`Cases`] file, read one line at a time.
 #[derive(Debug)]
 pub struct CaseIter {
+    lines: CaseLines,
+}
+
+/// The cases of a [`Cases`] file with their lines of JSON (no line end), one at a time.
+#[derive(Debug)]
+pub struct CaseLines {
     lines: BufReader<Positioned>,
-    line: String,
+}
+
+/// One case as read back, and its line of JSON.
+#[derive(Debug)]
+pub struct CaseLine {
+    pub json: String,
+    pub case: CaseResult,
 }
 
 /// Reads a shared file from an offset of its own (the file's cursor is never moved).
@@ -257,10 +276,24 @@ impl Iterator for CaseIter {
     type Item = std::io::Result<CaseResult>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.line.clear();
-        match self.lines.read_line(&mut self.line) {
+        Some(self.lines.next()?.map(|line| line.case))
+    }
+}
+
+impl Iterator for CaseLines {
+    type Item = std::io::Result<CaseLine>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut json = String::new();
+        match self.lines.read_line(&mut json) {
             Ok(0) => None,
-            Ok(_) => Some(serde_json::from_str(&self.line).map_err(std::io::Error::other)),
+            Ok(_) => {
+                if json.ends_with('\n') {
+                    json.pop();
+                }
+                let case = serde_json::from_str(&json).map_err(std::io::Error::other);
+                Some(case.map(|case| CaseLine { json, case }))
+            }
             Err(e) => Some(Err(e)),
         }
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 mod cases;
 mod merge;
 
-pub use cases::{CaseIter, Cases, CasesWriter, Tally};
+pub use cases::{CaseIter, CaseLine, CaseLines, Cases, CasesWriter, Tally};
 pub use merge::MergeError;
 
 /// The version of the `results.json` format; bumped on incompatible changes.
