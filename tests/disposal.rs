@@ -5,6 +5,7 @@
 
 use crate::common;
 
+use graph_conformance::mock::MockServer;
 use graph_conformance::results::{CaseKind, CaseResult, RunResults};
 use serde_json::Value;
 
@@ -52,12 +53,18 @@ async fn listed(base_url: &str, path: &str) -> Vec<String> {
     ids
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_boundary_case_deletes_the_object_it_created_once_judged() {
+/// Runs the fixture suite of every kind against the faithful mock, which it returns.
+async fn faithful_run() -> (MockServer, RunResults) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let suite = common::kinds_suite();
     let mock = common::mock(&suite).await;
     let results = common::run_with_fault(&suite, &mock, None, CASES).await;
+    (mock, results)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_boundary_case_deletes_the_object_it_created_once_judged() {
+    let (mock, results) = faithful_run().await;
     assert!(results.findings.is_empty(), "{:#?}", results.findings);
     let creates = cases_of(&results, "create-gadget");
     let boundaries: Vec<&CaseResult> = creates
@@ -101,10 +108,7 @@ async fn a_boundary_case_deletes_the_object_it_created_once_judged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_objects_of_examples_and_generated_payloads_stay_for_the_lists() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let suite = common::kinds_suite();
-    let mock = common::mock(&suite).await;
-    let results = common::run_with_fault(&suite, &mock, None, CASES).await;
+    let (mock, results) = faithful_run().await;
     let kept: Vec<(String, String)> = cases_of(&results, "create-gadget")
         .iter()
         .filter(|c| matches!(c.kind, CaseKind::Valid | CaseKind::Example))
