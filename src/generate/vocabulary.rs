@@ -186,6 +186,8 @@ impl Vocabulary {
             .collect();
         foreign.sort_by_key(|t| std::cmp::Reverse(common_ending(t, &own)));
         foreign.truncate(MAX_FOREIGN);
+        // kept by every operation's plan: not the room of all the suite's types
+        foreign.shrink_to_fit();
         let shared_collection = sharing.iter().any(|r| *r != case.resource);
         Neighbours {
             enums: Arc::clone(&self.enums),

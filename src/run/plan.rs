@@ -612,6 +612,9 @@ fn operation<'s>(
             ValidCases::kept(count, &plan.case.id, keep)
         }
     };
+    // kept for the whole run by every operation: no spare room
+    before.shrink_to_fit();
+    after.shrink_to_fit();
     Ok(PlannedOperation {
         plan,
         effect,
