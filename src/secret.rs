@@ -203,23 +203,20 @@ impl Secrets {
         self.reach
     }
 
-    /// Returns the byte ranges of `text` that reveal a secret, sorted and merged. Text
-    /// without `%` or `\` is searched for each form as written (the fast path); other text
-    /// byte by byte, each byte as written or escaped.
+    /// Returns the byte ranges of `text` that reveal a secret, sorted and merged: each form
+    /// as written (one automaton pass), and, in text with `%` or `\`, each form with some
+    /// byte escaped, searched only where an escape can start one.
     fn matches(&self, text: &[u8]) -> Vec<(usize, usize)> {
         let mut found = Vec::new();
         if self.secrets.is_empty() {
             return found;
         }
-        let escaped = text.iter().copied().any(is_escape);
         match &self.literal {
-            Some(literal) => {
-                literal.find(text, &mut found);
-                if escaped {
-                    self.find_escaped(text, &mut found);
-                }
-            }
-            None => self.find_each(text, escaped, &mut found),
+            Some(literal) => literal.find(text, &mut found),
+            None => self.find_each(text, &mut found),
+        }
+        if text.iter().copied().any(is_escape) {
+            self.find_escaped(text, &mut found);
         }
         found.sort_unstable();
         let mut merged: Vec<(usize, usize)> = Vec::with_capacity(found.len());
@@ -234,17 +231,13 @@ impl Secrets {
 }
 
 impl Secrets {
-    /// Pushes the ranges where some form stands, searching the forms one by one (in text
-    /// with escapes, each byte may also stand escaped).
-    fn find_each(&self, text: &[u8], escaped: bool, found: &mut Vec<(usize, usize)>) {
+    /// Pushes the ranges where some form stands as written, whatever the case (whole, for a
+    /// short secret), searching the forms one by one.
+    fn find_each(&self, text: &[u8], found: &mut Vec<(usize, usize)>) {
         let lowered = text.to_ascii_lowercase();
         for secret in &self.secrets {
             for form in &secret.forms {
-                if secret.whole_only || !escaped {
-                    find_literal(text, &lowered, form, secret.whole_only, found);
-                } else {
-                    find_encoded(text, form, found);
-                }
+                find_literal(text, &lowered, form, secret.whole_only, found);
             }
         }
     }
@@ -356,27 +349,6 @@ fn find_literal(
             from = stop;
         } else {
             from = start + 1;
-        }
-    }
-}
-
-/// Pushes the ranges of `text` where `form` stands, each byte as written or escaped.
-fn find_encoded(text: &[u8], form: &Form, found: &mut Vec<(usize, usize)>) {
-    let Some(&first) = form.bytes.first() else {
-        return;
-    };
-    let mut start = 0;
-    while start < text.len() {
-        let byte = text[start];
-        let stop = (same_byte(byte, first) || is_escape(byte))
-            .then(|| encoded_at(text, start, form))
-            .flatten();
-        match stop {
-            Some(stop) => {
-                found.push((start, stop));
-                start = stop;
-            }
-            None => start += 1,
         }
     }
 }

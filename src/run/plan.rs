@@ -401,8 +401,8 @@ pub struct PlannedOperation<'s> {
     pub before: Vec<PlannedCase>,
     pub valid: ValidCases,
     pub after: Vec<PlannedCase>,
-    /// For a create: the delete the contract documents for the objects it makes, by which
-    /// the run deletes each object no later step follows once its case is judged.
+    /// For a create: the delete the contract documents for the items of its collection,
+    /// when there is one; the run then deletes each boundary case's object once judged.
     pub disposal: Option<String>,
 }
 

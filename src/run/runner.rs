@@ -261,11 +261,11 @@ impl Runner<'_> {
             // examples' and generated payloads' objects stay, for the lists to hold)
             Step::Boundary(body, Acceptance::Required) => {
                 let attempt = self.exercise(op, path, &body.body(&op.plan)).await;
-                self.dispose(op, path, vec![attempt]).await
+                self.dispose(op, path, attempt).await
             }
             Step::Boundary(body, Acceptance::AcceptOrReject) => {
                 let attempt = self.accept_or_reject(op, path, &body.body(&op.plan)).await;
-                self.dispose(op, path, vec![attempt]).await
+                self.dispose(op, path, attempt).await
             }
             Step::Merge(first, second) => {
                 // the second PATCH's answer must keep what the first set (checked as every
@@ -692,39 +692,33 @@ impl Runner<'_> {
         }
     }
 
-    /// Deletes, through the delete the contract documents for them, the transient objects
-    /// `attempts` created in the collection at `path` (a collection then does not fill with
-    /// an object per edge, 32 KiB strings among them, and a tenant keeps nothing of a
-    /// boundary case), each delete recorded after its create. The delete is housekeeping, not a case: its answer
-    /// is not judged, and an object whose delete did not succeed stays known as created.
+    /// Deletes the object `attempt` created, when it is transient and the contract documents
+    /// a delete for the collection's items: a collection then does not fill with an object
+    /// per edge (32 KiB strings among them), and a tenant keeps nothing of a boundary case.
+    /// The delete is recorded after the create; it is housekeeping, not judged, and an object
+    /// whose delete did not succeed stays known as created.
     async fn dispose(
         &self,
         op: &PlannedOperation<'_>,
         path: &str,
-        mut attempts: Vec<Attempt>,
+        mut attempt: Attempt,
     ) -> Vec<Attempt> {
-        if op.disposal.is_none() || attempts.iter().all(|a| a.transient.is_none()) {
-            return attempts;
-        }
-        let mut disposed = Vec::with_capacity(attempts.len() + 1);
-        for mut attempt in attempts.drain(..) {
-            let transient = attempt.transient.take();
-            disposed.push(attempt);
-            let Some(id) = transient else { continue };
-            let item = format!("{}/{}", path.trim_end_matches('/'), encode_segment(&id));
-            let (exchange, received) = self
-                .request(reqwest::Method::DELETE, &item, None, None)
-                .await;
-            match received {
-                Err(NoAnswer::NotSent) => continue,
-                Ok(r) if (200..300).contains(&r.status) => {
-                    self.shared.inventory.borrow_mut().deleted(&item);
-                }
-                Ok(_) | Err(_) => {}
+        let transient = attempt.transient.take();
+        let (Some(id), Some(_)) = (transient, &op.disposal) else {
+            return vec![attempt];
+        };
+        let item = format!("{}/{}", path.trim_end_matches('/'), encode_segment(&id));
+        let (exchange, received) = self
+            .request(reqwest::Method::DELETE, &item, None, None)
+            .await;
+        match received {
+            Err(NoAnswer::NotSent) => return vec![attempt],
+            Ok(r) if (200..300).contains(&r.status) => {
+                self.shared.inventory.borrow_mut().deleted(&item);
             }
-            disposed.push(Attempt::answered(exchange, Vec::new()));
+            Ok(_) | Err(_) => {}
         }
-        disposed
+        vec![attempt, Attempt::answered(exchange, Vec::new())]
     }
 
     /// Checks that a create answered a new id, and remembers it for the updates of the
